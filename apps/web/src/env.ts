@@ -1,0 +1,38 @@
+// The control plane's configuration, parsed once at start. Nothing else reads process.env.
+import { z } from "zod";
+
+const ZEnvSchema = z.object({
+  DATABASE_URL: z.string().url({ message: "DATABASE_URL must be a postgres:// URL" }),
+  HEADROOM_DATA_DIR: z.string().default("../../.data"),
+  /** Where uploads are stored under generated names. */
+  HEADROOM_UPLOAD_DIR: z.string().optional(),
+  HEADROOM_MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(25 * 1024 * 1024),
+  /** sharp's limitInputPixels: larger images are refused before any decoding work. */
+  HEADROOM_MAX_PIXELS: z.coerce.number().int().positive().default(40_000_000),
+  HEADROOM_MAX_PAGES: z.coerce.number().int().positive().default(50),
+  /** Agents present this to register; they get a per-node token back. */
+  HEADROOM_ENROLL_TOKEN: z.string().min(16),
+  HEADROOM_LEASE_MS: z.coerce.number().int().positive().default(30_000),
+  HEADROOM_NODE_OFFLINE_MS: z.coerce.number().int().positive().default(15_000),
+  HEADROOM_MAX_ATTEMPTS: z.coerce.number().int().positive().default(3),
+  HEADROOM_SECURE_COOKIES: z.enum(["true", "false"]).default("false").transform((v) => v === "true"),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+});
+
+export type TEnv = z.infer<typeof ZEnvSchema>;
+
+function parseEnv(): TEnv {
+  const parsed = ZEnvSchema.safeParse(process.env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new Error(`Invalid configuration:\n${lines.join("\n")}`);
+  }
+  return parsed.data;
+}
+
+let cached: TEnv | undefined;
+/** Parsed on first use rather than at import, so `next build` can load route modules without a database. */
+export function env(): TEnv {
+  cached ??= parseEnv();
+  return cached;
+}

@@ -1,0 +1,128 @@
+// The agent protocol: HTTP + JSON between a node agent and the control plane, under /api/agent/v1.
+// Every call but register carries `Authorization: Bearer <node token>`. Agents never touch the database.
+import { z } from "zod";
+import { JOB_ERROR_CODES } from "./errors.ts";
+import { ZOcrResultSchema } from "./ocr.ts";
+import { ZThresholdsSchema } from "./thresholds.ts";
+
+export const ZMemoryReadingSchema = z.object({
+  usedMiB: z.number().int().min(0),
+  totalMiB: z.number().int().positive(),
+  freeMiB: z.number().int().min(0),
+  /** The runner process's own MiB (GPU per-process list, or RSS on a CPU node). */
+  processMiB: z.number().int().min(0).nullable(),
+  utilPct: z.number().min(0).max(100).nullable(),
+  /** Where the numbers came from: "nvml", "nvidia-smi", "host". */
+  source: z.string(),
+});
+export type TMemoryReading = z.infer<typeof ZMemoryReadingSchema>;
+
+/** POST /register, authorised by the fleet's enrolment token. Same name again = same node, new token. */
+export const ZRegisterRequestSchema = z.object({
+  name: z.string().min(1).max(100),
+  hostname: z.string().min(1).max(255),
+  kind: z.enum(["GPU", "CPU"]),
+  gpuIndex: z.number().int().min(0).nullable(),
+  gpuName: z.string().nullable(),
+  provider: z.string(),
+  providerNotes: z.array(z.object({ provider: z.string(), ok: z.boolean(), reason: z.string().optional() })),
+  agentVersion: z.string(),
+  memory: ZMemoryReadingSchema,
+});
+export type TRegisterRequest = z.infer<typeof ZRegisterRequestSchema>;
+export const ZRegisterResponseSchema = z.object({ nodeId: z.string(), token: z.string(), thresholds: ZThresholdsSchema, settingsVersion: z.number().int() });
+export type TRegisterResponse = z.infer<typeof ZRegisterResponseSchema>;
+
+/** POST /heartbeat: the live reading in; thresholds in force and commands out. Renews the leases of `activeJobs`. */
+export const ZHeartbeatRequestSchema = z.object({
+  memory: ZMemoryReadingSchema,
+  activeJobs: z.array(z.object({ jobId: z.string(), attempt: z.number().int() })),
+  appliedSettingsVersion: z.number().int().nullable(),
+});
+export type THeartbeatRequest = z.infer<typeof ZHeartbeatRequestSchema>;
+export const ZHeartbeatResponseSchema = z.object({
+  thresholds: ZThresholdsSchema,
+  settingsVersion: z.number().int(),
+  drained: z.boolean(),
+  /** Jobs whose lease this node no longer holds (canceled, expired): stop working on them. */
+  revokedJobs: z.array(z.string()),
+});
+export type THeartbeatResponse = z.infer<typeof ZHeartbeatResponseSchema>;
+
+/** POST /claim: long-polls up to waitMs for a job placed on this node. 204 when none came. */
+export const ZClaimRequestSchema = z.object({ waitMs: z.number().int().min(0).max(30_000) });
+export const ZAssignmentSchema = z.object({
+  jobId: z.string(),
+  attempt: z.number().int(),
+  fileName: z.string(),
+  mimeType: z.string(),
+  sizeBytes: z.number().int(),
+  pages: z.number().int(),
+  leaseExpiresAt: z.string(),
+  /** GET this path (with the node token) for the file's bytes. */
+  filePath: z.string(),
+});
+export type TAssignment = z.infer<typeof ZAssignmentSchema>;
+
+export const ZJobAttemptSchema = z.object({ attempt: z.number().int() });
+
+/** POST /jobs/:id/start */
+export const ZStartRequestSchema = ZJobAttemptSchema.extend({ memory: ZMemoryReadingSchema });
+
+/** POST /jobs/:id/refuse: admission said no on the live reading; the job is placed elsewhere without using an attempt. */
+export const ZRefuseRequestSchema = ZJobAttemptSchema.extend({ reason: z.string(), memory: ZMemoryReadingSchema });
+
+export const ZJobMemorySchema = z.object({
+  beforeMiB: z.number().int(),
+  afterMiB: z.number().int(),
+  peakMiB: z.number().int(),
+});
+
+/** POST /jobs/:id/complete */
+export const ZCompleteRequestSchema = ZJobAttemptSchema.extend({
+  result: ZOcrResultSchema,
+  memory: ZJobMemorySchema,
+  durationMs: z.number(),
+});
+export type TCompleteRequest = z.infer<typeof ZCompleteRequestSchema>;
+
+/** POST /jobs/:id/fail */
+export const ZFailRequestSchema = ZJobAttemptSchema.extend({
+  code: z.enum(JOB_ERROR_CODES),
+  message: z.string().max(2000),
+  memory: ZJobMemorySchema.nullable(),
+});
+export type TFailRequest = z.infer<typeof ZFailRequestSchema>;
+
+/** POST /samples: memory samples (250 ms or faster during a job) for the node's history. */
+export const ZSamplesRequestSchema = z.object({
+  samples: z
+    .array(
+      z.object({
+        at: z.string(),
+        usedMiB: z.number().int(),
+        totalMiB: z.number().int(),
+        processMiB: z.number().int().nullable(),
+        utilPct: z.number().nullable(),
+        jobId: z.string().nullable(),
+      }),
+    )
+    .max(5000),
+});
+export type TSamplesRequest = z.infer<typeof ZSamplesRequestSchema>;
+
+/** POST /events: node events (cleanup, sweep, refusal, oom, runner_restart, settings_applied). */
+export const ZNodeEventsRequestSchema = z.object({
+  events: z
+    .array(
+      z.object({
+        type: z.string().min(1).max(50),
+        at: z.string(),
+        beforeMiB: z.number().int().nullable(),
+        afterMiB: z.number().int().nullable(),
+        data: z.record(z.string(), z.unknown()).nullable(),
+      }),
+    )
+    .max(1000),
+});
+export type TNodeEventsRequest = z.infer<typeof ZNodeEventsRequestSchema>;

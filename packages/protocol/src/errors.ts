@@ -1,0 +1,39 @@
+// One set of error codes for the whole system. Clients see {error:{code,message}}; the HTTP
+// status for each code is decided here once, so no route picks its own.
+export const ERROR_CODES = {
+  INVALID_INPUT: 400,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  FILE_TOO_LARGE: 413,
+  TOO_MANY_PIXELS: 413,
+  EMPTY_FILE: 400,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  RATE_LIMITED: 429,
+  LEASE_LOST: 409,
+  NO_HEADROOM: 503,
+  GPU_OOM: 507,
+  RUNNER_CRASHED: 500,
+  TIMEOUT: 504,
+  INTERNAL: 500,
+} as const;
+
+export type TErrorCode = keyof typeof ERROR_CODES;
+
+export class AppError extends Error {
+  readonly code: TErrorCode;
+  constructor(code: TErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "AppError";
+    this.code = code;
+  }
+  get httpStatus(): number {
+    return ERROR_CODES[this.code];
+  }
+}
+
+/** Codes an agent may report for a failed job; retryable ones go back to the queue. */
+export const JOB_ERROR_CODES = ["INVALID_INPUT", "GPU_OOM", "RUNNER_CRASHED", "TIMEOUT", "INTERNAL"] as const;
+export type TJobErrorCode = (typeof JOB_ERROR_CODES)[number];
+export const NON_RETRYABLE_JOB_ERRORS: ReadonlySet<TJobErrorCode> = new Set(["INVALID_INPUT"]);
