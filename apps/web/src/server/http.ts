@@ -1,0 +1,43 @@
+// The one place where errors become HTTP answers: {error:{code,message}} with the status that
+// packages/protocol assigns to each code. Route handlers throw AppError and never pick statuses.
+import { randomUUID } from "node:crypto";
+import { AppError } from "@headroom/protocol";
+import { z } from "zod";
+import { logger } from "./logger";
+
+export function errorResponse(err: unknown, requestId: string): Response {
+  if (err instanceof AppError) {
+    return Response.json({ error: { code: err.code, message: err.message } }, { status: err.httpStatus, headers: { "x-request-id": requestId } });
+  }
+  if (err instanceof z.ZodError) {
+    const message = err.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; ");
+    return Response.json({ error: { code: "INVALID_INPUT", message } }, { status: 400, headers: { "x-request-id": requestId } });
+  }
+  logger().error({ err, requestId }, "unhandled error");
+  return Response.json({ error: { code: "INTERNAL", message: "Internal error" } }, { status: 500, headers: { "x-request-id": requestId } });
+}
+
+type THandler<C> = (req: Request, ctx: C & { requestId: string }) => Promise<Response>;
+
+/** Wraps a route handler: request id, error mapping, and a log line per failure. */
+export function route<C>(handler: THandler<C>): (req: Request, ctx: C) => Promise<Response> {
+  return async (req, ctx) => {
+    const requestId = req.headers.get("x-request-id") ?? randomUUID();
+    try {
+      return await handler(req, { ...ctx, requestId });
+    } catch (err) {
+      return errorResponse(err, requestId);
+    }
+  };
+}
+
+/** Parses a JSON body with a zod schema; bad JSON is INVALID_INPUT like any other bad field. */
+export async function jsonBody<T>(req: Request, schema: z.ZodType<T>): Promise<T> {
+  let raw: unknown;
+  try {
+    raw = await req.json();
+  } catch {
+    throw new AppError("INVALID_INPUT", "Body must be JSON");
+  }
+  return schema.parse(raw);
+}
