@@ -1,0 +1,43 @@
+import { describe, expect, it } from "vitest";
+import { parseEnv } from "./env.ts";
+
+const host = { hostname: "box", totalMemMiB: 6000 };
+const base = { HEADROOM_ENROLL_TOKEN: "enrol-secret" };
+
+describe("parseEnv", () => {
+  it("a bare CPU node", () => {
+    expect(parseEnv(base, host)).toEqual({
+      controlUrl: "http://127.0.0.1:3000",
+      enrollToken: "enrol-secret",
+      nodeName: "box-cpu",
+      hostname: "box",
+      gpuIndex: null,
+      providers: ["cpu"],
+      cpuBudgetMiB: 6000, // min(8192, host total)
+      ocrThreads: undefined,
+      modelManifestPath: undefined,
+      logLevel: "info",
+    });
+  });
+
+  it("a GPU node gets its name and the GPU provider order", () => {
+    const e = parseEnv({ ...base, HEADROOM_GPU_INDEX: "2", HEADROOM_CONTROL_URL: "http://cp:8080/" }, host);
+    expect(e).toMatchObject({ gpuIndex: 2, nodeName: "box-gpu2", providers: ["cuda", "webgpu", "cpu"], controlUrl: "http://cp:8080" });
+  });
+
+  it("explicit values win; empty strings count as unset", () => {
+    const e = parseEnv({ ...base, HEADROOM_NODE_NAME: "n1", HEADROOM_PROVIDERS: " WebGPU, cpu ", HEADROOM_CPU_BUDGET_MIB: "2048", HEADROOM_OCR_THREADS: "4", HEADROOM_GPU_INDEX: "", LOG_LEVEL: "debug" }, host);
+    expect(e).toMatchObject({ nodeName: "n1", providers: ["webgpu", "cpu"], cpuBudgetMiB: 2048, ocrThreads: 4, gpuIndex: null, logLevel: "debug" });
+  });
+
+  it.each<[string, Record<string, string>, RegExp]>([
+    ["missing enrolment token", {}, /HEADROOM_ENROLL_TOKEN: .*required/],
+    ["bad GPU index", { ...base, HEADROOM_GPU_INDEX: "first" }, /HEADROOM_GPU_INDEX/],
+    ["negative GPU index", { ...base, HEADROOM_GPU_INDEX: "-1" }, /HEADROOM_GPU_INDEX/],
+    ["bad URL", { ...base, HEADROOM_CONTROL_URL: "not a url" }, /HEADROOM_CONTROL_URL/],
+    ["bad log level", { ...base, LOG_LEVEL: "loud" }, /LOG_LEVEL/],
+    ["no providers", { ...base, HEADROOM_PROVIDERS: " , " }, /HEADROOM_PROVIDERS/],
+  ])("fails readably: %s", (_n, raw, message) => {
+    expect(() => parseEnv(raw, host)).toThrow(message);
+  });
+});

@@ -1,0 +1,74 @@
+// The agent's configuration, parsed once at start. Nothing else in the agent reads process.env:
+// the runner child gets what it needs as an argument, so its behaviour is visible in one place.
+import os from "node:os";
+import { z } from "zod";
+
+const ZIntFromString = z.coerce.number().int();
+
+const ZRawEnvSchema = z.object({
+  HEADROOM_CONTROL_URL: z.url().default("http://127.0.0.1:3000"),
+  HEADROOM_ENROLL_TOKEN: z.string({ error: "is required (the fleet's enrolment token)" }).min(1, "must not be empty"),
+  HEADROOM_NODE_NAME: z.string().min(1).max(100).optional(),
+  /** Absent = a CPU node whose "device" is host memory. */
+  HEADROOM_GPU_INDEX: ZIntFromString.min(0).optional(),
+  HEADROOM_PROVIDERS: z.string().optional(),
+  HEADROOM_CPU_BUDGET_MIB: ZIntFromString.positive().optional(),
+  HEADROOM_OCR_THREADS: ZIntFromString.positive().optional(),
+  HEADROOM_MODEL_MANIFEST: z.string().min(1).optional(),
+  LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
+});
+
+export type TAgentEnv = {
+  controlUrl: string;
+  enrollToken: string;
+  nodeName: string;
+  hostname: string;
+  gpuIndex: number | null;
+  providers: string[];
+  /** Memory budget of a CPU node, in MiB; unused on a GPU node. */
+  cpuBudgetMiB: number;
+  ocrThreads: number | undefined;
+  modelManifestPath: string | undefined;
+  logLevel: z.infer<typeof ZRawEnvSchema>["LOG_LEVEL"];
+};
+
+// The original service ran one model on one card; on a CPU node 8 GiB is a generous ceiling for a
+// resident PP-OCR model, and never more than the host has.
+const DEFAULT_CPU_BUDGET_MIB = 8192;
+
+export function parseEnv(raw: Record<string, string | undefined>, host = { hostname: os.hostname(), totalMemMiB: Math.floor(os.totalmem() / 1048576) }): TAgentEnv {
+  // Treat empty strings as unset, the way shells and .env files usually mean them.
+  const cleaned = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined && v !== ""));
+  const parsed = ZRawEnvSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".") || "(env)"}: ${i.message}`);
+    throw new Error(`Invalid gpu-node configuration:\n${lines.join("\n")}`);
+  }
+  const e = parsed.data;
+  const gpuIndex = e.HEADROOM_GPU_INDEX ?? null;
+  const providers = (e.HEADROOM_PROVIDERS ?? (gpuIndex === null ? "cpu" : "cuda,webgpu,cpu"))
+    .split(",")
+    .map((p) => p.trim().toLowerCase())
+    .filter(Boolean);
+  if (providers.length === 0) throw new Error("Invalid gpu-node configuration:\n  HEADROOM_PROVIDERS: lists no provider");
+  return {
+    controlUrl: e.HEADROOM_CONTROL_URL.replace(/\/+$/, ""),
+    enrollToken: e.HEADROOM_ENROLL_TOKEN,
+    nodeName: e.HEADROOM_NODE_NAME ?? (gpuIndex === null ? `${host.hostname}-cpu` : `${host.hostname}-gpu${gpuIndex}`),
+    hostname: host.hostname,
+    gpuIndex,
+    providers,
+    cpuBudgetMiB: Math.min(e.HEADROOM_CPU_BUDGET_MIB ?? DEFAULT_CPU_BUDGET_MIB, host.totalMemMiB),
+    ocrThreads: e.HEADROOM_OCR_THREADS,
+    modelManifestPath: e.HEADROOM_MODEL_MANIFEST,
+    logLevel: e.LOG_LEVEL,
+  };
+}
+
+let cached: TAgentEnv | undefined;
+
+/** The process's configuration; throws a readable error on the first call if it is invalid. */
+export function env(): TAgentEnv {
+  cached ??= parseEnv(process.env);
+  return cached;
+}

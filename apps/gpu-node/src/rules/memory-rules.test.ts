@@ -1,0 +1,83 @@
+import { DEFAULT_THRESHOLDS as T, type TThresholds } from "@headroom/protocol";
+import { describe, expect, it } from "vitest";
+import { admit, overCap, shouldBatchCleanup, shouldCleanupAfterJob, shouldSweep, usagePct, type TRuleReading } from "./memory-rules.ts";
+
+// An 80 GiB card (H100) in MiB, so percentages read easily: 1 % = 819.2 MiB.
+const TOTAL = 81920;
+const at = (usedPctOfTotal: number, freeMiB?: number): TRuleReading => {
+  const usedMiB = Math.round((TOTAL * usedPctOfTotal) / 100);
+  return { usedMiB, totalMiB: TOTAL, freeMiB: freeMiB ?? TOTAL - usedMiB };
+};
+
+describe("usagePct", () => {
+  it.each([
+    [{ usedMiB: 0, totalMiB: 100, freeMiB: 100 }, 0],
+    [{ usedMiB: 50, totalMiB: 200, freeMiB: 150 }, 25],
+    [{ usedMiB: 10, totalMiB: 0, freeMiB: 0 }, 100],
+  ])("%o → %d %%", (r, expected) => expect(usagePct(r)).toBe(expected));
+});
+
+describe("admit", () => {
+  it.each<[string, TRuleReading, Partial<TThresholds>, boolean, RegExp | null]>([
+    ["idle card", at(0), {}, true, null],
+    ["exactly at the max usage is still allowed", at(95), {}, true, null],
+    ["just above the max usage", at(95.1), {}, false, /usage 95\.1 % is above the admission limit of 95\.0 %/],
+    ["full card", at(100, 0), {}, false, /above the admission limit/],
+    ["low usage but too little free (driver reserve, other tenants)", at(10, 499), {}, false, /free memory 499 MiB is below the admission floor of 500 MiB/],
+    ["free exactly at the floor", at(10, 500), {}, true, null],
+    ["small card: 90 % used leaves 400 MiB", { usedMiB: 3600, totalMiB: 4000, freeMiB: 400 }, {}, false, /below the admission floor/],
+    ["tuned: max usage 50 %", at(60), { admissionMaxUsagePct: 50 }, false, /limit of 50\.0 %/],
+    ["tuned: floor 0", at(10, 0), { admissionMinFreeMiB: 0 }, true, null],
+    ["zero total never admits", { usedMiB: 0, totalMiB: 0, freeMiB: 0 }, {}, false, /usage 100\.0 %/],
+  ])("%s", (_name, reading, overrides, ok, reason) => {
+    const d = admit(reading, { ...T, ...overrides });
+    expect(d.ok).toBe(ok);
+    if (!d.ok && reason) expect(d.reason).toMatch(reason);
+  });
+});
+
+describe("shouldCleanupAfterJob", () => {
+  it.each<[TRuleReading, Partial<TThresholds>, boolean]>([
+    [at(0), {}, false],
+    [at(80), {}, false],
+    [at(80.1), {}, true],
+    [at(99), {}, true],
+    [at(50), { cleanupAbovePct: 40 }, true],
+    [at(0), { cleanupAbovePct: 0 }, false],
+    [at(0.1), { cleanupAbovePct: 0 }, true],
+  ])("%o with %o → %s", (r, o, expected) => expect(shouldCleanupAfterJob(r, { ...T, ...o })).toBe(expected));
+});
+
+describe("shouldBatchCleanup", () => {
+  it.each<[number, Partial<TThresholds>, boolean]>([
+    [0, {}, false],
+    [4, {}, false],
+    [5, {}, true],
+    [6, {}, true],
+    [1, { batchCleanupEvery: 1 }, true],
+    [0, { batchCleanupEvery: 1 }, false],
+    [9, { batchCleanupEvery: 10 }, false],
+  ])("%d images with %o → %s", (n, o, expected) => expect(shouldBatchCleanup(n, { ...T, ...o })).toBe(expected));
+});
+
+describe("shouldSweep", () => {
+  const FIVE_MIN_MS = 300_000;
+  it.each<[string, TRuleReading, number, Partial<TThresholds>, boolean]>([
+    ["interval passed, usage above", at(75), FIVE_MIN_MS, {}, true],
+    ["interval not yet passed", at(75), FIVE_MIN_MS - 1, {}, false],
+    ["interval passed, usage exactly at the threshold", at(70), FIVE_MIN_MS, {}, false],
+    ["interval passed, usage low", at(20), 10 * FIVE_MIN_MS, {}, false],
+    ["tuned interval 10 s", at(75), 10_000, { sweepIntervalS: 10 }, true],
+    ["tuned threshold 10 %", at(20), FIVE_MIN_MS, { sweepAbovePct: 10 }, true],
+  ])("%s", (_n, r, ms, o, expected) => expect(shouldSweep(r, { ...T, ...o }, ms)).toBe(expected));
+});
+
+describe("overCap", () => {
+  it.each<[TRuleReading, Partial<TThresholds>, boolean]>([
+    [at(89), {}, false],
+    [at(90), {}, false],
+    [at(90.5), {}, true],
+    [at(100, 0), {}, true],
+    [at(60), { memoryCapPct: 50 }, true],
+  ])("%o with %o → %s", (r, o, expected) => expect(overCap(r, { ...T, ...o })).toBe(expected));
+});

@@ -1,0 +1,48 @@
+// The memory rules of the original single-GPU service, as pure decisions over one reading and the
+// thresholds in force. The agent acts on them; the control plane may show the same reasons.
+import type { TThresholds } from "@headroom/protocol";
+
+/** The part of a memory reading the rules look at, in MiB. */
+export type TRuleReading = { usedMiB: number; totalMiB: number; freeMiB: number };
+
+export type TDecision = { ok: true } | { ok: false; reason: string };
+
+/** Used share of the device in percent (0..100). A zero total counts as full, so nothing is admitted on it. */
+export function usagePct(r: TRuleReading): number {
+  if (r.totalMiB <= 0) return 100;
+  return (r.usedMiB / r.totalMiB) * 100;
+}
+
+const pct = (n: number) => `${n.toFixed(1)} %`;
+
+/** May a job start on this reading? Refuse when usage is above the max or free memory is below the floor. */
+export function admit(r: TRuleReading, t: TThresholds): TDecision {
+  const usage = usagePct(r);
+  if (usage > t.admissionMaxUsagePct) {
+    return { ok: false, reason: `usage ${pct(usage)} is above the admission limit of ${pct(t.admissionMaxUsagePct)}` };
+  }
+  if (r.freeMiB < t.admissionMinFreeMiB) {
+    return { ok: false, reason: `free memory ${r.freeMiB} MiB is below the admission floor of ${t.admissionMinFreeMiB} MiB` };
+  }
+  return { ok: true };
+}
+
+/** After a job: clean up when usage is above cleanupAbovePct. */
+export function shouldCleanupAfterJob(r: TRuleReading, t: TThresholds): boolean {
+  return usagePct(r) > t.cleanupAbovePct;
+}
+
+/** Every batchCleanupEvery images processed since the last cleanup, clean up regardless of usage. */
+export function shouldBatchCleanup(imagesSinceCleanup: number, t: TThresholds): boolean {
+  return imagesSinceCleanup >= t.batchCleanupEvery;
+}
+
+/** The periodic sweep: once sweepIntervalS has passed since the last one, and only when usage is above sweepAbovePct. */
+export function shouldSweep(r: TRuleReading, t: TThresholds, msSinceLastSweep: number): boolean {
+  return msSinceLastSweep >= t.sweepIntervalS * 1000 && usagePct(r) > t.sweepAbovePct;
+}
+
+/** Is the device above its memory cap (memoryCapPct of total)? */
+export function overCap(r: TRuleReading, t: TThresholds): boolean {
+  return usagePct(r) > t.memoryCapPct;
+}

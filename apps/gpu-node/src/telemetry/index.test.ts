@@ -1,0 +1,37 @@
+import { describe, expect, it } from "vitest";
+import { createMemoryReader, discoverGpus, runNvidiaSmi } from "./index.ts";
+
+const hasNvidiaSmi = await runNvidiaSmi(["-L"]).then(
+  () => true,
+  () => false,
+);
+
+describe("telemetry on this machine", () => {
+  it("discoverGpus never throws and returns well-formed entries", async () => {
+    const gpus = await discoverGpus();
+    if (!hasNvidiaSmi) expect(gpus).toEqual([]);
+    for (const g of gpus) expect(g.totalMiB).toBeGreaterThan(0);
+  });
+
+  it("a CPU node reads real host memory, with this process standing in for the runner", async () => {
+    const reader = createMemoryReader({ gpuIndex: null, cpuBudgetMiB: 4096, runnerPid: () => process.pid });
+    const r = await reader.read();
+    expect(r.source).toBe("host");
+    expect(r.totalMiB).toBe(4096);
+    expect(r.processMiB).toBeGreaterThan(10);
+    // runner + agent are both this process here, so used is about twice the RSS
+    expect(r.usedMiB).toBeGreaterThanOrEqual(r.processMiB! * 2 - 2);
+    expect(r.freeMiB).toBeLessThanOrEqual(4096 - r.usedMiB);
+  });
+
+  it("a runner that has exited counts as 0 MiB", async () => {
+    const reader = createMemoryReader({ gpuIndex: null, cpuBudgetMiB: 4096, runnerPid: () => 2 ** 22 + 1 });
+    expect((await reader.read()).processMiB).toBe(0);
+  });
+
+  it.runIf(hasNvidiaSmi)("a GPU node reads nvidia-smi", async () => {
+    const r = await createMemoryReader({ gpuIndex: 0, cpuBudgetMiB: 0, runnerPid: () => process.pid }).read();
+    expect(r.source).toBe("nvidia-smi");
+    expect(r.totalMiB).toBeGreaterThan(0);
+  });
+});
