@@ -1,0 +1,15 @@
+import { ZClaimRequestSchema } from "@headroom/protocol";
+import { env } from "@/env";
+import { claimForNode } from "@/server/agent/claim";
+import { requireNode } from "@/server/agent/node-auth";
+import { db } from "@/server/db";
+import { jsonBody, route } from "@/server/http";
+
+export const dynamic = "force-dynamic";
+
+export const POST = route(async (req) => {
+  const node = await requireNode(db(), req);
+  const { waitMs } = await jsonBody(req, ZClaimRequestSchema);
+  const assignment = await claimForNode(db(), node.id, waitMs, env().HEADROOM_LEASE_MS, req.signal);
+  return assignment ? Response.json(assignment) : new Response(null, { status: 204 });
+});

@@ -1,0 +1,17 @@
+import { AppError } from "@headroom/protocol";
+import { requireNode } from "@/server/agent/node-auth";
+import { db } from "@/server/db";
+import { route } from "@/server/http";
+import { uploadStore } from "@/server/jobs/upload-store";
+
+export const dynamic = "force-dynamic";
+
+/** The job's bytes, only for the node that holds it. */
+export const GET = route<{ params: Promise<{ id: string }> }>(async (req, { params }) => {
+  const node = await requireNode(db(), req);
+  const { id } = await params;
+  const job = await db().job.findFirst({ where: { id, nodeId: node.id, status: "RUNNING" }, select: { storageKey: true, mimeType: true } });
+  if (!job) throw new AppError("LEASE_LOST", `Job ${id} is not running on this node`);
+  const bytes = await uploadStore().get(job.storageKey);
+  return new Response(new Uint8Array(bytes), { headers: { "content-type": job.mimeType, "content-length": String(bytes.length) } });
+});

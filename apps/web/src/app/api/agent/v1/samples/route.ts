@@ -1,0 +1,12 @@
+import { ZSamplesRequestSchema } from "@headroom/protocol";
+import { requireNode } from "@/server/agent/node-auth";
+import { storeSamples } from "@/server/agent/telemetry";
+import { db } from "@/server/db";
+import { jsonBody, route } from "@/server/http";
+
+export const dynamic = "force-dynamic";
+
+export const POST = route(async (req) => {
+  const node = await requireNode(db(), req);
+  return Response.json({ stored: await storeSamples(db(), node.id, await jsonBody(req, ZSamplesRequestSchema)) });
+});

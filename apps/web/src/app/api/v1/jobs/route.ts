@@ -1,0 +1,26 @@
+import { env } from "@/env";
+import { checkOrigin, requirePrincipal } from "@/server/auth";
+import { db } from "@/server/db";
+import { route } from "@/server/http";
+import { createJobs } from "@/server/jobs/create-jobs";
+import { parseUpload } from "@/server/jobs/parse-upload";
+import { uploadStore } from "@/server/jobs/upload-store";
+import { logger } from "@/server/logger";
+
+export const dynamic = "force-dynamic";
+
+export const POST = route(async (req, { requestId }) => {
+  const principal = await requirePrincipal(req);
+  if (principal.kind === "user") checkOrigin(req);
+  const e = env();
+  const upload = await parseUpload(req, e.HEADROOM_MAX_UPLOAD_BYTES);
+  const { jobs, replayed } = await createJobs(db(), uploadStore(), { maxBytes: e.HEADROOM_MAX_UPLOAD_BYTES, maxPixels: e.HEADROOM_MAX_PIXELS }, {
+    files: upload.files,
+    priority: upload.priority,
+    idempotencyKey: upload.idempotencyKey,
+    owner: { userId: principal.kind === "user" ? principal.id : null, apiKeyId: principal.kind === "apiKey" ? principal.id : null },
+    maxAttempts: e.HEADROOM_MAX_ATTEMPTS,
+  });
+  logger().info({ requestId, jobs: jobs.map((j) => j.id), replayed, by: principal.label }, "jobs submitted");
+  return Response.json({ jobs }, { status: replayed ? 200 : 201 });
+});

@@ -1,0 +1,40 @@
+// Multipart parsing for POST /api/v1/jobs: file fields plus optional priority and idempotencyKey.
+import { AppError } from "@headroom/protocol";
+import { z } from "zod";
+import { readBodyLimited } from "../read-body";
+import type { TUploadFile } from "./create-jobs";
+
+export const MAX_FILES_PER_REQUEST = 20;
+
+const ZFieldsSchema = z.object({
+  priority: z.coerce.number().int().min(-100).max(100).default(0),
+  idempotencyKey: z.string().min(1).max(200).nullable().default(null),
+});
+
+export async function parseUpload(req: Request, maxFileBytes: number): Promise<{ files: TUploadFile[]; priority: number; idempotencyKey: string | null }> {
+  const type = req.headers.get("content-type") ?? "";
+  if (!type.toLowerCase().startsWith("multipart/form-data")) {
+    throw new AppError("INVALID_INPUT", "Send multipart/form-data with one or more 'file' fields");
+  }
+  // Room for every allowed file plus the multipart framing around them.
+  const body = await readBodyLimited(req, maxFileBytes * MAX_FILES_PER_REQUEST + 64 * 1024);
+  let form: FormData;
+  try {
+    form = await new Response(new Uint8Array(body), { headers: { "content-type": type } }).formData();
+  } catch {
+    throw new AppError("INVALID_INPUT", "The multipart body could not be parsed");
+  }
+  const entries = form.getAll("file");
+  if (entries.length === 0) throw new AppError("INVALID_INPUT", "Send at least one file in a multipart field named 'file'");
+  if (entries.length > MAX_FILES_PER_REQUEST) throw new AppError("INVALID_INPUT", `At most ${MAX_FILES_PER_REQUEST} files per request`);
+  const files: TUploadFile[] = [];
+  for (const e of entries) {
+    if (typeof e === "string") throw new AppError("INVALID_INPUT", "The 'file' field must be a file, not text");
+    files.push({ name: e.name || "upload", bytes: Buffer.from(await e.arrayBuffer()) });
+  }
+  const fields = ZFieldsSchema.parse({
+    priority: form.get("priority") ?? undefined,
+    idempotencyKey: (form.get("idempotencyKey") as string | null) ?? req.headers.get("idempotency-key") ?? null,
+  });
+  return { files, ...fields };
+}

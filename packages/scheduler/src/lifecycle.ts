@@ -1,0 +1,92 @@
+// Job transitions reported by agents. Each one is conditional on job, node, attempt and state, so
+// a report from a lease that was lost (expired, swept, canceled) changes nothing: it gets LEASE_LOST.
+import type { Db, Prisma, PrismaClient } from "@headroom/db";
+import { AppError, NON_RETRYABLE_JOB_ERRORS, type TCompleteRequest, type TFailRequest } from "@headroom/protocol";
+import { retryDelayMs } from "./backoff.ts";
+
+type TAttemptRef = { jobId: string; nodeId: string; attempt: number };
+
+function heldBy(ref: TAttemptRef): Prisma.JobWhereInput {
+  return { id: ref.jobId, nodeId: ref.nodeId, attempt: ref.attempt, status: "RUNNING" };
+}
+
+function leaseLost(ref: TAttemptRef): AppError {
+  return new AppError("LEASE_LOST", `Job ${ref.jobId} attempt ${ref.attempt} is no longer held by this node`);
+}
+
+export async function startJob(db: PrismaClient, ref: TAttemptRef, memory: { usedMiB: number }): Promise<void> {
+  await db.$transaction(async (tx) => {
+    const { count } = await tx.job.updateMany({ where: heldBy(ref), data: { startedAt: new Date(), memBeforeMiB: memory.usedMiB } });
+    if (count === 0) throw leaseLost(ref);
+    await tx.jobEvent.create({ data: { jobId: ref.jobId, nodeId: ref.nodeId, attempt: ref.attempt, type: "started", data: { usedMiB: memory.usedMiB } } });
+  });
+}
+
+export async function completeJob(db: PrismaClient, ref: TAttemptRef, report: TCompleteRequest): Promise<void> {
+  await db.$transaction(async (tx) => {
+    const { count } = await tx.job.updateMany({
+      where: heldBy(ref),
+      data: {
+        status: "SUCCEEDED",
+        result: report.result as Prisma.InputJsonValue,
+        text: report.result.text,
+        timings: { ...report.result.timingsMs, totalMs: report.durationMs },
+        observedPeakMiB: report.memory.peakMiB,
+        memBeforeMiB: report.memory.beforeMiB,
+        memAfterMiB: report.memory.afterMiB,
+        finishedAt: new Date(),
+        leaseExpiresAt: null,
+        errorCode: null,
+        errorMessage: null,
+        unschedulableReason: null,
+      },
+    });
+    if (count === 0) throw leaseLost(ref);
+    await tx.jobEvent.create({
+      data: { jobId: ref.jobId, nodeId: ref.nodeId, attempt: ref.attempt, type: "completed", data: { durationMs: report.durationMs, peakMiB: report.memory.peakMiB, lines: report.result.pages.reduce((n, p) => n + p.lines.length, 0) } },
+    });
+  });
+}
+
+export async function failJob(db: PrismaClient, ref: TAttemptRef, report: Pick<TFailRequest, "code" | "message" | "memory">, now = new Date()): Promise<"retried" | "failed"> {
+  return db.$transaction(async (tx) => {
+    const job = await tx.job.findFirst({ where: heldBy(ref), select: { maxAttempts: true } });
+    if (!job) throw leaseLost(ref);
+    const retry = !NON_RETRYABLE_JOB_ERRORS.has(report.code) && ref.attempt < job.maxAttempts;
+    const common = { errorCode: report.code, errorMessage: report.message, leaseExpiresAt: null, observedPeakMiB: report.memory?.peakMiB ?? null };
+    const { count } = await tx.job.updateMany({
+      where: heldBy(ref),
+      data: retry
+        ? { ...common, status: "QUEUED", nodeId: null, runAfter: new Date(now.getTime() + retryDelayMs(ref.attempt)) }
+        : { ...common, status: "FAILED", finishedAt: now },
+    });
+    if (count === 0) throw leaseLost(ref);
+    const type = retry ? "retried" : "failed";
+    await tx.jobEvent.create({ data: { jobId: ref.jobId, nodeId: ref.nodeId, attempt: ref.attempt, type, data: { code: report.code, message: report.message } } });
+    return type;
+  });
+}
+
+/** Admission said no on the live reading: back to the queue, to be placed elsewhere, attempt not used. */
+export async function refuseJob(db: PrismaClient, ref: TAttemptRef, reason: string, memory: { usedMiB: number; freeMiB: number }): Promise<void> {
+  await db.$transaction(async (tx) => {
+    const { count } = await tx.job.updateMany({
+      where: heldBy(ref),
+      data: { status: "QUEUED", nodeId: null, attempt: { decrement: 1 }, leaseExpiresAt: null, runAfter: new Date() },
+    });
+    if (count === 0) throw leaseLost(ref);
+    await tx.jobEvent.create({ data: { jobId: ref.jobId, nodeId: ref.nodeId, attempt: ref.attempt, type: "refused", data: { reason, ...memory } } });
+    await tx.nodeEvent.create({ data: { nodeId: ref.nodeId, type: "refusal", beforeMiB: memory.usedMiB, data: { jobId: ref.jobId, reason } } });
+  });
+}
+
+/** Extends the leases of the jobs an agent says it is still running; returns those it no longer holds. */
+export async function renewLeases(db: Db, nodeId: string, active: { jobId: string; attempt: number }[], leaseMs: number): Promise<string[]> {
+  const revoked: string[] = [];
+  const until = new Date(Date.now() + leaseMs);
+  for (const a of active) {
+    const { count } = await db.job.updateMany({ where: { id: a.jobId, nodeId, attempt: a.attempt, status: "RUNNING" }, data: { leaseExpiresAt: until } });
+    if (count === 0) revoked.push(a.jobId);
+  }
+  return revoked;
+}

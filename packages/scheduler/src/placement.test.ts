@@ -1,0 +1,70 @@
+import { DEFAULT_THRESHOLDS } from "@headroom/protocol";
+import { describe, expect, it } from "vitest";
+import { effectiveLimitMiB, placeJob, type TPlacementNode } from "./placement.ts";
+
+function makeNode(over: Partial<TPlacementNode> & { id: string }): TPlacementNode {
+  return {
+    name: over.id,
+    online: true,
+    drained: false,
+    maxConcurrent: 2,
+    totalMiB: 10_000,
+    usedMiB: 1_000,
+    inFlightPeaksMiB: [],
+    thresholds: DEFAULT_THRESHOLDS,
+    ...over,
+  };
+}
+
+describe("effectiveLimitMiB", () => {
+  it.each([
+    // cap 90% of 10,000 = 9,000; total − 500 = 9,500 → the cap binds
+    [10_000, 9_000],
+    // cap 90% of 4,000 = 3,600; total − 500 = 3,500 → min free binds
+    [4_000, 3_500],
+  ])("total %i MiB → %i MiB", (total, limit) => {
+    expect(effectiveLimitMiB(total, DEFAULT_THRESHOLDS)).toBe(limit);
+  });
+});
+
+describe("placeJob", () => {
+  const job = { id: "j", predictedPeakMiB: 500 };
+  it.each<[string, TPlacementNode[], string | null]>([
+    ["most headroom wins", [makeNode({ id: "a", usedMiB: 5_000 }), makeNode({ id: "b", usedMiB: 2_000 })], "b"],
+    ["reservations count against headroom", [makeNode({ id: "a", usedMiB: 1_000, inFlightPeaksMiB: [4_000] }), makeNode({ id: "b", usedMiB: 3_000 })], "b"],
+    ["tie → fewer in flight", [makeNode({ id: "a", usedMiB: 1_000, inFlightPeaksMiB: [0] }), makeNode({ id: "b", usedMiB: 1_000 })], "b"],
+    ["tie → smaller id", [makeNode({ id: "b" }), makeNode({ id: "a" })], "a"],
+    ["offline skipped", [makeNode({ id: "a", online: false }), makeNode({ id: "b", usedMiB: 8_000 })], "b"],
+    ["drained skipped", [makeNode({ id: "a", drained: true }), makeNode({ id: "b", usedMiB: 8_000 })], "b"],
+    ["concurrency limit", [makeNode({ id: "a", maxConcurrent: 1, inFlightPeaksMiB: [1] }), makeNode({ id: "b", usedMiB: 8_000 })], "b"],
+    ["cap: 9,000 limit − 8,600 used < 500", [makeNode({ id: "a", usedMiB: 8_600 })], null],
+    ["exactly fits the cap", [makeNode({ id: "a", usedMiB: 8_500 })], "a"],
+    ["min free binds on a small card", [makeNode({ id: "a", totalMiB: 2_000, usedMiB: 1_100 })], null],
+    [
+      "admission % stricter than cap",
+      [makeNode({ id: "a", usedMiB: 7_600, thresholds: { ...DEFAULT_THRESHOLDS, memoryCapPct: 100, admissionMaxUsagePct: 80 } })],
+      null,
+    ],
+    ["no nodes", [], null],
+  ])("%s", (_name, nodes, expected) => {
+    const d = placeJob(nodes, job);
+    expect(d.ok ? d.nodeId : null).toBe(expected);
+  });
+
+  it.each<[string, TPlacementNode[], RegExp]>([
+    ["none registered", [], /No nodes have registered/],
+    ["all offline", [makeNode({ id: "a", online: false })], /No node is online/],
+    ["all drained", [makeNode({ id: "a", drained: true })], /drained/],
+    ["all busy", [makeNode({ id: "a", maxConcurrent: 1, inFlightPeaksMiB: [1] })], /busy/],
+    ["no headroom", [makeNode({ id: "a", usedMiB: 8_900 })], /No node has 500 MiB of headroom for this job \(best: 100 MiB\)/],
+  ])("unschedulable: %s", (_name, nodes, reason) => {
+    const d = placeJob(nodes, job);
+    expect(d.ok).toBe(false);
+    if (!d.ok) expect(d.reason).toMatch(reason);
+  });
+
+  it("reports the figures each decision saw", () => {
+    const d = placeJob([makeNode({ id: "a", usedMiB: 2_000, inFlightPeaksMiB: [300] })], job);
+    expect(d.ok && d.chosen).toEqual({ nodeId: "a", name: "a", effectiveLimitMiB: 9_000, usedMiB: 2_000, reservedMiB: 300, headroomMiB: 6_700, inFlight: 1 });
+  });
+});

@@ -1,0 +1,95 @@
+// Placement: which node gets a job. Pure: nodes + job in, a decision with its figures out.
+// Headroom = effective limit − used − reserved for jobs in flight, where the effective limit is the
+// lower of the memory cap and (total − admission min free). A node qualifies only if it still passes
+// admission with the job's predicted peak added; the most headroom wins, ties go to fewer jobs in
+// flight, then the smaller id, so the same inputs always give the same answer.
+import type { TThresholds } from "@headroom/protocol";
+
+export type TPlacementNode = {
+  id: string;
+  name: string;
+  online: boolean;
+  drained: boolean;
+  maxConcurrent: number;
+  totalMiB: number;
+  usedMiB: number;
+  /** Predicted peaks of the jobs placed on or running on this node. */
+  inFlightPeaksMiB: number[];
+  thresholds: TThresholds;
+};
+
+export type TPlacementJob = { id: string; predictedPeakMiB: number };
+
+export type TNodeFigures = {
+  nodeId: string;
+  name: string;
+  effectiveLimitMiB: number;
+  usedMiB: number;
+  reservedMiB: number;
+  headroomMiB: number;
+  inFlight: number;
+  /** Why this node was passed over; absent for the nodes that qualified. */
+  rejected?: string;
+};
+
+export type TPlacementDecision =
+  | { ok: true; nodeId: string; predictedPeakMiB: number; chosen: TNodeFigures; candidates: TNodeFigures[] }
+  | { ok: false; reason: string; predictedPeakMiB: number; candidates: TNodeFigures[] };
+
+export function effectiveLimitMiB(totalMiB: number, t: TThresholds): number {
+  return Math.min(Math.floor((totalMiB * t.memoryCapPct) / 100), totalMiB - t.admissionMinFreeMiB);
+}
+
+export function nodeFigures(node: TPlacementNode): TNodeFigures {
+  const limit = effectiveLimitMiB(node.totalMiB, node.thresholds);
+  const reserved = node.inFlightPeaksMiB.reduce((a, b) => a + b, 0);
+  return {
+    nodeId: node.id,
+    name: node.name,
+    effectiveLimitMiB: limit,
+    usedMiB: node.usedMiB,
+    reservedMiB: reserved,
+    headroomMiB: limit - node.usedMiB - reserved,
+    inFlight: node.inFlightPeaksMiB.length,
+  };
+}
+
+function rejection(node: TPlacementNode, f: TNodeFigures, peakMiB: number): string | undefined {
+  if (!node.online) return "offline";
+  if (node.drained) return "drained";
+  if (f.inFlight >= node.maxConcurrent) return `at its concurrency limit (${node.maxConcurrent})`;
+  const afterMiB = f.usedMiB + f.reservedMiB + peakMiB;
+  const t = node.thresholds;
+  if ((afterMiB / node.totalMiB) * 100 > t.admissionMaxUsagePct) return `would pass ${t.admissionMaxUsagePct}% usage`;
+  if (node.totalMiB - afterMiB < t.admissionMinFreeMiB) return `would leave under ${t.admissionMinFreeMiB} MiB free`;
+  if (f.headroomMiB < peakMiB) return `headroom ${f.headroomMiB} MiB < predicted ${peakMiB} MiB`;
+  return undefined;
+}
+
+export function placeJob(nodes: readonly TPlacementNode[], job: TPlacementJob): TPlacementDecision {
+  const peak = job.predictedPeakMiB;
+  const candidates = nodes.map((n) => {
+    const f = nodeFigures(n);
+    const why = rejection(n, f, peak);
+    return why === undefined ? f : { ...f, rejected: why };
+  });
+  const eligible = candidates.filter((c) => c.rejected === undefined);
+  if (eligible.length === 0) return { ok: false, reason: unschedulableReason(candidates, peak), predictedPeakMiB: peak, candidates };
+  const chosen = [...eligible].sort(
+    (a, b) => b.headroomMiB - a.headroomMiB || a.inFlight - b.inFlight || (a.nodeId < b.nodeId ? -1 : a.nodeId > b.nodeId ? 1 : 0),
+  )[0]!;
+  return { ok: true, nodeId: chosen.nodeId, predictedPeakMiB: peak, chosen, candidates };
+}
+
+/** One sentence for the UI: why the job is still waiting. */
+export function unschedulableReason(candidates: readonly TNodeFigures[], peakMiB: number): string {
+  if (candidates.length === 0) return "No nodes have registered";
+  const online = candidates.filter((c) => c.rejected !== "offline");
+  if (online.length === 0) return "No node is online";
+  const active = online.filter((c) => c.rejected !== "drained");
+  if (active.length === 0) return "Every online node is drained";
+  const free = active.filter((c) => !c.rejected?.startsWith("at its concurrency"));
+  if (free.length === 0) return "Every node is busy; the job runs when one frees up";
+  const best = Math.max(...free.map((c) => c.headroomMiB));
+  return `No node has ${peakMiB} MiB of headroom for this job (best: ${best} MiB)`;
+}
