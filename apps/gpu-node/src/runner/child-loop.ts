@@ -1,0 +1,71 @@
+// The runner child's side: load an engine once, keep it resident, answer recognize requests one
+// by one, and never outlive the agent that forked it.
+import type { TJobErrorCode, TOcrResult } from "@headroom/protocol";
+import type { TChildMessage, TParentMessage, TProviderNote } from "./ipc.ts";
+
+export type TChildEngine = {
+  readonly provider: string;
+  readonly model: string;
+  recognize(input: Buffer): Promise<TOcrResult>;
+};
+
+export type TChildEngineLoader = (log: (msg: string, data?: object) => void) => Promise<{ engine: TChildEngine; providerNotes: TProviderNote[] }>;
+
+// ONNX Runtime and Dawn word their allocation failures differently per provider; these are the
+// messages seen for CPU arenas, CUDA and WebGPU buffers.
+const OOM_PATTERN = /out of memory|\boom\b|failed to allocate|bad_alloc|cudaErrorMemoryAllocation|CUBLAS_STATUS_ALLOC_FAILED/i;
+
+export function classifyError(err: unknown, isInputError: (e: unknown) => boolean): TJobErrorCode {
+  if (isInputError(err)) return "INVALID_INPUT";
+  const message = err instanceof Error ? err.message : String(err);
+  return OOM_PATTERN.test(message) ? "GPU_OOM" : "INTERNAL";
+}
+
+function send(msg: TChildMessage): void {
+  process.send?.(msg);
+}
+
+/** How often the child checks that its parent is still the one that forked it, in ms. */
+const PARENT_CHECK_INTERVAL_MS = 1_000;
+
+function exitWithParent(): void {
+  // IPC disconnect is the normal signal that the agent is gone (even on SIGKILL the kernel closes
+  // the socket). The ppid check covers a parent that died while the channel was somehow kept open.
+  process.on("disconnect", () => process.exit(0));
+  const parentPid = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parentPid || !process.connected) process.exit(0);
+  }, PARENT_CHECK_INTERVAL_MS).unref();
+}
+
+export async function serveRunner(load: TChildEngineLoader, isInputError: (e: unknown) => boolean): Promise<void> {
+  if (!process.send) throw new Error("the runner child must be started with an IPC channel (child_process.fork)");
+  exitWithParent();
+  const log = (msg: string, data?: object) => send({ type: "log", msg, data });
+
+  let engine: TChildEngine;
+  try {
+    const loaded = await load(log);
+    engine = loaded.engine;
+    send({ type: "ready", provider: engine.provider, model: engine.model, providerNotes: loaded.providerNotes });
+  } catch (err) {
+    const providerNotes = (err as { providerNotes?: TProviderNote[] }).providerNotes ?? [];
+    // Exit only once the message is written; the parent treats the exit as part of the failure.
+    process.send({ type: "start_failed", message: err instanceof Error ? err.message : String(err), providerNotes } satisfies TChildMessage, () => process.exit(1));
+    return;
+  }
+
+  // One job at a time: the engine is not re-entrant and memory is measured per job.
+  let queue: Promise<void> = Promise.resolve();
+  process.on("message", (raw: TParentMessage) => {
+    if (raw?.type !== "recognize") return;
+    queue = queue.then(async () => {
+      const bytes = Buffer.from(raw.bytes.buffer, raw.bytes.byteOffset, raw.bytes.byteLength);
+      try {
+        send({ type: "result", id: raw.id, result: await engine.recognize(bytes) });
+      } catch (err) {
+        send({ type: "error", id: raw.id, code: classifyError(err, isInputError), message: err instanceof Error ? err.message : String(err) });
+      }
+    });
+  });
+}

@@ -1,0 +1,21 @@
+// Messages between the agent and its runner child over the fork IPC channel ("advanced"
+// serialization, so image bytes cross as a Uint8Array without base64).
+import type { TJobErrorCode, TOcrResult } from "@headroom/protocol";
+
+export type TProviderNote = { provider: string; ok: boolean; reason?: string };
+
+/** What the child needs to load the engine; passed as argv[2] (JSON), never through the environment. */
+export type TRunnerChildConfig = {
+  providers: string[];
+  manifestPath?: string;
+  threads?: number;
+};
+
+export type TParentMessage = { type: "recognize"; id: number; bytes: Uint8Array };
+
+export type TChildMessage =
+  | { type: "ready"; provider: string; model: string; providerNotes: TProviderNote[] }
+  | { type: "start_failed"; message: string; providerNotes: TProviderNote[] }
+  | { type: "result"; id: number; result: TOcrResult }
+  | { type: "error"; id: number; code: TJobErrorCode; message: string }
+  | { type: "log"; msg: string; data?: object };
