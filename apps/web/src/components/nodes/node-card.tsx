@@ -1,0 +1,111 @@
+// One node: identity, state, memory, load and the thresholds in force.
+import type { TThresholds } from "@headroom/protocol";
+import { formatAgeMs, formatMiB } from "@/lib/format";
+import type { TNodeListItem as TNodeView } from "@/lib/trpc/types";
+import { MemoryGauge } from "./memory-gauge";
+
+const STATE_STYLE: Record<TNodeView["state"], string> = {
+  online: "bg-emerald-50 text-emerald-800 ring-emerald-300",
+  drained: "bg-amber-50 text-amber-800 ring-amber-300",
+  offline: "bg-slate-100 text-slate-600 ring-slate-300",
+};
+
+const THRESHOLD_LABELS: Record<keyof TThresholds, [label: string, unit: string]> = {
+  admissionMaxUsagePct: ["Admit below", "%"],
+  admissionMinFreeMiB: ["Admit with free ≥", " MiB"],
+  memoryCapPct: ["Memory cap", "%"],
+  cleanupAbovePct: ["Clean up after job above", "%"],
+  batchCleanupEvery: ["Batch cleanup every", " images"],
+  sweepIntervalS: ["Sweep every", " s"],
+  sweepAbovePct: ["Sweep above", "%"],
+  sampleIntervalMs: ["Sample every", " ms"],
+  jobTimeoutS: ["Job timeout", " s"],
+  alertAbovePct: ["Alert above", "%"],
+};
+
+/** Why earlier providers failed, as a one-line tooltip. */
+function providerNotesText(notes: unknown): string | undefined {
+  if (notes === null || notes === undefined) return undefined;
+  return typeof notes === "string" ? notes : JSON.stringify(notes);
+}
+
+export function NodeCard({ node }: { node: TNodeView }) {
+  const m = node.memory;
+  const overridden = new Set(node.overridden);
+  const device = node.kind === "GPU" ? (node.gpuName ?? "GPU") + (node.gpuIndex !== null ? ` #${node.gpuIndex}` : "") : "CPU (host memory)";
+  return (
+    <article aria-labelledby={`node-${node.id}`} className={`flex flex-col gap-4 rounded-xl border bg-white p-5 shadow-sm ${node.state === "offline" ? "border-slate-200 opacity-75" : "border-slate-200"}`}>
+      <header className="flex items-start justify-between gap-3">
+        <div className="min-w-0">
+          <h2 id={`node-${node.id}`} className="truncate font-semibold text-slate-900" title={node.name}>{node.name}</h2>
+          <p className="truncate text-xs text-slate-500" title={`${device} on ${node.hostname}`}>
+            <span className="font-medium text-slate-600">{node.kind}</span> · {device} · {node.hostname}
+          </p>
+        </div>
+        <span className={`shrink-0 rounded-full px-2 py-0.5 text-xs font-semibold ring-1 ring-inset ${STATE_STYLE[node.state]}`}>{node.state}</span>
+      </header>
+
+      <MemoryGauge
+        label={`${node.name} memory used`}
+        usedMiB={m.usedMiB} totalMiB={m.totalMiB} usedPct={m.usedPct}
+        warnAbovePct={node.thresholds.sweepAbovePct} alertAbovePct={node.thresholds.alertAbovePct}
+      />
+
+      <dl className="grid grid-cols-2 gap-x-4 gap-y-2 text-sm">
+        <div>
+          <dt className="text-xs text-slate-500">Runner</dt>
+          <dd className="tabular-nums">{formatMiB(m.processMiB)}</dd>
+        </div>
+        <div>
+          <dt className="text-xs text-slate-500">Utilisation</dt>
+          <dd className="tabular-nums">{m.utilPct === null ? "—" : `${Math.round(m.utilPct)}%`}</dd>
+        </div>
+        <div>
+          <dt className="text-xs text-slate-500">Jobs in flight</dt>
+          <dd className="tabular-nums">{node.jobsInFlight} / {node.maxConcurrent}</dd>
+        </div>
+        <div>
+          <dt className="text-xs text-slate-500">Last heartbeat</dt>
+          <dd>
+            {node.lastHeartbeatAt ? <time dateTime={node.lastHeartbeatAt}>{formatAgeMs(node.heartbeatAgeMs)}</time> : "never"}
+          </dd>
+        </div>
+        <div>
+          <dt className="text-xs text-slate-500">Provider</dt>
+          <dd title={providerNotesText(node.providerNotes)}>{node.provider ?? "—"}</dd>
+        </div>
+        <div>
+          <dt className="text-xs text-slate-500">Free</dt>
+          <dd className="tabular-nums">{formatMiB(m.freeMiB)}</dd>
+        </div>
+      </dl>
+
+      <details className="group border-t border-slate-100 pt-3">
+        <summary className="cursor-pointer text-xs font-semibold uppercase tracking-wide text-slate-500">
+          Thresholds in force{overridden.size > 0 ? ` · ${overridden.size} set on this node` : ""}
+        </summary>
+        <dl className="mt-2 space-y-1 text-xs">
+          {(Object.keys(THRESHOLD_LABELS) as (keyof TThresholds)[]).map((key) => {
+            const [label, unit] = THRESHOLD_LABELS[key];
+            return (
+              <div key={key} className="flex justify-between gap-2">
+                <dt className="text-slate-500">{label}</dt>
+                <dd className="tabular-nums text-slate-800">
+                  {node.thresholds[key]}{unit}
+                  {overridden.has(key) ? <span className="ml-1 rounded bg-indigo-50 px-1 text-[10px] font-semibold text-indigo-700">node</span> : null}
+                </dd>
+              </div>
+            );
+          })}
+        </dl>
+        {m.source || node.agentVersion ? (
+          <p className="mt-2 text-[11px] text-slate-400">
+            {m.source ? `memory from ${m.source}` : null}
+            {m.source && node.agentVersion ? " · " : null}
+            {node.agentVersion ? `agent ${node.agentVersion}` : null}
+          </p>
+        ) : null}
+      </details>
+    </article>
+  );
+}

@@ -1,0 +1,40 @@
+import { z } from "zod";
+import { ZJobStatusSchema } from "@/lib/job-status";
+
+export const JOBS_PAGE_SIZE = 25;
+
+export const ZJobListInputSchema = z.object({
+  page: z.number().int().min(1).default(1),
+  pageSize: z.number().int().min(1).max(100).default(JOBS_PAGE_SIZE),
+  status: ZJobStatusSchema.optional(),
+});
+export type TJobListInput = z.infer<typeof ZJobListInputSchema>;
+
+export const ZJobListItemSchema = z.object({
+  id: z.string(),
+  fileName: z.string(),
+  status: ZJobStatusSchema,
+  attempt: z.number().int(),
+  node: z.object({ id: z.string(), name: z.string() }).nullable(),
+  createdAt: z.string(),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+  /** finishedAt − startedAt, in ms; null until both are known. */
+  durationMs: z.number().nullable(),
+  observedPeakMiB: z.number().nullable(),
+  predictedPeakMiB: z.number().nullable(),
+  errorCode: z.string().nullable(),
+  unschedulableReason: z.string().nullable(),
+});
+export type TJobListItem = z.infer<typeof ZJobListItemSchema>;
+
+export const ZJobListOutputSchema = z.object({
+  items: z.array(ZJobListItemSchema),
+  total: z.number().int(),
+  page: z.number().int(),
+  pageSize: z.number().int(),
+  pageCount: z.number().int(),
+});
+export type TJobListOutput = z.infer<typeof ZJobListOutputSchema>;
+
+export const ZJobByIdInputSchema = z.object({ id: z.string().uuid() });

@@ -1,0 +1,37 @@
+// AppError → tRPC, decided once. The HTTP status tRPC answers with follows from these codes, so
+// the UI sees the same status a REST client would (except 507 GPU_OOM, which tRPC cannot say).
+import { AppError, type TErrorCode } from "@headroom/protocol";
+import { TRPCError } from "@trpc/server";
+
+type TTrpcCode = TRPCError["code"];
+
+export const TRPC_CODE_FOR: Readonly<Record<TErrorCode, TTrpcCode>> = {
+  INVALID_INPUT: "BAD_REQUEST",
+  UNSUPPORTED_MEDIA_TYPE: "UNSUPPORTED_MEDIA_TYPE",
+  FILE_TOO_LARGE: "PAYLOAD_TOO_LARGE",
+  TOO_MANY_PIXELS: "PAYLOAD_TOO_LARGE",
+  EMPTY_FILE: "BAD_REQUEST",
+  UNAUTHENTICATED: "UNAUTHORIZED",
+  FORBIDDEN: "FORBIDDEN",
+  NOT_FOUND: "NOT_FOUND",
+  CONFLICT: "CONFLICT",
+  RATE_LIMITED: "TOO_MANY_REQUESTS",
+  LEASE_LOST: "CONFLICT",
+  NO_HEADROOM: "SERVICE_UNAVAILABLE",
+  GPU_OOM: "INTERNAL_SERVER_ERROR",
+  RUNNER_CRASHED: "INTERNAL_SERVER_ERROR",
+  TIMEOUT: "GATEWAY_TIMEOUT",
+  INTERNAL: "INTERNAL_SERVER_ERROR",
+};
+
+/** The TRPCError for an AppError, keeping the AppError as cause so the formatter can name its code. */
+export function toTRPCError(err: AppError): TRPCError {
+  return new TRPCError({ code: TRPC_CODE_FOR[err.code], message: err.message, cause: err });
+}
+
+/** The AppError behind a tRPC error, if any (tRPC wraps thrown errors as `cause`). */
+export function appErrorOf(err: unknown): AppError | null {
+  if (err instanceof AppError) return err;
+  if (err instanceof TRPCError && err.cause instanceof AppError) return err.cause;
+  return null;
+}
