@@ -1,0 +1,67 @@
+import { readdir } from "node:fs/promises";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { migrate } from "./migrate.ts";
+import { diffMigrationsToSchema } from "./migration-diff.ts";
+import { defaultMigrationsDir } from "./schema-engine.ts";
+import { createTestDatabase, type TestDatabase } from "./testing.ts";
+import { JOB_SEARCH_VECTOR_SQL } from "./index.ts";
+
+let db: TestDatabase;
+let client: pg.Client;
+
+beforeAll(async () => {
+  db = await createTestDatabase({ migrated: false });
+  client = new pg.Client({ connectionString: db.url });
+  await client.connect();
+});
+afterAll(async () => {
+  await client?.end();
+  await db?.drop();
+});
+
+describe("migrate", () => {
+  it("applies every committed migration once, in order, and records them", async () => {
+    const committed = (await readdir(defaultMigrationsDir, { withFileTypes: true }))
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name)
+      .sort();
+    expect(committed.length).toBeGreaterThanOrEqual(2);
+
+    expect(await migrate(db.url)).toEqual({ applied: committed });
+    expect(await migrate(db.url)).toEqual({ applied: [] });
+
+    const { rows } = await client.query<{ migration_name: string; finished_at: Date | null }>(
+      `SELECT migration_name, finished_at FROM "_prisma_migrations" ORDER BY migration_name`,
+    );
+    expect(rows.map((r) => r.migration_name)).toEqual(committed);
+    expect(rows.every((r) => r.finished_at !== null)).toBe(true);
+  });
+
+  it("creates the schema's tables", async () => {
+    const { rows } = await client.query<{ table_name: string }>(
+      `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name`,
+    );
+    expect(rows.map((r) => r.table_name)).toEqual([
+      "ApiKey", "FleetSettings", "Job", "JobEvent", "MemorySample", "Node", "NodeEvent",
+      "NodeSettingsOverride", "Session", "SettingsAudit", "User", "_prisma_migrations",
+    ]);
+  });
+
+  it("creates the full-text index on Job, and a search on its expression uses it", async () => {
+    const { rows } = await client.query<{ indexdef: string }>(
+      `SELECT indexdef FROM pg_indexes WHERE tablename = 'Job' AND indexname = 'Job_text_search_idx'`,
+    );
+    expect(rows[0]?.indexdef).toMatch(/USING gin \(to_tsvector\('simple'::regconfig/);
+
+    await client.query("SET enable_seqscan = off");
+    const plan = await client.query(
+      `EXPLAIN SELECT id FROM "Job" WHERE ${JOB_SEARCH_VECTOR_SQL} @@ websearch_to_tsquery('simple', 'invoice')`,
+    );
+    expect(JSON.stringify(plan.rows)).toContain("Job_text_search_idx");
+  });
+
+  it("leaves nothing for a new migration: schema and migrations agree, hand-made index kept", async () => {
+    expect(await diffMigrationsToSchema(db.url)).toBeNull();
+  });
+});
