@@ -1,6 +1,5 @@
-import { DEFAULT_THRESHOLDS } from "@headroom/protocol";
 import { describe, expect, it } from "vitest";
-import { effectiveThresholds, nodeState, usedPct } from "./node-state";
+import { nodeState, overriddenThresholdKeys, usedPct } from "./node-state";
 
 describe("nodeState", () => {
   const now = 100_000;
@@ -18,21 +17,13 @@ describe("nodeState", () => {
   });
 });
 
-describe("effectiveThresholds", () => {
-  const fleet = { ...DEFAULT_THRESHOLDS, admissionMaxUsagePct: 92, sweepIntervalS: 600 };
-
-  it("uses defaults without a fleet row", () => {
-    expect(effectiveThresholds(null, null)).toEqual({ thresholds: DEFAULT_THRESHOLDS, overridden: [] });
-  });
-
-  it("uses the fleet row without overrides", () => {
-    expect(effectiveThresholds(fleet, null)).toEqual({ thresholds: fleet, overridden: [] });
-  });
-
-  it("overlays non-null overrides, including zero", () => {
-    const r = effectiveThresholds(fleet, { admissionMaxUsagePct: 80, admissionMinFreeMiB: 0, sweepIntervalS: null, memoryCapPct: undefined });
-    expect(r.thresholds).toEqual({ ...fleet, admissionMaxUsagePct: 80, admissionMinFreeMiB: 0 });
-    expect(r.overridden).toEqual(["admissionMaxUsagePct", "admissionMinFreeMiB"]);
+describe("overriddenThresholdKeys", () => {
+  it("lists non-null override fields, zero included, in canonical order", () => {
+    expect(overriddenThresholdKeys(null)).toEqual([]);
+    expect(overriddenThresholdKeys({ sweepIntervalS: null, admissionMinFreeMiB: 0, admissionMaxUsagePct: 80, memoryCapPct: undefined })).toEqual([
+      "admissionMaxUsagePct",
+      "admissionMinFreeMiB",
+    ]);
   });
 });
 

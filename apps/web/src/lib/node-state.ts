@@ -1,4 +1,4 @@
-// What the UI calls a node's state, and the thresholds in force on it. Pure, so the REST
+// What the UI calls a node's state and which thresholds it overrides. Pure, so the REST
 // /api/v1/nodes view and the tRPC one can agree.
 import { DEFAULT_THRESHOLDS, type TThresholds } from "@headroom/protocol";
 
@@ -22,25 +22,12 @@ type TThresholdKey = keyof TThresholds;
 const THRESHOLD_KEYS = Object.keys(DEFAULT_THRESHOLDS) as TThresholdKey[];
 
 /**
- * Fleet values (DEFAULT_THRESHOLDS where the fleet row is missing) overlaid with a node's non-null
- * overrides; `overridden` lists the fields the node sets itself.
+ * The thresholds a node sets itself (non-null override fields), in the canonical order. The
+ * values in force come from @headroom/scheduler's effectiveThresholds, the scheduler's own rule.
  */
-export function effectiveThresholds(
-  fleet: TThresholds | null,
-  override: { [K in TThresholdKey]?: TThresholds[K] | null } | null,
-): { thresholds: TThresholds; overridden: TThresholdKey[] } {
-  const thresholds: TThresholds = { ...DEFAULT_THRESHOLDS };
-  const overridden: TThresholdKey[] = [];
-  for (const key of THRESHOLD_KEYS) {
-    const own = override?.[key];
-    if (own !== null && own !== undefined) {
-      thresholds[key] = own;
-      overridden.push(key);
-    } else if (fleet) {
-      thresholds[key] = fleet[key];
-    }
-  }
-  return { thresholds, overridden };
+export function overriddenThresholdKeys(override: { [K in TThresholdKey]?: TThresholds[K] | null } | null): TThresholdKey[] {
+  if (!override) return [];
+  return THRESHOLD_KEYS.filter((key) => override[key] !== null && override[key] !== undefined);
 }
 
 /** Used share of total memory in percent (0–100, one decimal), or null when total is unknown. */

@@ -83,6 +83,9 @@ export function NodeCard({ node }: { node: TNodeView }) {
       <details className="group border-t border-slate-100 pt-3">
         <summary className="cursor-pointer text-xs font-semibold uppercase tracking-wide text-slate-500">
           Thresholds in force{overridden.size > 0 ? ` · ${overridden.size} set on this node` : ""}
+          {node.state !== "offline" && !node.settingsApplied ? (
+            <span className="ml-2 rounded bg-amber-50 px-1.5 py-0.5 text-[10px] font-semibold normal-case tracking-normal text-amber-800">not applied yet</span>
+          ) : null}
         </summary>
         <dl className="mt-2 space-y-1 text-xs">
           {(Object.keys(THRESHOLD_LABELS) as (keyof TThresholds)[]).map((key) => {

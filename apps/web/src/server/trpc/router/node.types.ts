@@ -33,6 +33,9 @@ export const ZNodeViewSchema = z.object({
   heartbeatAgeMs: z.number().nullable(),
   agentVersion: z.string().nullable(),
   appliedSettingsVersion: z.number().int().nullable(),
+  /** The settings version in force for this node (@headroom/scheduler settingsVersion). */
+  settingsVersion: z.number().int(),
+  settingsApplied: z.boolean(),
   thresholds: ZThresholdsSchema,
   /** Thresholds this node overrides; the rest are the fleet's. */
   overridden: z.array(ZThresholdKeySchema),
