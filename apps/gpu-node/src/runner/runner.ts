@@ -181,6 +181,7 @@ export class Runner {
     });
 
     return new Promise<TRunnerReady>((resolve, reject) => {
+      let loaded = false;
       const fail = (message: string) => {
         clearTimeout(timer);
         if (this.child === child) this.child = null;
@@ -194,6 +195,7 @@ export class Runner {
           fail(m.message);
         } else if (m.type === "ready" && this.child === child) {
           clearTimeout(timer);
+          loaded = true;
           this.info = { provider: m.provider, model: m.model, providerNotes: m.providerNotes, pid: child.pid ?? -1, loadMs: Math.round(performance.now() - t0) };
           log.info({ provider: m.provider, model: m.model, loadMs: this.info.loadMs }, "runner ready");
           resolve(this.info);
@@ -201,10 +203,10 @@ export class Runner {
       });
       child.once("error", (err) => fail(`runner could not be started: ${err.message}`));
       child.once("exit", (code, signal) => {
-        clearTimeout(timer);
-        if (this.child !== child) return; // killed on purpose (recycle, stop, failed start)
         const detail = `runner exited (code ${code}, signal ${signal})`;
-        if (!this.info) return fail(`${detail} while loading the model`);
+        // Also when killed on purpose mid-load (stop during a restart): the start must not hang.
+        if (!loaded) return fail(`${detail} while loading the model`);
+        if (this.child !== child) return; // killed on purpose (recycle, stop)
         this.onCrash(detail);
       });
     });

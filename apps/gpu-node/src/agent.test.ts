@@ -1,0 +1,171 @@
+import { createServer } from "node:net";
+import { fileURLToPath } from "node:url";
+import pino from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Agent } from "./agent.ts";
+import { FakeControlPlane } from "./agent/fake-control-plane.ts";
+import { ControlClient } from "./control-client.ts";
+import { parseEnv } from "./env.ts";
+
+// The whole agent against a real HTTP control plane (in memory) and a real supervised child that
+// follows a script instead of running OCR (OCR is tested with the real models in src/ocr).
+const SCRIPTED = fileURLToPath(new URL("./runner/test-children/scripted-child.ts", import.meta.url));
+const log = pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
+
+const until = async <T>(fn: () => T | undefined | false, timeoutMs = 8_000): Promise<T> => {
+  const t0 = Date.now();
+  for (;;) {
+    const v = fn();
+    if (v) return v;
+    if (Date.now() - t0 > timeoutMs) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 20));
+  }
+};
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+
+let cp: FakeControlPlane;
+let agent: Agent;
+let running: Promise<void>;
+
+beforeAll(async () => {
+  // The control plane comes up after the agent: registration must retry.
+  const port = await freePort();
+  const env = parseEnv({ HEADROOM_ENROLL_TOKEN: "enrol", HEADROOM_CONTROL_URL: `http://127.0.0.1:${port}`, HEADROOM_PROVIDERS: "scripted", HEADROOM_CPU_BUDGET_MIB: "4096" });
+  agent = new Agent({
+    env,
+    client: new ControlClient({ baseUrl: env.controlUrl }),
+    log,
+    agentVersion: "test",
+    gpuName: null,
+    runner: { childModulePath: SCRIPTED, killGraceMs: 500 },
+    heartbeatIntervalMs: 100,
+    claimWaitMs: 200,
+    shutdownGraceMs: 500,
+  });
+  running = agent.run();
+  await new Promise((r) => setTimeout(r, 700));
+  cp = await new FakeControlPlane().listen(port);
+  // Cleanup rules off until a test turns them on.
+  cp.thresholds = { ...cp.thresholds, batchCleanupEvery: 1000 };
+  await until(() => agent.id);
+});
+
+afterAll(async () => {
+  const pid = agent.runner.pid;
+  await agent.stop("test over");
+  await running;
+  if (pid) expect(alive(pid)).toBe(false);
+  await cp.close();
+});
+
+const reportsFor = (jobId: string) => cp.reports.filter((r) => r.jobId === jobId).map((r) => r.kind);
+const waitForFinal = (jobId: string) => until(() => cp.reports.find((r) => r.jobId === jobId && (r.kind === "complete" || r.kind === "fail" || r.kind === "refuse")));
+
+describe("Agent against a control plane over HTTP", () => {
+  it("registered as a CPU node with its provider and a host reading", () => {
+    expect(cp.registrations[0]).toMatchObject({ name: expect.stringMatching(/-cpu$/), kind: "CPU", gpuIndex: null, provider: "scripted", agentVersion: "test" });
+    expect(cp.registrations[0]!.memory).toMatchObject({ source: "host", totalMiB: 4096 });
+    expect(cp.registrations[0]!.memory.processMiB).toBeGreaterThan(0);
+  });
+
+  it("heartbeats with the applied settings version and idle samples", async () => {
+    await until(() => cp.heartbeats.length >= 3);
+    expect(cp.heartbeats.at(-1)).toMatchObject({ activeJobs: [], appliedSettingsVersion: 1 });
+    await until(() => cp.samples.some((s) => s.jobId === null));
+    expect(cp.events.some((e) => e.type === "settings_applied")).toBe(true);
+  });
+
+  it("runs a job: start, then complete with the result and before/peak/after memory", async () => {
+    const jobId = cp.enqueue("slow:600");
+    const final = await waitForFinal(jobId);
+    expect(reportsFor(jobId)).toEqual(["start", "complete"]);
+    expect(final.body).toMatchObject({ attempt: 1, result: { text: expect.stringMatching(/^slow:600/) } });
+    const mem = final.body.memory as { beforeMiB: number; afterMiB: number; peakMiB: number };
+    expect(mem.peakMiB).toBeGreaterThanOrEqual(Math.max(mem.beforeMiB, mem.afterMiB));
+    expect(final.body.durationMs).toBeGreaterThanOrEqual(600);
+    // Sampled in flight every sampleIntervalMs (250 ms): a 600 ms job gets at least two.
+    await until(() => cp.samples.filter((s) => s.jobId === jobId).length >= 2);
+  });
+
+  it("typed failures: bad input is INVALID_INPUT; a crash is RUNNER_CRASHED and the runner comes back", async () => {
+    const bad = cp.enqueue("bad");
+    expect((await waitForFinal(bad)).body).toMatchObject({ code: "INVALID_INPUT" });
+    const pidBefore = agent.runner.pid!;
+    const crash = cp.enqueue("crash");
+    expect((await waitForFinal(crash)).body).toMatchObject({ code: "RUNNER_CRASHED" });
+    await until(() => cp.events.find((e) => e.type === "runner_restart"));
+    const next = cp.enqueue("after crash");
+    expect((await waitForFinal(next)).kind).toBe("complete");
+    expect(agent.runner.pid).not.toBe(pidBefore);
+  });
+
+  it("a LEASE_LOST on complete is dropped quietly and the agent carries on", async () => {
+    const lost = cp.enqueue("lost");
+    cp.leaseLost.add(lost);
+    expect((await waitForFinal(lost)).kind).toBe("complete");
+    const next = cp.enqueue("next");
+    expect((await waitForFinal(next)).kind).toBe("complete");
+  });
+
+  it("applies new thresholds live: admission refuses with the reason and a refusal event", async () => {
+    cp.setThresholds({ admissionMinFreeMiB: 100_000 });
+    await until(() => cp.heartbeats.at(-1)?.appliedSettingsVersion === cp.settingsVersion);
+    const jobId = cp.enqueue("refuse me");
+    const final = await waitForFinal(jobId);
+    expect(final.kind).toBe("refuse");
+    expect(final.body.reason).toMatch(/below the admission floor of 100000 MiB/);
+    expect(reportsFor(jobId)).toEqual(["refuse"]);
+    await until(() => cp.events.find((e) => e.type === "refusal" && (e.data as { jobId?: string } | null)?.jobId === jobId));
+    cp.setThresholds({ admissionMinFreeMiB: 500 });
+    await until(() => cp.heartbeats.at(-1)?.appliedSettingsVersion === cp.settingsVersion);
+  });
+
+  it("batch cleanup recycles the runner and records the measured before/after", async () => {
+    cp.setThresholds({ batchCleanupEvery: 1 });
+    await until(() => cp.heartbeats.at(-1)?.appliedSettingsVersion === cp.settingsVersion);
+    const pidBefore = agent.runner.pid!;
+    const jobId = cp.enqueue("one image");
+    await waitForFinal(jobId);
+    const ev = await until(() => cp.events.find((e) => e.type === "cleanup"));
+    expect(ev.beforeMiB).toBeGreaterThan(0);
+    expect(ev.afterMiB).toBeGreaterThan(0);
+    expect(ev.data).toMatchObject({ freedMiB: ev.beforeMiB! - ev.afterMiB!, unavailableMs: expect.any(Number) });
+    await until(() => agent.runner.pid !== pidBefore && agent.runner.ready);
+    expect(alive(pidBefore)).toBe(false);
+    cp.setThresholds({ batchCleanupEvery: 1000 });
+  });
+
+  it("a revoked lease stops the job without a report", async () => {
+    const jobId = cp.enqueue("hang");
+    await until(() => reportsFor(jobId).includes("start"));
+    cp.revoked.add(jobId);
+    const next = cp.enqueue("after revoke");
+    expect((await waitForFinal(next)).kind).toBe("complete");
+    expect(reportsFor(jobId)).toEqual(["start"]);
+    cp.revoked.delete(jobId);
+  });
+
+  it("a drained node stops claiming", async () => {
+    cp.drained = true;
+    await until(() => cp.events.find((e) => e.type === "drained"));
+    const jobId = cp.enqueue("waiting");
+    await new Promise((r) => setTimeout(r, 600));
+    expect(reportsFor(jobId)).toEqual([]);
+    cp.drained = false;
+    expect((await waitForFinal(jobId)).kind).toBe("complete");
+  });
+});

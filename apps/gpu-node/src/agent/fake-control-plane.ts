@@ -1,0 +1,112 @@
+// A small in-memory control plane speaking the agent protocol over real HTTP, for the agent's
+// tests only. It validates what the agent sends with the protocol schemas, like the real one.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import {
+  DEFAULT_THRESHOLDS,
+  ZCompleteRequestSchema,
+  ZFailRequestSchema,
+  ZHeartbeatRequestSchema,
+  ZNodeEventsRequestSchema,
+  ZRefuseRequestSchema,
+  ZRegisterRequestSchema,
+  ZSamplesRequestSchema,
+  ZStartRequestSchema,
+  type TAssignment,
+  type THeartbeatRequest,
+  type TNodeEventsRequest,
+  type TRegisterRequest,
+  type TSamplesRequest,
+  type TThresholds,
+} from "@headroom/protocol";
+import type { z } from "zod";
+
+export type TReport = { kind: "start" | "refuse" | "complete" | "fail"; jobId: string; body: Record<string, unknown> };
+
+export class FakeControlPlane {
+  readonly registrations: TRegisterRequest[] = [];
+  readonly heartbeats: THeartbeatRequest[] = [];
+  readonly reports: TReport[] = [];
+  readonly events: TNodeEventsRequest["events"] = [];
+  readonly samples: TSamplesRequest["samples"] = [];
+  readonly queue: { assignment: TAssignment; bytes: Buffer }[] = [];
+  readonly files = new Map<string, Buffer>();
+  readonly leaseLost = new Set<string>();
+  readonly revoked = new Set<string>();
+  thresholds: TThresholds = { ...DEFAULT_THRESHOLDS };
+  settingsVersion = 1;
+  drained = false;
+  private server: Server | null = null;
+  private nextJob = 1;
+  url = "";
+
+  async listen(port = 0): Promise<this> {
+    this.server = createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((r) => this.server!.listen(port, "127.0.0.1", r));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  close(): Promise<void> {
+    this.server?.closeAllConnections();
+    return new Promise((r) => (this.server ? this.server.close(() => r()) : r()));
+  }
+
+  enqueue(content: string): string {
+    const jobId = `job${this.nextJob++}`;
+    const bytes = Buffer.from(content);
+    const filePath = `/api/agent/v1/jobs/${jobId}/file`;
+    this.files.set(filePath, bytes);
+    this.queue.push({
+      bytes,
+      assignment: { jobId, attempt: 1, fileName: `${jobId}.png`, mimeType: "image/png", sizeBytes: bytes.length, pages: 1, leaseExpiresAt: new Date(Date.now() + 60_000).toISOString(), filePath },
+    });
+    return jobId;
+  }
+
+  setThresholds(t: Partial<TThresholds>): void {
+    this.thresholds = { ...this.thresholds, ...t };
+    this.settingsVersion++;
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const body: unknown = chunks.length ? JSON.parse(Buffer.concat(chunks).toString()) : undefined;
+    const url = req.url ?? "";
+    const json = (status: number, b?: unknown): void => void res.writeHead(status, { "content-type": "application/json" }).end(b === undefined ? undefined : JSON.stringify(b));
+    const parse = <S extends z.ZodType>(s: S): z.infer<S> => s.parse(body);
+    try {
+      if (url === "/api/agent/v1/register") {
+        this.registrations.push(parse(ZRegisterRequestSchema));
+        return json(200, { nodeId: "node-1", token: `tok${this.registrations.length}`, thresholds: this.thresholds, settingsVersion: this.settingsVersion });
+      }
+      if (req.headers.authorization !== `Bearer tok${this.registrations.length}`) return json(401, { error: { code: "UNAUTHENTICATED", message: "bad token" } });
+      if (url === "/api/agent/v1/heartbeat") {
+        this.heartbeats.push(parse(ZHeartbeatRequestSchema));
+        return json(200, { thresholds: this.thresholds, settingsVersion: this.settingsVersion, drained: this.drained, revokedJobs: [...this.revoked] });
+      }
+      if (url === "/api/agent/v1/claim") {
+        const deadline = Date.now() + Math.min((body as { waitMs: number }).waitMs, 200);
+        while (this.queue.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+        const next = this.queue.shift();
+        return next ? json(200, next.assignment) : json(204);
+      }
+      if (url === "/api/agent/v1/samples") return (this.samples.push(...parse(ZSamplesRequestSchema).samples), json(200, { ok: true }));
+      if (url === "/api/agent/v1/events") return (this.events.push(...parse(ZNodeEventsRequestSchema).events), json(200, { ok: true }));
+      const file = this.files.get(url);
+      if (req.method === "GET" && file) return void res.writeHead(200, { "content-type": "application/octet-stream" }).end(file);
+      const m = /^\/api\/agent\/v1\/jobs\/([^/]+)\/(start|refuse|complete|fail)$/.exec(url);
+      if (m) {
+        const [, jobId, kind] = m as unknown as [string, string, TReport["kind"]];
+        const schema = { start: ZStartRequestSchema, refuse: ZRefuseRequestSchema, complete: ZCompleteRequestSchema, fail: ZFailRequestSchema }[kind];
+        this.reports.push({ kind, jobId, body: schema.parse(body) as Record<string, unknown> });
+        if (this.leaseLost.has(jobId) && (kind === "complete" || kind === "fail")) return json(409, { error: { code: "LEASE_LOST", message: "not yours" } });
+        return json(200, { ok: true });
+      }
+      json(404, { error: { code: "NOT_FOUND", message: url } });
+    } catch (err) {
+      json(400, { error: { code: "INVALID_INPUT", message: (err as Error).message } });
+    }
+  }
+}

@@ -1,0 +1,135 @@
+// One assignment, start to finish: fetch, admission on the live reading, run in the runner while
+// sampling memory, report. Cleanup afterwards is the agent's (it also owns the sweep timer).
+import type { TAssignment, TJobErrorCode, TMemoryReading, TThresholds } from "@headroom/protocol";
+import type { Logger } from "pino";
+import { isLeaseLost, type ControlClient } from "../control-client.ts";
+import { admit, overCap } from "../rules/memory-rules.ts";
+import { RunnerError, type Runner } from "../runner/runner.ts";
+import type { MemoryReader } from "../telemetry/index.ts";
+import { MemorySampler } from "./memory-sampler.ts";
+import type { Outbox } from "./outbox.ts";
+
+export type TJobContext = {
+  client: ControlClient;
+  runner: Runner;
+  memory: MemoryReader;
+  outbox: Outbox;
+  thresholds: () => TThresholds;
+  /** The last good reading (heartbeat), for reporting when a fresh one cannot be taken. */
+  lastReading: () => TMemoryReading | null;
+  log: Logger;
+};
+
+export type TJobOutcome =
+  | { kind: "completed"; after: TMemoryReading }
+  | { kind: "failed"; code: TJobErrorCode; after: TMemoryReading | null }
+  | { kind: "refused"; reason: string }
+  | { kind: "dropped"; why: string };
+
+/** Why a running job was stopped from the agent's side; the abort reason carries one. */
+export class JobAbort extends Error {
+  constructor(
+    readonly why: "revoked" | "over_cap" | "shutdown",
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export async function runAssignment(ctx: TJobContext, a: TAssignment, abort: AbortController): Promise<TJobOutcome> {
+  const log = ctx.log.child({ jobId: a.jobId, attempt: a.attempt });
+  const { client, outbox } = ctx;
+  const drop = (why: string): TJobOutcome => {
+    log.info({ why }, "job dropped: no longer ours");
+    return { kind: "dropped", why };
+  };
+  const fail = async (code: TJobErrorCode, message: string, memory: { beforeMiB: number; afterMiB: number; peakMiB: number } | null, after: TMemoryReading | null): Promise<TJobOutcome> => {
+    try {
+      await client.fail(a.jobId, { attempt: a.attempt, code, message: message.slice(0, 2000), memory });
+    } catch (err) {
+      if (isLeaseLost(err)) return drop("lease lost at fail");
+      // Unreported, the lease expires and the control plane requeues the job: nothing is lost.
+      log.warn({ err }, "could not report the failure");
+    }
+    log.warn({ code, message }, "job failed");
+    return { kind: "failed", code, after };
+  };
+
+  let bytes: Buffer;
+  try {
+    bytes = await client.fetchFile(a.filePath, abort.signal);
+  } catch (err) {
+    if (isLeaseLost(err)) return drop("file gone");
+    if (abort.signal.aborted) return drop(String(abort.signal.reason));
+    return fail("INTERNAL", `could not fetch the job's file: ${(err as Error).message}`, null, null);
+  }
+
+  let before: TMemoryReading;
+  let decision: ReturnType<typeof admit>;
+  const t = ctx.thresholds();
+  try {
+    before = await ctx.memory.read();
+    decision = admit(before, t);
+  } catch (err) {
+    // Admission without a live reading would be a guess; let another node take it.
+    const last = ctx.lastReading();
+    if (!last) return fail("INTERNAL", `memory reading unavailable: ${(err as Error).message}`, null, null);
+    before = last;
+    decision = { ok: false, reason: `memory reading unavailable: ${(err as Error).message}` };
+  }
+  if (!decision.ok) {
+    log.info({ reason: decision.reason, usedMiB: before.usedMiB, freeMiB: before.freeMiB }, "job refused by admission");
+    outbox.event("refusal", { beforeMiB: before.usedMiB, data: { jobId: a.jobId, attempt: a.attempt, reason: decision.reason, freeMiB: before.freeMiB } });
+    try {
+      await client.refuse(a.jobId, { attempt: a.attempt, reason: decision.reason, memory: before });
+    } catch (err) {
+      if (!isLeaseLost(err)) log.warn({ err }, "could not report the refusal");
+    }
+    return { kind: "refused", reason: decision.reason };
+  }
+
+  try {
+    await client.start(a.jobId, { attempt: a.attempt, memory: before });
+  } catch (err) {
+    if (isLeaseLost(err)) return drop("lease lost at start");
+    throw err;
+  }
+  log.info({ fileName: a.fileName, sizeBytes: a.sizeBytes, pages: a.pages, usedMiB: before.usedMiB }, "job started");
+
+  // The cap: like PyTorch's per-process memory fraction, a job that pushes the device over
+  // memoryCapPct fails with GPU_OOM (retryable elsewhere) before the whole card runs out.
+  // Only when this job crossed it: a card already over the cap at start was admitted on purpose.
+  const startedOverCap = overCap(before, t);
+  const sampler = new MemorySampler(ctx.memory, before, () => ctx.thresholds().sampleIntervalMs, (r) => {
+    outbox.sample(r, a.jobId);
+    if (!startedOverCap && overCap(r, ctx.thresholds()) && !abort.signal.aborted) {
+      abort.abort(new JobAbort("over_cap", `device memory ${r.usedMiB}/${r.totalMiB} MiB crossed the ${ctx.thresholds().memoryCapPct} % cap during the job`));
+    }
+  }).start();
+  const t0 = performance.now();
+  try {
+    const result = await ctx.runner.recognize(bytes, { timeoutMs: t.jobTimeoutS * 1000, signal: abort.signal });
+    const { memory, after } = await sampler.stop();
+    const durationMs = Math.round(performance.now() - t0);
+    try {
+      await client.complete(a.jobId, { attempt: a.attempt, result, memory, durationMs });
+    } catch (err) {
+      if (isLeaseLost(err)) return drop("lease lost at complete");
+      log.warn({ err }, "could not report the result; the lease will expire and the job will run again");
+    }
+    log.info({ durationMs, ...memory, provider: result.provider, chars: result.text.length }, "job completed");
+    return { kind: "completed", after };
+  } catch (err) {
+    const { memory, after } = await sampler.stop();
+    const reason: unknown = abort.signal.reason;
+    if (reason instanceof JobAbort && reason.why === "revoked") return drop(reason.message);
+    if (reason instanceof JobAbort && reason.why === "over_cap") {
+      outbox.event("oom", { beforeMiB: memory.beforeMiB, afterMiB: memory.peakMiB, data: { jobId: a.jobId, reason: reason.message, cap: true } });
+      return fail("GPU_OOM", reason.message, memory, after);
+    }
+    if (reason instanceof JobAbort && reason.why === "shutdown") return fail("RUNNER_CRASHED", "abandoned: the agent is shutting down", memory, after);
+    const code: TJobErrorCode = err instanceof RunnerError && err.code !== "ABORTED" ? err.code : "INTERNAL";
+    if (code === "GPU_OOM") outbox.event("oom", { beforeMiB: memory.beforeMiB, afterMiB: memory.peakMiB, data: { jobId: a.jobId, reason: (err as Error).message } });
+    return fail(code, (err as Error).message, memory, after);
+  }
+}
