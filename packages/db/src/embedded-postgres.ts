@@ -9,7 +9,8 @@
 //   watchdog process holds a pipe from us; when the pipe closes (we died), it SIGINTs the server.
 // - A server killed with -9 leaves postmaster.pid behind. Postgres copes when that PID is dead, but
 //   not when the PID now belongs to another process, nor while the old server still runs (orphan of
-//   a parent that died before the watchdog could act). We clear the former and stop the latter.
+//   a parent that died before the watchdog could act). We clear the former and stop the latter;
+//   a server whose parent Node process is alive belongs to another instance, and is left alone.
 // - Its start() rejects with `undefined` when the server exits early; we add the log tail.
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -95,6 +96,13 @@ async function clearStalePid(pgDir: string, log: (msg: string) => void): Promise
   const cmdline = await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "");
   const args = cmdline.split("\0");
   if (args.includes(pgDir) && path.basename(args[0] ?? "") === "postgres") {
+    // Still the child of a live Node process: another instance is using this directory.
+    const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => "");
+    const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+    const parent = (await readFile(`/proc/${ppid}/cmdline`, "utf8").catch(() => "")).split("\0")[0] ?? "";
+    if (ppid > 1 && path.basename(parent).startsWith("node")) {
+      throw new Error(`${pgDir} is in use by a running postgres (pid ${pid}) owned by process ${ppid}`);
+    }
     log(`stopping orphaned postgres (pid ${pid}) left running on ${pgDir}`);
     process.kill(pid, "SIGINT");
     if (!(await waitForExit(pid, 30_000))) {
