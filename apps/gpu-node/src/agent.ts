@@ -66,7 +66,13 @@ export class Agent {
   async run(): Promise<void> {
     // Fail fast on a misconfigured node: no reading or no model means nothing can be served honestly.
     this.lastReading = await this.memory.read();
-    const ready = await this.runner.start();
+    let ready: TRunnerReady;
+    try {
+      ready = await this.runner.start();
+    } catch (err) {
+      if (this.stopping.signal.aborted) return; // Ctrl-C while the model loads is not a failure
+      throw err;
+    }
     this.log.info({ provider: ready.provider, model: ready.model, providerNotes: ready.providerNotes, loadMs: ready.loadMs }, "runner ready");
     await this.register(ready);
     if (this.stopping.signal.aborted) return;

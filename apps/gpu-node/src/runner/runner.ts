@@ -197,7 +197,7 @@ export class Runner {
           clearTimeout(timer);
           loaded = true;
           this.info = { provider: m.provider, model: m.model, providerNotes: m.providerNotes, pid: child.pid ?? -1, loadMs: Math.round(performance.now() - t0) };
-          log.info({ provider: m.provider, model: m.model, loadMs: this.info.loadMs }, "runner ready");
+          log.debug({ provider: m.provider, model: m.model, loadMs: this.info.loadMs }, "runner loaded");
           resolve(this.info);
         }
       });
