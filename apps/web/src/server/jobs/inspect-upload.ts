@@ -26,7 +26,8 @@ async function decodeCheck(name: string, bytes: Buffer, maxPixels: number): Prom
   const opts = { limitInputPixels: maxPixels, failOn: "truncated" as const, pages: 1 };
   let meta: sharp.Metadata;
   try {
-    meta = await sharp(bytes, opts).metadata();
+    // The header alone, without the pixel limit, so that an oversized image gets its own answer.
+    meta = await sharp(bytes, { ...opts, limitInputPixels: false }).metadata();
   } catch (err) {
     throw new AppError("INVALID_INPUT", `${name}: the image cannot be read (${reason(err)})`);
   }

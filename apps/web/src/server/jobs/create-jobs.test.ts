@@ -1,0 +1,71 @@
+// Against a real Postgres and a real upload directory: good uploads become jobs; bad ones leave
+// neither a job nor a stored file, and disturb nothing already there.
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import type { PrismaClient } from "@headroom/db";
+import { createTestDatabase } from "@headroom/db/testing";
+import { AppError } from "@headroom/protocol";
+import sharp from "sharp";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createJobs, type TCreateJobsInput } from "./create-jobs";
+import { UploadStore } from "./storage";
+
+let db: PrismaClient;
+let drop: () => Promise<void>;
+let dir: string;
+let store: UploadStore;
+const limits = { maxBytes: 2_000_000, maxPixels: 4_000_000 };
+
+beforeAll(async () => {
+  ({ prisma: db, drop } = await createTestDatabase());
+  dir = await mkdtemp(path.join(os.tmpdir(), "headroom-uploads-"));
+  store = new UploadStore(dir);
+});
+afterAll(async () => {
+  await drop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const png = (w = 100, h = 50) => sharp({ create: { width: w, height: h, channels: 3, background: "#fff" } }).png().toBuffer();
+const input = (files: TCreateJobsInput["files"], idempotencyKey: string | null = null): TCreateJobsInput => ({
+  files,
+  priority: 0,
+  idempotencyKey,
+  owner: { userId: null, apiKeyId: null },
+  maxAttempts: 3,
+});
+const stored = async () => (await readdir(dir)).length;
+
+describe("createJobs", () => {
+  it("stores each file under a generated name and queues a job with a created event", async () => {
+    const { jobs } = await createJobs(db, store, limits, input([{ name: "../../etc/passwd.png", bytes: await png() }]));
+    expect(jobs).toEqual([{ id: expect.any(String), status: "QUEUED" }]);
+    const job = await db.job.findUniqueOrThrow({ where: { id: jobs[0]!.id }, include: { events: true } });
+    expect(job).toMatchObject({ widthPx: 100, heightPx: 50, mimeType: "image/png", fileName: "../../etc/passwd.png" });
+    expect(job.events.map((e) => e.type)).toEqual(["created"]);
+    expect(await readdir(dir)).toContain(job.storageKey);
+  });
+
+  it("replays an idempotency key instead of creating a second job", async () => {
+    const first = await createJobs(db, store, limits, input([{ name: "a.png", bytes: await png() }], "key-1"));
+    const again = await createJobs(db, store, limits, input([{ name: "a.png", bytes: await png() }], "key-1"));
+    expect(again).toEqual({ jobs: first.jobs, replayed: true });
+  });
+
+  it.each<[string, () => Promise<Buffer>, string]>([
+    ["a non-image body", async () => Buffer.from("just text"), "UNSUPPORTED_MEDIA_TYPE"],
+    ["a truncated image", async () => (await png(500, 500)).subarray(0, 100), "INVALID_INPUT"],
+    ["a zero-byte file", async () => Buffer.alloc(0), "EMPTY_FILE"],
+    ["a file over the size limit", async () => Buffer.concat([await png(), Buffer.alloc(2_000_001)]), "FILE_TOO_LARGE"],
+    ["an image over the pixel limit", () => png(2_001, 2_000), "TOO_MANY_PIXELS"],
+  ])("refuses %s and leaves nothing behind, even beside a good file", async (_name, make, code) => {
+    const jobsBefore = await db.job.count();
+    const filesBefore = await stored();
+    const err = await createJobs(db, store, limits, input([{ name: "good.png", bytes: await png() }, { name: "bad.png", bytes: await make() }])).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AppError);
+    expect((err as AppError).code).toBe(code);
+    expect(await db.job.count()).toBe(jobsBefore);
+    expect(await stored()).toBe(filesBefore);
+  });
+});

@@ -1,0 +1,132 @@
+// Against a real Postgres: placement, claims, leases and conditional reports.
+import type { PrismaClient } from "@headroom/db";
+import { createTestDatabase } from "@headroom/db/testing";
+import { AppError } from "@headroom/protocol";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { claimNextJob } from "./claim.ts";
+import { completeJob, failJob, refuseJob, renewLeases } from "./lifecycle.ts";
+import { makeJob, makeNode } from "./test-factories.ts";
+import { schedulerTick } from "./tick.ts";
+
+let db: PrismaClient;
+let drop: () => Promise<void>;
+beforeAll(async () => ({ prisma: db, drop } = await createTestDatabase()));
+afterAll(async () => drop());
+beforeEach(async () => {
+  await db.job.deleteMany();
+  await db.node.deleteMany();
+});
+
+const tick = (now?: Date) => schedulerTick(db, { nodeOfflineMs: 15_000, now });
+const result = { pages: [], text: "hello", model: "pp-ocrv4", provider: "cpu", timingsMs: {} };
+const memory = { beforeMiB: 1, afterMiB: 1, peakMiB: 2 };
+
+async function codeOf(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+    return "ok";
+  } catch (err) {
+    if (err instanceof AppError) return err.code;
+    throw err;
+  }
+}
+
+describe("scheduler tick", () => {
+  it("places a job on the node with the most headroom and records why", async () => {
+    const busy = await makeNode(db, { usedMiB: 60_000 });
+    const idle = await makeNode(db, { usedMiB: 2_000 });
+    const job = await makeJob(db);
+    expect(await tick()).toMatchObject({ locked: true, placed: 1 });
+    const placed = await db.job.findUniqueOrThrow({ where: { id: job.id }, include: { events: true } });
+    expect(placed).toMatchObject({ status: "PLACED", nodeId: idle.id });
+    const event = placed.events.find((e) => e.type === "placed");
+    expect(event?.data).toMatchObject({ chosen: { nodeId: idle.id, usedMiB: 2_000 } });
+    expect(JSON.stringify(event?.data)).toContain(busy.id);
+  });
+
+  it("keeps a job queued with a visible reason when no node has room", async () => {
+    await makeNode(db, { totalMiB: 2_000, usedMiB: 1_700 });
+    const job = await makeJob(db);
+    expect(await tick()).toMatchObject({ placed: 0, unschedulable: 1 });
+    expect(await db.job.findUniqueOrThrow({ where: { id: job.id } })).toMatchObject({ status: "QUEUED", unschedulableReason: expect.stringMatching(/headroom/) });
+  });
+
+  it("marks silent nodes offline and takes back their unclaimed jobs", async () => {
+    const node = await makeNode(db, { lastHeartbeatAt: new Date(Date.now() - 60_000) });
+    const job = await makeJob(db, { status: "PLACED", nodeId: node.id });
+    expect(await tick()).toMatchObject({ offline: 1 });
+    expect((await db.node.findUniqueOrThrow({ where: { id: node.id } })).status).toBe("OFFLINE");
+    expect(await db.job.findUniqueOrThrow({ where: { id: job.id } })).toMatchObject({ status: "QUEUED", nodeId: null, attempt: 0 });
+  });
+});
+
+describe("claim and reports", () => {
+  it("16 concurrent claimers complete 300 jobs exactly once", async () => {
+    const nodes = await Promise.all(Array.from({ length: 4 }, () => makeNode(db)));
+    await db.job.createMany({
+      data: Array.from({ length: 300 }, (_, i) => ({ fileName: `${i}.png`, mimeType: "image/png", sizeBytes: 1, sha256: "0", storageKey: `k${i}`, status: "PLACED" as const, nodeId: nodes[i % 4]!.id })),
+    });
+    const completedBy: string[] = [];
+    await Promise.all(
+      Array.from({ length: 16 }, async (_, w) => {
+        const nodeId = nodes[w % 4]!.id;
+        for (let job = await claimNextJob(db, nodeId, 30_000); job; job = await claimNextJob(db, nodeId, 30_000)) {
+          await completeJob(db, { jobId: job.id, nodeId, attempt: job.attempt }, { attempt: job.attempt, result, memory, durationMs: 1 });
+          completedBy.push(job.id);
+        }
+      }),
+    );
+    expect(completedBy).toHaveLength(300);
+    expect(new Set(completedBy).size).toBe(300);
+    expect(await db.job.count({ where: { status: "SUCCEEDED", attempt: 1 } })).toBe(300);
+  });
+
+  it("ignores a stale completion after the lease expired and the job moved on", async () => {
+    const node = await makeNode(db);
+    const job = await makeJob(db, { status: "PLACED", nodeId: node.id });
+    const claimed = (await claimNextJob(db, node.id, 1))!;
+    await new Promise((r) => setTimeout(r, 20));
+    expect(await tick()).toMatchObject({ expired: 1 });
+    const stale = completeJob(db, { jobId: job.id, nodeId: node.id, attempt: claimed.attempt }, { attempt: claimed.attempt, result, memory, durationMs: 1 });
+    expect(await codeOf(stale)).toBe("LEASE_LOST");
+    expect(await db.job.findUniqueOrThrow({ where: { id: job.id } })).toMatchObject({ status: expect.stringMatching(/QUEUED|PLACED/), attempt: 1 });
+  });
+
+  it("renewing keeps the lease; a job the node lost is reported revoked", async () => {
+    const node = await makeNode(db);
+    const a = await makeJob(db, { status: "PLACED", nodeId: node.id });
+    const claimed = (await claimNextJob(db, node.id, 1_000))!;
+    expect(await renewLeases(db, node.id, [{ jobId: a.id, attempt: claimed.attempt }, { jobId: "00000000-0000-0000-0000-000000000000", attempt: 1 }], 60_000)).toEqual(["00000000-0000-0000-0000-000000000000"]);
+    expect((await db.job.findUniqueOrThrow({ where: { id: a.id } })).leaseExpiresAt!.getTime()).toBeGreaterThan(Date.now() + 50_000);
+  });
+
+  it.each([
+    ["INVALID_INPUT fails at once", "INVALID_INPUT", 1, 3, "FAILED"],
+    ["a retryable error goes back to the queue", "GPU_OOM", 1, 3, "QUEUED"],
+    ["the last attempt fails with its error", "TIMEOUT", 3, 3, "FAILED"],
+  ] as const)("%s", async (_name, code, attempt, maxAttempts, status) => {
+    const node = await makeNode(db);
+    const job = await makeJob(db, { status: "RUNNING", nodeId: node.id, attempt, maxAttempts });
+    await failJob(db, { jobId: job.id, nodeId: node.id, attempt }, { code, message: "boom", memory: null });
+    const after = await db.job.findUniqueOrThrow({ where: { id: job.id } });
+    expect(after).toMatchObject({ status, errorCode: code });
+    if (status === "QUEUED") expect(after.runAfter.getTime()).toBeGreaterThan(Date.now());
+  });
+
+  it("a refusal returns the job without using up an attempt", async () => {
+    const node = await makeNode(db);
+    await makeJob(db, { status: "PLACED", nodeId: node.id });
+    const claimed = (await claimNextJob(db, node.id, 30_000))!;
+    await refuseJob(db, { jobId: claimed.id, nodeId: node.id, attempt: claimed.attempt }, "usage 96% > 95%", { usedMiB: 77_000, freeMiB: 3_000 });
+    expect(await db.job.findUniqueOrThrow({ where: { id: claimed.id } })).toMatchObject({ status: "QUEUED", attempt: 0, nodeId: null });
+    expect(await db.nodeEvent.count({ where: { nodeId: node.id, type: "refusal" } })).toBe(1);
+  });
+
+  it("a report for another node's or another attempt's job is LEASE_LOST", async () => {
+    const node = await makeNode(db);
+    const other = await makeNode(db);
+    const job = await makeJob(db, { status: "RUNNING", nodeId: node.id, attempt: 2 });
+    expect(await codeOf(failJob(db, { jobId: job.id, nodeId: other.id, attempt: 2 }, { code: "GPU_OOM", message: "", memory: null }))).toBe("LEASE_LOST");
+    expect(await codeOf(failJob(db, { jobId: job.id, nodeId: node.id, attempt: 1 }, { code: "GPU_OOM", message: "", memory: null }))).toBe("LEASE_LOST");
+  });
+});
