@@ -11,7 +11,7 @@ const LINKS = [
 export function NavLinks() {
   const pathname = usePathname();
   return (
-    <ul className="flex items-center gap-1">
+    <ul className="flex items-center gap-0.5 sm:gap-1">
       {LINKS.map(({ href, label }) => {
         const active = href === "/" ? pathname === "/" : pathname === href || pathname.startsWith(`${href}/`);
         return (
@@ -19,7 +19,7 @@ export function NavLinks() {
             <Link
               href={href}
               aria-current={active ? "page" : undefined}
-              className={`rounded-md px-3 py-2 text-sm font-medium ${active ? "bg-slate-900 text-white" : "text-slate-600 hover:bg-slate-100 hover:text-slate-900"}`}
+              className={`rounded-md px-2.5 py-2 text-sm font-medium sm:px-3 ${active ? "bg-slate-900 text-white" : "text-slate-600 hover:bg-slate-100 hover:text-slate-900"}`}
             >
               {label}
             </Link>

@@ -38,7 +38,7 @@ export async function POST(req: Request): Promise<Response> {
     const { raw, next } = await readBody(req);
     const input = ZSignInInputSchema.parse(raw);
     const { user, token, expiresAt } = await signIn(db(), input, clientIp(req));
-    const cookie = sessionCookie(token, expiresAt.getTime() - Date.now(), { secure: env().HEADROOM_SECURE_COOKIES });
+    const cookie = sessionCookie(token, Math.round((expiresAt.getTime() - Date.now()) / 1000) * 1000, { secure: env().HEADROOM_SECURE_COOKIES });
     logger().info({ requestId, userId: user.id }, "signed in");
     if (form) return new Response(null, { status: 303, headers: { location: next, "set-cookie": cookie } });
     return Response.json({ user }, { headers: { "set-cookie": cookie, "cache-control": "no-store" } });
