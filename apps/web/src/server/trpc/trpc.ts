@@ -4,18 +4,19 @@
 import { randomUUID } from "node:crypto";
 import { initTRPC } from "@trpc/server";
 import { z } from "zod";
-import { authenticate, checkOrigin } from "../auth";
-import { assertRole } from "../auth/principal";
+import { checkOrigin } from "../auth/origin";
+import { assertRole, type TPrincipal } from "../auth/principal";
 import { appErrorOf, toTRPCError, TRPC_CODE_FOR } from "./to-trpc-error";
 
-export async function createTRPCContext(opts: { req: Request }) {
+/** The caller is authenticated by the route handler (auth's `authenticate`), so this file needs no database. */
+export function createTRPCContext(opts: { req: Request; principal: TPrincipal | null }) {
   return {
     req: opts.req,
     requestId: opts.req.headers.get("x-request-id") ?? randomUUID(),
-    principal: await authenticate(opts.req),
+    principal: opts.principal,
   };
 }
-export type TTRPCContext = Awaited<ReturnType<typeof createTRPCContext>>;
+export type TTRPCContext = ReturnType<typeof createTRPCContext>;
 
 const t = initTRPC.context<TTRPCContext>().create({
   errorFormatter({ shape, error }) {

@@ -1,5 +1,6 @@
 // tRPC over the fetch adapter, for the UI.
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
+import { authenticate } from "@/server/auth";
 import { appRouter } from "@/server/trpc/root";
 import { createTRPCContext } from "@/server/trpc/trpc";
 import { appErrorOf } from "@/server/trpc/to-trpc-error";
@@ -12,7 +13,7 @@ function handler(req: Request): Promise<Response> {
     endpoint: "/api/trpc",
     req,
     router: appRouter,
-    createContext: () => createTRPCContext({ req }),
+    createContext: async () => createTRPCContext({ req, principal: await authenticate(req) }),
     onError({ error, path, ctx }) {
       // Expected failures (AppError, bad input) are the client's business; the rest are ours.
       if (appErrorOf(error) || error.code !== "INTERNAL_SERVER_ERROR") return;
