@@ -159,6 +159,16 @@ describe("Agent against a control plane over HTTP", () => {
     cp.revoked.delete(jobId);
   });
 
+  it("the sweep timer recycles an idle runner once the interval has passed above the threshold", { timeout: 20_000 }, async () => {
+    const pidBefore = agent.runner.pid!;
+    cp.setThresholds({ sweepIntervalS: 5, sweepAbovePct: 0 });
+    const ev = await until(() => cp.events.find((e) => e.type === "sweep"), 15_000);
+    expect(ev.beforeMiB).toBeGreaterThan(0);
+    expect(ev.data).toMatchObject({ freedMiB: ev.beforeMiB! - ev.afterMiB! });
+    expect(alive(pidBefore)).toBe(false);
+    cp.setThresholds({ sweepIntervalS: 300, sweepAbovePct: 70 });
+  });
+
   it("a drained node stops claiming", async () => {
     cp.drained = true;
     await until(() => cp.events.find((e) => e.type === "drained"));

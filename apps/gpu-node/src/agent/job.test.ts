@@ -1,0 +1,61 @@
+import { fileURLToPath } from "node:url";
+import type { TMemoryReading } from "@headroom/protocol";
+import pino from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ControlClient } from "../control-client.ts";
+import { Runner } from "../runner/runner.ts";
+import type { MemoryReader } from "../telemetry/index.ts";
+import { FakeControlPlane } from "./fake-control-plane.ts";
+import { runAssignment, type TJobContext } from "./job.ts";
+import { Outbox } from "./outbox.ts";
+
+const log = pino({ level: "silent" });
+const at = (usedMiB: number): TMemoryReading => ({ usedMiB, totalMiB: 10_000, freeMiB: 10_000 - usedMiB, processMiB: usedMiB, utilPct: null, source: "host" });
+
+let cp: FakeControlPlane;
+let runner: Runner;
+let client: ControlClient;
+beforeAll(async () => {
+  cp = await new FakeControlPlane().listen();
+  client = new ControlClient({ baseUrl: cp.url });
+  await client.register({ name: "n", hostname: "h", kind: "CPU", gpuIndex: null, gpuName: null, provider: "scripted", providerNotes: [], agentVersion: "t", memory: at(0) }, "enrol").then((r) => client.setToken(r.token));
+  runner = new Runner({ config: { providers: ["scripted"] }, log, childModulePath: fileURLToPath(new URL("../runner/test-children/scripted-child.ts", import.meta.url)), killGraceMs: 500 });
+  await runner.start();
+});
+afterAll(async () => {
+  await runner.stop();
+  await cp.close();
+});
+
+function context(readings: number[]): TJobContext & { outbox: Outbox } {
+  const memory: MemoryReader = { read: async () => at(readings.length > 1 ? readings.shift()! : readings[0]!) };
+  return { client, runner, memory, outbox: new Outbox(client, log), thresholds: () => cp.thresholds, lastReading: () => null, log };
+}
+const claim = async () => (await client.claim(0))!;
+
+describe("runAssignment", () => {
+  it("a job that pushes the device over the memory cap fails GPU_OOM and records an oom event", async () => {
+    cp.enqueue("slow:3000");
+    const ctx = context([5000, 6000, 9500, 9500, 4000]); // before 50 %, then over the 90 % cap
+    const outcome = await runAssignment(ctx, await claim(), new AbortController());
+    expect(outcome).toMatchObject({ kind: "failed", code: "GPU_OOM" });
+    const fail = cp.reports.at(-1)!;
+    expect(fail).toMatchObject({ kind: "fail", body: { code: "GPU_OOM", message: expect.stringMatching(/crossed the 90 % cap/) } });
+    expect((fail.body.memory as { peakMiB: number }).peakMiB).toBe(9500);
+    await ctx.outbox.flush();
+    expect(cp.events.find((e) => e.type === "oom")).toMatchObject({ beforeMiB: 5000, afterMiB: 9500 });
+  });
+
+  it("a card already over the cap at admission is not failed for it (it was admitted under the 95 % rule)", async () => {
+    cp.enqueue("quick");
+    const outcome = await runAssignment(context([9200, 9300, 9250]), await claim(), new AbortController());
+    expect(outcome.kind).toBe("completed");
+  });
+
+  it("admission on the live reading refuses without starting", async () => {
+    const jobId = cp.enqueue("quick");
+    const outcome = await runAssignment(context([9600]), await claim(), new AbortController());
+    expect(outcome).toMatchObject({ kind: "refused", reason: expect.stringMatching(/above the admission limit/) });
+    expect(cp.reports.filter((r) => r.jobId === jobId).map((r) => r.kind)).toEqual(["refuse"]);
+  });
+});
