@@ -2,7 +2,7 @@
 // Talks only HTTP to the control plane; the model lives in the supervised runner child.
 import { DEFAULT_THRESHOLDS, type TMemoryReading, type TThresholds } from "@headroom/protocol";
 import type { Logger } from "pino";
-import { Backoff, sleep } from "./agent/backoff.ts";
+import { Backoff, sleep } from "./backoff.ts";
 import { JobAbort, runAssignment } from "./agent/job.ts";
 import { Outbox } from "./agent/outbox.ts";
 import { ControlError, isUnauthenticated, type ControlClient } from "./control-client.ts";
@@ -42,7 +42,6 @@ export class Agent {
   private imagesSinceCleanup = 0;
   private lastCleanupAt = Date.now();
   private readonly stopping = new AbortController();
-  private claimAbort = new AbortController();
   private loops: Promise<unknown>[] = [];
   private reregistering: Promise<void> | null = null;
 
@@ -84,8 +83,7 @@ export class Agent {
   async stop(reason: string): Promise<void> {
     if (this.stopping.signal.aborted) return;
     this.log.info({ reason }, "agent stopping");
-    this.stopping.abort(reason);
-    this.claimAbort.abort(new Error("agent stopping"));
+    this.stopping.abort(new Error(`agent stopping (${reason})`));
     const job = this.current;
     if (job) {
       const graceMs = this.o.shutdownGraceMs ?? 10_000;
@@ -187,8 +185,8 @@ export class Agent {
         continue;
       }
       try {
-        this.claimAbort = new AbortController();
-        const a = await this.o.client.claim(this.o.claimWaitMs ?? 20_000, this.claimAbort.signal);
+        // Stopping ends the long-poll at once; a job claimed in that instant simply lets its lease expire.
+        const a = await this.o.client.claim(this.o.claimWaitMs ?? 20_000, this.stopping.signal);
         backoff.reset();
         if (!a || this.stopping.signal.aborted) continue;
         await this.cleaning; // a sweep in progress finishes before the job starts

@@ -5,6 +5,7 @@ import { fork, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import type { TJobErrorCode, TOcrResult } from "@headroom/protocol";
 import type { Logger } from "pino";
+import { sleep } from "../backoff.ts";
 import type { TChildMessage, TParentMessage, TProviderNote, TRunnerChildConfig } from "./ipc.ts";
 
 export type TRunnerErrorCode = TJobErrorCode | "ABORTED";
@@ -41,7 +42,6 @@ const DEFAULT_CHILD = fileURLToPath(new URL("./child.ts", import.meta.url));
 // A crash loop (bad driver state, a model that no longer loads) backs off up to this, in ms.
 const MAX_RESTART_BACKOFF_MS = 30_000;
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class Runner {
   private child: ChildProcess | null = null;
@@ -51,6 +51,8 @@ export class Runner {
   private readonly pending = new Map<number, TPending>();
   private nextId = 1;
   private stopped = false;
+  /** Ends a restart backoff early when the runner is stopped. */
+  private stopSignal = new AbortController();
   private readonly killOnExit = () => this.child?.kill("SIGKILL");
 
   constructor(private readonly o: TRunnerOptions) {}
@@ -67,6 +69,7 @@ export class Runner {
   /** First start. Throws if the model cannot be loaded at all (the agent cannot serve). */
   async start(): Promise<TRunnerReady> {
     this.stopped = false;
+    this.stopSignal = new AbortController();
     process.once("exit", this.killOnExit);
     this.readyPromise = this.spawn();
     return this.readyPromise;
@@ -126,6 +129,7 @@ export class Runner {
   /** Stop for good (shutdown): no restarts after this. */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.stopSignal.abort();
     await this.kill("runner stopped");
     process.removeListener("exit", this.killOnExit);
   }
@@ -158,7 +162,7 @@ export class Runner {
         if (this.stopped) throw err;
         const backoffMs = Math.min(MAX_RESTART_BACKOFF_MS, 500 * 2 ** attempt);
         this.o.log.error({ err, attempt, backoffMs }, "runner failed to start; retrying");
-        await sleep(backoffMs);
+        await sleep(backoffMs, this.stopSignal.signal);
       }
     }
   }
