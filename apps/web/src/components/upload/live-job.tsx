@@ -5,11 +5,12 @@ import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { OcrText } from "@/components/ocr-text";
 import { StatusBadge } from "@/components/status-badge";
-import { isTerminal } from "@/lib/job-status";
+import { isTerminal, ZJobStatusSchema } from "@/lib/job-status";
 import { formatDurationMs, formatMiB } from "@/lib/format";
 import { useTRPC } from "@/lib/trpc/react";
 
-export function LiveJob({ id }: { id: string }) {
+/** `initialStatus` is what the upload answered, shown until the first poll returns. */
+export function LiveJob({ id, initialStatus }: { id: string; initialStatus?: string }) {
   const trpc = useTRPC();
   const job = useQuery({
     ...trpc.job.byId.queryOptions({ id }),
@@ -18,7 +19,10 @@ export function LiveJob({ id }: { id: string }) {
     refetchIntervalInBackground: true,
   });
 
-  if (job.isPending) return <p className="text-sm text-slate-500">Waiting for the job…</p>;
+  if (job.isPending) {
+    const status = ZJobStatusSchema.safeParse(initialStatus).data;
+    return status ? <StatusBadge status={status} testId="job-status" /> : <p className="text-sm text-slate-500">Waiting for the job…</p>;
+  }
   if (job.isError && !job.data) return <p role="alert" className="text-sm text-red-700">Could not load job status: {job.error.message}</p>;
   const j = job.data!;
   const runMs = j.timings.startedAt && j.timings.finishedAt ? Date.parse(j.timings.finishedAt) - Date.parse(j.timings.startedAt) : null;

@@ -200,7 +200,7 @@ function UploadRow({ item, onRemove }: { item: TItem; onRemove: () => void }) {
       {item.jobs.length > 0 ? (
         <div className="mt-3 space-y-4 border-t border-slate-100 pt-3">
           {item.jobs.map((job) => (
-            <LiveJob key={job.id} id={job.id} />
+            <LiveJob key={job.id} id={job.id} initialStatus={job.status} />
           ))}
         </div>
       ) : null}
