@@ -2,6 +2,7 @@
 // form (no JavaScript). JSON gets 200 {user} or {error:{code,message}}; a form gets 303 redirects.
 import { randomUUID } from "node:crypto";
 import { AppError } from "@headroom/protocol";
+import { z } from "zod";
 import { checkOrigin } from "@/server/auth/origin";
 import { sessionCookie } from "@/server/auth/session-cookie";
 import { clientIp, signIn, ZSignInInputSchema } from "@/server/auth/sign-in";
@@ -33,9 +34,12 @@ async function readBody(req: Request): Promise<{ raw: unknown; next: string }> {
 export async function POST(req: Request): Promise<Response> {
   const requestId = req.headers.get("x-request-id") ?? randomUUID();
   const form = isForm(req);
+  let next = "/";
   try {
     checkOrigin(req);
-    const { raw, next } = await readBody(req);
+    const body = await readBody(req);
+    next = body.next;
+    const raw = body.raw;
     const input = ZSignInInputSchema.parse(raw);
     const { user, token, expiresAt } = await signIn(db(), input, clientIp(req));
     const cookie = sessionCookie(token, Math.round((expiresAt.getTime() - Date.now()) / 1000) * 1000, { secure: env().HEADROOM_SECURE_COOKIES });
@@ -45,8 +49,11 @@ export async function POST(req: Request): Promise<Response> {
   } catch (err) {
     if (err instanceof AppError && err.code !== "INTERNAL") logger().info({ requestId, code: err.code }, "sign-in refused");
     if (form) {
-      const code = err instanceof AppError ? err.code : "INTERNAL";
-      return new Response(null, { status: 303, headers: { location: `/login?error=${code}` } });
+      const code = err instanceof AppError ? err.code : err instanceof z.ZodError ? "INVALID_INPUT" : "INTERNAL";
+      if (code === "INTERNAL") logger().error({ err, requestId }, "sign-in failed");
+      const back = new URLSearchParams({ error: code });
+      if (next !== "/") back.set("next", next);
+      return new Response(null, { status: 303, headers: { location: `/login?${back}` } });
     }
     return errorResponse(err, requestId);
   }
