@@ -32,8 +32,13 @@ async function shutdown(code: number): Promise<never> {
 process.on("SIGINT", () => void shutdown(0));
 process.on("SIGTERM", () => void shutdown(0));
 
+/** Postgres and initdb talk a lot; show only trouble unless LOG_LEVEL is debug. */
+function dbLog(msg: string): void {
+  if (config.LOG_LEVEL === "debug" || /ERROR|FATAL|PANIC|in use/.test(msg)) log(`db: ${msg.trimEnd()}`);
+}
+
 async function main(): Promise<void> {
-  const db = await startDatabase({ dataDir: config.dataDir, databaseUrl: config.DATABASE_URL, port: config.HEADROOM_DB_PORT, log: (m) => log(`db: ${m}`) });
+  const db = await startDatabase({ dataDir: config.dataDir, databaseUrl: config.DATABASE_URL, port: config.HEADROOM_DB_PORT, log: dbLog });
   stopDb = db.stop;
   log(db.embedded ? `embedded Postgres up (data in ${path.join(config.dataDir, "pg")})` : "using DATABASE_URL");
   const { applied } = await migrate(db.url);

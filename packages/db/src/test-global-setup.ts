@@ -12,15 +12,8 @@ import pg from "pg";
 import type { TestProject } from "vitest/node";
 import { freePort, migrate, startDatabase } from "./bootstrap.ts";
 import { withDatabase } from "./testing-url.ts";
+import "./testing-context.ts";
 
-declare module "vitest" {
-  export interface ProvidedContext {
-    /** A URL on the test server from which databases can be created and dropped. */
-    headroomDbAdminUrl: string;
-    /** The migrated template database to clone; also the prefix for per-file databases. */
-    headroomDbTemplate: string;
-  }
-}
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const runId = randomBytes(4).toString("hex");

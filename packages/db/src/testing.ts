@@ -9,6 +9,7 @@ import pg from "pg";
 import { inject } from "vitest";
 import { createPrismaClient, type PrismaClient } from "./index.ts";
 import { withDatabase } from "./testing-url.ts";
+import "./testing-context.ts";
 
 export { withDatabase } from "./testing-url.ts";
 

@@ -3,7 +3,7 @@
 // truncated or hostile image is refused here rather than failing later on a GPU node.
 import { AppError } from "@headroom/protocol";
 import { fileTypeFromBuffer } from "file-type";
-import sharp from "sharp";
+import sharp, { type Metadata } from "sharp";
 
 export const ACCEPTED_TYPES = ["image/jpeg", "image/png", "image/webp", "image/tiff", "image/gif", "image/bmp"] as const;
 
@@ -24,7 +24,7 @@ export async function inspectUpload(name: string, bytes: Buffer, limits: TUpload
 
 async function decodeCheck(name: string, bytes: Buffer, maxPixels: number): Promise<Omit<TInspectedUpload, "mimeType">> {
   const opts = { limitInputPixels: maxPixels, failOn: "truncated" as const, pages: 1 };
-  let meta: sharp.Metadata;
+  let meta: Metadata;
   try {
     // The header alone, without the pixel limit, so that an oversized image gets its own answer.
     meta = await sharp(bytes, { ...opts, limitInputPixels: false }).metadata();
