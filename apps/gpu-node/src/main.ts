@@ -4,6 +4,7 @@ import pino from "pino";
 import { Agent } from "./agent.ts";
 import { ControlClient } from "./control-client.ts";
 import { env as loadEnv, type TAgentEnv } from "./env.ts";
+import { runnerIsolationFor } from "./runner/gpu-isolation.ts";
 import { discoverGpus } from "./telemetry/index.ts";
 
 let config: TAgentEnv;
@@ -28,8 +29,18 @@ if (config.gpuIndex !== null) {
   }
   gpuName = gpu.name;
 }
+// On a host where this agent sees several GPUs, its runner is confined to its own (see gpu-isolation.ts).
+const isolation = config.gpuIndex === null ? { wrapper: null, note: "CPU node" } : await runnerIsolationFor(config.gpuIndex);
+if (config.gpuIndex !== null) log.info({ isolated: isolation.wrapper !== null }, isolation.note);
 
-const agent = new Agent({ env: config, client: new ControlClient({ baseUrl: config.controlUrl }), log, agentVersion, gpuName });
+const agent = new Agent({
+  env: config,
+  client: new ControlClient({ baseUrl: config.controlUrl }),
+  log,
+  agentVersion,
+  gpuName,
+  runner: { launchWrapper: isolation.wrapper },
+});
 
 let signals = 0;
 for (const sig of ["SIGINT", "SIGTERM"] as const) {

@@ -1,11 +1,12 @@
 // The agent's side of the model runner: forks the child that keeps the OCR model resident,
 // supervises it (crash → restart, timeout → recycle), and recycles it on demand, because ending the
 // process is the only cleanup that really returns its memory to the driver.
-import { fork, type ChildProcess } from "node:child_process";
+import { fork, spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import type { TJobErrorCode, TOcrResult } from "@headroom/protocol";
 import type { Logger } from "pino";
 import { sleep } from "../backoff.ts";
+import type { TLaunchWrapper } from "./gpu-isolation.ts";
 import type { TChildMessage, TParentMessage, TProviderNote, TRunnerChildConfig } from "./ipc.ts";
 
 export type TRunnerErrorCode = TJobErrorCode | "ABORTED";
@@ -32,12 +33,16 @@ export type TRunnerOptions = {
   startTimeoutMs?: number;
   /** After SIGTERM, how long to wait before SIGKILL. */
   killGraceMs?: number;
+  /** Start the child through this (GPU isolation, see gpu-isolation.ts); exit code 97 means it could not, and the runner starts without it. */
+  launchWrapper?: TLaunchWrapper | null;
   /** Unplanned restarts (crash, timeout, abort), reported by the agent as `runner_restart` events. */
   onRestart?: (e: TRunnerRestart) => void;
 };
 
 type TPending = { resolve: (r: TOcrResult) => void; reject: (e: RunnerError) => void };
 
+/** The launch wrapper's exit code when it could not set up isolation (see gpu-isolation.ts). */
+const WRAPPER_FAILED_EXIT_CODE = 97;
 const DEFAULT_CHILD = fileURLToPath(new URL("./child.ts", import.meta.url));
 // A crash loop (bad driver state, a model that no longer loads) backs off up to this, in ms.
 const MAX_RESTART_BACKOFF_MS = 30_000;
@@ -54,8 +59,11 @@ export class Runner {
   /** Ends a restart backoff early when the runner is stopped. */
   private stopSignal = new AbortController();
   private readonly killOnExit = () => this.child?.kill("SIGKILL");
+  private launchWrapper: TLaunchWrapper | null;
 
-  constructor(private readonly o: TRunnerOptions) {}
+  constructor(private readonly o: TRunnerOptions) {
+    this.launchWrapper = o.launchWrapper ?? null;
+  }
 
   /** The live child's pid (also while it loads), for per-process memory; null while none is running. */
   get pid(): number | null {
@@ -71,7 +79,13 @@ export class Runner {
     this.stopped = false;
     this.stopSignal = new AbortController();
     process.once("exit", this.killOnExit);
-    this.readyPromise = this.spawn();
+    this.readyPromise = this.spawn().catch((err: Error & { wrapperFailed?: boolean }) => {
+      if (!err.wrapperFailed) throw err;
+      // Serving on a shared view of the GPUs beats not serving; the log says what that risks.
+      this.o.log.warn({ err: err.message }, "could not isolate the runner to its GPU; starting it without isolation (with WebGPU it may land on GPU 0)");
+      this.launchWrapper = null;
+      return this.spawn();
+    });
     return this.readyPromise;
   }
 
@@ -169,11 +183,12 @@ export class Runner {
 
   private spawn(): Promise<TRunnerReady> {
     const t0 = performance.now();
-    const child = fork(this.o.childModulePath ?? DEFAULT_CHILD, [JSON.stringify(this.o.config)], {
-      execArgv: ["--import", "tsx"],
-      serialization: "advanced",
-      stdio: ["ignore", "inherit", "inherit", "ipc"],
-    });
+    const childArgs = [this.o.childModulePath ?? DEFAULT_CHILD, JSON.stringify(this.o.config)];
+    const options: SpawnOptions = { serialization: "advanced", stdio: ["ignore", "inherit", "inherit", "ipc"] };
+    const wrapper = this.launchWrapper;
+    const child = wrapper
+      ? spawn(wrapper.command, [...wrapper.args, process.execPath, "--import", "tsx", ...childArgs], options)
+      : fork(childArgs[0]!, childArgs.slice(1), { ...options, execArgv: ["--import", "tsx"] });
     this.child = child;
     this.info = null;
     const log = this.o.log.child({ runnerPid: child.pid });
@@ -186,11 +201,11 @@ export class Runner {
 
     return new Promise<TRunnerReady>((resolve, reject) => {
       let loaded = false;
-      const fail = (message: string) => {
+      const fail = (message: string, wrapperFailed = false) => {
         clearTimeout(timer);
         if (this.child === child) this.child = null;
         child.kill("SIGKILL");
-        reject(new Error(message));
+        reject(Object.assign(new Error(message), { wrapperFailed }));
       };
       const timeoutMs = this.o.startTimeoutMs ?? 120_000;
       const timer = setTimeout(() => fail(`runner did not load the model within ${timeoutMs} ms`), timeoutMs);
@@ -209,7 +224,7 @@ export class Runner {
       child.once("exit", (code, signal) => {
         const detail = `runner exited (code ${code}, signal ${signal})`;
         // Also when killed on purpose mid-load (stop during a restart): the start must not hang.
-        if (!loaded) return fail(`${detail} while loading the model`);
+        if (!loaded) return fail(`${detail} while loading the model`, wrapper !== null && code === WRAPPER_FAILED_EXIT_CODE);
         if (this.child !== child) return; // killed on purpose (recycle, stop)
         this.onCrash(detail);
       });
