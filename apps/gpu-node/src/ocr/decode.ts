@@ -1,0 +1,36 @@
+/**
+ * Image decoding with sharp: apply EXIF orientation, flatten alpha onto white, convert CMYK, grey and
+ * 16-bit images to 8-bit sRGB, and take the first frame of animated or multi-page files.
+ */
+import sharp from "sharp";
+import type { TRgbImage } from "./crop.ts";
+import { OcrInputError } from "./errors.ts";
+
+export async function decodeImage(input: Buffer, maxInputPixels: number): Promise<TRgbImage> {
+  if (input.length === 0) throw new OcrInputError("empty image: zero bytes");
+  try {
+    const { data, info } = await sharp(input, { limitInputPixels: maxInputPixels, failOn: "error", pages: 1, page: 0 })
+      .rotate()
+      .flatten({ background: { r: 255, g: 255, b: 255 } })
+      .toColourspace("srgb")
+      .removeAlpha()
+      .raw({ depth: "uchar" })
+      .toBuffer({ resolveWithObject: true });
+    if (info.width <= 0 || info.height <= 0) throw new OcrInputError("zero-size image");
+    if (info.channels !== 3) throw new OcrInputError(`unexpected channel count after decoding: ${info.channels}`);
+    return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), widthPx: info.width, heightPx: info.height, channels: 3 };
+  } catch (err) {
+    if (err instanceof OcrInputError) throw err;
+    throw new OcrInputError(`cannot decode image: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** Resize packed RGB pixels to exactly `widthPx × heightPx` (aspect ratio already chosen by the caller). */
+export async function resizeRgb(img: TRgbImage, widthPx: number, heightPx: number): Promise<TRgbImage> {
+  if (img.widthPx === widthPx && img.heightPx === heightPx) return img;
+  const data = await sharp(img.data, { raw: { width: img.widthPx, height: img.heightPx, channels: 3 } })
+    .resize(widthPx, heightPx, { fit: "fill", kernel: "linear" })
+    .raw()
+    .toBuffer();
+  return { data: new Uint8Array(data.buffer, data.byteOffset, data.length), widthPx, heightPx, channels: 3 };
+}

@@ -1,0 +1,122 @@
+/**
+ * The OCR pipeline for one decoded page: detect → crop → classify → recognise → order.
+ * Sessions stay resident; calls are serialised so one page has the cores to itself.
+ */
+import { readFile } from "node:fs/promises";
+import type { TOcrLine, TOcrPage, TOcrResult } from "@headroom/protocol";
+import { classifyOrientation } from "./classify.ts";
+import { buildCharset } from "./ctc.ts";
+import { boxesFromProbMap } from "./db-postprocess.ts";
+import { decodeImage, resizeRgb } from "./decode.ts";
+import { detInputSizePx, packDetTensor, runDetector } from "./detect.ts";
+import { toTextLine } from "./line.ts";
+import type { TOcrManifest } from "./manifest.ts";
+import { sortReadingOrder } from "./order.ts";
+import { recognizeLines } from "./recognize.ts";
+import type { TOcrSessions } from "./sessions.ts";
+
+export type TTimingsMs = { decode: number; detect: number; crop: number; classify: number; recognize: number; post: number };
+
+/** Recognised lines below this confidence are dropped (PaddleOCR's drop_score). */
+export const DROP_SCORE = 0.5;
+
+export class PaddleOcrEngine {
+  private queue: Promise<unknown> = Promise.resolve();
+  private released = false;
+  private readonly channelOrder: readonly [number, number, number];
+
+  private constructor(
+    readonly provider: string,
+    readonly manifest: TOcrManifest,
+    private readonly sessions: TOcrSessions,
+    private readonly charset: readonly string[],
+  ) {
+    this.channelOrder = manifest.colorOrder === "bgr" ? [2, 1, 0] : [0, 1, 2];
+  }
+
+  get model(): string {
+    return this.manifest.name;
+  }
+
+  static async create(provider: string, manifest: TOcrManifest, sessions: TOcrSessions): Promise<PaddleOcrEngine> {
+    const charset = buildCharset(await readFile(manifest.dictionary.file, "utf8"), manifest.dictionary.useSpaceChar);
+    const meta = sessions.rec.outputMetadata[0];
+    const classes = meta && meta.isTensor ? meta.shape[meta.shape.length - 1] : undefined;
+    if (typeof classes === "number" && classes !== charset.length) {
+      throw new Error(`dictionary has ${charset.length} classes with blank${manifest.dictionary.useSpaceChar ? " and space" : ""}, but the recognition model outputs ${classes}`);
+    }
+    return new PaddleOcrEngine(provider, manifest, sessions, charset);
+  }
+
+  recognize(input: Buffer, opts: { signal?: AbortSignal } = {}): Promise<TOcrResult> {
+    const run = this.queue.then(() => this.recognizeNow(input, opts.signal));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  async release(): Promise<void> {
+    if (this.released) return;
+    this.released = true;
+    await this.queue;
+    const { det, cls, rec } = this.sessions;
+    await Promise.all([det.release(), cls?.release(), rec.release()]);
+  }
+
+  private async recognizeNow(input: Buffer, signal?: AbortSignal): Promise<TOcrResult> {
+    if (this.released) throw new Error("OCR engine has been released");
+    signal?.throwIfAborted();
+    const m = this.manifest;
+    const t: TTimingsMs = { decode: 0, detect: 0, crop: 0, classify: 0, recognize: 0, post: 0 };
+    let t0 = performance.now();
+    const img = await decodeImage(input, m.maxInputPixels);
+    t.decode = performance.now() - t0;
+    signal?.throwIfAborted();
+
+    t0 = performance.now();
+    const size = detInputSizePx(img.widthPx, img.heightPx, m.det.limitSidePx, m.det.limitType);
+    const small = await resizeRgb(img, size.widthPx, size.heightPx);
+    const tensor = packDetTensor(small, this.channelOrder, m.det.mean, m.det.std);
+    const prob = await runDetector(this.sessions.det, tensor, size.widthPx, size.heightPx);
+    t.detect = performance.now() - t0;
+    signal?.throwIfAborted();
+
+    t0 = performance.now();
+    const boxes = boxesFromProbMap(prob, size.widthPx, size.heightPx, img.widthPx, img.heightPx, m.det);
+    const lines = boxes.map((b) => toTextLine(b.quad, m.rec.cropPadRatio));
+    t.post += performance.now() - t0;
+
+    if (this.sessions.cls && m.cls && lines.length > 0) {
+      const c = await classifyOrientation(this.sessions.cls, img, lines, m.cls, this.channelOrder);
+      t.crop += c.cropMs;
+      t.classify += c.runMs;
+      signal?.throwIfAborted();
+    }
+
+    const r = await recognizeLines(this.sessions.rec, img, lines, this.charset, m.rec, this.channelOrder, signal);
+    t.crop += r.cropMs;
+    t.recognize += r.runMs;
+    t.post += r.decodeMs;
+
+    t0 = performance.now();
+    const kept = lines
+      .map((line, i) => ({ quad: line.box, ...r.texts[i]! }))
+      .filter((l) => l.text.trim().length > 0 && l.confidence >= DROP_SCORE);
+    const ocrLines: TOcrLine[] = sortReadingOrder(kept).map((l) => ({
+      text: l.text,
+      confidence: Math.min(1, Math.max(0, l.confidence)),
+      box: l.quad.map(([x, y]) => [x, y] as [number, number]),
+    }));
+    const text = ocrLines.map((l) => l.text).join("\n");
+    const page: TOcrPage = { page: 1, widthPx: img.widthPx, heightPx: img.heightPx, lines: ocrLines, text };
+    t.post += performance.now() - t0;
+
+    const round = (v: number) => Math.round(v * 10) / 10;
+    return {
+      pages: [page],
+      text,
+      model: m.name,
+      provider: this.provider,
+      timingsMs: Object.fromEntries(Object.entries(t).map(([k, v]) => [k, round(v)])),
+    };
+  }
+}

