@@ -1,7 +1,10 @@
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
 // One config for every workspace's unit and integration tests; Playwright (e2e/) has its own.
 export default defineConfig({
+  // apps/web's `@/` path alias, so its tests load modules exactly as Next does.
+  resolve: { alias: { "@/": fileURLToPath(new URL("apps/web/src/", import.meta.url)) } },
   test: {
     include: ["apps/**/src/**/*.test.ts", "packages/**/src/**/*.test.ts", "scripts/**/*.test.ts"],
     exclude: ["**/node_modules/**", "**/.next/**", "e2e/**"],

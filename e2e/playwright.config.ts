@@ -36,7 +36,9 @@ export default defineConfig({
     env: {
       HEADROOM_PORT: String(E2E.port),
       HEADROOM_DB_PORT: String(E2E.dbPort),
-      HEADROOM_DATA_DIR: path.join(root, ".data/e2e"),
+      HEADROOM_DATA_DIR: E2E.dataDir,
+      HEADROOM_MAX_UPLOAD_BYTES: String(E2E.maxUploadBytes),
+      HEADROOM_MAX_PIXELS: String(E2E.maxPixels),
       HEADROOM_ADMIN_PASSWORD: E2E.adminPassword,
       HEADROOM_API_KEY: E2E.apiKey,
       HEADROOM_AGENTS: "cpu",

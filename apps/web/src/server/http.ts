@@ -26,6 +26,11 @@ export function route<C>(handler: THandler<C>): (req: Request, ctx: C) => Promis
     try {
       return await handler(req, { ...ctx, requestId });
     } catch (err) {
+      // The client hung up (a reload mid-upload): nothing to answer and nothing wrong on our side.
+      if (req.signal.aborted) {
+        logger().debug({ requestId }, "client went away");
+        return new Response(null, { status: 499 });
+      }
       return errorResponse(err, requestId);
     }
   };

@@ -1,3 +1,4 @@
+import { env } from "@/env";
 import { db } from "@/server/db";
 import { route } from "@/server/http";
 import { renderMetrics } from "@/server/metrics/registry";
@@ -6,6 +7,6 @@ export const dynamic = "force-dynamic";
 
 /** Prometheus text format. Unauthenticated like most exporters: expose it on an internal port or network only. */
 export const GET = route(async () => {
-  const { body, contentType } = await renderMetrics(db());
+  const { body, contentType } = await renderMetrics(db(), { nowMs: Date.now(), offlineAfterMs: env().HEADROOM_NODE_OFFLINE_MS });
   return new Response(body, { headers: { "content-type": contentType } });
 });

@@ -2,9 +2,9 @@
 // the same fleet state. Gauges are reset and refilled per scrape; nothing accumulates in memory.
 import type { Db } from "@headroom/db";
 import { Gauge, Registry } from "prom-client";
-import { listNodeViews } from "../nodes/node-view";
+import { listNodes } from "../nodes/list-nodes";
 
-export async function renderMetrics(db: Db): Promise<{ body: string; contentType: string }> {
+export async function renderMetrics(db: Db, opts: { nowMs: number; offlineAfterMs: number }): Promise<{ body: string; contentType: string }> {
   const registry = new Registry();
   const labels = ["node", "kind"] as const;
   const used = new Gauge({ name: "headroom_node_memory_used_mib", help: "Device memory in use (GPU, or host budget on a CPU node)", labelNames: labels, registers: [registry] });
@@ -15,7 +15,7 @@ export async function renderMetrics(db: Db): Promise<{ body: string; contentType
   const alert = new Gauge({ name: "headroom_node_memory_alert", help: "1 when usage is above the node's alert threshold", labelNames: labels, registers: [registry] });
   const jobs = new Gauge({ name: "headroom_jobs", help: "Jobs by status", labelNames: ["status"] as const, registers: [registry] });
 
-  const [nodes, byStatus] = await Promise.all([listNodeViews(db), db.job.groupBy({ by: ["status"], _count: { _all: true } })]);
+  const [{ nodes }, byStatus] = await Promise.all([listNodes(db, opts), db.job.groupBy({ by: ["status"], _count: { _all: true } })]);
   for (const n of nodes) {
     const l = { node: n.name, kind: n.kind };
     used.set(l, n.memory.usedMiB);
@@ -23,7 +23,7 @@ export async function renderMetrics(db: Db): Promise<{ body: string; contentType
     if (n.memory.processMiB !== null) runner.set(l, n.memory.processMiB);
     up.set(l, n.state === "offline" ? 0 : 1);
     inFlight.set(l, n.jobsInFlight);
-    alert.set(l, n.memory.usedPct > n.thresholds.alertAbovePct ? 1 : 0);
+    alert.set(l, (n.memory.usedPct ?? 0) > n.thresholds.alertAbovePct ? 1 : 0);
   }
   for (const s of ["QUEUED", "PLACED", "RUNNING", "SUCCEEDED", "FAILED", "CANCELED"]) {
     jobs.set({ status: s }, byStatus.find((b) => b.status === s)?._count._all ?? 0);

@@ -1,9 +1,9 @@
 // Jobs for the UI: a paged, filterable list and one job with its events (the REST view's shape).
 import { getJobView, ZJobViewSchema } from "@/server/jobs/job-view";
 import { db } from "@/server/db";
-import { listJobs } from "../queries/list-jobs";
+import { listJobs } from "../../jobs/list-jobs";
 import { authedProcedure, createTRPCRouter } from "../trpc";
-import { ZJobByIdInputSchema, ZJobListInputSchema, ZJobListOutputSchema } from "./job.types";
+import { ZJobByIdInputSchema, ZJobListInputSchema, ZJobListOutputSchema } from "../../jobs/list-jobs.types";
 
 export const jobRouter = createTRPCRouter({
   list: authedProcedure

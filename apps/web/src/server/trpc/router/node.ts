@@ -1,9 +1,9 @@
 // The fleet for the UI: each node's latest memory, state, provider and thresholds in force.
 import { env } from "@/env";
 import { db } from "@/server/db";
-import { listNodes } from "../queries/list-nodes";
+import { listNodes } from "../../nodes/list-nodes";
 import { authedProcedure, createTRPCRouter } from "../trpc";
-import { ZNodeListInputSchema, ZNodeListOutputSchema } from "./node.types";
+import { ZNodeListInputSchema, ZNodeListOutputSchema } from "../../nodes/list-nodes.types";
 
 export const nodeRouter = createTRPCRouter({
   list: authedProcedure

@@ -3,6 +3,8 @@ import { checkOrigin, requirePrincipal } from "@/server/auth";
 import { db } from "@/server/db";
 import { route } from "@/server/http";
 import { createJobs } from "@/server/jobs/create-jobs";
+import { listJobs } from "@/server/jobs/list-jobs";
+import { ZJobListInputSchema, ZJobListOutputSchema } from "@/server/jobs/list-jobs.types";
 import { parseUpload } from "@/server/jobs/parse-upload";
 import { uploadStore } from "@/server/jobs/upload-store";
 import { logger } from "@/server/logger";
@@ -23,4 +25,16 @@ export const POST = route(async (req, { requestId }) => {
   });
   logger().info({ requestId, jobs: jobs.map((j) => j.id), replayed, by: principal.label }, "jobs submitted");
   return Response.json({ jobs }, { status: replayed ? 200 : 201 });
+});
+
+/** GET /api/v1/jobs?page=1&pageSize=25&status=SUCCEEDED: newest first, the same query as the UI's. */
+export const GET = route(async (req) => {
+  await requirePrincipal(req);
+  const q = Object.fromEntries(new URL(req.url).searchParams);
+  const input = ZJobListInputSchema.parse({
+    page: q.page === undefined ? undefined : Number(q.page),
+    pageSize: q.pageSize === undefined ? undefined : Number(q.pageSize),
+    status: q.status,
+  });
+  return Response.json(ZJobListOutputSchema.parse(await listJobs(db(), input)));
 });

@@ -6,7 +6,7 @@ import { DEFAULT_THRESHOLDS } from "@headroom/protocol";
 import { settingsVersion } from "@headroom/scheduler";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listJobs } from "./list-jobs";
-import { listNodes } from "./list-nodes";
+import { listNodes } from "../nodes/list-nodes";
 
 let db: PrismaClient;
 

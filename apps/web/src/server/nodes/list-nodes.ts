@@ -2,8 +2,8 @@
 // imports only, so the integration test can load it without the app's path aliases.
 import type { Db } from "@headroom/db";
 import { effectiveThresholds, settingsVersion } from "@headroom/scheduler";
-import { nodeState, overriddenThresholdKeys, usedPct } from "../../../lib/node-state";
-import type { TNodeListOutput } from "../router/node.types";
+import { nodeState, overriddenThresholdKeys, usedPct } from "../../lib/node-state";
+import type { TNodeListOutput } from "./list-nodes.types";
 
 const THRESHOLD_SELECT = {
   admissionMaxUsagePct: true, admissionMinFreeMiB: true, memoryCapPct: true, cleanupAbovePct: true, batchCleanupEvery: true,

@@ -1,7 +1,7 @@
 // One page of jobs, newest first, optionally of one status. Relative imports only, so the
 // integration test can load it without the app's path aliases.
 import type { Db } from "@headroom/db";
-import type { TJobListInput, TJobListOutput } from "../router/job.types";
+import type { TJobListInput, TJobListOutput } from "./list-jobs.types";
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ZJobStatusSchema } from "../../../lib/job-status";
+import { ZJobStatusSchema } from "../../lib/job-status";
 
 export const JOBS_PAGE_SIZE = 25;
 
