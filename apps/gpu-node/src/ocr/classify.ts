@@ -34,7 +34,10 @@ export async function classifyOrientation(
     const probs = out[session.outputNames[0]!]!.data as Float32Array;
     batch.forEach((line, i) => {
       const p180 = probs[i * 2 + 1]!;
-      if (p180 > probs[i * 2]! && p180 > opts.threshold) line.quad = rotateQuad180(line.quad);
+      if (p180 > probs[i * 2]! && p180 > opts.threshold) {
+        line.quad = rotateQuad180(line.quad);
+        line.flipped = true;
+      }
     });
     cropMs += t1 - t0;
     runMs += performance.now() - t1;

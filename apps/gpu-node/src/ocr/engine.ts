@@ -5,6 +5,7 @@
 import { readFile } from "node:fs/promises";
 import type { TOcrLine, TOcrPage, TOcrResult } from "@headroom/protocol";
 import { classifyOrientation } from "./classify.ts";
+import { rotateQuad180 } from "./crop.ts";
 import { buildCharset } from "./ctc.ts";
 import { boxesFromProbMap } from "./db-postprocess.ts";
 import { decodeImage, resizeRgb } from "./decode.ts";
@@ -92,14 +93,25 @@ export class PaddleOcrEngine {
       signal?.throwIfAborted();
     }
 
-    const r = await recognizeLines(this.sessions.rec, img, lines, this.charset, m.rec, this.channelOrder, signal);
+    // The classifier is wrong on lines of symmetric capitals ("TAX INVOICE" reads as "IOANI XVI"), so
+    // a flipped line is also recognised unflipped and the more confident reading wins.
+    const flipped = lines.filter((l) => l.flipped);
+    const unflipped = flipped.map((l) => ({ ...l, quad: rotateQuad180(l.quad), flipped: false }));
+    const r = await recognizeLines(this.sessions.rec, img, [...lines, ...unflipped], this.charset, m.rec, this.channelOrder, signal);
     t.crop += r.cropMs;
     t.recognize += r.runMs;
     t.post += r.decodeMs;
+    const texts = r.texts.slice(0, lines.length);
+    let k = lines.length;
+    lines.forEach((l, i) => {
+      if (!l.flipped) return;
+      const alt = r.texts[k++]!;
+      if (alt.confidence > texts[i]!.confidence) texts[i] = alt;
+    });
 
     t0 = performance.now();
     const kept = lines
-      .map((line, i) => ({ quad: line.box, ...r.texts[i]! }))
+      .map((line, i) => ({ quad: line.box, ...texts[i]! }))
       .filter((l) => l.text.trim().length > 0 && l.confidence >= DROP_SCORE);
     const ocrLines: TOcrLine[] = sortReadingOrder(kept).map((l) => ({
       text: l.text,

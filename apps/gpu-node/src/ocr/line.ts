@@ -9,6 +9,8 @@ export type TTextLine = {
   quad: TQuadPx;
   /** Upright width / height of the crop. */
   aspect: number;
+  /** The angle classifier turned this line 180°. */
+  flipped?: boolean;
 };
 
 /**

@@ -47,7 +47,7 @@ export const ZOcrManifestSchema = z.object({
     inputHeightPx: z.number().int().positive().default(48),
     /**
      * Batches are padded to at least this width. PaddleOCR pads to 320; padding only to the widest
-     * line of the batch scored the same on SROIE and ran about 3× faster (docs/bench-ocr.md).
+     * line of the batch scored the same on SROIE and ran up to 3× faster (docs/bench-ocr.md).
      */
     minWidthPx: z.number().int().nonnegative().default(0),
     /** Most lines per batch. */
