@@ -7,7 +7,7 @@ import { renderLine } from "../fixtures/render.ts";
 import { E2E } from "../fixtures/stack.ts";
 
 const storedFiles = () => readdirSync(E2E.uploadDir).filter((f) => !f.startsWith(".")).length;
-const png = (w: number, h: number) => sharp({ create: { width: w, height: h, channels: 1, background: "#fff" } }).png({ compressionLevel: 9 }).toBuffer();
+const png = (w: number, h: number) => sharp({ create: { width: w, height: h, channels: 3, background: "#fff" } }).png({ compressionLevel: 9 }).toBuffer();
 
 const cases: [string, () => Promise<Buffer>, number, string][] = [
   ["a non-image body", async () => Buffer.from("plain text pretending to be a picture"), 415, "UNSUPPORTED_MEDIA_TYPE"],
