@@ -22,7 +22,8 @@ export function classifyError(err: unknown, isInputError: (e: unknown) => boolea
 }
 
 function send(msg: TChildMessage): void {
-  process.send?.(msg);
+  // A parent that went away (a spare ended at shutdown) is handled by exitWithParent, not here.
+  if (process.connected) process.send?.(msg, undefined, undefined, () => {});
 }
 
 /** How often the child checks that its parent is still the one that forked it, in ms. */
@@ -42,6 +43,19 @@ export async function serveRunner(load: TChildEngineLoader, isInputError: (e: un
   if (!process.send) throw new Error("the runner child must be started with an IPC channel (child_process.fork)");
   exitWithParent();
   const log = (msg: string, data?: object) => send({ type: "log", msg, data });
+
+  // A spare: Node, the loader and the engine's modules are up, but no session exists yet (so no
+  // device memory is held). The parent says "load" when it ends the old runner, so a recycle costs
+  // only the session creation, not a process start.
+  await new Promise<void>((resolve) => {
+    const onLoad = (m: TParentMessage) => {
+      if (m?.type !== "load") return;
+      process.off("message", onLoad);
+      resolve();
+    };
+    process.on("message", onLoad);
+    send({ type: "warm" });
+  });
 
   let engine: TChildEngine;
   try {

@@ -11,9 +11,10 @@ export type TRunnerChildConfig = {
   threads?: number;
 };
 
-export type TParentMessage = { type: "recognize"; id: number; bytes: Uint8Array };
+export type TParentMessage = { type: "load" } | { type: "recognize"; id: number; bytes: Uint8Array };
 
 export type TChildMessage =
+  | { type: "warm" }
   | { type: "ready"; provider: string; model: string; providerNotes: TProviderNote[] }
   | { type: "start_failed"; message: string; providerNotes: TProviderNote[] }
   | { type: "result"; id: number; result: TOcrResult }

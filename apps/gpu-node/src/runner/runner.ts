@@ -35,6 +35,8 @@ export type TRunnerOptions = {
   killGraceMs?: number;
   /** Start the child through this (GPU isolation, see gpu-isolation.ts); exit code 97 means it could not, and the runner starts without it. */
   launchWrapper?: TLaunchWrapper | null;
+  /** Keep a warm spare child so a recycle skips the process start (default true; off to compare). */
+  keepSpare?: boolean;
   /** Unplanned restarts (crash, timeout, abort), reported by the agent as `runner_restart` events. */
   onRestart?: (e: TRunnerRestart) => void;
 };
@@ -53,12 +55,17 @@ export class Runner {
   private info: TRunnerReady | null = null;
   private readyPromise: Promise<TRunnerReady> | null = null;
   private recycling: Promise<{ unavailableMs: number; ready: TRunnerReady }> | null = null;
+  /** A started child waiting to load the model (see child-loop.ts), so a recycle skips the process start. */
+  private spare: Promise<ChildProcess | null> | null = null;
   private readonly pending = new Map<number, TPending>();
   private nextId = 1;
   private stopped = false;
   /** Ends a restart backoff early when the runner is stopped. */
   private stopSignal = new AbortController();
-  private readonly killOnExit = () => this.child?.kill("SIGKILL");
+  private readonly killOnExit = () => {
+    this.child?.kill("SIGKILL");
+    void this.spare?.then((c) => c?.kill("SIGKILL"));
+  };
   private launchWrapper: TLaunchWrapper | null;
 
   constructor(private readonly o: TRunnerOptions) {
@@ -121,8 +128,9 @@ export class Runner {
   }
 
   /**
-   * End the child and start a fresh one. Returns how long the node could not serve, in ms
-   * (kill + exit + model load). Concurrent calls share one recycle.
+   * End the child and start a fresh one. Returns how long the node could not serve, in ms: the
+   * old child's exit plus the model load in the spare, which was started ahead of time.
+   * Concurrent calls share one recycle.
    */
   recycle(): Promise<{ unavailableMs: number; ready: TRunnerReady }> {
     if (this.recycling) return this.recycling;
@@ -144,6 +152,9 @@ export class Runner {
   async stop(): Promise<void> {
     this.stopped = true;
     this.stopSignal.abort();
+    const spare = await this.spare;
+    this.spare = null;
+    spare?.kill("SIGKILL");
     await this.kill("runner stopped");
     process.removeListener("exit", this.killOnExit);
   }
@@ -181,14 +192,57 @@ export class Runner {
     }
   }
 
-  private spawn(): Promise<TRunnerReady> {
-    const t0 = performance.now();
+  /** Starts a child and resolves once it is warm: Node and the engine's modules loaded, no model yet. */
+  private launchWarm(): Promise<ChildProcess> {
     const childArgs = [this.o.childModulePath ?? DEFAULT_CHILD, JSON.stringify(this.o.config)];
     const options: SpawnOptions = { serialization: "advanced", stdio: ["ignore", "inherit", "inherit", "ipc"] };
     const wrapper = this.launchWrapper;
     const child = wrapper
       ? spawn(wrapper.command, [...wrapper.args, process.execPath, "--import", "tsx", ...childArgs], options)
       : fork(childArgs[0]!, childArgs.slice(1), { ...options, execArgv: ["--import", "tsx"] });
+    return new Promise<ChildProcess>((resolve, reject) => {
+      const timeoutMs = this.o.startTimeoutMs ?? 120_000;
+      const fail = (message: string, wrapperFailed = false) => {
+        clearTimeout(timer);
+        child.kill("SIGKILL");
+        reject(Object.assign(new Error(message), { wrapperFailed }));
+      };
+      const timer = setTimeout(() => fail(`runner did not start within ${timeoutMs} ms`), timeoutMs);
+      const onMessage = (m: TChildMessage) => {
+        if (m.type !== "warm") return;
+        clearTimeout(timer);
+        child.off("message", onMessage);
+        child.off("exit", onExit);
+        resolve(child);
+      };
+      const onExit = (code: number | null, signal: string | null) =>
+        fail(`runner exited (code ${code}, signal ${signal}) while starting`, wrapper !== null && code === WRAPPER_FAILED_EXIT_CODE);
+      child.on("message", onMessage);
+      child.once("exit", onExit);
+      child.once("error", (err) => fail(`runner could not be started: ${err.message}`));
+    });
+  }
+
+  /** Keeps one warm child in reserve; a spare that failed to start is simply not there. */
+  private prepareSpare(): void {
+    if (this.stopped || this.spare || this.o.keepSpare === false) return;
+    this.spare = this.launchWarm().catch(() => null);
+  }
+
+  private async takeSpare(): Promise<ChildProcess | null> {
+    const spare = await this.spare;
+    this.spare = null;
+    if (!spare || spare.exitCode !== null || spare.signalCode !== null || !spare.connected) return null;
+    return spare;
+  }
+
+  private async spawn(): Promise<TRunnerReady> {
+    const t0 = performance.now();
+    const child = (await this.takeSpare()) ?? (await this.launchWarm());
+    if (this.stopped) {
+      child.kill("SIGKILL");
+      throw new Error("runner stopped");
+    }
     this.child = child;
     this.info = null;
     const log = this.o.log.child({ runnerPid: child.pid });
@@ -201,11 +255,11 @@ export class Runner {
 
     return new Promise<TRunnerReady>((resolve, reject) => {
       let loaded = false;
-      const fail = (message: string, wrapperFailed = false) => {
+      const fail = (message: string) => {
         clearTimeout(timer);
         if (this.child === child) this.child = null;
         child.kill("SIGKILL");
-        reject(Object.assign(new Error(message), { wrapperFailed }));
+        reject(new Error(message));
       };
       const timeoutMs = this.o.startTimeoutMs ?? 120_000;
       const timer = setTimeout(() => fail(`runner did not load the model within ${timeoutMs} ms`), timeoutMs);
@@ -218,16 +272,17 @@ export class Runner {
           this.info = { provider: m.provider, model: m.model, providerNotes: m.providerNotes, pid: child.pid ?? -1, loadMs: Math.round(performance.now() - t0) };
           log.debug({ provider: m.provider, model: m.model, loadMs: this.info.loadMs }, "runner loaded");
           resolve(this.info);
+          this.prepareSpare();
         }
       });
-      child.once("error", (err) => fail(`runner could not be started: ${err.message}`));
       child.once("exit", (code, signal) => {
         const detail = `runner exited (code ${code}, signal ${signal})`;
         // Also when killed on purpose mid-load (stop during a restart): the start must not hang.
-        if (!loaded) return fail(`${detail} while loading the model`, wrapper !== null && code === WRAPPER_FAILED_EXIT_CODE);
+        if (!loaded) return fail(`${detail} while loading the model`);
         if (this.child !== child) return; // killed on purpose (recycle, stop)
         this.onCrash(detail);
       });
+      child.send({ type: "load" } satisfies TParentMessage);
     });
   }
 
