@@ -5,3 +5,4 @@ export * from "./thresholds.ts";
 export * from "./claim.ts";
 export * from "./lifecycle.ts";
 export * from "./tick.ts";
+export * from "./history.ts";

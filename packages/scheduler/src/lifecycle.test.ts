@@ -6,11 +6,14 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { claimNextJob } from "./claim.ts";
 import { completeJob, failJob, refuseJob, renewLeases } from "./lifecycle.ts";
 import { makeJob, makeNode } from "./test-factories.ts";
+import { createPrismaClient } from "@headroom/db";
+import { PeakModelCache } from "./history.ts";
 import { schedulerTick } from "./tick.ts";
 
 let db: PrismaClient;
+let url: string;
 let drop: () => Promise<void>;
-beforeAll(async () => ({ prisma: db, drop } = await createTestDatabase()));
+beforeAll(async () => ({ prisma: db, url, drop } = await createTestDatabase()));
 afterAll(async () => drop());
 beforeEach(async () => {
   await db.job.deleteMany();
@@ -57,6 +60,41 @@ describe("scheduler tick", () => {
     expect(await tick()).toMatchObject({ offline: 1 });
     expect((await db.node.findUniqueOrThrow({ where: { id: node.id } })).status).toBe("OFFLINE");
     expect(await db.job.findUniqueOrThrow({ where: { id: job.id } })).toMatchObject({ status: "QUEUED", nodeId: null, attempt: 0 });
+  });
+});
+
+describe("placement across replicas and history", () => {
+  it("two control-plane processes ticking at once never place a job twice", async () => {
+    await Promise.all(Array.from({ length: 3 }, () => makeNode(db, { maxConcurrent: 1_000 })));
+    await db.job.createMany({ data: Array.from({ length: 200 }, (_, i) => ({ fileName: `${i}.png`, mimeType: "image/png", sizeBytes: 1, sha256: "0", storageKey: `r${i}` })) });
+    const other = createPrismaClient(url, { poolMax: 4 });
+    try {
+      for (let round = 0; round < 10 && (await db.job.count({ where: { status: "QUEUED" } })) > 0; round++) {
+        await Promise.all([db, other, db, other].map((c) => schedulerTick(c, { nodeOfflineMs: 15_000, batchSize: 50 })));
+      }
+    } finally {
+      await other.$disconnect();
+    }
+    expect(await db.job.count({ where: { status: "PLACED" } })).toBe(200);
+    const placedEvents = await db.jobEvent.groupBy({ by: ["jobId"], where: { type: "placed" }, _count: { _all: true } });
+    expect(placedEvents).toHaveLength(200);
+    expect(placedEvents.every((g) => g._count._all === 1)).toBe(true);
+  });
+
+  it("predicts from the provider's history once there is enough of it", async () => {
+    const node = await makeNode(db, { provider: "webgpu" });
+    await db.job.createMany({
+      data: Array.from({ length: 30 }, (_, i) => ({
+        fileName: `h${i}.png`, mimeType: "image/png", sizeBytes: 1, sha256: "0", storageKey: `h${i}`, status: "SUCCEEDED" as const, nodeId: node.id,
+        widthPx: 1_000 * (1 + (i % 4)), heightPx: 1_000, memBeforeMiB: 1_000, observedPeakMiB: 1_000 + 100 + 10 * (1 + (i % 4)), finishedAt: new Date(),
+      })),
+    });
+    const job = await makeJob(db, { widthPx: 2_000, heightPx: 1_000 });
+    await schedulerTick(db, { nodeOfflineMs: 15_000, peakModels: new PeakModelCache() });
+    const placed = await db.job.findUniqueOrThrow({ where: { id: job.id } });
+    // delta = 100 + 10 MiB/MP exactly, so the fit has no residual: 100 + 10 × 2 MP = 120 MiB
+    expect(placed.predictedPeakMiB).toBe(120);
+    expect(placed.placement).toMatchObject({ prediction: { source: "history", n: 30 } });
   });
 });
 

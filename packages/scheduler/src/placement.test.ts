@@ -63,6 +63,14 @@ describe("placeJob", () => {
     if (!d.ok) expect(d.reason).toMatch(reason);
   });
 
+  it("uses each node's provider's prediction", () => {
+    const nodes = [makeNode({ id: "a", provider: "webgpu", usedMiB: 8_000 }), makeNode({ id: "b", provider: "cpu", usedMiB: 8_200 })];
+    // webgpu needs 1,500 (only 1,000 headroom on a); cpu needs 300 (800 on b)
+    const d = placeJob(nodes, { id: "j", predictedPeakMiB: 900, peakMiBByProvider: { webgpu: 1_500, cpu: 300 } });
+    expect(d.ok && d.nodeId).toBe("b");
+    expect(d.predictedPeakMiB).toBe(300);
+  });
+
   it("reports the figures each decision saw", () => {
     const d = placeJob([makeNode({ id: "a", usedMiB: 2_000, inFlightPeaksMiB: [300] })], job);
     expect(d.ok && d.chosen).toEqual({ nodeId: "a", name: "a", effectiveLimitMiB: 9_000, usedMiB: 2_000, reservedMiB: 300, headroomMiB: 6_700, inFlight: 1 });

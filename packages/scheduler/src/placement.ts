@@ -8,6 +8,8 @@ import type { TThresholds } from "@headroom/protocol";
 export type TPlacementNode = {
   id: string;
   name: string;
+  /** Execution provider the node's runner got; memory predictions are per provider. */
+  provider?: string | null;
   online: boolean;
   drained: boolean;
   maxConcurrent: number;
@@ -18,7 +20,16 @@ export type TPlacementNode = {
   thresholds: TThresholds;
 };
 
-export type TPlacementJob = { id: string; predictedPeakMiB: number };
+export type TPlacementJob = {
+  id: string;
+  /** Peak for a node whose provider has no prediction of its own. */
+  predictedPeakMiB: number;
+  peakMiBByProvider?: Readonly<Record<string, number>>;
+};
+
+export function peakFor(job: TPlacementJob, node: Pick<TPlacementNode, "provider">): number {
+  return (node.provider ? job.peakMiBByProvider?.[node.provider] : undefined) ?? job.predictedPeakMiB;
+}
 
 export type TNodeFigures = {
   nodeId: string;
@@ -33,7 +44,7 @@ export type TNodeFigures = {
 };
 
 export type TPlacementDecision =
-  | { ok: true; nodeId: string; predictedPeakMiB: number; chosen: TNodeFigures; candidates: TNodeFigures[] }
+  | { ok: true; nodeId: string; /** for the chosen node */ predictedPeakMiB: number; chosen: TNodeFigures; candidates: TNodeFigures[] }
   | { ok: false; reason: string; predictedPeakMiB: number; candidates: TNodeFigures[] };
 
 export function effectiveLimitMiB(totalMiB: number, t: TThresholds): number {
@@ -67,18 +78,20 @@ function rejection(node: TPlacementNode, f: TNodeFigures, peakMiB: number): stri
 }
 
 export function placeJob(nodes: readonly TPlacementNode[], job: TPlacementJob): TPlacementDecision {
-  const peak = job.predictedPeakMiB;
+  const peaks = new Map(nodes.map((n) => [n.id, peakFor(job, n)]));
   const candidates = nodes.map((n) => {
     const f = nodeFigures(n);
-    const why = rejection(n, f, peak);
+    const why = rejection(n, f, peaks.get(n.id)!);
     return why === undefined ? f : { ...f, rejected: why };
   });
   const eligible = candidates.filter((c) => c.rejected === undefined);
-  if (eligible.length === 0) return { ok: false, reason: unschedulableReason(candidates, peak), predictedPeakMiB: peak, candidates };
+  if (eligible.length === 0) {
+    return { ok: false, reason: unschedulableReason(candidates, job.predictedPeakMiB), predictedPeakMiB: job.predictedPeakMiB, candidates };
+  }
   const chosen = [...eligible].sort(
     (a, b) => b.headroomMiB - a.headroomMiB || a.inFlight - b.inFlight || (a.nodeId < b.nodeId ? -1 : a.nodeId > b.nodeId ? 1 : 0),
   )[0]!;
-  return { ok: true, nodeId: chosen.nodeId, predictedPeakMiB: peak, chosen, candidates };
+  return { ok: true, nodeId: chosen.nodeId, predictedPeakMiB: peaks.get(chosen.nodeId)!, chosen, candidates };
 }
 
 /** One sentence for the UI: why the job is still waiting. */

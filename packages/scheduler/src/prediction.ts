@@ -1,14 +1,49 @@
-// Predicted peak memory of a job, in MiB above the node's resting reading. Until history exists
-// this is a deliberately generous prior: PP-OCR's detection maps and crops grow with input pixels.
+// Predicted peak memory of a job, in MiB above the node's reading when the job starts.
+//
+// Before history exists this is a deliberately generous prior: PP-OCR's detection maps and crops
+// grow with input pixels. Once a provider has enough finished jobs, the prediction is a least-
+// squares line of observed peak delta against megapixels, plus two residual standard deviations so
+// that most jobs stay under it. Pages run one after another, so a job's peak is one page's.
 export type TPredictionInput = { widthPx: number | null; heightPx: number | null; pages: number };
+export type TPeakObservation = { megapixels: number; deltaMiB: number };
+export type TPeakModel = { baseMiB: number; mibPerMegapixel: number; residualSdMiB: number; n: number };
 
 /** MiB a job needs no matter how small it is (session buffers, decode, result). */
 export const PRIOR_BASE_MIB = 128;
-/** MiB per megapixel per page, before detection's downscale. */
+/** MiB per megapixel, before detection's downscale. */
 export const PRIOR_MIB_PER_MEGAPIXEL = 48;
+/** Fewer observations than this and the fit is not trusted. */
+export const MIN_OBSERVATIONS = 20;
+/** A prediction never drops below this, however small the fit says a job is. */
+export const MIN_PREDICTION_MIB = 16;
 
-export function predictPeakMiB(job: TPredictionInput): number {
-  const megapixels = ((job.widthPx ?? 2480) * (job.heightPx ?? 3508)) / 1e6;
-  // Pages run one after another, so the peak is one page's, not the sum.
-  return Math.ceil(PRIOR_BASE_MIB + PRIOR_MIB_PER_MEGAPIXEL * megapixels);
+export const PRIOR_MODEL: TPeakModel = { baseMiB: PRIOR_BASE_MIB, mibPerMegapixel: PRIOR_MIB_PER_MEGAPIXEL, residualSdMiB: 0, n: 0 };
+
+export function megapixelsOf(job: TPredictionInput): number {
+  // Unknown size: assume an A4 page at 300 DPI, the largest common case.
+  return ((job.widthPx ?? 2480) * (job.heightPx ?? 3508)) / 1e6;
+}
+
+export function fitPeakModel(obs: readonly TPeakObservation[]): TPeakModel | null {
+  const n = obs.length;
+  if (n < MIN_OBSERVATIONS) return null;
+  const mx = obs.reduce((a, o) => a + o.megapixels, 0) / n;
+  const my = obs.reduce((a, o) => a + o.deltaMiB, 0) / n;
+  let sxx = 0;
+  let sxy = 0;
+  for (const o of obs) {
+    sxx += (o.megapixels - mx) ** 2;
+    sxy += (o.megapixels - mx) * (o.deltaMiB - my);
+  }
+  // All jobs the same size: no slope to learn, only a level. Memory never shrinks with size.
+  const slope = sxx > 1e-9 ? Math.max(0, sxy / sxx) : 0;
+  const base = my - slope * mx;
+  const sse = obs.reduce((a, o) => a + (o.deltaMiB - (base + slope * o.megapixels)) ** 2, 0);
+  return { baseMiB: base, mibPerMegapixel: slope, residualSdMiB: Math.sqrt(sse / Math.max(1, n - 2)), n };
+}
+
+export function predictPeakMiB(job: TPredictionInput, model: TPeakModel | null = null): number {
+  const m = model ?? PRIOR_MODEL;
+  const mean = m.baseMiB + m.mibPerMegapixel * megapixelsOf(job);
+  return Math.max(MIN_PREDICTION_MIB, Math.ceil(mean + 2 * m.residualSdMiB));
 }

@@ -3,12 +3,15 @@
 // of them place at a time, so two replicas never hand the same headroom to two jobs.
 import type { Prisma, PrismaClient } from "@headroom/db";
 import { placeJob, type TPlacementNode } from "./placement.ts";
-import { predictPeakMiB } from "./prediction.ts";
+import { PeakModelCache } from "./history.ts";
+import { predictPeakMiB, type TPeakModel } from "./prediction.ts";
 import { effectiveThresholds } from "./thresholds.ts";
 
 const SCHEDULER_LOCK_KEY = 0x4e4144; // arbitrary, fixed: "HEAD"room's placement lock
 
-export type TTickOptions = { nodeOfflineMs: number; batchSize?: number; now?: Date };
+export type TTickOptions = { nodeOfflineMs: number; batchSize?: number; now?: Date; peakModels?: PeakModelCache };
+
+const defaultPeakModels = new PeakModelCache();
 export type TTickResult = { locked: boolean; placed: number; unschedulable: number; expired: number; offline: number };
 
 export async function schedulerTick(db: PrismaClient, opts: TTickOptions): Promise<TTickResult> {
@@ -19,7 +22,8 @@ export async function schedulerTick(db: PrismaClient, opts: TTickOptions): Promi
       const now = opts.now ?? new Date();
       const offline = await markOfflineNodes(tx, new Date(now.getTime() - opts.nodeOfflineMs));
       const expired = await sweepExpiredLeases(tx, now);
-      const { placed, unschedulable } = await placeQueued(tx, now, opts.batchSize ?? 200);
+      const models = await (opts.peakModels ?? defaultPeakModels).get(tx, now.getTime());
+      const { placed, unschedulable } = await placeQueued(tx, now, opts.batchSize ?? 200, models);
       return { locked: true, placed, unschedulable, expired, offline };
     },
     { timeout: 20_000 },
@@ -63,12 +67,13 @@ async function sweepExpiredLeases(tx: Prisma.TransactionClient, now: Date): Prom
 async function loadFleet(tx: Prisma.TransactionClient): Promise<TPlacementNode[]> {
   const [fleet, nodes, inFlight] = await Promise.all([
     tx.fleetSettings.findUnique({ where: { id: 1 } }),
-    tx.node.findMany({ select: { id: true, name: true, status: true, drained: true, maxConcurrent: true, totalMiB: true, usedMiB: true, settingsOverride: true } }),
+    tx.node.findMany({ select: { id: true, name: true, provider: true, status: true, drained: true, maxConcurrent: true, totalMiB: true, usedMiB: true, settingsOverride: true } }),
     tx.job.findMany({ where: { status: { in: ["PLACED", "RUNNING"] }, nodeId: { not: null } }, select: { nodeId: true, predictedPeakMiB: true } }),
   ]);
   return nodes.map((n) => ({
     id: n.id,
     name: n.name,
+    provider: n.provider,
     online: n.status === "ONLINE",
     drained: n.drained,
     maxConcurrent: n.maxConcurrent,
@@ -79,20 +84,21 @@ async function loadFleet(tx: Prisma.TransactionClient): Promise<TPlacementNode[]
   }));
 }
 
-async function placeQueued(tx: Prisma.TransactionClient, now: Date, batchSize: number): Promise<{ placed: number; unschedulable: number }> {
+async function placeQueued(tx: Prisma.TransactionClient, now: Date, batchSize: number, models: Map<string, TPeakModel>): Promise<{ placed: number; unschedulable: number }> {
   const queued = await tx.job.findMany({
     where: { status: "QUEUED", runAfter: { lte: now } },
     orderBy: [{ priority: "desc" }, { createdAt: "asc" }],
     take: batchSize,
-    select: { id: true, attempt: true, widthPx: true, heightPx: true, pages: true, predictedPeakMiB: true, unschedulableReason: true },
+    select: { id: true, attempt: true, widthPx: true, heightPx: true, pages: true, unschedulableReason: true },
   });
   if (queued.length === 0) return { placed: 0, unschedulable: 0 };
   const fleet = await loadFleet(tx);
   let placed = 0;
   let unschedulable = 0;
   for (const job of queued) {
-    const predictedPeakMiB = job.predictedPeakMiB ?? predictPeakMiB(job);
-    const decision = placeJob(fleet, { id: job.id, predictedPeakMiB });
+    const peakMiBByProvider = Object.fromEntries([...models].map(([provider, m]) => [provider, predictPeakMiB(job, m)]));
+    const decision = placeJob(fleet, { id: job.id, predictedPeakMiB: predictPeakMiB(job), peakMiBByProvider });
+    const predictedPeakMiB = decision.predictedPeakMiB;
     if (!decision.ok) {
       unschedulable++;
       if (job.unschedulableReason !== decision.reason) {
@@ -100,7 +106,9 @@ async function placeQueued(tx: Prisma.TransactionClient, now: Date, batchSize: n
       }
       continue;
     }
-    const placement = { reason: "most headroom after placement", predictedPeakMiB, chosen: decision.chosen, candidates: decision.candidates };
+    const model = models.get(fleet.find((n) => n.id === decision.nodeId)?.provider ?? "");
+    const prediction = model ? { source: "history", n: model.n, baseMiB: Math.round(model.baseMiB), mibPerMegapixel: Math.round(model.mibPerMegapixel * 10) / 10 } : { source: "prior" };
+    const placement = { reason: "most headroom after placement", predictedPeakMiB, prediction, chosen: decision.chosen, candidates: decision.candidates };
     await tx.job.update({
       where: { id: job.id },
       data: { status: "PLACED", nodeId: decision.nodeId, placedAt: now, predictedPeakMiB, unschedulableReason: null, placement: placement as Prisma.InputJsonValue },

@@ -1,0 +1,53 @@
+import { describe, expect, it } from "vitest";
+import { fitPeakModel, MIN_OBSERVATIONS, predictPeakMiB, PRIOR_BASE_MIB, type TPeakObservation } from "./prediction.ts";
+
+// A deterministic "noisy" series: truth = 60 MiB + 30 MiB/MP, noise within ±10 MiB.
+const noise = (i: number) => ((i * 7919) % 21) - 10;
+const observe = (count: number): TPeakObservation[] =>
+  Array.from({ length: count }, (_, i) => {
+    const megapixels = 0.5 + ((i * 37) % 120) / 10;
+    return { megapixels, deltaMiB: 60 + 30 * megapixels + noise(i) };
+  });
+
+describe("fitPeakModel", () => {
+  it("does not trust fewer than the minimum observations", () => {
+    expect(fitPeakModel(observe(MIN_OBSERVATIONS - 1))).toBeNull();
+  });
+
+  it("recovers the line and the noise", () => {
+    const m = fitPeakModel(observe(500))!;
+    expect(m.mibPerMegapixel).toBeCloseTo(30, 0);
+    expect(m.baseMiB).toBeGreaterThan(55);
+    expect(m.baseMiB).toBeLessThan(65);
+    expect(m.residualSdMiB).toBeGreaterThan(4);
+    expect(m.residualSdMiB).toBeLessThan(8);
+  });
+
+  it("never learns a negative slope, and handles one size only", () => {
+    expect(fitPeakModel(Array.from({ length: 30 }, (_, i) => ({ megapixels: 1 + i, deltaMiB: 500 - i })))!.mibPerMegapixel).toBe(0);
+    expect(fitPeakModel(Array.from({ length: 30 }, () => ({ megapixels: 2, deltaMiB: 100 })))).toMatchObject({ mibPerMegapixel: 0, baseMiB: 100 });
+  });
+
+  it("prediction error shrinks as history grows, and stays above most observations", () => {
+    const truth = (mp: number) => 60 + 30 * mp;
+    const probe = [0.5, 2, 6, 12].map((mp) => ({ widthPx: Math.round(mp * 1000), heightPx: 1000, pages: 1 }));
+    const meanAbsError = (history: number) => {
+      const model = fitPeakModel(observe(history));
+      return probe.reduce((a, j) => a + Math.abs(predictPeakMiB(j, model) - truth(j.widthPx / 1000)), 0) / probe.length;
+    };
+    const prior = meanAbsError(0);
+    const small = meanAbsError(25);
+    const large = meanAbsError(1000);
+    // The fitted prediction carries a 2σ safety margin, so its error settles near that margin.
+    expect(small).toBeLessThan(prior);
+    expect(large).toBeLessThan(prior / 3);
+    expect(large).toBeLessThan(4 * fitPeakModel(observe(1000))!.residualSdMiB);
+    const m = fitPeakModel(observe(1000))!;
+    const under = observe(1000).filter((o) => predictPeakMiB({ widthPx: o.megapixels * 1e3, heightPx: 1e3, pages: 1 }, m) < o.deltaMiB);
+    expect(under.length).toBe(0);
+  });
+
+  it("uses the prior without a model", () => {
+    expect(predictPeakMiB({ widthPx: 1000, heightPx: 1000, pages: 1 })).toBe(PRIOR_BASE_MIB + 48);
+  });
+});
