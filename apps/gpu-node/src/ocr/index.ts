@@ -5,14 +5,18 @@
 import type { TOcrResult } from "@headroom/protocol";
 import { PaddleOcrEngine } from "./engine.ts";
 import { loadManifest } from "./manifest.ts";
-import { openSessions, type TProviderNote } from "./sessions.ts";
+import { openSessions, type TProviderNote, type TStageProviders } from "./sessions.ts";
 
 export { OcrInputError } from "./errors.ts";
 export { defaultManifest, loadManifest, ZOcrManifestSchema, type TOcrManifest } from "./manifest.ts";
-export type { TProviderNote } from "./sessions.ts";
+export type { TOcrStage, TProviderNote, TStageProviders } from "./sessions.ts";
+export { preparedModel, rewriteAttributeClips, type TClipRewrite } from "./model-rewrite.ts";
 
 export interface OcrEngine {
-  /** The execution provider actually in use: "cuda" | "webgpu" | "cpu". */
+  /**
+   * The execution provider actually in use: "cuda" | "webgpu" | "cpu", or each stage's where they
+   * differ (stageProviders), e.g. "det=webgpu,cls=cpu,rec=webgpu".
+   */
   readonly provider: string;
   /** Manifest name, e.g. "pp-ocrv4". */
   readonly model: string;
@@ -21,17 +25,21 @@ export interface OcrEngine {
 }
 
 /**
- * Load the manifest's models on the first provider (in the given order) that can run them.
+ * Load the manifest's models on the first provider (in the given order) that can run them, or, with
+ * `stageProviders` (option, else the manifest's), each stage on the first of its own order.
  * Throws only when none can; the error carries `providerNotes`.
  */
 export async function createOcrEngine(opts: {
   providers: string[];
   manifestPath?: string;
   threads?: number;
+  /** Overrides the manifest's `stageProviders`; null forces one provider for all stages. */
+  stageProviders?: TStageProviders | null;
   log?: (msg: string, data?: object) => void;
 }): Promise<{ engine: OcrEngine; providerNotes: TProviderNote[] }> {
   const manifest = await loadManifest(opts.manifestPath);
-  const { provider, sessions, notes } = await openSessions(manifest, opts.providers, opts.threads, opts.log);
+  const stages = opts.stageProviders === undefined ? (manifest.stageProviders ?? undefined) : (opts.stageProviders ?? undefined);
+  const { provider, sessions, notes } = await openSessions(manifest, opts.providers, opts.threads, opts.log, stages);
   try {
     const engine = await PaddleOcrEngine.create(provider, manifest, sessions);
     return { engine, providerNotes: notes };

@@ -65,6 +65,20 @@ export const ZOcrManifestSchema = z.object({
     /** PaddleOCR appends a space class after the dictionary. */
     useSpaceChar: z.boolean().default(true),
   }),
+  /**
+   * Where each stage prefers to run, e.g. `{ det: ["webgpu"], cls: ["cpu"] }`: a stage tries its
+   * listed providers that the node allows (HEADROOM_PROVIDERS), then the node's others. Stages not
+   * listed use the node's order. Null: all stages on the first provider that loads every model.
+   */
+  stageProviders: z
+    .object({ det: z.array(z.string()).optional(), cls: z.array(z.string()).optional(), rec: z.array(z.string()).optional() })
+    .nullable()
+    .default(null),
+  /**
+   * How a model's opset-9 attribute-form Clips are rewritten before it is loaded on WebGPU, which has
+   * no kernel for them (model-rewrite.ts); "none" loads the model as it is.
+   */
+  webgpuClipRewrite: z.enum(["hardsigmoid", "minmax", "none"]).default("hardsigmoid"),
 });
 export type TOcrManifest = z.infer<typeof ZOcrManifestSchema>;
 

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { renderPng } from "../../test-fixtures/render-text.ts";
 import { sampleQuad } from "./crop.ts";
 import { decodeImage } from "./decode.ts";
+import type { TQuadPx } from "./geometry.ts";
 import { SYMMETRIC_NORM } from "./line.ts";
 import { defaultManifest } from "./manifest.ts";
 import { CLIP_REWRITES, listNodes, onnxOpset, preparedModel, rewriteAttributeClips } from "./model-rewrite.ts";
@@ -32,7 +33,7 @@ async function realCrops(): Promise<Float32Array> {
   const data = new Float32Array(texts.length * 3 * H * W);
   for (const [b, text] of texts.entries()) {
     const img = await decodeImage(await renderPng([{ text, sizePx: 40 }], { widthPx: 900 }), 1e8);
-    const quad: [number, number][] = [[0, 0], [img.widthPx, 0], [img.widthPx, img.heightPx], [0, img.heightPx]];
+    const quad: TQuadPx = [[0, 0], [img.widthPx, 0], [img.widthPx, img.heightPx], [0, img.heightPx]];
     const outWidthPx = Math.min(W, Math.ceil((H * img.widthPx) / img.heightPx));
     sampleQuad(img, quad, { tensor: data, offset: b * 3 * H * W, tensorWidth: W, tensorHeight: H, outWidthPx, channelOrder: [2, 1, 0], ...SYMMETRIC_NORM });
   }

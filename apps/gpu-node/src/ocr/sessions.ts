@@ -1,12 +1,21 @@
 /**
  * ONNX Runtime sessions for one execution provider. Providers are tried in the caller's order; each
  * failure is recorded with its reason, and the first provider that loads every model wins.
+ *
+ * With `stageProviders`, each stage (det, cls, rec) tries its own order instead (its preferred
+ * providers that the node allows, then the node's other providers), so detection and recognition can
+ * run where each is fastest. On WebGPU a model's attribute-form Clips are rewritten first
+ * (model-rewrite.ts), since that provider has no kernel for them.
  */
 import type { InferenceSession as TInferenceSession } from "onnxruntime-node";
 import ort from "onnxruntime-node";
 import type { TOcrManifest } from "./manifest.ts";
+import { preparedModel } from "./model-rewrite.ts";
 
-export type TProviderNote = { provider: string; ok: boolean; reason?: string };
+export type TOcrStage = "det" | "cls" | "rec";
+export type TStageProviders = Partial<Record<TOcrStage, string[]>>;
+/** `stage` is set only where stages were opened one by one (stageProviders). */
+export type TProviderNote = { provider: string; ok: boolean; reason?: string; stage?: TOcrStage };
 export type TOcrSessions = { det: TInferenceSession; cls: TInferenceSession | null; rec: TInferenceSession };
 
 const KNOWN_PROVIDERS = new Set(["cuda", "webgpu", "cpu"]);
@@ -21,12 +30,30 @@ export function sessionOptions(provider: string, threads?: number): TInferenceSe
   };
 }
 
-async function createFor(manifest: TOcrManifest, provider: string, threads?: number): Promise<TOcrSessions> {
+/** The model file as the provider should get it: on WebGPU with its attribute-form Clips rewritten. */
+async function modelFor(
+  manifest: TOcrManifest,
+  file: string,
+  provider: string,
+  log?: (msg: string, data?: object) => void,
+): Promise<string | Uint8Array> {
+  if (provider !== "webgpu" || manifest.webgpuClipRewrite === "none") return file;
+  const p = await preparedModel(file, manifest.webgpuClipRewrite);
+  if (p.source !== file) log?.("ocr model rewritten for webgpu", { file, strategy: manifest.webgpuClipRewrite, rewritten: p.rewritten, cached: p.cached, ms: p.ms });
+  return p.source;
+}
+
+async function openModel(manifest: TOcrManifest, file: string, provider: string, threads?: number, log?: (msg: string, data?: object) => void) {
+  const source = await modelFor(manifest, file, provider, log);
   const opts = sessionOptions(provider, threads);
+  return typeof source === "string" ? ort.InferenceSession.create(source, opts) : ort.InferenceSession.create(source, opts);
+}
+
+async function createFor(manifest: TOcrManifest, provider: string, threads?: number, log?: (msg: string, data?: object) => void): Promise<TOcrSessions> {
   const made: TInferenceSession[] = [];
   try {
     const open = async (file: string) => {
-      const s = await ort.InferenceSession.create(file, opts);
+      const s = await openModel(manifest, file, provider, threads, log);
       made.push(s);
       return s;
     };
@@ -40,12 +67,35 @@ async function createFor(manifest: TOcrManifest, provider: string, threads?: num
   }
 }
 
+/** A stage's order: its preferred providers that the node allows, then the node's others. */
+export function stageOrder(providers: readonly string[], preferred: readonly string[] | undefined): string[] {
+  const first = (preferred ?? []).filter((p) => providers.includes(p));
+  return [...first, ...providers.filter((p) => !first.includes(p))];
+}
+
+/** "webgpu" when every stage runs there; otherwise each stage's, e.g. "det=webgpu,cls=cpu,rec=webgpu". */
+export function providerLabel(perStage: Partial<Record<TOcrStage, string>>): string {
+  const used = (["det", "cls", "rec"] as const).filter((k) => perStage[k]);
+  const distinct = new Set(used.map((k) => perStage[k]));
+  return distinct.size === 1 ? [...distinct][0]! : used.map((k) => `${k}=${perStage[k]}`).join(",");
+}
+
+const reasonOf = (err: unknown) => (err instanceof Error ? err.message.trim() : String(err));
+
 export async function openSessions(
   manifest: TOcrManifest,
   providers: readonly string[],
   threads: number | undefined,
   log?: (msg: string, data?: object) => void,
-): Promise<{ provider: string; sessions: TOcrSessions; notes: TProviderNote[] }> {
+  stageProviders: TStageProviders | undefined = manifest.stageProviders ?? undefined,
+): Promise<{ provider: string; stageProvider: Partial<Record<TOcrStage, string>>; sessions: TOcrSessions; notes: TProviderNote[] }> {
+  const orders = {
+    det: stageOrder(providers, stageProviders?.det),
+    cls: stageOrder(providers, stageProviders?.cls),
+    rec: stageOrder(providers, stageProviders?.rec),
+  };
+  const uniform = (["det", "cls", "rec"] as const).every((k) => orders[k].join() === providers.join());
+  if (!uniform) return openPerStage(manifest, orders, threads, log);
   const notes: TProviderNote[] = [];
   for (const provider of providers) {
     if (!KNOWN_PROVIDERS.has(provider)) {
@@ -53,16 +103,55 @@ export async function openSessions(
       continue;
     }
     try {
-      const sessions = await createFor(manifest, provider, threads);
+      const sessions = await createFor(manifest, provider, threads, log);
       notes.push({ provider, ok: true });
       log?.("ocr provider ready", { provider, model: manifest.name });
-      return { provider, sessions, notes };
+      const stageProvider = { det: provider, ...(sessions.cls ? { cls: provider } : {}), rec: provider };
+      return { provider, stageProvider, sessions, notes };
     } catch (err) {
-      const reason = err instanceof Error ? err.message.trim() : String(err);
+      const reason = reasonOf(err);
       notes.push({ provider, ok: false, reason });
       log?.("ocr provider unavailable", { provider, reason });
     }
   }
   const summary = notes.map((n) => `${n.provider}: ${n.reason ?? "ok"}`).join("; ");
   throw Object.assign(new Error(`no execution provider could load the OCR models (${summary || "none given"})`), { providerNotes: notes });
+}
+
+/** Each stage on the first provider of its own order that loads its model. */
+async function openPerStage(
+  manifest: TOcrManifest,
+  orders: Record<TOcrStage, string[]>,
+  threads: number | undefined,
+  log?: (msg: string, data?: object) => void,
+): Promise<{ provider: string; stageProvider: Partial<Record<TOcrStage, string>>; sessions: TOcrSessions; notes: TProviderNote[] }> {
+  const notes: TProviderNote[] = [];
+  const opened: Partial<Record<TOcrStage, { provider: string; session: TInferenceSession }>> = {};
+  const files: Array<[TOcrStage, string]> = [["det", manifest.det.file], ...(manifest.cls ? [["cls", manifest.cls.file] as [TOcrStage, string]] : []), ["rec", manifest.rec.file]];
+  for (const [stage, file] of files) {
+    for (const provider of orders[stage]) {
+      if (!KNOWN_PROVIDERS.has(provider)) {
+        notes.push({ provider, ok: false, stage, reason: `unknown provider (known: ${[...KNOWN_PROVIDERS].join(", ")})` });
+        continue;
+      }
+      try {
+        opened[stage] = { provider, session: await openModel(manifest, file, provider, threads, log) };
+        notes.push({ provider, ok: true, stage });
+        break;
+      } catch (err) {
+        const reason = reasonOf(err);
+        notes.push({ provider, ok: false, stage, reason });
+        log?.("ocr provider unavailable", { provider, stage, reason });
+      }
+    }
+    if (!opened[stage]) {
+      await Promise.allSettled(Object.values(opened).map((o) => o.session.release()));
+      const summary = notes.map((n) => `${n.stage}/${n.provider}: ${n.reason ?? "ok"}`).join("; ");
+      throw Object.assign(new Error(`no execution provider could load the OCR ${stage} model (${summary})`), { providerNotes: notes });
+    }
+  }
+  const stageProvider = Object.fromEntries(Object.entries(opened).map(([k, v]) => [k, v.provider])) as Partial<Record<TOcrStage, string>>;
+  const provider = providerLabel(stageProvider);
+  log?.("ocr provider ready", { provider, stageProvider, model: manifest.name });
+  return { provider, stageProvider, sessions: { det: opened.det!.session, cls: opened.cls?.session ?? null, rec: opened.rec!.session }, notes };
 }
