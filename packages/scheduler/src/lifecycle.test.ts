@@ -4,7 +4,7 @@ import { createTestDatabase } from "@headroom/db/testing";
 import { AppError } from "@headroom/protocol";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { claimNextJob } from "./claim.ts";
-import { completeJob, failJob, refuseJob, renewLeases } from "./lifecycle.ts";
+import { cancelJob, completeJob, failJob, refuseJob, renewLeases, setNodeDrained } from "./lifecycle.ts";
 import { makeJob, makeNode } from "./test-factories.ts";
 import { createPrismaClient } from "@headroom/db";
 import { PeakModelCache } from "./history.ts";
@@ -99,10 +99,10 @@ describe("placement across replicas and history", () => {
 });
 
 describe("claim and reports", () => {
-  it("16 concurrent claimers complete 300 jobs exactly once", async () => {
+  it("16 concurrent claimers complete 1,000 jobs exactly once", async () => {
     const nodes = await Promise.all(Array.from({ length: 4 }, () => makeNode(db)));
     await db.job.createMany({
-      data: Array.from({ length: 300 }, (_, i) => ({ fileName: `${i}.png`, mimeType: "image/png", sizeBytes: 1, sha256: "0", storageKey: `k${i}`, status: "PLACED" as const, nodeId: nodes[i % 4]!.id })),
+      data: Array.from({ length: 1_000 }, (_, i) => ({ fileName: `${i}.png`, mimeType: "image/png", sizeBytes: 1, sha256: "0", storageKey: `k${i}`, status: "PLACED" as const, nodeId: nodes[i % 4]!.id })),
     });
     const completedBy: string[] = [];
     await Promise.all(
@@ -114,9 +114,9 @@ describe("claim and reports", () => {
         }
       }),
     );
-    expect(completedBy).toHaveLength(300);
-    expect(new Set(completedBy).size).toBe(300);
-    expect(await db.job.count({ where: { status: "SUCCEEDED", attempt: 1 } })).toBe(300);
+    expect(completedBy).toHaveLength(1_000);
+    expect(new Set(completedBy).size).toBe(1_000);
+    expect(await db.job.count({ where: { status: "SUCCEEDED", attempt: 1 } })).toBe(1_000);
   });
 
   it("ignores a stale completion after the lease expired and the job moved on", async () => {
@@ -158,6 +158,28 @@ describe("claim and reports", () => {
     await refuseJob(db, { jobId: claimed.id, nodeId: node.id, attempt: claimed.attempt }, "usage 96% > 95%", { usedMiB: 77_000, freeMiB: 3_000 });
     expect(await db.job.findUniqueOrThrow({ where: { id: claimed.id } })).toMatchObject({ status: "QUEUED", attempt: 0, nodeId: null });
     expect(await db.nodeEvent.count({ where: { nodeId: node.id, type: "refusal" } })).toBe(1);
+  });
+
+  it("cancel stops a running job: its lease is revoked and its late completion is ignored", async () => {
+    const node = await makeNode(db);
+    await makeJob(db, { status: "PLACED", nodeId: node.id });
+    const claimed = (await claimNextJob(db, node.id, 30_000))!;
+    expect(await cancelJob(db, claimed.id, "test")).toBe("canceled");
+    expect(await renewLeases(db, node.id, [{ jobId: claimed.id, attempt: claimed.attempt }], 30_000)).toEqual([claimed.id]);
+    expect(await codeOf(completeJob(db, { jobId: claimed.id, nodeId: node.id, attempt: claimed.attempt }, { attempt: claimed.attempt, result, memory, durationMs: 1 }))).toBe("LEASE_LOST");
+    expect(await cancelJob(db, claimed.id, "test")).toBe("already_finished");
+    expect((await db.job.findUniqueOrThrow({ where: { id: claimed.id } })).status).toBe("CANCELED");
+  });
+
+  it("draining a node requeues its unclaimed jobs and keeps new ones off it", async () => {
+    const drained = await makeNode(db, { usedMiB: 0 });
+    const other = await makeNode(db, { usedMiB: 50_000 });
+    const job = await makeJob(db, { status: "PLACED", nodeId: drained.id });
+    expect(await setNodeDrained(db, drained.id, true, "test")).toEqual({ requeued: 1 });
+    await tick();
+    expect(await db.job.findUniqueOrThrow({ where: { id: job.id } })).toMatchObject({ status: "PLACED", nodeId: other.id });
+    await setNodeDrained(db, drained.id, false, "test");
+    expect(await db.nodeEvent.findMany({ where: { nodeId: drained.id }, select: { type: true }, orderBy: { id: "asc" } })).toEqual([{ type: "drained" }, { type: "undrained" }]);
   });
 
   it("a report for another node's or another attempt's job is LEASE_LOST", async () => {

@@ -90,3 +90,41 @@ export async function renewLeases(db: Db, nodeId: string, active: { jobId: strin
   }
   return revoked;
 }
+
+/**
+ * Cancels a job that has not finished. A running job's lease goes with it: the agent learns on its
+ * next heartbeat (revokedJobs) and stops, and any report it still sends gets LEASE_LOST.
+ */
+export async function cancelJob(db: PrismaClient, jobId: string, by: string): Promise<"canceled" | "already_finished"> {
+  return db.$transaction(async (tx) => {
+    const job = await tx.job.findUnique({ where: { id: jobId }, select: { status: true, nodeId: true, attempt: true } });
+    if (!job) throw new AppError("NOT_FOUND", `No job ${jobId}`);
+    const { count } = await tx.job.updateMany({
+      where: { id: jobId, status: { in: ["QUEUED", "PLACED", "RUNNING"] } },
+      data: { status: "CANCELED", finishedAt: new Date(), leaseExpiresAt: null, errorCode: null, errorMessage: null },
+    });
+    if (count === 0) return "already_finished";
+    await tx.jobEvent.create({ data: { jobId, nodeId: job.nodeId, attempt: job.attempt, type: "canceled", data: { by, was: job.status } } });
+    return "canceled";
+  });
+}
+
+/** Drain stops new placements on a node (its running job finishes); jobs placed but not claimed go back to the queue. */
+export async function setNodeDrained(db: PrismaClient, nodeId: string, drained: boolean, by: string): Promise<{ requeued: number }> {
+  return db.$transaction(async (tx) => {
+    const node = await tx.node.findUnique({ where: { id: nodeId }, select: { drained: true } });
+    if (!node) throw new AppError("NOT_FOUND", `No node ${nodeId}`);
+    await tx.node.update({ where: { id: nodeId }, data: { drained } });
+    let requeued = 0;
+    if (drained) {
+      const placed = await tx.job.findMany({ where: { nodeId, status: "PLACED" }, select: { id: true, attempt: true } });
+      for (const j of placed) {
+        await tx.job.update({ where: { id: j.id }, data: { status: "QUEUED", nodeId: null } });
+        await tx.jobEvent.create({ data: { jobId: j.id, nodeId, attempt: j.attempt, type: "unplaced", data: { reason: "node drained" } } });
+      }
+      requeued = placed.length;
+    }
+    if (node.drained !== drained) await tx.nodeEvent.create({ data: { nodeId, type: drained ? "drained" : "undrained", data: { by, requeued } } });
+    return { requeued };
+  });
+}

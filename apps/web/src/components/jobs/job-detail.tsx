@@ -1,6 +1,6 @@
 "use client";
 // One job: status, node, timings, memory, error, events and recognised text; live until it settles.
-import { useQuery } from "@tanstack/react-query";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import type { ReactNode } from "react";
 import { OcrText } from "@/components/ocr-text";
@@ -25,6 +25,28 @@ function Card({ title, children }: { title: string; children: ReactNode }) {
       <h2 className="mb-3 text-sm font-semibold text-slate-700">{title}</h2>
       {children}
     </section>
+  );
+}
+
+function CancelButton({ id }: { id: string }) {
+  const trpc = useTRPC();
+  const qc = useQueryClient();
+  const cancel = useMutation({
+    ...trpc.job.cancel.mutationOptions(),
+    onSettled: () => qc.invalidateQueries({ queryKey: trpc.job.byId.queryKey({ id }) }),
+  });
+  return (
+    <span className="flex items-center gap-2">
+      <button
+        type="button"
+        onClick={() => cancel.mutate({ id })}
+        disabled={cancel.isPending}
+        className="rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium text-slate-700 hover:bg-slate-50 disabled:opacity-50"
+      >
+        {cancel.isPending ? "Canceling…" : "Cancel job"}
+      </button>
+      {cancel.isError ? <span role="alert" className="text-sm text-red-700">{cancel.error.message}</span> : null}
+    </span>
   );
 }
 
@@ -59,6 +81,7 @@ export function JobDetail({ id }: { id: string }) {
       <div className="flex flex-wrap items-center gap-3">
         <h1 className="min-w-0 break-all text-2xl font-semibold tracking-tight">{j.fileName}</h1>
         <StatusBadge status={j.status} testId="job-status" />
+        {isTerminal(j.status) ? null : <CancelButton id={j.id} />}
       </div>
       {j.status === "QUEUED" && j.unschedulableReason ? (
         <p className="rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-900 ring-1 ring-amber-200">

@@ -2,6 +2,7 @@
 import type { TThresholds } from "@headroom/protocol";
 import { formatAgeMs, formatMiB } from "@/lib/format";
 import type { TNodeListItem as TNodeView } from "@/lib/trpc/types";
+import { DrainButton } from "./drain-button";
 import { MemoryGauge } from "./memory-gauge";
 
 const STATE_STYLE: Record<TNodeView["state"], string> = {
@@ -29,7 +30,7 @@ function providerNotesText(notes: unknown): string | undefined {
   return typeof notes === "string" ? notes : JSON.stringify(notes);
 }
 
-export function NodeCard({ node }: { node: TNodeView }) {
+export function NodeCard({ node, isAdmin }: { node: TNodeView; isAdmin: boolean }) {
   const m = node.memory;
   const overridden = new Set(node.overridden);
   const device = node.kind === "GPU" ? (node.gpuName ?? "GPU") + (node.gpuIndex !== null ? ` #${node.gpuIndex}` : "") : "CPU (host memory)";
@@ -109,6 +110,7 @@ export function NodeCard({ node }: { node: TNodeView }) {
           </p>
         ) : null}
       </details>
+      {isAdmin && node.state !== "offline" ? <DrainButton nodeId={node.id} nodeName={node.name} drained={node.state === "drained"} /> : null}
     </article>
   );
 }

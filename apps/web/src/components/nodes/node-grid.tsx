@@ -5,7 +5,7 @@ import { EmptyState, ErrorState, LoadingBlock } from "@/components/ui/states";
 import { useTRPC } from "@/lib/trpc/react";
 import { NodeCard } from "./node-card";
 
-export function NodeGrid() {
+export function NodeGrid({ isAdmin }: { isAdmin: boolean }) {
   const trpc = useTRPC();
   const nodes = useQuery({ ...trpc.node.list.queryOptions(), refetchInterval: 2_000 });
 
@@ -28,7 +28,7 @@ export function NodeGrid() {
       </p>
       <div className="grid gap-4 sm:grid-cols-2 xl:grid-cols-3">
         {list.map((n) => (
-          <NodeCard key={n.id} node={n} />
+          <NodeCard key={n.id} node={n} isAdmin={isAdmin} />
         ))}
       </div>
     </div>

@@ -6,14 +6,14 @@ export const dynamic = "force-dynamic";
 export const metadata: Metadata = { title: "Nodes" };
 
 export default async function NodesPage() {
-  await requireUserPage("/nodes");
+  const user = await requireUserPage("/nodes");
   return (
     <div className="space-y-6">
       <div>
         <h1 className="text-2xl font-semibold tracking-tight">Nodes</h1>
         <p className="mt-1 text-sm text-slate-600">Each GPU (or CPU) agent with its latest measured memory.</p>
       </div>
-      <NodeGrid />
+      <NodeGrid isAdmin={user.role === "ADMIN"} />
     </div>
   );
 }

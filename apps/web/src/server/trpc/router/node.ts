@@ -2,7 +2,9 @@
 import { env } from "@/env";
 import { db } from "@/server/db";
 import { listNodes } from "../../nodes/list-nodes";
-import { authedProcedure, createTRPCRouter } from "../trpc";
+import { setNodeDrained } from "@headroom/scheduler";
+import { z } from "zod";
+import { adminProcedure, authedProcedure, createTRPCRouter } from "../trpc";
 import { ZNodeListInputSchema, ZNodeListOutputSchema } from "../../nodes/list-nodes.types";
 
 export const nodeRouter = createTRPCRouter({
@@ -10,4 +12,9 @@ export const nodeRouter = createTRPCRouter({
     .input(ZNodeListInputSchema)
     .output(ZNodeListOutputSchema)
     .query(() => listNodes(db(), { nowMs: Date.now(), offlineAfterMs: env().HEADROOM_NODE_OFFLINE_MS })),
+
+  setDrained: adminProcedure
+    .input(z.object({ id: z.string().uuid(), drained: z.boolean() }))
+    .output(z.object({ requeued: z.number().int() }))
+    .mutation(({ ctx, input }) => setNodeDrained(db(), input.id, input.drained, ctx.principal.label)),
 });
