@@ -17,12 +17,16 @@ export const ZOcrPageSchema = z.object({
   heightPx: z.number().int().positive(),
   lines: z.array(ZOcrLineSchema),
   text: z.string(),
+  /** The page as Markdown: lines grouped into paragraphs by their geometry. Absent on older results. */
+  markdown: z.string().optional(),
 });
 export type TOcrPage = z.infer<typeof ZOcrPageSchema>;
 
 export const ZOcrResultSchema = z.object({
   pages: z.array(ZOcrPageSchema),
   text: z.string(),
+  /** The document as Markdown; several pages come under `## Page N` headings. Absent on older results. */
+  markdown: z.string().optional(),
   model: z.string(),
   provider: z.string(),
   /** Stage timings in milliseconds, summed over pages. */

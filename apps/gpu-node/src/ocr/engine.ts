@@ -1,5 +1,6 @@
 /**
- * The OCR pipeline for one decoded page: detect → crop → classify → recognise → order.
+ * The OCR pipeline: the input is split into pages (a PDF's pages rasterised, an image's frames),
+ * decoded one at a time, and each goes detect → crop → classify → recognise → order.
  * Sessions stay resident; calls are serialised so one page has the cores to itself.
  */
 import { readFile } from "node:fs/promises";
@@ -8,13 +9,21 @@ import { classifyOrientation } from "./classify.ts";
 import { rotateQuad180 } from "./crop.ts";
 import { buildCharset } from "./ctc.ts";
 import { boxesFromProbMap } from "./db-postprocess.ts";
-import { decodeImage, resizeRgb } from "./decode.ts";
+import type { TRgbImage } from "./crop.ts";
+import { resizeRgb } from "./decode.ts";
 import { detInputSizePx, packDetTensor, runDetector } from "./detect.ts";
 import { toTextLine } from "./line.ts";
 import type { TOcrManifest } from "./manifest.ts";
 import { sortReadingOrder } from "./order.ts";
 import { recognizeLines } from "./recognize.ts";
 import type { TOcrSessions } from "./sessions.ts";
+import { documentMarkdown, pageMarkdown } from "./markdown.ts";
+import { decodePages } from "../pdf/pages.ts";
+import { DEFAULT_MAX_PAGES, DEFAULT_PDF_DPI } from "../pdf/rasterize.ts";
+
+/** How documents become pages: PDF rendering resolution and the most pages one input may have. */
+export type TPageOptions = { pdfDpi: number; maxPages: number };
+export const DEFAULT_PAGE_OPTIONS: TPageOptions = { pdfDpi: DEFAULT_PDF_DPI, maxPages: DEFAULT_MAX_PAGES };
 
 export type TTimingsMs = { decode: number; detect: number; crop: number; classify: number; recognize: number; post: number };
 
@@ -31,6 +40,7 @@ export class PaddleOcrEngine {
     readonly manifest: TOcrManifest,
     private readonly sessions: TOcrSessions,
     private readonly charset: readonly string[],
+    private readonly pageOptions: TPageOptions,
   ) {
     this.channelOrder = manifest.colorOrder === "bgr" ? [2, 1, 0] : [0, 1, 2];
   }
@@ -39,14 +49,14 @@ export class PaddleOcrEngine {
     return this.manifest.name;
   }
 
-  static async create(provider: string, manifest: TOcrManifest, sessions: TOcrSessions): Promise<PaddleOcrEngine> {
+  static async create(provider: string, manifest: TOcrManifest, sessions: TOcrSessions, pageOptions: Partial<TPageOptions> = {}): Promise<PaddleOcrEngine> {
     const charset = buildCharset(await readFile(manifest.dictionary.file, "utf8"), manifest.dictionary.useSpaceChar);
     const meta = sessions.rec.outputMetadata[0];
     const classes = meta && meta.isTensor ? meta.shape[meta.shape.length - 1] : undefined;
     if (typeof classes === "number" && classes !== charset.length) {
       throw new Error(`dictionary has ${charset.length} classes with blank${manifest.dictionary.useSpaceChar ? " and space" : ""}, but the recognition model outputs ${classes}`);
     }
-    return new PaddleOcrEngine(provider, manifest, sessions, charset);
+    return new PaddleOcrEngine(provider, manifest, sessions, charset, { ...DEFAULT_PAGE_OPTIONS, ...pageOptions });
   }
 
   recognize(input: Buffer, opts: { signal?: AbortSignal } = {}): Promise<TOcrResult> {
@@ -68,10 +78,37 @@ export class PaddleOcrEngine {
     signal?.throwIfAborted();
     const m = this.manifest;
     const t: TTimingsMs = { decode: 0, detect: 0, crop: 0, classify: 0, recognize: 0, post: 0 };
-    let t0 = performance.now();
-    const img = await decodeImage(input, m.maxInputPixels);
-    t.decode = performance.now() - t0;
-    signal?.throwIfAborted();
+    // One page decoded at a time; leaving the loop early (abort, error) releases the document.
+    const pageSource = decodePages(input, { maxInputPixels: m.maxInputPixels, dpi: this.pageOptions.pdfDpi, maxPages: this.pageOptions.maxPages, signal });
+    const pages: TOcrPage[] = [];
+    try {
+      for (;;) {
+        const t0 = performance.now();
+        const next = await pageSource.next();
+        t.decode += performance.now() - t0;
+        if (next.done) break;
+        signal?.throwIfAborted();
+        pages.push(await this.recognizePage(next.value.img, next.value.page, t, signal));
+      }
+    } finally {
+      await pageSource.return(undefined);
+    }
+
+    const round = (v: number) => Math.round(v * 10) / 10;
+    return {
+      pages,
+      text: pages.map((p) => p.text).join("\n\n"),
+      markdown: documentMarkdown(pages),
+      model: m.name,
+      provider: this.provider,
+      timingsMs: Object.fromEntries(Object.entries(t).map(([k, v]) => [k, round(v)])),
+    };
+  }
+
+  /** One decoded page through the pipeline; adds its stage times to `t`. */
+  private async recognizePage(img: TRgbImage, pageNo: number, t: TTimingsMs, signal?: AbortSignal): Promise<TOcrPage> {
+    const m = this.manifest;
+    let t0: number;
 
     t0 = performance.now();
     const size = detInputSizePx(img.widthPx, img.heightPx, m.det.limitSidePx, m.det.limitType);
@@ -119,16 +156,8 @@ export class PaddleOcrEngine {
       box: l.quad.map(([x, y]) => [x, y] as [number, number]),
     }));
     const text = ocrLines.map((l) => l.text).join("\n");
-    const page: TOcrPage = { page: 1, widthPx: img.widthPx, heightPx: img.heightPx, lines: ocrLines, text };
+    const page: TOcrPage = { page: pageNo, widthPx: img.widthPx, heightPx: img.heightPx, lines: ocrLines, text, markdown: pageMarkdown(ocrLines) };
     t.post += performance.now() - t0;
-
-    const round = (v: number) => Math.round(v * 10) / 10;
-    return {
-      pages: [page],
-      text,
-      model: m.name,
-      provider: this.provider,
-      timingsMs: Object.fromEntries(Object.entries(t).map(([k, v]) => [k, round(v)])),
-    };
+    return page;
   }
 }

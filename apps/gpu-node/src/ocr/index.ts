@@ -33,6 +33,10 @@ export async function createOcrEngine(opts: {
   providers: string[];
   manifestPath?: string;
   threads?: number;
+  /** PDF rendering resolution in DPI (default 150). */
+  pdfDpi?: number;
+  /** The most pages (PDF pages, image frames) one input may have (default 50); more is bad input. */
+  maxPages?: number;
   /** Overrides the manifest's `stageProviders`; null forces one provider for all stages. */
   stageProviders?: TStageProviders | null;
   log?: (msg: string, data?: object) => void;
@@ -41,7 +45,10 @@ export async function createOcrEngine(opts: {
   const stages = opts.stageProviders === undefined ? (manifest.stageProviders ?? undefined) : (opts.stageProviders ?? undefined);
   const { provider, sessions, notes } = await openSessions(manifest, opts.providers, opts.threads, opts.log, stages);
   try {
-    const engine = await PaddleOcrEngine.create(provider, manifest, sessions);
+    const engine = await PaddleOcrEngine.create(provider, manifest, sessions, {
+      ...(opts.pdfDpi ? { pdfDpi: opts.pdfDpi } : {}),
+      ...(opts.maxPages ? { maxPages: opts.maxPages } : {}),
+    });
     return { engine, providerNotes: notes };
   } catch (err) {
     await Promise.allSettled([sessions.det.release(), sessions.cls?.release(), sessions.rec.release()]);
