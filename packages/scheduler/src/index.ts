@@ -6,3 +6,4 @@ export * from "./claim.ts";
 export * from "./lifecycle.ts";
 export * from "./tick.ts";
 export * from "./history.ts";
+export * from "./notify.ts";

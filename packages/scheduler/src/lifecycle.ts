@@ -3,6 +3,7 @@
 import type { Db, Prisma, PrismaClient } from "@headroom/db";
 import { AppError, NON_RETRYABLE_JOB_ERRORS, type TCompleteRequest, type TFailRequest } from "@headroom/protocol";
 import { retryDelayMs } from "./backoff.ts";
+import { notifyQueueChanged } from "./notify.ts";
 
 type TAttemptRef = { jobId: string; nodeId: string; attempt: number };
 
@@ -62,6 +63,7 @@ export async function failJob(db: PrismaClient, ref: TAttemptRef, report: Pick<T
     });
     if (count === 0) throw leaseLost(ref);
     const type = retry ? "retried" : "failed";
+    if (retry) await notifyQueueChanged(tx);
     await tx.jobEvent.create({ data: { jobId: ref.jobId, nodeId: ref.nodeId, attempt: ref.attempt, type, data: { code: report.code, message: report.message } } });
     return type;
   });
@@ -77,6 +79,7 @@ export async function refuseJob(db: PrismaClient, ref: TAttemptRef, reason: stri
     if (count === 0) throw leaseLost(ref);
     await tx.jobEvent.create({ data: { jobId: ref.jobId, nodeId: ref.nodeId, attempt: ref.attempt, type: "refused", data: { reason, ...memory } } });
     await tx.nodeEvent.create({ data: { nodeId: ref.nodeId, type: "refusal", beforeMiB: memory.usedMiB, data: { jobId: ref.jobId, reason } } });
+    await notifyQueueChanged(tx);
   });
 }
 
@@ -123,6 +126,7 @@ export async function setNodeDrained(db: PrismaClient, nodeId: string, drained: 
         await tx.jobEvent.create({ data: { jobId: j.id, nodeId, attempt: j.attempt, type: "unplaced", data: { reason: "node drained" } } });
       }
       requeued = placed.length;
+      if (requeued > 0) await notifyQueueChanged(tx);
     }
     if (node.drained !== drained) await tx.nodeEvent.create({ data: { nodeId, type: drained ? "drained" : "undrained", data: { by, requeued } } });
     return { requeued };

@@ -1,17 +1,28 @@
 // The scheduler process: ticks while there is work, idles gently when there is none.
 import type { PrismaClient } from "@headroom/db";
+import type { PgListener } from "@headroom/db/listener";
+import { QUEUE_CHANNEL } from "./notify.ts";
 import { schedulerTick, type TTickResult } from "./tick.ts";
 
-export type TLoopOptions = { nodeOfflineMs: number; busyIntervalMs?: number; idleIntervalMs?: number; onTick?: (r: TTickResult) => void; onError?: (err: unknown) => void };
+export type TLoopOptions = {
+  nodeOfflineMs: number;
+  busyIntervalMs?: number;
+  idleIntervalMs?: number;
+  /** Wakes the loop as soon as jobs are submitted or requeued, instead of at its next interval. */
+  listener?: PgListener;
+  onTick?: (r: TTickResult) => void;
+  onError?: (err: unknown) => void;
+};
 
 export function startSchedulerLoop(db: PrismaClient, opts: TLoopOptions): { stop(): Promise<void> } {
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> = Promise.resolve();
+  let current: Promise<void> | null = null;
+  let again = false;
   const busy = opts.busyIntervalMs ?? 100;
   const idle = opts.idleIntervalMs ?? 250;
 
-  const run = async () => {
+  const tick = async () => {
     let next = idle;
     try {
       const r = await schedulerTick(db, { nodeOfflineMs: opts.nodeOfflineMs });
@@ -21,14 +32,31 @@ export function startSchedulerLoop(db: PrismaClient, opts: TLoopOptions): { stop
       opts.onError?.(err);
       next = 1_000;
     }
-    if (!stopped) timer = setTimeout(() => void (running = run()), next);
+    current = null;
+    if (again) {
+      again = false;
+      next = 0;
+    }
+    if (!stopped) timer = setTimeout(run, next);
   };
-  running = run();
+  // A wake-up during a tick is remembered and runs right after it, never beside it.
+  function run(): void {
+    clearTimeout(timer);
+    if (stopped) return;
+    if (current) {
+      again = true;
+      return;
+    }
+    current = tick();
+  }
+  const unsubscribe = opts.listener?.on(QUEUE_CHANNEL, run);
+  run();
   return {
     async stop() {
       stopped = true;
+      unsubscribe?.();
       clearTimeout(timer);
-      await running;
+      await current;
     },
   };
 }

@@ -1,5 +1,6 @@
 // `tsx packages/scheduler/src/main.ts`: the scheduler as its own process, as `npm start` runs it.
 import { createPrismaClient } from "@headroom/db";
+import { PgListener } from "@headroom/db/listener";
 import { z } from "zod";
 import { startSchedulerLoop } from "./loop.ts";
 
@@ -8,9 +9,11 @@ const env = z
   .parse(process.env);
 
 const db = createPrismaClient(env.DATABASE_URL);
+const listener = new PgListener(env.DATABASE_URL);
 let lastError = "";
 const loop = startSchedulerLoop(db, {
   nodeOfflineMs: env.HEADROOM_NODE_OFFLINE_MS,
+  listener,
   onTick: (r) => {
     if (r.placed || r.expired || r.offline) console.log(JSON.stringify({ service: "scheduler", msg: "tick", ...r }));
     lastError = "";
@@ -24,6 +27,6 @@ const loop = startSchedulerLoop(db, {
 
 for (const sig of ["SIGINT", "SIGTERM"] as const) {
   process.once(sig, () => {
-    void loop.stop().then(() => db.$disconnect()).finally(() => process.exit(0));
+    void loop.stop().then(() => Promise.all([db.$disconnect(), listener.close()])).finally(() => process.exit(0));
   });
 }

@@ -4,6 +4,7 @@
 import type { Prisma, PrismaClient } from "@headroom/db";
 import { placeJob, type TPlacementNode } from "./placement.ts";
 import { PeakModelCache } from "./history.ts";
+import { notifyPlaced } from "./notify.ts";
 import { predictPeakMiB, type TPeakModel } from "./prediction.ts";
 import { effectiveThresholds } from "./thresholds.ts";
 
@@ -95,6 +96,7 @@ async function placeQueued(tx: Prisma.TransactionClient, now: Date, batchSize: n
   const fleet = await loadFleet(tx);
   let placed = 0;
   let unschedulable = 0;
+  const placedOn: string[] = [];
   for (const job of queued) {
     const peakMiBByProvider = Object.fromEntries([...models].map(([provider, m]) => [provider, predictPeakMiB(job, m)]));
     const decision = placeJob(fleet, { id: job.id, predictedPeakMiB: predictPeakMiB(job), peakMiBByProvider });
@@ -115,7 +117,9 @@ async function placeQueued(tx: Prisma.TransactionClient, now: Date, batchSize: n
     });
     await tx.jobEvent.create({ data: { jobId: job.id, nodeId: decision.nodeId, attempt: job.attempt, type: "placed", data: placement as Prisma.InputJsonValue } });
     fleet.find((n) => n.id === decision.nodeId)?.inFlightPeaksMiB.push(predictedPeakMiB);
+    placedOn.push(decision.nodeId);
     placed++;
   }
+  await notifyPlaced(tx, placedOn);
   return { placed, unschedulable };
 }

@@ -1,30 +1,66 @@
 import type { PrismaClient } from "@headroom/db";
+import type { PgListener } from "@headroom/db/listener";
 import type { TAssignment } from "@headroom/protocol";
-import { claimNextJob } from "@headroom/scheduler";
+import { claimNextJob, PLACED_CHANNEL } from "@headroom/scheduler";
 
-const POLL_MS = 100;
+/** Without a wake-up (listener down, or a notification missed), look again after this long. */
+const FALLBACK_POLL_MS = 1_000;
 
 /**
- * Long-poll: claims this node's next placed job, polling the queue until one comes or `waitMs`
- * passes. The request's abort signal ends the wait when the agent hangs up.
+ * Long-poll: claims this node's next placed job. Between attempts it waits for the scheduler's
+ * "placed on <node>" notification (or the fallback poll), until a job comes or `waitMs` passes.
+ * The request's abort signal ends the wait when the agent hangs up.
  */
-export async function claimForNode(db: PrismaClient, nodeId: string, waitMs: number, leaseMs: number, signal: AbortSignal): Promise<TAssignment | null> {
+export async function claimForNode(
+  db: PrismaClient,
+  listener: PgListener | null,
+  nodeId: string,
+  waitMs: number,
+  leaseMs: number,
+  signal: AbortSignal,
+): Promise<TAssignment | null> {
   const deadline = Date.now() + waitMs;
-  for (;;) {
-    const job = await claimNextJob(db, nodeId, leaseMs);
-    if (job) {
-      return {
-        jobId: job.id,
-        attempt: job.attempt,
-        fileName: job.fileName,
-        mimeType: job.mimeType,
-        sizeBytes: job.sizeBytes,
-        pages: job.pages,
-        leaseExpiresAt: job.leaseExpiresAt.toISOString(),
-        filePath: `/api/agent/v1/jobs/${job.id}/file`,
-      };
+  let woken = false;
+  let wake: (() => void) | null = null;
+  const unsubscribe = listener?.on(PLACED_CHANNEL, (payload) => {
+    if (payload !== nodeId) return;
+    woken = true;
+    wake?.();
+  });
+  const onAbort = () => wake?.();
+  signal.addEventListener("abort", onAbort);
+  try {
+    for (;;) {
+      woken = false;
+      const job = await claimNextJob(db, nodeId, leaseMs);
+      if (job) {
+        return {
+          jobId: job.id,
+          attempt: job.attempt,
+          fileName: job.fileName,
+          mimeType: job.mimeType,
+          sizeBytes: job.sizeBytes,
+          pages: job.pages,
+          leaseExpiresAt: job.leaseExpiresAt.toISOString(),
+          filePath: `/api/agent/v1/jobs/${job.id}/file`,
+        };
+      }
+      const left = deadline - Date.now();
+      if (left <= 0 || signal.aborted) return null;
+      // A notification that arrived while we were claiming means: look again at once.
+      if (!woken) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, Math.min(left, FALLBACK_POLL_MS));
+          wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        wake = null;
+      }
     }
-    if (Date.now() + POLL_MS > deadline || signal.aborted) return null;
-    await new Promise((r) => setTimeout(r, POLL_MS));
+  } finally {
+    unsubscribe?.();
+    signal.removeEventListener("abort", onAbort);
   }
 }
