@@ -5,6 +5,8 @@ export const ERROR_CODES = {
   UNSUPPORTED_MEDIA_TYPE: 415,
   FILE_TOO_LARGE: 413,
   TOO_MANY_PIXELS: 413,
+  /** A PDF or multi-frame image with more pages than HEADROOM_MAX_PAGES. */
+  TOO_MANY_PAGES: 413,
   EMPTY_FILE: 400,
   UNAUTHENTICATED: 401,
   FORBIDDEN: 403,

@@ -6,6 +6,7 @@ import path from "node:path";
 import type { PrismaClient } from "@headroom/db";
 import { createTestDatabase } from "@headroom/db/testing";
 import { AppError } from "@headroom/protocol";
+import { PDFDocument, StandardFonts } from "pdf-lib";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createJobs, type TCreateJobsInput } from "./create-jobs";
@@ -36,6 +37,13 @@ const input = (files: TCreateJobsInput["files"], idempotencyKey: string | null =
   maxAttempts: 3,
 });
 const stored = async () => (await readdir(dir)).length;
+/** A real PDF of `n` US Letter pages, each with a line of text. */
+async function pdf(n: number): Promise<Buffer> {
+  const doc = await PDFDocument.create();
+  const font = await doc.embedFont(StandardFonts.Helvetica);
+  for (let i = 1; i <= n; i++) doc.addPage([612, 792]).drawText(`Page ${i}`, { x: 72, y: 700, size: 24, font });
+  return Buffer.from(await doc.save());
+}
 
 describe("createJobs", () => {
   it("stores each file under a generated name and queues a job with a created event", async () => {
@@ -45,6 +53,26 @@ describe("createJobs", () => {
     expect(job).toMatchObject({ widthPx: 100, heightPx: 50, mimeType: "image/png", fileName: "../../etc/passwd.png" });
     expect(job.events.map((e) => e.type)).toEqual(["created"]);
     expect(await readdir(dir)).toContain(job.storageKey);
+  });
+
+  it("a single file has no batch; the files of one multi-file request share a batch id", async () => {
+    const single = await createJobs(db, store, limits, input([{ name: "one.png", bytes: await png() }]));
+    expect((await db.job.findUniqueOrThrow({ where: { id: single.jobs[0]!.id } })).batchId).toBeNull();
+    const many = await createJobs(db, store, limits, input([{ name: "a.png", bytes: await png() }, { name: "b.png", bytes: await png(60, 40) }]));
+    const rows = await db.job.findMany({ where: { id: { in: many.jobs.map((j) => j.id) } } });
+    expect(rows).toHaveLength(2);
+    expect(rows[0]!.batchId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(rows[1]!.batchId).toBe(rows[0]!.batchId);
+    const other = await createJobs(db, store, limits, input([{ name: "c.png", bytes: await png() }, { name: "d.png", bytes: await png() }]));
+    const otherBatch = (await db.job.findUniqueOrThrow({ where: { id: other.jobs[0]!.id } })).batchId;
+    expect(otherBatch).not.toBe(rows[0]!.batchId);
+  });
+
+  it("queues a two-page PDF as one job with its page count", async () => {
+    const { jobs } = await createJobs(db, store, { ...limits, maxPages: 5 }, input([{ name: "letter.pdf", bytes: await pdf(2) }]));
+    const job = await db.job.findUniqueOrThrow({ where: { id: jobs[0]!.id }, include: { events: true } });
+    expect(job).toMatchObject({ mimeType: "application/pdf", pages: 2, widthPx: 1275, heightPx: 1650, batchId: null });
+    expect(job.events[0]!.data).toMatchObject({ pages: 2 });
   });
 
   it("replays an idempotency key instead of creating a second job", async () => {
@@ -59,10 +87,12 @@ describe("createJobs", () => {
     ["a zero-byte file", async () => Buffer.alloc(0), "EMPTY_FILE"],
     ["a file over the size limit", async () => Buffer.concat([await png(), Buffer.alloc(2_000_001)]), "FILE_TOO_LARGE"],
     ["an image over the pixel limit", () => png(2_001, 2_000), "TOO_MANY_PIXELS"],
+    ["a PDF over the page cap", () => pdf(4), "TOO_MANY_PAGES"],
+    ["a truncated PDF", async () => (await pdf(2)).subarray(0, 500), "INVALID_INPUT"],
   ])("refuses %s and leaves nothing behind, even beside a good file", async (_name, make, code) => {
     const jobsBefore = await db.job.count();
     const filesBefore = await stored();
-    const err = await createJobs(db, store, limits, input([{ name: "good.png", bytes: await png() }, { name: "bad.png", bytes: await make() }])).catch((e: unknown) => e);
+    const err = await createJobs(db, store, { ...limits, maxPages: 3 }, input([{ name: "good.png", bytes: await png() }, { name: "bad.png", bytes: await make() }])).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AppError);
     expect((err as AppError).code).toBe(code);
     expect(await db.job.count()).toBe(jobsBefore);

@@ -1,6 +1,6 @@
 // Turns an upload into queued jobs. Every file is checked before any is stored, and a failure after
 // storing removes what was written, so a refused request leaves no job and no file behind.
-import { createHash } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import type { PrismaClient } from "@headroom/db";
 import { AppError } from "@headroom/protocol";
 import { inspectUpload, type TInspectedUpload, type TUploadLimits } from "./inspect-upload";
@@ -39,6 +39,8 @@ export async function createJobs(db: PrismaClient, store: UploadStore, limits: T
   const stored: string[] = [];
   try {
     for (const f of input.files) stored.push(await store.put(f.bytes));
+    // Several files in one request are one batch: the agent counts their images together.
+    const batchId = input.files.length > 1 ? randomUUID() : null;
     const jobs = await db.$transaction(async (tx) => {
       const out: TCreatedJob[] = [];
       for (const [i, f] of input.files.entries()) {
@@ -52,13 +54,14 @@ export async function createJobs(db: PrismaClient, store: UploadStore, limits: T
             widthPx: meta.widthPx,
             heightPx: meta.heightPx,
             pages: meta.pages,
+            batchId,
             storageKey: stored[i]!,
             idempotencyKey: keyFor(input.idempotencyKey, i, input.files.length),
             priority: input.priority,
             maxAttempts: input.maxAttempts,
             userId: input.owner.userId,
             apiKeyId: input.owner.apiKeyId,
-            events: { create: { type: "created", data: { fileName: f.name, sizeBytes: f.bytes.length, widthPx: meta.widthPx, heightPx: meta.heightPx } } },
+            events: { create: { type: "created", data: { fileName: f.name, sizeBytes: f.bytes.length, widthPx: meta.widthPx, heightPx: meta.heightPx, pages: meta.pages, batchId } } },
           },
           select: { id: true, status: true },
         });

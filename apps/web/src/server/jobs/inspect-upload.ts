@@ -1,13 +1,25 @@
 // Checks one uploaded file before anything is stored: its real type by magic bytes (never the
-// client's name or Content-Type), its size, and for images a full decode under a pixel limit so a
-// truncated or hostile image is refused here rather than failing later on a GPU node.
+// client's name or Content-Type), its size, for images a full decode under a pixel limit, and for
+// PDFs that pdf.js can open them (not encrypted, not damaged, not empty) and their page count, so a
+// truncated or hostile file is refused here rather than failing later on a GPU node.
+import { createRequire } from "node:module";
+import path from "node:path";
 import { AppError } from "@headroom/protocol";
 import { fileTypeFromBuffer } from "file-type";
 import sharp, { type Metadata } from "sharp";
 
-export const ACCEPTED_TYPES = ["image/jpeg", "image/png", "image/webp", "image/tiff", "image/gif", "image/bmp"] as const;
+export const ACCEPTED_TYPES = ["image/jpeg", "image/png", "image/webp", "image/tiff", "image/gif", "image/bmp", "application/pdf"] as const;
 
-export type TUploadLimits = { maxBytes: number; maxPixels: number };
+/** The node renders PDF pages at this resolution by default (gpu-node's DEFAULT_PDF_DPI). */
+export const PDF_DPI = 150;
+export const DEFAULT_MAX_PAGES = 50;
+
+/** maxPages: the most pages a PDF (or frames a multi-frame image) may have; HEADROOM_MAX_PAGES. */
+export type TUploadLimits = { maxBytes: number; maxPixels: number; maxPages?: number };
+/**
+ * For a PDF, widthPx × heightPx is its largest page as the node will rasterise it (at PDF_DPI,
+ * within maxPixels): pages render one at a time, so the largest one sets the memory a job needs.
+ */
 export type TInspectedUpload = { mimeType: string; widthPx: number; heightPx: number; pages: number };
 
 export async function inspectUpload(name: string, bytes: Buffer, limits: TUploadLimits): Promise<TInspectedUpload> {
@@ -17,9 +29,15 @@ export async function inspectUpload(name: string, bytes: Buffer, limits: TUpload
   }
   const type = await fileTypeFromBuffer(bytes);
   if (!type || !(ACCEPTED_TYPES as readonly string[]).includes(type.mime)) {
-    throw new AppError("UNSUPPORTED_MEDIA_TYPE", `${name}: not a supported image (${type?.mime ?? "unknown content"}); send JPEG, PNG, WebP, TIFF, GIF or BMP`);
+    throw new AppError("UNSUPPORTED_MEDIA_TYPE", `${name}: not a supported image or PDF (${type?.mime ?? "unknown content"}); send JPEG, PNG, WebP, TIFF, GIF, BMP or PDF`);
   }
-  return { mimeType: type.mime, ...(await decodeCheck(name, bytes, limits.maxPixels)) };
+  const maxPages = limits.maxPages ?? DEFAULT_MAX_PAGES;
+  const inspected = type.mime === "application/pdf" ? await pdfCheck(name, bytes, limits.maxPixels, maxPages) : await decodeCheck(name, bytes, limits.maxPixels);
+  if (inspected.pages > maxPages) {
+    const what = type.mime === "application/pdf" ? "pages" : "frames (pages)";
+    throw new AppError("TOO_MANY_PAGES", `${name}: ${inspected.pages} ${what} is over the limit of ${maxPages}`);
+  }
+  return { mimeType: type.mime, ...inspected };
 }
 
 async function decodeCheck(name: string, bytes: Buffer, maxPixels: number): Promise<Omit<TInspectedUpload, "mimeType">> {
@@ -44,6 +62,72 @@ async function decodeCheck(name: string, bytes: Buffer, maxPixels: number): Prom
     throw new AppError("INVALID_INPUT", `${name}: the image is damaged or truncated (${reason(err)})`);
   }
   return { widthPx, heightPx, pages: meta.pages ?? 1 };
+}
+
+type TPdfjs = typeof import("pdfjs-dist/legacy/build/pdf.mjs");
+let pdfjsLoaded: Promise<{ pdfjs: TPdfjs; standardFontDataUrl: string }> | null = null;
+
+// pdf.js in this thread: its worker module registered as globalThis.pdfjsWorker, so no worker thread
+// is started; nothing is fetched (no fonts are needed to count pages, but the path is given anyway).
+function loadPdfjs() {
+  pdfjsLoaded ??= (async () => {
+    const worker = await import("pdfjs-dist/legacy/build/pdf.worker.mjs");
+    (globalThis as { pdfjsWorker?: unknown }).pdfjsWorker ??= worker;
+    const pdfjs = await import("pdfjs-dist/legacy/build/pdf.mjs");
+    const root = path.dirname(createRequire(import.meta.url).resolve("pdfjs-dist/package.json"));
+    return { pdfjs, standardFontDataUrl: path.join(root, "standard_fonts") + path.sep };
+  })();
+  return pdfjsLoaded;
+}
+
+/** Open the PDF (no rendering): its page count and largest page in pixels at PDF_DPI, within maxPixels. */
+async function pdfCheck(name: string, bytes: Buffer, maxPixels: number, maxPages: number): Promise<Omit<TInspectedUpload, "mimeType">> {
+  const { pdfjs, standardFontDataUrl } = await loadPdfjs();
+  const task = pdfjs.getDocument({
+    data: new Uint8Array(bytes), // a copy: pdf.js may detach what it is given
+    standardFontDataUrl,
+    useWorkerFetch: false,
+    useSystemFonts: false,
+    disableFontFace: true,
+    isEvalSupported: false,
+    enableXfa: false,
+    verbosity: pdfjs.VerbosityLevel.ERRORS,
+  });
+  let doc: Awaited<typeof task.promise>;
+  try {
+    doc = await task.promise;
+  } catch (err) {
+    await task.destroy().catch(() => {});
+    if ((err as { name?: string }).name === "PasswordException") {
+      throw new AppError("INVALID_INPUT", `${name}: the PDF is encrypted and needs a password; send an unencrypted copy`);
+    }
+    throw new AppError("INVALID_INPUT", `${name}: the PDF is damaged or truncated (${reason(err)})`);
+  }
+  try {
+    const pages = doc.numPages;
+    if (pages < 1) throw new AppError("INVALID_INPUT", `${name}: the PDF has no pages`);
+    if (pages > maxPages) return { pages, widthPx: 0, heightPx: 0 }; // refused by the caller; sizes not needed
+    let widthPx = 0;
+    let heightPx = 0;
+    for (let n = 1; n <= pages; n++) {
+      let vp: { width: number; height: number };
+      try {
+        const page = await doc.getPage(n);
+        vp = page.getViewport({ scale: PDF_DPI / 72 });
+        page.cleanup();
+      } catch (err) {
+        throw new AppError("INVALID_INPUT", `${name}: page ${n} of the PDF cannot be read (${reason(err)})`);
+      }
+      // The node scales a page over maxPixels down to fit, keeping its aspect ratio.
+      const fit = Math.min(1, Math.sqrt(maxPixels / (vp.width * vp.height)));
+      const w = Math.max(1, Math.floor(vp.width * fit));
+      const h = Math.max(1, Math.floor(vp.height * fit));
+      if (w * h > widthPx * heightPx) [widthPx, heightPx] = [w, h];
+    }
+    return { pages, widthPx, heightPx };
+  } finally {
+    await doc.destroy();
+  }
 }
 
 function reason(err: unknown): string {
