@@ -1,0 +1,167 @@
+// Against a real Postgres: settings changes are validated as the agents will see them, bump
+// versions, and leave exactly one audit row each; no-ops and refusals leave nothing.
+import { randomUUID } from "node:crypto";
+import type { PrismaClient } from "@headroom/db";
+import { createTestDatabase } from "@headroom/db/testing";
+import { AppError, DEFAULT_THRESHOLDS } from "@headroom/protocol";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { nodeSettings } from "../agent/settings";
+import { getFleetSettings, getNodeSettings, listSettingsAudit, updateFleetSettings, updateNodeOverride } from "./service";
+
+let db: PrismaClient;
+let drop: () => Promise<void>;
+const admin = { label: "Ada Admin", id: randomUUID() };
+
+beforeAll(async () => {
+  ({ prisma: db, drop } = await createTestDatabase());
+});
+afterAll(() => drop());
+beforeEach(async () => {
+  await db.settingsAudit.deleteMany();
+  await db.node.deleteMany();
+  await db.fleetSettings.deleteMany();
+});
+
+async function makeNode(name = `gpu-${randomUUID().slice(0, 6)}`) {
+  return db.node.create({ data: { name, hostname: "host", kind: "GPU", tokenHash: randomUUID(), totalMiB: 24_000 }, select: { id: true, name: true } });
+}
+
+async function refusal(p: Promise<unknown>): Promise<AppError> {
+  const err = await p.then(() => null, (e: unknown) => e);
+  expect(err).toBeInstanceOf(AppError);
+  return err as AppError;
+}
+
+describe("fleet settings", () => {
+  it("reads the defaults at version 1 before anything is stored", async () => {
+    expect(await getFleetSettings(db)).toEqual({ thresholds: DEFAULT_THRESHOLDS, version: 1 });
+  });
+
+  it("applies a partial update, bumps the version and audits only what changed", async () => {
+    const out = await updateFleetSettings(db, { cleanupAbovePct: 75, memoryCapPct: 90 }, admin);
+    expect(out.version).toBe(2);
+    expect(out.thresholds).toEqual({ ...DEFAULT_THRESHOLDS, cleanupAbovePct: 75 });
+    expect(await getFleetSettings(db)).toEqual({ thresholds: out.thresholds, version: 2 });
+    const audit = await listSettingsAudit(db, { limit: 10 });
+    expect(audit).toEqual([
+      { id: expect.any(String), scope: "fleet", nodeName: null, actorLabel: "Ada Admin", actorId: admin.id, changes: [{ field: "cleanupAbovePct", from: 80, to: 75 }], createdAt: expect.any(String) },
+    ]);
+  });
+
+  it("writes nothing for a change that changes nothing", async () => {
+    await updateFleetSettings(db, { cleanupAbovePct: 75 }, admin);
+    const again = await updateFleetSettings(db, { cleanupAbovePct: 75 }, admin);
+    expect(again.version).toBe(2);
+    expect(again.changes).toEqual([]);
+    expect(await db.settingsAudit.count()).toBe(1);
+    expect((await updateFleetSettings(db, {}, admin)).version).toBe(2);
+  });
+
+  it.each([
+    [{ sweepAbovePct: 85 }, "Sweep above (85 %) must not be above cleanup above (80 %)"],
+    [{ sampleIntervalMs: 1000 }, "Sample interval must be between 50 and 250 ms"],
+    [{ memoryCapPct: 99 }, "Memory cap (99 %) must not be above admission max usage (95 %)"],
+  ])("refuses %j with a clear message and writes nothing", async (patch, message) => {
+    const err = await refusal(updateFleetSettings(db, patch, admin));
+    expect(err.code).toBe("INVALID_INPUT");
+    expect(err.message).toBe(message);
+    expect(await getFleetSettings(db)).toEqual({ thresholds: DEFAULT_THRESHOLDS, version: 1 });
+    expect(await db.settingsAudit.count()).toBe(0);
+  });
+
+  it("accepts a change of several fields that is only consistent as a whole", async () => {
+    const out = await updateFleetSettings(db, { sweepAbovePct: 85, cleanupAbovePct: 88 }, admin);
+    expect(out.thresholds).toMatchObject({ sweepAbovePct: 85, cleanupAbovePct: 88 });
+  });
+
+  it("refuses a fleet change that would make a node's overrides inconsistent", async () => {
+    const node = await makeNode("gpu-strict");
+    await updateNodeOverride(db, node.id, { cleanupAbovePct: 85 }, admin);
+    const err = await refusal(updateFleetSettings(db, { memoryCapPct: 82 }, admin));
+    expect(err.code).toBe("INVALID_INPUT");
+    expect(err.message).toBe("With node gpu-strict's overrides: Cleanup above (85 %) must not be above memory cap (82 %)");
+  });
+
+  it("refuses a stale expectedVersion with CONFLICT", async () => {
+    await updateFleetSettings(db, { cleanupAbovePct: 75 }, admin);
+    const err = await refusal(updateFleetSettings(db, { cleanupAbovePct: 70 }, admin, { expectedVersion: 1 }));
+    expect(err.code).toBe("CONFLICT");
+    expect((await updateFleetSettings(db, { cleanupAbovePct: 70 }, admin, { expectedVersion: 2 })).version).toBe(3);
+  });
+
+  it("serialises concurrent updates: each audit row's 'from' is the value the previous one set", async () => {
+    await Promise.all([71, 72, 73, 74, 75].map((v) => updateFleetSettings(db, { cleanupAbovePct: v }, admin)));
+    expect((await getFleetSettings(db)).version).toBe(6);
+    const audit = (await listSettingsAudit(db, { limit: 10 })).reverse();
+    expect(audit).toHaveLength(5);
+    expect(audit[0]!.changes[0]!.from).toBe(80);
+    for (let i = 1; i < audit.length; i++) expect(audit[i]!.changes[0]!.from).toBe(audit[i - 1]!.changes[0]!.to);
+  });
+});
+
+describe("node overrides", () => {
+  it("sets and clears fields, validates the effective set, bumps the version and audits by node", async () => {
+    const node = await makeNode("gpu-a");
+    const before = await getNodeSettings(db, node.id);
+    expect(before).toMatchObject({ nodeName: "gpu-a", version: 0, effective: DEFAULT_THRESHOLDS, settingsVersion: 100_000 });
+    expect(Object.values(before.override).every((v) => v === null)).toBe(true);
+
+    const set = await updateNodeOverride(db, node.id, { cleanupAbovePct: 85, sweepIntervalS: 60 }, admin);
+    expect(set).toMatchObject({ version: 1, settingsVersion: 100_001, override: { cleanupAbovePct: 85, sweepIntervalS: 60, memoryCapPct: null } });
+    expect(set.effective).toEqual({ ...DEFAULT_THRESHOLDS, cleanupAbovePct: 85, sweepIntervalS: 60 });
+    // What the agent gets on its next heartbeat agrees.
+    expect(await nodeSettings(db, node.id)).toEqual({ thresholds: set.effective, settingsVersion: 100_001 });
+
+    const cleared = await updateNodeOverride(db, node.id, { cleanupAbovePct: null }, admin);
+    expect(cleared).toMatchObject({ version: 2, override: { cleanupAbovePct: null, sweepIntervalS: 60 } });
+    expect(cleared.effective.cleanupAbovePct).toBe(80);
+
+    const audit = await listSettingsAudit(db, { limit: 10, scope: node.id });
+    expect(audit.map((a) => [a.scope, a.nodeName, a.changes])).toEqual([
+      [node.id, "gpu-a", [{ field: "cleanupAbovePct", from: 85, to: null }]],
+      [node.id, "gpu-a", [{ field: "cleanupAbovePct", from: null, to: 85 }, { field: "sweepIntervalS", from: null, to: 60 }]],
+    ]);
+  });
+
+  it("writes nothing when clearing what is already clear", async () => {
+    const node = await makeNode();
+    const out = await updateNodeOverride(db, node.id, { memoryCapPct: null }, admin);
+    expect(out.version).toBe(0);
+    expect(await db.nodeSettingsOverride.count()).toBe(0);
+    expect(await db.settingsAudit.count()).toBe(0);
+  });
+
+  it("keeps counting versions after every field is cleared", async () => {
+    const node = await makeNode();
+    await updateNodeOverride(db, node.id, { jobTimeoutS: 60 }, admin);
+    await updateNodeOverride(db, node.id, { jobTimeoutS: null }, admin);
+    expect((await updateNodeOverride(db, node.id, { jobTimeoutS: 90 }, admin)).version).toBe(3);
+  });
+
+  it.each([
+    [{ sweepAbovePct: 85 }, "On node gpu-b: Sweep above (85 %) must not be above cleanup above (80 %)"],
+    [{ cleanupAbovePct: 120 }, "On node gpu-b: Cleanup above must be between 0 and 100 %; Cleanup above (120 %) must not be above memory cap (90 %)"],
+    [{ batchCleanupEvery: 2.5 }, "On node gpu-b: Batch cleanup every must be a whole number of images"],
+  ])("refuses %j as the effective set would be invalid", async (patch, message) => {
+    const node = await makeNode("gpu-b");
+    const err = await refusal(updateNodeOverride(db, node.id, patch, admin));
+    expect(err.code).toBe("INVALID_INPUT");
+    expect(err.message).toBe(message);
+    expect(await db.settingsAudit.count()).toBe(0);
+  });
+
+  it("answers NOT_FOUND for an unknown or malformed node id", async () => {
+    expect((await refusal(getNodeSettings(db, randomUUID()))).code).toBe("NOT_FOUND");
+    expect((await refusal(getNodeSettings(db, "not-a-uuid"))).code).toBe("NOT_FOUND");
+    expect((await refusal(updateNodeOverride(db, randomUUID(), { memoryCapPct: 80 }, admin))).code).toBe("NOT_FOUND");
+  });
+
+  it("lists audit entries newest first, limited", async () => {
+    const node = await makeNode("gpu-c");
+    await updateFleetSettings(db, { jobTimeoutS: 100 }, admin);
+    await updateNodeOverride(db, node.id, { jobTimeoutS: 50 }, { label: "API key ci", id: null });
+    await updateFleetSettings(db, { jobTimeoutS: 200 }, admin);
+    const audit = await listSettingsAudit(db, { limit: 2 });
+    expect(audit.map((a) => [a.scope, a.actorLabel])).toEqual([["fleet", "Ada Admin"], [node.id, "API key ci"]]);
+  });
+});
