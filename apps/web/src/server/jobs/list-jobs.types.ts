@@ -1,18 +1,18 @@
 import { z } from "zod";
+import { JOBS_PAGE_SIZE, ZJobFiltersSchema } from "../../lib/job-filters";
 import { ZJobStatusSchema } from "../../lib/job-status";
 
-export const JOBS_PAGE_SIZE = 25;
+export { JOBS_PAGE_SIZE };
 
-export const ZJobListInputSchema = z.object({
-  page: z.number().int().min(1).default(1),
-  pageSize: z.number().int().min(1).max(100).default(JOBS_PAGE_SIZE),
-  status: ZJobStatusSchema.optional(),
-});
+/** Page, filters and sort: the same fields as the /jobs URL and GET /api/v1/jobs (lib/job-filters). */
+export const ZJobListInputSchema = ZJobFiltersSchema;
 export type TJobListInput = z.infer<typeof ZJobListInputSchema>;
 
 export const ZJobListItemSchema = z.object({
   id: z.string(),
   fileName: z.string(),
+  mimeType: z.string(),
+  pages: z.number().int(),
   status: ZJobStatusSchema,
   attempt: z.number().int(),
   node: z.object({ id: z.string(), name: z.string() }).nullable(),

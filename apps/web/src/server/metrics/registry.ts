@@ -13,6 +13,11 @@ export async function renderMetrics(db: Db, opts: { nowMs: number; offlineAfterM
   const up = new Gauge({ name: "headroom_node_online", help: "1 when the node heartbeats, 0 when offline", labelNames: labels, registers: [registry] });
   const inFlight = new Gauge({ name: "headroom_node_jobs_in_flight", help: "Jobs placed on or running on the node", labelNames: labels, registers: [registry] });
   const alert = new Gauge({ name: "headroom_node_memory_alert", help: "1 when usage is above the node's alert threshold", labelNames: labels, registers: [registry] });
+  const leak = new Gauge({
+    name: "headroom_node_leak_mib_per_hour",
+    help: "Trend of memory right after cleanups and sweeps over the last 24 h, MiB per hour (absent below 3 cleanups)",
+    labelNames: labels, registers: [registry],
+  });
   const jobs = new Gauge({ name: "headroom_jobs", help: "Jobs by status", labelNames: ["status"] as const, registers: [registry] });
 
   const [{ nodes }, byStatus] = await Promise.all([listNodes(db, opts), db.job.groupBy({ by: ["status"], _count: { _all: true } })]);
@@ -23,7 +28,8 @@ export async function renderMetrics(db: Db, opts: { nowMs: number; offlineAfterM
     if (n.memory.processMiB !== null) runner.set(l, n.memory.processMiB);
     up.set(l, n.state === "offline" ? 0 : 1);
     inFlight.set(l, n.jobsInFlight);
-    alert.set(l, (n.memory.usedPct ?? 0) > n.thresholds.alertAbovePct ? 1 : 0);
+    alert.set(l, n.alerts.memory ? 1 : 0);
+    if (n.alerts.leak) leak.set(l, n.alerts.leak.mibPerHour);
   }
   for (const s of ["QUEUED", "PLACED", "RUNNING", "SUCCEEDED", "FAILED", "CANCELED"]) {
     jobs.set({ status: s }, byStatus.find((b) => b.status === s)?._count._all ?? 0);

@@ -3,6 +3,7 @@
 import type { Db } from "@headroom/db";
 import { effectiveThresholds, settingsVersion } from "@headroom/scheduler";
 import { nodeState, overriddenThresholdKeys, usedPct } from "../../lib/node-state";
+import { leakTrendsByNode } from "./leak";
 import type { TNodeListOutput } from "./list-nodes.types";
 
 const THRESHOLD_SELECT = {
@@ -11,7 +12,7 @@ const THRESHOLD_SELECT = {
 } as const;
 
 export async function listNodes(db: Db, opts: { nowMs: number; offlineAfterMs: number }): Promise<TNodeListOutput> {
-  const [fleetRow, nodes, inFlight] = await Promise.all([
+  const [fleetRow, nodes, inFlight, leaks] = await Promise.all([
     db.fleetSettings.findUnique({ where: { id: 1 }, select: { version: true, ...THRESHOLD_SELECT } }),
     db.node.findMany({
       orderBy: { name: "asc" },
@@ -23,6 +24,7 @@ export async function listNodes(db: Db, opts: { nowMs: number; offlineAfterMs: n
       },
     }),
     db.job.groupBy({ by: ["nodeId"], where: { status: { in: ["PLACED", "RUNNING"] }, nodeId: { not: null } }, _count: { _all: true } }),
+    leakTrendsByNode(db, opts.nowMs),
   ]);
   const inFlightByNode = new Map(inFlight.map((g) => [g.nodeId, g._count._all]));
   // Rows carry `version` beside the thresholds; effectiveThresholds reads only threshold fields.
@@ -34,6 +36,8 @@ export async function listNodes(db: Db, opts: { nowMs: number; offlineAfterMs: n
     nodes: nodes.map((n) => {
       const override = n.settingsOverride;
       const expectedVersion = settingsVersion(fleetVersion, override?.version ?? null);
+      const thresholds = effectiveThresholds(fleet, override);
+      const pct = usedPct(n.usedMiB, n.totalMiB);
       return {
         id: n.id,
         name: n.name,
@@ -50,7 +54,7 @@ export async function listNodes(db: Db, opts: { nowMs: number; offlineAfterMs: n
           freeMiB: n.freeMiB,
           processMiB: n.processMiB,
           utilPct: n.utilPct,
-          usedPct: usedPct(n.usedMiB, n.totalMiB),
+          usedPct: pct,
           source: n.memorySource,
         },
         jobsInFlight: inFlightByNode.get(n.id) ?? 0,
@@ -62,8 +66,12 @@ export async function listNodes(db: Db, opts: { nowMs: number; offlineAfterMs: n
         settingsVersion: expectedVersion,
         // Whether the agent reported applying the settings now in force.
         settingsApplied: n.appliedSettingsVersion === expectedVersion,
-        thresholds: effectiveThresholds(fleet, override),
+        thresholds,
         overridden: overriddenThresholdKeys(override),
+        alerts: {
+          memory: pct !== null && pct > thresholds.alertAbovePct,
+          leak: leaks.get(n.id) ?? null,
+        },
       };
     }),
   };

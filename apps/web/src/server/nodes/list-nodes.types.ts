@@ -39,6 +39,12 @@ export const ZNodeViewSchema = z.object({
   thresholds: ZThresholdsSchema,
   /** Thresholds this node overrides; the rest are the fleet's. */
   overridden: z.array(ZThresholdKeySchema),
+  alerts: z.object({
+    /** Usage is above the node's alert threshold. */
+    memory: z.boolean(),
+    /** Trend of memory right after cleanups over the last 24 h (≥ 3 cleanups); warn when it climbs too fast. */
+    leak: z.object({ mibPerHour: z.number(), points: z.number().int(), warn: z.boolean() }).nullable(),
+  }),
 });
 export type TNodeView = z.infer<typeof ZNodeViewSchema>;
 

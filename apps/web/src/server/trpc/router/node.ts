@@ -2,6 +2,7 @@
 import { env } from "@/env";
 import { db } from "@/server/db";
 import { listNodes } from "../../nodes/list-nodes";
+import { nodeMemorySeries, ZMemorySeriesSchema, ZNodeMemoryInputSchema } from "../../nodes/memory-series";
 import { setNodeDrained } from "@headroom/scheduler";
 import { z } from "zod";
 import { adminProcedure, authedProcedure, createTRPCRouter } from "../trpc";
@@ -12,6 +13,12 @@ export const nodeRouter = createTRPCRouter({
     .input(ZNodeListInputSchema)
     .output(ZNodeListOutputSchema)
     .query(() => listNodes(db(), { nowMs: Date.now(), offlineAfterMs: env().HEADROOM_NODE_OFFLINE_MS })),
+
+  /** Memory over a range ending now, downsampled to ≤ ~300 buckets, with cleanup/sweep/refusal/oom markers. */
+  memory: authedProcedure
+    .input(ZNodeMemoryInputSchema)
+    .output(ZMemorySeriesSchema)
+    .query(({ input }) => nodeMemorySeries(db(), input.nodeId, input.range, Date.now())),
 
   setDrained: adminProcedure
     .input(z.object({ id: z.string().uuid(), drained: z.boolean() }))

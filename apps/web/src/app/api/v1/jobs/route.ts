@@ -4,7 +4,8 @@ import { db } from "@/server/db";
 import { route } from "@/server/http";
 import { createJobs } from "@/server/jobs/create-jobs";
 import { listJobs } from "@/server/jobs/list-jobs";
-import { ZJobListInputSchema, ZJobListOutputSchema } from "@/server/jobs/list-jobs.types";
+import { ZJobListOutputSchema } from "@/server/jobs/list-jobs.types";
+import { parseJobFiltersStrict } from "@/lib/job-filters";
 import { parseUpload } from "@/server/jobs/parse-upload";
 import { uploadStore } from "@/server/jobs/upload-store";
 import { logger } from "@/server/logger";
@@ -27,14 +28,12 @@ export const POST = route(async (req, { requestId }) => {
   return Response.json({ jobs }, { status: replayed ? 200 : 201 });
 });
 
-/** GET /api/v1/jobs?page=1&pageSize=25&status=SUCCEEDED: newest first, the same query as the UI's. */
+/**
+ * GET /api/v1/jobs?page=1&pageSize=25&status=SUCCEEDED&node=<id>&type=image|pdf&from=YYYY-MM-DD&to=YYYY-MM-DD
+ * &q=words&sort=created|duration|peak&dir=asc|desc: the same parameters and query as the /jobs page.
+ */
 export const GET = route(async (req) => {
   await requirePrincipal(req);
-  const q = Object.fromEntries(new URL(req.url).searchParams);
-  const input = ZJobListInputSchema.parse({
-    page: q.page === undefined ? undefined : Number(q.page),
-    pageSize: q.pageSize === undefined ? undefined : Number(q.pageSize),
-    status: q.status,
-  });
+  const input = parseJobFiltersStrict(new URL(req.url).searchParams);
   return Response.json(ZJobListOutputSchema.parse(await listJobs(db(), input)));
 });

@@ -1,0 +1,31 @@
+// A job's page as a bounded WebP for the detail page's preview. The original file stays with the
+// agents; signed-in users only ever get this re-encoded rendering, at most PREVIEW_MAX_SIDE_PX a side.
+import type { Db } from "@headroom/db";
+import { AppError } from "@headroom/protocol";
+import sharp from "sharp";
+import type { UploadStore } from "./storage";
+
+export const PREVIEW_MAX_SIDE_PX = 1600;
+
+export type TPageImage = { body: Buffer; contentType: string };
+
+/**
+ * Frame `page` (1-based) of an image, oriented as the OCR engine decodes it (EXIF rotation applied,
+ * apps/gpu-node/src/ocr/decode.ts), so the result's boxes, in that image's pixels, line up when scaled.
+ */
+export async function renderImagePage(bytes: Buffer, page: number, maxInputPixels: number): Promise<TPageImage> {
+  const body = await sharp(bytes, { page: page - 1, pages: 1, limitInputPixels: maxInputPixels, failOn: "error" })
+    .rotate()
+    .resize({ width: PREVIEW_MAX_SIDE_PX, height: PREVIEW_MAX_SIDE_PX, fit: "inside", withoutEnlargement: true })
+    .webp({ quality: 82 })
+    .toBuffer();
+  return { body, contentType: "image/webp" };
+}
+
+export async function jobPageImage(db: Db, store: UploadStore, id: string, page: number, maxInputPixels: number): Promise<TPageImage> {
+  const job = await db.job.findUnique({ where: { id }, select: { storageKey: true, mimeType: true, pages: true } });
+  if (!job) throw new AppError("NOT_FOUND", `No job ${id}`);
+  if (!Number.isInteger(page) || page < 1 || page > job.pages) throw new AppError("NOT_FOUND", `Job ${id} has no page ${page} (it has ${job.pages})`);
+  if (!job.mimeType.startsWith("image/")) throw new AppError("INVALID_INPUT", "Preview is not available for PDFs yet");
+  return renderImagePage(await store.get(job.storageKey), page, maxInputPixels);
+}
