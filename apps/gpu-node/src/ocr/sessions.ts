@@ -10,6 +10,7 @@
 import type { InferenceSession as TInferenceSession } from "onnxruntime-node";
 import ort from "onnxruntime-node";
 import type { TOcrManifest } from "./manifest.ts";
+import { cpuModel } from "./fuse-activations.ts";
 import { preparedModel } from "./model-rewrite.ts";
 
 export type TOcrStage = "det" | "cls" | "rec";
@@ -37,6 +38,8 @@ async function modelFor(
   provider: string,
   log?: (msg: string, data?: object) => void,
 ): Promise<string | Uint8Array> {
+  // On the CPU: hard-swish and affine blocks folded into fewer passes (fuse-activations.ts, exact).
+  if (provider === "cpu") return cpuModel(file, log);
   if (provider !== "webgpu" || manifest.webgpuClipRewrite === "none") return file;
   const p = await preparedModel(file, manifest.webgpuClipRewrite);
   if (p.source !== file) log?.("ocr model rewritten for webgpu", { file, strategy: manifest.webgpuClipRewrite, rewritten: p.rewritten, cached: p.cached, ms: p.ms });

@@ -1,0 +1,79 @@
+/**
+ * Paired A/B timing of two configurations of this pipeline on the SROIE receipts, for a shared and
+ * loaded machine: both engines are loaded in one process and run alternately on each image (order
+ * swapped every image), so load changes hit both alike. Reports each side's median and the median of
+ * the per-image time ratios, plus both CERs.
+ *
+ *   npx tsx bench/ab.ts --a 'HEADROOM_OCR_CPU_REWRITE=0' --b '' [--from 0] [--to 29] [--reps 1]
+ *
+ * --a/--b: space-separated KEY=VALUE environment settings in force while that engine is created
+ * (manifest overrides via OCR_MANIFEST=path).
+ */
+import os from "node:os";
+import path from "node:path";
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { createOcrEngine } from "../src/ocr/index.ts";
+import { readGroundTruth, scoreImage, summarise, type TImageScore } from "./score.ts";
+
+const { values: args } = parseArgs({
+  options: {
+    a: { type: "string", default: "" },
+    b: { type: "string", default: "" },
+    from: { type: "string", default: "0" },
+    to: { type: "string", default: "29" },
+    reps: { type: "string", default: "1" },
+    threads: { type: "string", default: String(os.availableParallelism()) },
+    data: { type: "string", default: "/work/shared/eval/sroie2019" },
+  },
+});
+
+async function make(spec: string) {
+  const env = Object.fromEntries(spec.split(/\s+/).filter(Boolean).map((kv) => kv.split("=") as [string, string]));
+  const saved: Record<string, string | undefined> = {};
+  for (const [k, v] of Object.entries(env)) { saved[k] = process.env[k]; process.env[k] = v; }
+  try {
+    const manifestPath = process.env.OCR_MANIFEST;
+    const { engine } = await createOcrEngine({ providers: ["cpu"], threads: Number(args.threads), ...(manifestPath ? { manifestPath } : {}) });
+    return engine;
+  } finally {
+    for (const [k, v] of Object.entries(saved)) { if (v === undefined) delete process.env[k]; else process.env[k] = v; }
+  }
+}
+
+const ids = Array.from({ length: Number(args.to) - Number(args.from) + 1 }, (_, i) => String(Number(args.from) + i).padStart(3, "0"));
+const images = ids.map((id) => ({
+  id,
+  bytes: readFileSync(path.join(args.data, "img", `${id}.jpg`)),
+  gt: readGroundTruth(path.join(args.data, "box", `${id}.csv`)),
+}));
+const engines = [await make(args.a), await make(args.b)];
+for (const e of engines) await e.recognize(images[0]!.bytes);
+const ms: number[][] = [[], []];
+const stage: Array<Record<string, number[]>> = [{}, {}];
+const scores: TImageScore[][] = [[], []];
+const ratios: number[] = [];
+for (let rep = 0; rep < Number(args.reps); rep++) {
+  images.forEach(() => undefined);
+  for (const [n, img] of images.entries()) {
+    const order = (n + rep) % 2 ? [1, 0] : [0, 1];
+    const t: number[] = [0, 0];
+    for (const k of order) {
+      const t0 = performance.now();
+      const r = await engines[k]!.recognize(img.bytes);
+      t[k] = performance.now() - t0;
+      ms[k]!.push(t[k]!);
+      for (const [s, v] of Object.entries(r.timingsMs)) (stage[k]![s] ??= []).push(v);
+      if (rep === 0) scores[k]!.push(scoreImage(img.gt, r.pages[0]!.lines.map((l) => ({ text: l.text, quad: l.box }))));
+    }
+    ratios.push(t[1]! / t[0]!);
+  }
+}
+const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2; };
+for (const k of [0, 1]) {
+  const s = summarise(scores[k]!);
+  const st = Object.entries(stage[k]!).map(([n, v]) => `${n} ${median(v).toFixed(0)}`).join(", ");
+  console.log(`${k ? "B" : "A"} [${k ? args.b : args.a}]: median ${median(ms[k]!).toFixed(0)} ms, norm CER ${s.normCerTotal.toFixed(4)} (mean ${s.normCerMean.toFixed(4)}), raw ${s.rawCerTotal.toFixed(4)}, recall ${s.detRecall.toFixed(3)}; stages: ${st}`);
+}
+console.log(`B/A per-image time ratio: median ${median(ratios).toFixed(3)} (n=${ratios.length}); load ${os.loadavg().map((x) => x.toFixed(1)).join(" ")}`);
+for (const e of engines) await e.release();
