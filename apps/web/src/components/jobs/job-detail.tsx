@@ -9,6 +9,10 @@ import { ErrorState, LoadingBlock } from "@/components/ui/states";
 import { elapsedMs, formatBytes, formatDateTime, formatDurationMs, formatMiB } from "@/lib/format";
 import { isTerminal } from "@/lib/job-status";
 import { errorCodeOf, useTRPC } from "@/lib/trpc/react";
+import { JobMemoryChart } from "./job-memory-chart";
+import { PageViewer } from "./page-viewer";
+import { PlacementTable } from "./placement-table";
+import { TextTools } from "./text-tools";
 
 function Fact({ label, children }: { label: string; children: ReactNode }) {
   return (
@@ -138,9 +142,18 @@ export function JobDetail({ id }: { id: string }) {
         </Card>
       </div>
 
+      {j.status === "SUCCEEDED" && j.result ? (
+        <Card title="Page">
+          <PageViewer jobId={j.id} mimeType={j.mimeType} pages={j.result.pages} pageCount={j.pages} />
+        </Card>
+      ) : null}
+
       <Card title="Recognised text">
         {j.status === "SUCCEEDED" ? (
-          <OcrText text={j.result?.text ?? ""} result={j.result} />
+          <div className="space-y-2">
+            <TextTools jobId={j.id} text={j.result?.text ?? ""} />
+            <OcrText text={j.result?.text ?? ""} result={j.result} />
+          </div>
         ) : (
           <p className="text-sm text-slate-500">{isTerminal(j.status) ? "No text: the job did not succeed." : "The text appears here when the job finishes."}</p>
         )}
@@ -168,12 +181,18 @@ export function JobDetail({ id }: { id: string }) {
         )}
       </Card>
 
-      {j.placement !== null && j.placement !== undefined ? (
-        <details className="rounded-xl border border-slate-200 bg-white p-4 shadow-sm">
-          <summary className="cursor-pointer text-sm font-semibold text-slate-700">Placement decision</summary>
-          <pre className="mt-3 overflow-x-auto rounded bg-slate-50 p-3 font-mono text-xs text-slate-700">{JSON.stringify(j.placement, null, 2)}</pre>
-        </details>
-      ) : null}
+      <div className="grid gap-4 xl:grid-cols-2">
+        <Card title="Why this node">
+          {j.placement !== null && j.placement !== undefined ? (
+            <PlacementTable placement={j.placement} />
+          ) : (
+            <p className="text-sm text-slate-500">{j.unschedulableReason ?? "Not placed yet."}</p>
+          )}
+        </Card>
+        <Card title="Node memory during the job">
+          <JobMemoryChart id={j.id} live={!isTerminal(j.status)} />
+        </Card>
+      </div>
     </div>
   );
 }

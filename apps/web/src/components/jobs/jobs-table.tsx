@@ -1,21 +1,18 @@
 "use client";
-// The jobs table: one server page of 25 at a time, filter and page in the URL, refreshed every 3 s.
+// The job history: one server page at a time, with search, filters and sort, all in the URL so a
+// view can be shared; refreshed every 2 s so statuses move without a reload.
 import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import Link from "next/link";
-import { useEffect, useState } from "react";
+import { useRouter, useSearchParams } from "next/navigation";
+import { useCallback, useEffect, useMemo, useState } from "react";
 import { StatusBadge } from "@/components/status-badge";
 import { EmptyState, ErrorState, LoadingBlock } from "@/components/ui/states";
-import { elapsedMs, formatDateTime, formatDurationMs, formatMiB } from "@/lib/format";
-import { JOB_STATUSES, type TJobStatus } from "@/lib/job-status";
+import { elapsedMs, formatDateTime, formatDurationMs } from "@/lib/format";
+import { jobsHref, parseJobFilters, type TJobFilters } from "@/lib/job-filters";
 import { useTRPC } from "@/lib/trpc/react";
+import { JobFiltersBar } from "./job-filters-bar";
 
-function href(status: TJobStatus | undefined, page: number): string {
-  const q = new URLSearchParams();
-  if (status) q.set("status", status);
-  if (page > 1) q.set("page", String(page));
-  const s = q.toString();
-  return s ? `/jobs?${s}` : "/jobs";
-}
+const REFRESH_MS = 2_000;
 
 /** Ticks every second so running jobs' durations move. */
 function useNow(): number {
@@ -27,56 +24,54 @@ function useNow(): number {
   return now;
 }
 
-export function JobsTable({ page, status }: { page: number; status?: TJobStatus }) {
+export function JobsTable() {
   const trpc = useTRPC();
+  const router = useRouter();
+  const params = useSearchParams();
+  const filters = useMemo(() => parseJobFilters(params), [params]);
   const now = useNow();
-  const jobs = useQuery({ ...trpc.job.list.queryOptions({ page, status }), refetchInterval: 3_000, placeholderData: keepPreviousData });
+  const jobs = useQuery({ ...trpc.job.list.queryOptions(filters), refetchInterval: REFRESH_MS, placeholderData: keepPreviousData });
 
+  /** A new filter or sort starts again at page 1; only the pager keeps its page. */
+  const update = useCallback(
+    (patch: Partial<TJobFilters>) => {
+      const next = { ...filters, page: 1, ...patch };
+      const href = jobsHref(next);
+      if (href !== jobsHref(filters)) router.replace(href, { scroll: false });
+    },
+    [filters, router],
+  );
+
+  const filtered = Boolean(filters.q || filters.status || filters.nodeId || filters.type || filters.from || filters.to);
   return (
     <div className="space-y-4">
-      <nav aria-label="Filter by status" className="-mx-1 flex flex-wrap gap-1">
-        {[undefined, ...JOB_STATUSES].map((s) => {
-          const active = s === status;
-          return (
-            <Link
-              key={s ?? "all"}
-              href={href(s, 1)}
-              aria-current={active ? "page" : undefined}
-              className={`rounded-full px-3 py-1 text-xs font-medium ring-1 ring-inset ${
-                active ? "bg-slate-900 text-white ring-slate-900" : "bg-white text-slate-600 ring-slate-300 hover:bg-slate-100"
-              }`}
-            >
-              {s ? s.charAt(0) + s.slice(1).toLowerCase() : "All"}
-            </Link>
-          );
-        })}
-      </nav>
+      <JobFiltersBar filters={filters} onChange={update} />
 
       {jobs.isPending ? (
         <LoadingBlock label="Loading jobs" />
       ) : jobs.isError && !jobs.data ? (
         <ErrorState title="Could not load jobs" message={jobs.error.message} onRetry={() => void jobs.refetch()} />
       ) : jobs.data.items.length === 0 && jobs.data.total > 0 ? (
-        <EmptyState title={`There is no page ${page}`}>
-          <Link href={href(status, 1)} className="font-medium text-indigo-700">Go to the first page</Link>
+        <EmptyState title={`There is no page ${filters.page}`}>
+          <Link href={jobsHref({ ...filters, page: 1 })} className="font-medium text-indigo-700">Go to the first page</Link>
         </EmptyState>
       ) : jobs.data.items.length === 0 ? (
-        <EmptyState title={status ? `No ${status.toLowerCase()} jobs` : "No jobs yet"}>
-          {status ? <Link href="/jobs" className="font-medium text-indigo-700">Show all jobs</Link> : <Link href="/" className="font-medium text-indigo-700">Upload a file</Link>}
+        <EmptyState title={filtered ? "No jobs match these filters" : "No jobs yet"}>
+          {filtered ? <Link href="/jobs" className="font-medium text-indigo-700">Show all jobs</Link> : <Link href="/" className="font-medium text-indigo-700">Upload a file</Link>}
         </EmptyState>
       ) : (
         <>
-          <div className="overflow-x-auto rounded-xl border border-slate-200 bg-white shadow-sm">
-            <table className="min-w-full divide-y divide-slate-200 text-sm">
-              <caption className="sr-only">Jobs, newest first</caption>
+          <div className={`overflow-x-auto rounded-xl border border-slate-200 bg-white shadow-sm transition-opacity ${jobs.isPlaceholderData ? "opacity-60" : ""}`}>
+            <table className="min-w-full divide-y divide-slate-200 text-sm" data-testid="jobs-table">
+              <caption className="sr-only">Jobs</caption>
               <thead className="bg-slate-50 text-left text-xs font-semibold uppercase tracking-wide text-slate-500">
                 <tr>
                   <th scope="col" className="px-4 py-3">File</th>
                   <th scope="col" className="px-4 py-3">Status</th>
                   <th scope="col" className="hidden px-4 py-3 md:table-cell">Node</th>
-                  <th scope="col" className="hidden px-4 py-3 lg:table-cell">Created</th>
-                  <th scope="col" className="hidden px-4 py-3 text-right sm:table-cell">Duration</th>
-                  <th scope="col" className="hidden px-4 py-3 text-right md:table-cell">Peak MiB</th>
+                  <SortHeader label="Created" sort="created" filters={filters} onSort={update} className="hidden lg:table-cell" />
+                  <SortHeader label="Duration" sort="duration" filters={filters} onSort={update} className="hidden text-right sm:table-cell" />
+                  <SortHeader label="Peak MiB" sort="peak" filters={filters} onSort={update} className="hidden text-right md:table-cell" />
                 </tr>
               </thead>
               <tbody className="divide-y divide-slate-100">
@@ -89,7 +84,10 @@ export function JobsTable({ page, status }: { page: number; status?: TJobStatus 
                         <Link href={`/jobs/${j.id}`} className="block truncate font-medium text-indigo-700 hover:text-indigo-500" title={j.fileName}>
                           {j.fileName}
                         </Link>
-                        <span className="text-xs text-slate-500 lg:hidden">{formatDateTime(j.createdAt)}</span>
+                        <span className="text-xs text-slate-500">
+                          {j.mimeType === "application/pdf" ? `PDF · ${j.pages} page${j.pages === 1 ? "" : "s"}` : j.mimeType.replace(/^image\//, "").toUpperCase()}
+                          <span className="lg:hidden"> · {formatDateTime(j.createdAt)}</span>
+                        </span>
                       </td>
                       <td className="px-4 py-3">
                         <StatusBadge status={j.status} />
@@ -100,26 +98,39 @@ export function JobsTable({ page, status }: { page: number; status?: TJobStatus 
                       </td>
                       <td className="hidden px-4 py-3 text-slate-700 md:table-cell">{j.node?.name ?? "—"}</td>
                       <td className="hidden whitespace-nowrap px-4 py-3 text-slate-600 lg:table-cell">{formatDateTime(j.createdAt)}</td>
-                      <td className="hidden whitespace-nowrap px-4 py-3 text-right tabular-nums text-slate-700 sm:table-cell">
-                        {formatDurationMs(duration)}
-                      </td>
-                      <td className="hidden px-4 py-3 text-right tabular-nums text-slate-700 md:table-cell">
-                        {j.observedPeakMiB?.toLocaleString("en-US") ?? "—"}
-                      </td>
+                      <td className="hidden whitespace-nowrap px-4 py-3 text-right tabular-nums text-slate-700 sm:table-cell">{formatDurationMs(duration)}</td>
+                      <td className="hidden px-4 py-3 text-right tabular-nums text-slate-700 md:table-cell">{j.observedPeakMiB?.toLocaleString("en-US") ?? "—"}</td>
                     </tr>
                   );
                 })}
               </tbody>
             </table>
           </div>
-          <Pager page={jobs.data.page} pageCount={jobs.data.pageCount} total={jobs.data.total} pageSize={jobs.data.pageSize} status={status} />
+          <Pager page={jobs.data.page} pageCount={jobs.data.pageCount} total={jobs.data.total} pageSize={jobs.data.pageSize} filters={filters} />
         </>
       )}
     </div>
   );
 }
 
-function Pager({ page, pageCount, total, pageSize, status }: { page: number; pageCount: number; total: number; pageSize: number; status?: TJobStatus }) {
+function SortHeader({ label, sort, filters, onSort, className }: {
+  label: string; sort: TJobFilters["sort"]; filters: TJobFilters; onSort: (p: Partial<TJobFilters>) => void; className: string;
+}) {
+  const active = filters.sort === sort;
+  // A first click sorts the biggest/newest first; a second click flips it.
+  const nextDir = active && filters.dir === "desc" ? "asc" : "desc";
+  return (
+    <th scope="col" className={`px-4 py-3 ${className}`} aria-sort={active ? (filters.dir === "asc" ? "ascending" : "descending") : "none"}>
+      <button type="button" onClick={() => onSort({ sort, dir: nextDir })} className={`inline-flex items-center gap-1 uppercase tracking-wide hover:text-slate-900 ${active ? "text-slate-900" : ""}`}>
+        {label}
+        <span aria-hidden className="text-[10px]">{active ? (filters.dir === "asc" ? "▲" : "▼") : "↕"}</span>
+        <span className="sr-only">, sort {nextDir === "asc" ? "ascending" : "descending"}</span>
+      </button>
+    </th>
+  );
+}
+
+function Pager({ page, pageCount, total, pageSize, filters }: { page: number; pageCount: number; total: number; pageSize: number; filters: TJobFilters }) {
   const first = (page - 1) * pageSize + 1;
   const last = Math.min(total, page * pageSize);
   const linkClass = "rounded-md px-3 py-1.5 text-sm font-medium ring-1 ring-inset ring-slate-300 bg-white hover:bg-slate-100";
@@ -128,11 +139,13 @@ function Pager({ page, pageCount, total, pageSize, status }: { page: number; pag
     <nav aria-label="Pages" className="flex flex-wrap items-center justify-between gap-3 text-sm text-slate-600">
       <p>
         {total > 0 && first <= total ? `${first.toLocaleString("en-US")}–${last.toLocaleString("en-US")} of ${total.toLocaleString("en-US")}` : `${total} jobs`}
-        <span className="text-slate-400"> · page {page} of {pageCount}</span>
+        <span className="text-slate-400"> · page {page.toLocaleString("en-US")} of {pageCount.toLocaleString("en-US")}</span>
       </p>
       <div className="flex gap-2">
-        {page > 1 ? <Link href={href(status, page - 1)} className={linkClass} rel="prev">Previous</Link> : <span aria-disabled className={disabledClass}>Previous</span>}
-        {page < pageCount ? <Link href={href(status, page + 1)} className={linkClass} rel="next">Next</Link> : <span aria-disabled className={disabledClass}>Next</span>}
+        {page > 1 ? <Link href={jobsHref({ ...filters, page: 1 })} className={linkClass}>First</Link> : null}
+        {page > 1 ? <Link href={jobsHref({ ...filters, page: page - 1 })} className={linkClass} rel="prev">Previous</Link> : <span aria-disabled className={disabledClass}>Previous</span>}
+        {page < pageCount ? <Link href={jobsHref({ ...filters, page: page + 1 })} className={linkClass} rel="next">Next</Link> : <span aria-disabled className={disabledClass}>Next</span>}
+        {page < pageCount ? <Link href={jobsHref({ ...filters, page: pageCount })} className={linkClass}>Last</Link> : null}
       </div>
     </nav>
   );

@@ -4,6 +4,7 @@ import { formatAgeMs, formatMiB } from "@/lib/format";
 import type { TNodeListItem as TNodeView } from "@/lib/trpc/types";
 import { DrainButton } from "./drain-button";
 import { MemoryGauge } from "./memory-gauge";
+import { NodeMemoryChart } from "./node-memory-chart";
 
 const STATE_STYLE: Record<TNodeView["state"], string> = {
   online: "bg-emerald-50 text-emerald-800 ring-emerald-300",
@@ -52,6 +53,20 @@ export function NodeCard({ node, isAdmin }: { node: TNodeView; isAdmin: boolean 
         warnAbovePct={node.thresholds.sweepAbovePct} alertAbovePct={node.thresholds.alertAbovePct}
       />
 
+      {node.alerts.memory ? (
+        <p role="alert" className="rounded-md bg-red-50 px-3 py-2 text-xs font-medium text-red-800 ring-1 ring-red-200">
+          Memory above the alert threshold ({node.thresholds.alertAbovePct}%)
+        </p>
+      ) : null}
+      {node.alerts.leak?.warn ? (
+        <p role="alert" className="rounded-md bg-amber-50 px-3 py-2 text-xs text-amber-900 ring-1 ring-amber-200">
+          <span className="font-medium">Possible leak:</span> memory after cleanups climbs {node.alerts.leak.mibPerHour.toLocaleString("en-US")} MiB/h
+          over the last 24 h ({node.alerts.leak.points} cleanups). Cleanup rules cannot free it.
+        </p>
+      ) : null}
+
+      <NodeMemoryChart node={node} />
+
       <dl className="grid grid-cols-2 gap-x-4 gap-y-2 text-sm">
         <div>
           <dt className="text-xs text-slate-500">Runner</dt>
@@ -78,6 +93,12 @@ export function NodeCard({ node, isAdmin }: { node: TNodeView; isAdmin: boolean 
         <div>
           <dt className="text-xs text-slate-500">Free</dt>
           <dd className="tabular-nums">{formatMiB(m.freeMiB)}</dd>
+        </div>
+        <div className="col-span-2">
+          <dt className="text-xs text-slate-500">After-cleanup trend (24 h)</dt>
+          <dd className="tabular-nums">
+            {node.alerts.leak ? `${node.alerts.leak.mibPerHour > 0 ? "+" : ""}${node.alerts.leak.mibPerHour.toLocaleString("en-US")} MiB/h over ${node.alerts.leak.points} cleanups` : "fewer than 3 cleanups"}
+          </dd>
         </div>
       </dl>
 

@@ -26,7 +26,7 @@ export function NodeGrid({ isAdmin }: { isAdmin: boolean }) {
         {online} of {list.length} node{list.length === 1 ? "" : "s"} online
         {nodes.isError ? <span className="ml-2 text-amber-700">· refresh failed, showing the last reading</span> : null}
       </p>
-      <div className="grid gap-4 sm:grid-cols-2 xl:grid-cols-3">
+      <div className="grid gap-4 lg:grid-cols-2">
         {list.map((n) => (
           <NodeCard key={n.id} node={n} isAdmin={isAdmin} />
         ))}

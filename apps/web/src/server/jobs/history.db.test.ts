@@ -80,7 +80,8 @@ describe("filters", () => {
     [{ from: "2030-03-11", to: "2030-03-12" }, ["contract", "receipt"]],
     [{ from: "2030-03-11", to: "2030-03-12", q: "total" }, ["receipt"]],
   ])("%j", async (f, want) => {
-    const nodeId = f.nodeId === "A" ? nodeA : f.nodeId === "B" ? nodeB : undefined;
+    const which = (f as { nodeId?: string }).nodeId;
+    const nodeId = which === "A" ? nodeA : which === "B" ? nodeB : undefined;
     expect(names(await listJobs(db, { ...f, nodeId }))).toEqual(want);
   });
 });
