@@ -14,4 +14,4 @@ export function proxy(request: NextRequest) {
 }
 
 // The signed-in pages only; APIs answer 401 themselves and /login, assets and /metrics pass.
-export const config = { matcher: ["/", "/jobs/:path*", "/nodes/:path*"] };
+export const config = { matcher: ["/", "/jobs/:path*", "/nodes/:path*", "/settings/:path*", "/admin/:path*"] };

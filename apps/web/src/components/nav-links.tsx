@@ -3,16 +3,19 @@ import Link from "next/link";
 import { usePathname } from "next/navigation";
 
 const LINKS = [
-  { href: "/", label: "Upload" },
-  { href: "/jobs", label: "Jobs" },
-  { href: "/nodes", label: "Nodes" },
+  { href: "/", label: "Upload", adminOnly: false },
+  { href: "/jobs", label: "Jobs", adminOnly: false },
+  { href: "/nodes", label: "Nodes", adminOnly: false },
+  { href: "/settings", label: "Settings", adminOnly: false },
+  // Hidden from viewers only as a courtesy: the server refuses them whatever they open.
+  { href: "/admin", label: "Admin", adminOnly: true },
 ] as const;
 
-export function NavLinks() {
+export function NavLinks({ isAdmin = false }: { isAdmin?: boolean }) {
   const pathname = usePathname();
   return (
-    <ul className="flex items-center gap-0.5 sm:gap-1">
-      {LINKS.map(({ href, label }) => {
+    <ul className="flex flex-wrap items-center gap-0.5 sm:gap-1">
+      {LINKS.filter((l) => isAdmin || !l.adminOnly).map(({ href, label }) => {
         const active = href === "/" ? pathname === "/" : pathname === href || pathname.startsWith(`${href}/`);
         return (
           <li key={href}>

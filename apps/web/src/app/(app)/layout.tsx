@@ -16,7 +16,7 @@ export default async function AppLayout({ children }: { children: ReactNode }) {
             <span aria-hidden className="grid size-7 place-items-center rounded-md bg-indigo-600 text-xs font-bold text-white">H</span>
             <span className="hidden sm:inline">Headroom</span>
           </Link>
-          <NavLinks />
+          <NavLinks isAdmin={user.role === "ADMIN"} />
           <div className="ml-auto flex items-center gap-2 sm:gap-3">
             <span className="hidden text-sm text-slate-500 sm:inline">
               {user.label}
