@@ -149,6 +149,36 @@ describe("Agent against a control plane over HTTP", () => {
     cp.setThresholds({ batchCleanupEvery: 1000 });
   });
 
+  it("batch cleanup counts images within a batch: consecutive jobs of one upload, or one job's pages", async () => {
+    cp.setThresholds({ batchCleanupEvery: 3 });
+    await until(() => cp.heartbeats.at(-1)?.appliedSettingsVersion === cp.settingsVersion);
+    // A cleanup decided under the previous test's threshold may still be running or unsent.
+    await new Promise((r) => setTimeout(r, 1_500));
+    const before = cp.events.filter((e) => e.type === "cleanup").length;
+    const cleanups = () => cp.events.filter((e) => e.type === "cleanup").slice(before);
+    // Two of upload A, a lone image (resets the count), then three of A in a row: one cleanup, after a5.
+    const jobs = [cp.enqueue("a1", { batchId: "A" }), cp.enqueue("a2", { batchId: "A" }), cp.enqueue("lone"), cp.enqueue("a3", { batchId: "A" }), cp.enqueue("a4", { batchId: "A" })];
+    for (const j of jobs) expect((await waitForFinal(j)).kind).toBe("complete");
+    const a5 = cp.enqueue("a5", { batchId: "A" });
+    await waitForFinal(a5);
+    const ev = await until(() => cleanups()[0]);
+    // Events leave in order: a cleanup after any earlier job would have come first.
+    expect(cleanups()).toHaveLength(1);
+    expect(ev.data).toMatchObject({ batchImages: 3, batchId: "A", reason: "3 images of batch A since the last cleanup" });
+    // A 3-page PDF on its own is a batch of three; a 2-page one after it is not.
+    const pdf = cp.enqueue("pdf", { pages: 3, mimeType: "application/pdf" });
+    await waitForFinal(pdf);
+    const ev2 = await until(() => cleanups()[1]);
+    expect(ev2.data).toMatchObject({ batchImages: 3, batchId: null, reason: "a job of 3 pages (a batch of its own)" });
+    const small = cp.enqueue("small pdf", { pages: 2, mimeType: "application/pdf" });
+    await waitForFinal(small);
+    const after = cp.enqueue("after");
+    await waitForFinal(after);
+    await new Promise((r) => setTimeout(r, 1_200)); // one outbox flush
+    expect(cleanups()).toHaveLength(2);
+    cp.setThresholds({ batchCleanupEvery: 1000 });
+  });
+
   it("a revoked lease stops the job without a report", async () => {
     const jobId = cp.enqueue("hang");
     await until(() => reportsFor(jobId).includes("start"));

@@ -7,7 +7,7 @@ import { JobAbort, runAssignment } from "./agent/job.ts";
 import { Outbox } from "./agent/outbox.ts";
 import { ControlError, isUnauthenticated, type ControlClient } from "./control-client.ts";
 import type { TAgentEnv } from "./env.ts";
-import { shouldBatchCleanup, shouldCleanupAfterJob, shouldSweep } from "./rules/memory-rules.ts";
+import { afterCleanup, countBatchImages, NO_BATCH, shouldBatchCleanup, shouldCleanupAfterJob, shouldSweep, type TBatchCount } from "./rules/memory-rules.ts";
 import { Runner, type TRunnerOptions, type TRunnerReady, type TRunnerRestart } from "./runner/runner.ts";
 import { createMemoryReader, type MemoryReader } from "./telemetry/index.ts";
 
@@ -39,7 +39,8 @@ export class Agent {
   private lastReading: TMemoryReading | null = null;
   private current: TCurrentJob | null = null;
   private cleaning: Promise<void> | null = null;
-  private imagesSinceCleanup = 0;
+  /** Images of the current batch (a multi-page job, or consecutive jobs of one upload) since the last cleanup. */
+  private batch: TBatchCount = NO_BATCH;
   private lastCleanupAt = Date.now();
   private readonly stopping = new AbortController();
   private loops: Promise<unknown>[] = [];
@@ -201,7 +202,7 @@ export class Agent {
         try {
           const outcome = await done;
           if (outcome.kind === "completed" || outcome.kind === "failed") {
-            this.imagesSinceCleanup++;
+            this.batch = countBatchImages(this.batch, a);
             if (outcome.after) this.lastReading = outcome.after;
           }
           if (outcome.kind === "refused") await sleep(backoff.nextDelayMs(), this.stopping.signal); // let the scheduler see our reading
@@ -224,7 +225,10 @@ export class Agent {
     const reading = await this.memory.read().catch(() => this.lastReading);
     if (!reading) return;
     if (shouldCleanupAfterJob(reading, this.thresholds)) await this.cleanup("cleanup", "usage above cleanupAbovePct after a job");
-    else if (shouldBatchCleanup(this.imagesSinceCleanup, this.thresholds)) await this.cleanup("cleanup", `${this.imagesSinceCleanup} images since the last cleanup`);
+    else if (shouldBatchCleanup(this.batch.images, this.thresholds)) {
+      const { batchId, images } = this.batch;
+      await this.cleanup("cleanup", batchId ? `${images} images of batch ${batchId} since the last cleanup` : `a job of ${images} pages (a batch of its own)`);
+    }
   }
 
   // Checks every second, so a sweep interval changed in the UI applies within a second. A sweep
@@ -254,7 +258,9 @@ export class Agent {
           processBeforeMiB: before.processMiB,
           processAfterMiB: after.processMiB,
           unavailableMs,
-          imagesSinceCleanup: this.imagesSinceCleanup,
+          // The batch rule's count when the cleanup ran: images of this batch since the last cleanup.
+          batchImages: this.batch.images,
+          batchId: this.batch.batchId,
           provider: ready.provider,
         };
         this.log.info({ type, beforeMiB: before.usedMiB, afterMiB: after.usedMiB, ...data }, "runner recycled to free memory");
@@ -262,7 +268,7 @@ export class Agent {
       } catch (err) {
         if (!this.stopping.signal.aborted) this.log.error({ err }, `${type} failed`);
       } finally {
-        this.imagesSinceCleanup = 0;
+        this.batch = afterCleanup(this.batch);
         this.lastCleanupAt = Date.now();
       }
     })().finally(() => (this.cleaning = null));

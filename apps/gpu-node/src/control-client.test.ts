@@ -68,9 +68,13 @@ describe("ControlClient against a real HTTP server", () => {
     const c = new ControlClient({ baseUrl });
     answer = (_r, res) => res.writeHead(204).end();
     expect(await c.claim(100)).toBeNull();
-    const assignment = { jobId: "j1", attempt: 2, fileName: "a.png", mimeType: "image/png", sizeBytes: 3, pages: 1, leaseExpiresAt: "2030-01-01T00:00:00Z", filePath: "/api/agent/v1/jobs/j1/file" };
+    const assignment = { jobId: "j1", attempt: 2, fileName: "a.png", mimeType: "image/png", sizeBytes: 3, pages: 1, batchId: "b1", leaseExpiresAt: "2030-01-01T00:00:00Z", filePath: "/api/agent/v1/jobs/j1/file" };
     answer = (_r, res) => json(res, 200, assignment);
     expect(await c.claim(100)).toEqual(assignment);
+    // A control plane from before batches sends no batchId: it reads as null.
+    const { batchId: _, ...older } = assignment;
+    answer = (_r, res) => json(res, 200, older);
+    expect(await c.claim(100)).toEqual({ ...older, batchId: null });
     expect(seen[1]!.body).toEqual({ waitMs: 100 });
   });
 

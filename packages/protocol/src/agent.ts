@@ -57,7 +57,13 @@ export const ZAssignmentSchema = z.object({
   fileName: z.string(),
   mimeType: z.string(),
   sizeBytes: z.number().int(),
+  /** Pages of a PDF or frames of a multi-frame image; 1 for a plain image. */
   pages: z.number().int(),
+  /**
+   * The upload the job came from when it had several files (jobs of one batch share it); null for a
+   * single-file upload. The agent counts a batch's images for its batch cleanup rule.
+   */
+  batchId: z.string().nullable().default(null),
   leaseExpiresAt: z.string(),
   /** GET this path (with the node token) for the file's bytes. */
   filePath: z.string(),

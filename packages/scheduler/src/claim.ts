@@ -14,6 +14,7 @@ export type TClaimedJob = {
   mimeType: string;
   sizeBytes: number;
   pages: number;
+  batchId: string | null;
   storageKey: string;
   leaseExpiresAt: Date;
 };
@@ -31,7 +32,7 @@ export async function claimNextJob(db: Db, nodeId: string, leaseMs: number): Pro
       SET status = 'RUNNING', attempt = j.attempt + 1,
           "leaseExpiresAt" = now() + ${leaseMs} * interval '1 millisecond'
       FROM next WHERE j.id = next.id
-      RETURNING j.id, j.attempt, j."fileName", j."mimeType", j."sizeBytes", j.pages, j."storageKey", j."leaseExpiresAt"
+      RETURNING j.id, j.attempt, j."fileName", j."mimeType", j."sizeBytes", j.pages, j."batchId"::text AS "batchId", j."storageKey", j."leaseExpiresAt"
     ), event AS (
       INSERT INTO "JobEvent" ("jobId", type, "nodeId", attempt, data)
       SELECT id, 'claimed', ${nodeId}::uuid, attempt, jsonb_build_object('leaseMs', ${leaseMs}::int) FROM claimed

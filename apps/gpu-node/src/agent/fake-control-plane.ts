@@ -52,14 +52,25 @@ export class FakeControlPlane {
     return new Promise((r) => (this.server ? this.server.close(() => r()) : r()));
   }
 
-  enqueue(content: string): string {
+  /** Queue a job whose file holds `content` (the scripted child's command); pages and batch as a claim would carry them. */
+  enqueue(content: string, opts: { pages?: number; batchId?: string | null; mimeType?: string } = {}): string {
     const jobId = `job${this.nextJob++}`;
     const bytes = Buffer.from(content);
     const filePath = `/api/agent/v1/jobs/${jobId}/file`;
     this.files.set(filePath, bytes);
     this.queue.push({
       bytes,
-      assignment: { jobId, attempt: 1, fileName: `${jobId}.png`, mimeType: "image/png", sizeBytes: bytes.length, pages: 1, leaseExpiresAt: new Date(Date.now() + 60_000).toISOString(), filePath },
+      assignment: {
+        jobId,
+        attempt: 1,
+        fileName: `${jobId}.png`,
+        mimeType: opts.mimeType ?? "image/png",
+        sizeBytes: bytes.length,
+        pages: opts.pages ?? 1,
+        batchId: opts.batchId ?? null,
+        leaseExpiresAt: new Date(Date.now() + 60_000).toISOString(),
+        filePath,
+      },
     });
     return jobId;
   }

@@ -1,6 +1,18 @@
 import { DEFAULT_THRESHOLDS as T, type TThresholds } from "@headroom/protocol";
 import { describe, expect, it } from "vitest";
-import { admit, overCap, shouldBatchCleanup, shouldCleanupAfterJob, shouldSweep, usagePct, type TRuleReading } from "./memory-rules.ts";
+import {
+  admit,
+  afterCleanup,
+  countBatchImages,
+  NO_BATCH,
+  overCap,
+  shouldBatchCleanup,
+  shouldCleanupAfterJob,
+  shouldSweep,
+  usagePct,
+  type TBatchCount,
+  type TRuleReading,
+} from "./memory-rules.ts";
 
 // An 80 GiB card (H100) in MiB, so percentages read easily: 1 % = 819.2 MiB.
 const TOTAL = 81920;
@@ -58,6 +70,47 @@ describe("shouldBatchCleanup", () => {
     [0, { batchCleanupEvery: 1 }, false],
     [9, { batchCleanupEvery: 10 }, false],
   ])("%d images with %o → %s", (n, o, expected) => expect(shouldBatchCleanup(n, { ...T, ...o })).toBe(expected));
+});
+
+describe("countBatchImages", () => {
+  // Each job: [batchId, pages]; the expected count after each, and whether the batch rule (every 5) fires.
+  type TJob = [string | null, number];
+  it.each<[string, TJob[], number[], boolean[]]>([
+    ["single images outside any batch never add up", [[null, 1], [null, 1], [null, 1], [null, 1], [null, 1], [null, 1]], [1, 1, 1, 1, 1, 1], [false, false, false, false, false, false]],
+    ["five files of one upload", [["A", 1], ["A", 1], ["A", 1], ["A", 1], ["A", 1]], [1, 2, 3, 4, 5], [false, false, false, false, true]],
+    ["a 7-page PDF alone is a batch of 7", [[null, 7]], [7], [true]],
+    ["a 4-page PDF alone is not", [[null, 4]], [4], [false]],
+    ["two 3-page PDFs of one upload", [["B", 3], ["B", 3]], [3, 6], [false, true]],
+    ["two 3-page PDFs of different uploads", [["B", 3], ["C", 3]], [3, 3], [false, false]],
+    ["two single-file 3-page PDFs", [[null, 3], [null, 3]], [3, 3], [false, false]],
+    ["a job of another batch in between resets the count", [["A", 1], ["A", 1], ["A", 1], [null, 1], ["A", 1], ["A", 1]], [1, 2, 3, 1, 1, 2], [false, false, false, false, false, false]],
+    ["a job reporting no pages counts as one image", [["A", 0], ["A", 0]], [1, 2], [false, false]],
+  ])("%s", (_, jobs, counts, fires) => {
+    let c: TBatchCount = NO_BATCH;
+    const seen: number[] = [];
+    const fired: boolean[] = [];
+    for (const [batchId, pages] of jobs) {
+      c = countBatchImages(c, { batchId, pages });
+      seen.push(c.images);
+      fired.push(shouldBatchCleanup(c.images, T));
+    }
+    expect(seen).toEqual(counts);
+    expect(fired).toEqual(fires);
+  });
+
+  it("after a cleanup the batch counts on from zero: a batch of 12 is cleaned after its 5th and 10th image", () => {
+    let c: TBatchCount = NO_BATCH;
+    const cleanedAfter: number[] = [];
+    for (let i = 1; i <= 12; i++) {
+      c = countBatchImages(c, { batchId: "A", pages: 1 });
+      if (shouldBatchCleanup(c.images, T)) {
+        cleanedAfter.push(i);
+        c = afterCleanup(c);
+      }
+    }
+    expect(cleanedAfter).toEqual([5, 10]);
+    expect(c).toEqual({ batchId: "A", images: 2 });
+  });
 });
 
 describe("shouldSweep", () => {

@@ -32,9 +32,35 @@ export function shouldCleanupAfterJob(r: TRuleReading, t: TThresholds): boolean 
   return usagePct(r) > t.cleanupAbovePct;
 }
 
-/** Every batchCleanupEvery images processed since the last cleanup, clean up regardless of usage. */
-export function shouldBatchCleanup(imagesSinceCleanup: number, t: TThresholds): boolean {
-  return imagesSinceCleanup >= t.batchCleanupEvery;
+/**
+ * The images counted towards the batch rule: the batch they belong to (null for a job outside any
+ * multi-file upload, which is a batch of its own) and how many images of it since the last cleanup.
+ */
+export type TBatchCount = { batchId: string | null; images: number };
+export const NO_BATCH: TBatchCount = { batchId: null, images: 0 };
+
+/**
+ * Count a finished job's images into the current batch. A batch is one multi-page job (its pages are
+ * its images) or consecutive jobs of one multi-file upload (same batchId). A job from any other batch,
+ * or from none, starts a new count with its own pages.
+ */
+export function countBatchImages(current: TBatchCount, job: { batchId: string | null; pages: number }): TBatchCount {
+  const sameBatch = job.batchId !== null && job.batchId === current.batchId;
+  return { batchId: job.batchId, images: (sameBatch ? current.images : 0) + Math.max(1, job.pages) };
+}
+
+/** After a cleanup the batch goes on, counting from zero. */
+export function afterCleanup(current: TBatchCount): TBatchCount {
+  return { batchId: current.batchId, images: 0 };
+}
+
+/**
+ * Every batchCleanupEvery images of a batch since the last cleanup, clean up regardless of usage.
+ * A multi-page job cannot be cleaned up between its pages without losing the resident model mid-job,
+ * so one with batchCleanupEvery pages or more is cleaned up after it.
+ */
+export function shouldBatchCleanup(imagesInBatch: number, t: TThresholds): boolean {
+  return imagesInBatch >= t.batchCleanupEvery;
 }
 
 /** The periodic sweep: once sweepIntervalS has passed since the last one, and only when usage is above sweepAbovePct. */

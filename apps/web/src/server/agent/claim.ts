@@ -41,6 +41,7 @@ export async function claimForNode(
           mimeType: job.mimeType,
           sizeBytes: job.sizeBytes,
           pages: job.pages,
+          batchId: job.batchId,
           leaseExpiresAt: job.leaseExpiresAt.toISOString(),
           filePath: `/api/agent/v1/jobs/${job.id}/file`,
         };
