@@ -1,0 +1,131 @@
+// Thresholds end to end: an admin's change in the UI reaches the running agent within a
+// heartbeat and is audited; a viewer can change nothing, in the UI or through the API.
+import { E2E } from "../fixtures/stack.ts";
+import { expect, test, trpc } from "../fixtures/roles.ts";
+
+type TSettings = { thresholds: Record<string, number>; version: number };
+type TNodes = { nodes: { id: string; thresholds: Record<string, number>; settingsApplied: boolean; settingsVersion: number }[] };
+
+// A known, consistent starting point whatever earlier runs left behind.
+const ORDERED = { sweepAbovePct: 70, cleanupAbovePct: 80, memoryCapPct: 90, admissionMaxUsagePct: 95 };
+
+test("an admin changes the cleanup threshold; the node applies it and the audit log shows it", async ({ adminPage: page, api, onlineNode }) => {
+  expect((await api.put("/api/v1/settings", { data: ORDERED })).status()).toBe(200);
+  expect((await api.put(`/api/v1/nodes/${onlineNode.id}/settings`, { data: { cleanupAbovePct: null } })).status()).toBe(200);
+
+  await page.goto("/settings");
+  const form = page.getByRole("form", { name: "Fleet thresholds" });
+  const cleanup = form.getByLabel("Cleanup above");
+  await expect(cleanup).toHaveValue("80");
+  const save = form.getByRole("button", { name: "Save thresholds" });
+
+  // Instant feedback: the order rule is checked as you type, and Save waits for a good value.
+  await cleanup.fill("95");
+  await expect(form.getByText("Cleanup above (95 %) must not be above memory cap (90 %)").first()).toBeVisible();
+  await expect(save).toBeDisabled();
+  await cleanup.fill("75");
+  await expect(form.getByText(/must not be above/)).toHaveCount(0);
+  await save.click();
+  const saved = form.getByText(/Saved as version \d+/);
+  await expect(saved).toBeVisible();
+  const version = Number(/version (\d+)/.exec((await saved.textContent()) ?? "")![1]);
+
+  // The agent picks it up on its next heartbeat (~2 s) and the page, polling every 2 s, says so.
+  const row = page.getByTestId("applied-row").filter({ hasText: onlineNode.name });
+  await expect(row).toContainText("applied", { timeout: 15_000 });
+  const nodes = (await (await api.get("/api/v1/nodes")).json()) as TNodes;
+  const node = nodes.nodes.find((n) => n.id === onlineNode.id)!;
+  expect(node).toMatchObject({ settingsApplied: true, thresholds: expect.objectContaining({ cleanupAbovePct: 75 }) });
+  expect(Math.floor(node.settingsVersion / 100_000)).toBe(version);
+
+  const audit = page.getByTestId("audit-row").first();
+  await expect(audit).toContainText("Cleanup above: 80 % → 75 %");
+  await expect(audit).toContainText("Admin");
+  await expect(audit).toContainText("fleet");
+  const rest = (await (await api.get("/api/v1/settings/audit?limit=1")).json()) as { entries: { scope: string; changes: unknown[] }[] };
+  expect(rest.entries[0]).toMatchObject({ scope: "fleet", changes: [{ field: "cleanupAbovePct", from: 80, to: 75 }] });
+
+  await page.screenshot({ path: "screenshots/settings.png", fullPage: true });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.screenshot({ path: "screenshots/settings-phone.png", fullPage: true });
+});
+
+test("a viewer cannot change thresholds: not in the UI, not with their session, not with a viewer API key", async ({ viewer, api, playwright }) => {
+  const before = (await (await api.get("/api/v1/settings")).json()) as TSettings;
+
+  await viewer.page.goto("/settings");
+  const form = viewer.page.getByRole("form", { name: "Fleet thresholds" });
+  await expect(form.getByLabel("Cleanup above")).toHaveValue(String(before.thresholds.cleanupAbovePct));
+  await expect(form.getByLabel("Cleanup above")).toBeDisabled();
+  await expect(form.getByRole("button", { name: /save/i })).toHaveCount(0);
+  await expect(form.getByRole("note")).toContainText("only an admin can change them");
+  await expect(viewer.page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Admin" })).toHaveCount(0);
+  await viewer.page.goto("/admin");
+  await expect(viewer.page.getByText("Only admins can manage API keys and users")).toBeVisible();
+
+  // The viewer's session, straight at the API: reads work, changes are refused.
+  expect((await viewer.request.get("/api/v1/settings")).status()).toBe(200);
+  const bySession = await viewer.request.put("/api/v1/settings", { data: { cleanupAbovePct: 60 }, headers: { origin: E2E.baseURL } });
+  expect(bySession.status()).toBe(403);
+  expect(await bySession.json()).toMatchObject({ error: { code: "FORBIDDEN" } });
+  const byTrpc = await viewer.request.post("/api/trpc/settings.update", { data: { changes: { cleanupAbovePct: 60 } }, headers: { origin: E2E.baseURL } });
+  expect(byTrpc.status()).toBe(403);
+
+  // A viewer API key: same answer.
+  const { key } = await trpc<{ key: string }>(api, "apiKey.create", { name: `e2e viewer ${Date.now()}`, role: "VIEWER" });
+  const keyClient = await playwright.request.newContext({ baseURL: E2E.baseURL, extraHTTPHeaders: { authorization: `Bearer ${key}` } });
+  expect((await keyClient.get("/api/v1/settings")).status()).toBe(200);
+  const byKey = await keyClient.put("/api/v1/settings", { data: { cleanupAbovePct: 60 } });
+  expect(byKey.status()).toBe(403);
+  expect((await keyClient.put("/api/v1/nodes/00000000-0000-4000-8000-000000000000/settings", { data: { cleanupAbovePct: 60 } })).status()).toBe(403);
+  await keyClient.dispose();
+
+  // Nobody at all: 401.
+  const anonymous = await playwright.request.newContext({ baseURL: E2E.baseURL });
+  expect((await anonymous.put("/api/v1/settings", { data: { cleanupAbovePct: 60 } })).status()).toBe(401);
+  expect((await anonymous.get("/api/v1/settings")).status()).toBe(401);
+  await anonymous.dispose();
+
+  expect(await (await api.get("/api/v1/settings")).json()).toEqual(before);
+});
+
+test("bad values are refused with the validation message, and nothing is audited", async ({ api }) => {
+  const before = (await (await api.get("/api/v1/settings/audit?limit=1")).json()) as { entries: { id: string }[] };
+  const bad = await api.put("/api/v1/settings", { data: { sweepAbovePct: 99 } });
+  expect(bad.status()).toBe(400);
+  expect(await bad.json()).toEqual({ error: { code: "INVALID_INPUT", message: expect.stringMatching(/^Sweep above \(99 %\) must not be above cleanup above/) } });
+  expect((await api.put("/api/v1/settings", { data: { cleanupAbovPct: 70 } })).status()).toBe(400);
+  expect((await api.put("/api/v1/settings", { data: { sampleIntervalMs: "fast" } })).status()).toBe(400);
+  expect(await (await api.get("/api/v1/settings/audit?limit=1")).json()).toEqual(before);
+});
+
+test("an admin creates an API key (shown once) and revokes it, and adds a user", async ({ adminPage: page, api }) => {
+  await page.goto("/admin");
+  const name = `e2e key ${Date.now()}`;
+  await page.getByLabel("Key name").fill(name);
+  await page.getByLabel("Key role").selectOption("VIEWER");
+  await page.getByRole("button", { name: "Create key" }).click();
+  const shown = page.getByTestId("new-api-key");
+  await expect(shown).toHaveValue(/^hr_/);
+  const key = await shown.inputValue();
+  await expect(page.getByRole("button", { name: "Copy key" })).toBeVisible();
+  const keyClient = await page.context().request;
+  expect((await keyClient.get("/api/v1/settings", { headers: { authorization: `Bearer ${key}` } })).status()).toBe(200);
+
+  const email = `new-${Date.now()}@headroom.local`;
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Name", { exact: true }).fill("New Person");
+  await page.getByLabel("Initial password").fill("new-person-password");
+  await page.getByRole("button", { name: "Add user" }).click();
+  await expect(page.getByRole("row").filter({ hasText: email })).toBeVisible();
+  await page.getByRole("button", { name: "Done" }).click();
+  await expect(shown).toHaveCount(0);
+  await page.screenshot({ path: "screenshots/admin.png", fullPage: true });
+
+  page.once("dialog", (d) => void d.accept());
+  await page.getByRole("button", { name: `Revoke key ${name}` }).click();
+  await expect(page.getByRole("row").filter({ hasText: name })).toContainText("revoked");
+  expect((await keyClient.get("/api/v1/settings", { headers: { authorization: `Bearer ${key}` } })).status()).toBe(401);
+  // The admin key the tests use is untouched.
+  expect((await api.get("/api/v1/settings")).status()).toBe(200);
+});
