@@ -49,7 +49,7 @@ export class Agent {
   constructor(private readonly o: TAgentOptions) {
     this.log = o.log;
     this.runner = new Runner({
-      config: { providers: o.env.providers, manifestPath: o.env.modelManifestPath, threads: o.env.ocrThreads },
+      config: { providers: o.env.providers, manifestPath: o.env.modelManifestPath, threads: o.env.ocrThreads, pdfDpi: o.env.pdfDpi, maxPages: o.env.maxPages },
       ...o.runner,
       log: o.log.child({ component: "runner" }),
       onRestart: (e) => this.onRunnerRestart(e),

@@ -16,6 +16,8 @@ describe("parseEnv", () => {
       cpuBudgetMiB: 6000, // min(8192, host total)
       ocrThreads: undefined,
       modelManifestPath: undefined,
+      pdfDpi: 150,
+      maxPages: 50,
       logLevel: "info",
     });
   });
@@ -26,8 +28,8 @@ describe("parseEnv", () => {
   });
 
   it("explicit values win; empty strings count as unset", () => {
-    const e = parseEnv({ ...base, HEADROOM_NODE_NAME: "n1", HEADROOM_PROVIDERS: " WebGPU, cpu ", HEADROOM_CPU_BUDGET_MIB: "2048", HEADROOM_OCR_THREADS: "4", HEADROOM_GPU_INDEX: "", LOG_LEVEL: "debug" }, host);
-    expect(e).toMatchObject({ nodeName: "n1", providers: ["webgpu", "cpu"], cpuBudgetMiB: 2048, ocrThreads: 4, gpuIndex: null, logLevel: "debug" });
+    const e = parseEnv({ ...base, HEADROOM_NODE_NAME: "n1", HEADROOM_PROVIDERS: " WebGPU, cpu ", HEADROOM_CPU_BUDGET_MIB: "2048", HEADROOM_OCR_THREADS: "4", HEADROOM_GPU_INDEX: "", LOG_LEVEL: "debug", HEADROOM_PDF_DPI: "200", HEADROOM_MAX_PAGES: "10" }, host);
+    expect(e).toMatchObject({ nodeName: "n1", providers: ["webgpu", "cpu"], cpuBudgetMiB: 2048, ocrThreads: 4, gpuIndex: null, logLevel: "debug", pdfDpi: 200, maxPages: 10 });
   });
 
   it.each<[string, Record<string, string>, RegExp]>([
@@ -37,6 +39,8 @@ describe("parseEnv", () => {
     ["bad URL", { ...base, HEADROOM_CONTROL_URL: "not a url" }, /HEADROOM_CONTROL_URL/],
     ["bad log level", { ...base, LOG_LEVEL: "loud" }, /LOG_LEVEL/],
     ["no providers", { ...base, HEADROOM_PROVIDERS: " , " }, /HEADROOM_PROVIDERS/],
+    ["a PDF DPI too low to read", { ...base, HEADROOM_PDF_DPI: "10" }, /HEADROOM_PDF_DPI/],
+    ["a zero page cap", { ...base, HEADROOM_MAX_PAGES: "0" }, /HEADROOM_MAX_PAGES/],
   ])("fails readably: %s", (_n, raw, message) => {
     expect(() => parseEnv(raw, host)).toThrow(message);
   });

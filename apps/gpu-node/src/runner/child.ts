@@ -12,6 +12,8 @@ await serveRunner(
       providers: config.providers,
       ...(config.manifestPath ? { manifestPath: config.manifestPath } : {}),
       ...(config.threads ? { threads: config.threads } : {}),
+      ...(config.pdfDpi ? { pdfDpi: config.pdfDpi } : {}),
+      ...(config.maxPages ? { maxPages: config.maxPages } : {}),
       log,
     }),
   (e) => e instanceof OcrInputError,

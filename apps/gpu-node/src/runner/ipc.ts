@@ -9,6 +9,9 @@ export type TRunnerChildConfig = {
   providers: string[];
   manifestPath?: string;
   threads?: number;
+  /** PDF rendering resolution and the page cap (engine defaults: 150 DPI, 50 pages). */
+  pdfDpi?: number;
+  maxPages?: number;
 };
 
 export type TParentMessage = { type: "load" } | { type: "recognize"; id: number; bytes: Uint8Array };
