@@ -13,7 +13,9 @@ test("an admin changes the cleanup threshold; the node applies it and the audit 
   expect((await api.put("/api/v1/settings", { data: ORDERED })).status()).toBe(200);
   expect((await api.put(`/api/v1/nodes/${onlineNode.id}/settings`, { data: { cleanupAbovePct: null } })).status()).toBe(200);
 
-  await page.goto("/settings");
+  await page.goto("/");
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Settings" }).click();
+  await expect(page).toHaveURL(/\/settings$/);
   const form = page.getByRole("form", { name: "Fleet thresholds" });
   const cleanup = form.getByLabel("Cleanup above");
   await expect(cleanup).toHaveValue("80");
@@ -47,6 +49,7 @@ test("an admin changes the cleanup threshold; the node applies it and the audit 
 
   await page.screenshot({ path: "screenshots/settings.png", fullPage: true });
   await page.setViewportSize({ width: 390, height: 844 });
+  await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: "screenshots/settings-phone.png", fullPage: true });
 });
 
@@ -59,7 +62,9 @@ test("a viewer cannot change thresholds: not in the UI, not with their session, 
   await expect(form.getByLabel("Cleanup above")).toBeDisabled();
   await expect(form.getByRole("button", { name: /save/i })).toHaveCount(0);
   await expect(form.getByRole("note")).toContainText("only an admin can change them");
-  await expect(viewer.page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Admin" })).toHaveCount(0);
+  const nav = viewer.page.getByRole("navigation", { name: "Main" });
+  await expect(nav.getByRole("link", { name: "Settings" })).toBeVisible();
+  await expect(nav.getByRole("link", { name: "Admin" })).toHaveCount(0);
   await viewer.page.goto("/admin");
   await expect(viewer.page.getByText("Only admins can manage API keys and users")).toBeVisible();
 
@@ -100,7 +105,9 @@ test("bad values are refused with the validation message, and nothing is audited
 });
 
 test("an admin creates an API key (shown once) and revokes it, and adds a user", async ({ adminPage: page, api }) => {
-  await page.goto("/admin");
+  await page.goto("/settings");
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Admin" }).click();
+  await expect(page).toHaveURL(/\/admin$/);
   const name = `e2e key ${Date.now()}`;
   await page.getByLabel("Key name").fill(name);
   await page.getByLabel("Key role").selectOption("VIEWER");
@@ -120,6 +127,7 @@ test("an admin creates an API key (shown once) and revokes it, and adds a user",
   await expect(page.getByRole("row").filter({ hasText: email })).toBeVisible();
   await page.getByRole("button", { name: "Done" }).click();
   await expect(shown).toHaveCount(0);
+  await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: "screenshots/admin.png", fullPage: true });
 
   page.once("dialog", (d) => void d.accept());

@@ -37,23 +37,24 @@ export function AuditLog() {
           <caption className="sr-only">Settings changes, newest first</caption>
           <thead className="border-b border-slate-200 text-xs uppercase tracking-wide text-slate-500">
             <tr>
-              <th scope="col" className="px-4 py-2 font-semibold sm:px-3">When</th>
-              <th scope="col" className="px-4 py-2 font-semibold sm:px-3">Who</th>
-              <th scope="col" className="px-4 py-2 font-semibold sm:px-3">Scope</th>
-              <th scope="col" className="px-4 py-2 font-semibold sm:px-3">Changes</th>
+              <th scope="col" className="hidden px-4 py-2 font-semibold sm:table-cell sm:px-3">When</th>
+              <th scope="col" className="hidden px-4 py-2 font-semibold sm:table-cell sm:px-3">Who</th>
+              <th scope="col" className="hidden px-4 py-2 font-semibold sm:table-cell sm:px-3">Scope</th>
+              <th scope="col" className="px-4 py-2 font-semibold sm:px-3"><span className="sm:hidden">Change</span><span className="hidden sm:inline">Changes</span></th>
             </tr>
           </thead>
           <tbody className="divide-y divide-slate-100 align-top">
             {audit.data.entries.map((e) => {
               const nodeScope = e.scope !== "fleet";
+              const scope = nodeScope ? <span title={e.scope}>node {e.nodeName ?? <span className="font-mono text-xs">{e.scope.slice(0, 8)} (removed)</span>}</span> : "fleet";
               return (
                 <tr key={e.id} data-testid="audit-row">
-                  <td className="whitespace-nowrap px-4 py-2 text-slate-600 sm:px-3"><time dateTime={e.createdAt}>{formatDateTime(e.createdAt)}</time></td>
-                  <td className="px-4 py-2 sm:px-3">{e.actorLabel}</td>
+                  <td className="hidden whitespace-nowrap px-4 py-2 text-slate-600 sm:table-cell sm:px-3"><time dateTime={e.createdAt}>{formatDateTime(e.createdAt)}</time></td>
+                  <td className="hidden px-4 py-2 sm:table-cell sm:px-3">{e.actorLabel}</td>
+                  <td className="hidden px-4 py-2 sm:table-cell sm:px-3">{scope}</td>
                   <td className="px-4 py-2 sm:px-3">
-                    {nodeScope ? <span title={e.scope}>node {e.nodeName ?? <span className="font-mono text-xs">{e.scope.slice(0, 8)} (removed)</span>}</span> : "fleet"}
-                  </td>
-                  <td className="px-4 py-2 sm:px-3">
+                    {/* Phones get one column: when, who and where above the changes. */}
+                    <p className="mb-1 text-xs text-slate-500 sm:hidden">{formatDateTime(e.createdAt)} · {e.actorLabel} · {scope}</p>
                     <ul className="space-y-0.5">{e.changes.map((c) => <ChangeLine key={c.field} change={c} nodeScope={nodeScope} />)}</ul>
                   </td>
                 </tr>
