@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Packs what a GPU test host needs to run Headroom's GPU measurement (bench/gpu-run.ts) into .gpu-pack/
+# (git-ignored through .git/info/exclude), under the device tool's 64 MiB carry limit:
+#   node.xz        this machine's Node binary, stripped, xz
+#   rt.tar.xz      onnxruntime-node (linux-x64 binary, dist) + onnxruntime-common, sharp + @img libvips,
+#                  the PP-OCRv4 models and a manifest naming them, the receipts, and the agent code
+#                  bundled to plain JS with esbuild (bench entry + runner child entry)
+#   libvulkan1_*.deb  Debian's Vulkan loader (the host has none), unpacked there by run.sh
+#   app.tar.xz     the bundle alone, so a code change repacks in seconds (rt.tar.xz and node.xz are
+#                  kept when present; --full rebuilds them)
+# Usage: scripts/gpu-host/pack.sh [--full] [receipt count, default 10]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+ROOT=$PWD
+PACK=$ROOT/.gpu-pack
+FULL=0
+if [ "${1:-}" = --full ]; then FULL=1; shift; fi
+COUNT=${1:-10}
+IMAGES=${HEADROOM_EVAL_IMAGES:-/work/shared/eval/sroie2019/img}
+grep -qx '/.gpu-pack/' .git/info/exclude 2>/dev/null || echo '/.gpu-pack/' >> .git/info/exclude
+[ -f "$PACK/rt.tar.xz" ] && [ -f "$PACK/node.xz" ] || FULL=1
+[ "$FULL" = 1 ] && rm -rf "$PACK"
+mkdir -p "$PACK"
+STAGE=$(mktemp -d)
+trap 'rm -rf "$STAGE"' EXIT
+
+# Agent code as plain JS. onnxruntime-node and sharp are native and travel as packages.
+# The ESM bundle gets a require() for the CommonJS packages it inlines (pino, protobufjs).
+mkdir -p "$STAGE/app"
+node_modules/.bin/esbuild apps/gpu-node/bench/gpu-run.ts apps/gpu-node/src/runner/child.ts \
+  --bundle --platform=node --format=esm --target=node20 --outdir="$STAGE/app" --entry-names=[name] --out-extension:.js=.mjs \
+  --external:onnxruntime-node --external:sharp --external:@napi-rs/canvas --external:pdfjs-dist --log-level=warning \
+  --banner:js="import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);"
+
+tar -C "$STAGE" -cf - app | xz -6 > "$PACK/app.tar.xz"
+if [ "$FULL" = 0 ]; then du -ch "$PACK"/* | sed 's/^/pack: /'; exit 0; fi
+
+# Runtime packages.
+NM=$STAGE/node_modules
+mkdir -p "$NM/onnxruntime-node/bin/napi-v6/linux" "$NM/@img"
+cp -r node_modules/onnxruntime-node/{package.json,dist} "$NM/onnxruntime-node/"
+cp -r node_modules/onnxruntime-node/bin/napi-v6/linux/x64 "$NM/onnxruntime-node/bin/napi-v6/linux/"
+cp -r node_modules/onnxruntime-common node_modules/sharp node_modules/detect-libc node_modules/semver "$NM/"
+cp -r node_modules/@img/colour node_modules/@img/sharp-linux-x64 node_modules/@img/sharp-libvips-linux-x64 "$NM/@img/"
+rm -rf "$NM/sharp/src" "$NM/onnxruntime-common/lib" "$NM"/onnxruntime-common/dist/{cjs,esm}/*.map 2>/dev/null || true
+# The Runner starts its child with `--import tsx` (it runs TypeScript in development); the bundled
+# child is plain JS, so an empty module stands in for tsx.
+mkdir -p "$NM/tsx" && echo '{"name":"tsx","type":"module","exports":"./index.mjs"}' > "$NM/tsx/package.json" && : > "$NM/tsx/index.mjs"
+
+# PDFs are not part of the measurement: pdf.js is imported only for a PDF, and the canvas it draws
+# on (a 30 MB native package) is replaced by a stub that says so.
+mkdir -p "$NM/@napi-rs/canvas" && echo '{"name":"@napi-rs/canvas","type":"module","exports":"./index.mjs"}' > "$NM/@napi-rs/canvas/package.json"
+echo 'export function createCanvas() { throw new Error("@napi-rs/canvas is not carried to the GPU host (PDFs are not measured there)"); }' > "$NM/@napi-rs/canvas/index.mjs"
+
+# Models and a manifest with paths relative to it (the default manifest's settings).
+mkdir -p "$STAGE/models" "$STAGE/imgs"
+node_modules/.bin/tsx -e '
+import { defaultManifest } from "./apps/gpu-node/src/ocr/manifest.ts";
+import { copyFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+const m = defaultManifest();
+const rel = (f) => { copyFileSync(f, path.join(process.argv[1], "models", path.basename(f))); return "models/" + path.basename(f); };
+writeFileSync(path.join(process.argv[1], "base-manifest.json"), JSON.stringify({ ...m, det: { ...m.det, file: rel(m.det.file) }, cls: m.cls && { ...m.cls, file: rel(m.cls.file) }, rec: { ...m.rec, file: rel(m.rec.file) }, dictionary: { ...m.dictionary, file: rel(m.dictionary.file) } }, null, 1));
+' "$STAGE"
+ls "$IMAGES" | sort | head -n "$COUNT" | while read -r f; do cp "$IMAGES/$f" "$STAGE/imgs/"; done
+
+tar -C "$STAGE" -cf - node_modules models imgs base-manifest.json | xz -6 -T2 > "$PACK/rt.tar.xz"
+cp "$(command -v node)" "$PACK/node" && strip "$PACK/node" && xz -6 -T2 "$PACK/node"
+(cd "$PACK" && apt-get download libvulkan1 >/dev/null)
+du -ch "$PACK"/* | sed 's/^/pack: /'
