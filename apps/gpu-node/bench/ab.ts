@@ -6,8 +6,9 @@
  *
  *   npx tsx bench/ab.ts --a 'HEADROOM_OCR_CPU_REWRITE=0' --b '' [--from 0] [--to 29] [--reps 1]
  *
- * --a/--b: space-separated KEY=VALUE environment settings in force while that engine is created
- * (manifest overrides via OCR_MANIFEST=path).
+ * --a/--b: space-separated KEY=VALUE environment settings in force while that engine is created and
+ * while it runs (manifest overrides via OCR_MANIFEST=path). --a-src/--b-src: another copy of
+ * src/ocr/index.ts to load for that side (e.g. a git worktree of an older commit inside the repo).
  */
 import os from "node:os";
 import path from "node:path";
@@ -19,6 +20,8 @@ import { readGroundTruth, scoreImage, summarise, type TImageScore } from "./scor
 const { values: args } = parseArgs({
   options: {
     a: { type: "string", default: "" },
+    "a-src": { type: "string" },
+    "b-src": { type: "string" },
     b: { type: "string", default: "" },
     from: { type: "string", default: "0" },
     to: { type: "string", default: "29" },
@@ -28,17 +31,22 @@ const { values: args } = parseArgs({
   },
 });
 
-async function make(spec: string) {
+function withEnv<T>(spec: string, f: () => Promise<T>): Promise<T> {
   const env = Object.fromEntries(spec.split(/\s+/).filter(Boolean).map((kv) => kv.split("=") as [string, string]));
   const saved: Record<string, string | undefined> = {};
   for (const [k, v] of Object.entries(env)) { saved[k] = process.env[k]; process.env[k] = v; }
-  try {
-    const manifestPath = process.env.OCR_MANIFEST;
-    const { engine } = await createOcrEngine({ providers: ["cpu"], threads: Number(args.threads), ...(manifestPath ? { manifestPath } : {}) });
-    return engine;
-  } finally {
+  return f().finally(() => {
     for (const [k, v] of Object.entries(saved)) { if (v === undefined) delete process.env[k]; else process.env[k] = v; }
-  }
+  });
+}
+
+async function make(spec: string, src: string | undefined) {
+  const mod = (src ? await import(path.resolve(src)) : { createOcrEngine }) as { createOcrEngine: typeof createOcrEngine };
+  const { engine } = await withEnv(spec, () => {
+    const manifestPath = process.env.OCR_MANIFEST;
+    return mod.createOcrEngine({ providers: ["cpu"], threads: Number(args.threads), ...(manifestPath ? { manifestPath } : {}) });
+  });
+  return { recognize: (b: Buffer) => withEnv(spec, () => engine.recognize(b)), release: () => engine.release() };
 }
 
 const ids = Array.from({ length: Number(args.to) - Number(args.from) + 1 }, (_, i) => String(Number(args.from) + i).padStart(3, "0"));
@@ -47,14 +55,13 @@ const images = ids.map((id) => ({
   bytes: readFileSync(path.join(args.data, "img", `${id}.jpg`)),
   gt: readGroundTruth(path.join(args.data, "box", `${id}.csv`)),
 }));
-const engines = [await make(args.a), await make(args.b)];
+const engines = [await make(args.a, args["a-src"]), await make(args.b, args["b-src"])];
 for (const e of engines) await e.recognize(images[0]!.bytes);
 const ms: number[][] = [[], []];
 const stage: Array<Record<string, number[]>> = [{}, {}];
 const scores: TImageScore[][] = [[], []];
 const ratios: number[] = [];
 for (let rep = 0; rep < Number(args.reps); rep++) {
-  images.forEach(() => undefined);
   for (const [n, img] of images.entries()) {
     const order = (n + rep) % 2 ? [1, 0] : [0, 1];
     const t: number[] = [0, 0];
@@ -73,7 +80,7 @@ const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); cons
 for (const k of [0, 1]) {
   const s = summarise(scores[k]!);
   const st = Object.entries(stage[k]!).map(([n, v]) => `${n} ${median(v).toFixed(0)}`).join(", ");
-  console.log(`${k ? "B" : "A"} [${k ? args.b : args.a}]: median ${median(ms[k]!).toFixed(0)} ms, norm CER ${s.normCerTotal.toFixed(4)} (mean ${s.normCerMean.toFixed(4)}), raw ${s.rawCerTotal.toFixed(4)}, recall ${s.detRecall.toFixed(3)}; stages: ${st}`);
+  console.log(`${k ? "B" : "A"} [${(k ? args["b-src"] : args["a-src"]) ?? "this tree"} ${k ? args.b : args.a}]: median ${median(ms[k]!).toFixed(0)} ms, norm CER ${s.normCerTotal.toFixed(4)} (mean ${s.normCerMean.toFixed(4)}), raw ${s.rawCerTotal.toFixed(4)}, recall ${s.detRecall.toFixed(3)}; stages: ${st}`);
 }
 console.log(`B/A per-image time ratio: median ${median(ratios).toFixed(3)} (n=${ratios.length}); load ${os.loadavg().map((x) => x.toFixed(1)).join(" ")}`);
 for (const e of engines) await e.release();

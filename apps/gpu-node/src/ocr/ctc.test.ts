@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { buildCharset, ctcGreedyDecode } from "./ctc.ts";
+import { buildCharset, ctcGreedyDecode, halfWidthOnLatinLine, rowIsDistribution } from "./ctc.ts";
 
 /** One-hot-ish probabilities: each step puts `p` on the given class. */
 function probsFor(classes: number, steps: Array<[number, number]>): Float32Array {
@@ -34,5 +34,34 @@ describe("ctcGreedyDecode", () => {
   it("reads at an offset and returns zero confidence for all blanks", () => {
     const p = probsFor(5, [[1, 0.9], [0, 0.9], [0, 0.8]]);
     expect(ctcGreedyDecode(p, 5, 2, 5, charset)).toEqual({ text: "", confidence: 0 });
+  });
+});
+
+describe("halfWidthOnLatinLine", () => {
+  it("turns full-width forms into ASCII on a line without CJK characters", () => {
+    expect(halfWidthOnLatinLine("Cashier：EIRA（１）")).toBe("Cashier:EIRA(1)");
+  });
+  it("leaves lines with CJK characters alone", () => {
+    expect(halfWidthOnLatinLine("合计：12.50")).toBe("合计：12.50");
+    expect(halfWidthOnLatinLine("TOTAL 12.50")).toBe("TOTAL 12.50");
+  });
+});
+
+describe("ctcGreedyDecode on softmax rows", () => {
+  it("decodes the same with and without the distribution shortcut", () => {
+    const classes = 50, steps = 200;
+    const probs = new Float32Array(classes * steps);
+    let seed = 7;
+    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    for (let t = 0; t < steps; t++) {
+      const row = Array.from({ length: classes }, () => Math.exp(6 * rnd() * rnd()));
+      const peak = Math.floor(rnd() * classes);
+      row[peak]! *= rnd() < 0.7 ? 60 : 1;
+      const z = row.reduce((a, b) => a + b, 0);
+      row.forEach((v, c) => (probs[t * classes + c] = v / z));
+    }
+    const charset = ["", ...Array.from({ length: classes - 1 }, (_, i) => String.fromCharCode(65 + (i % 26)))];
+    expect(rowIsDistribution(probs, 0, classes)).toBe(true);
+    expect(ctcGreedyDecode(probs, 0, steps, classes, charset, true)).toEqual(ctcGreedyDecode(probs, 0, steps, classes, charset, false));
   });
 });

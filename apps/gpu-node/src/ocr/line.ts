@@ -11,6 +11,8 @@ export type TTextLine = {
   aspect: number;
   /** The angle classifier turned this line 180°. */
   flipped?: boolean;
+  /** The box was taller than wide, so the crop was turned 90° counter-clockwise. */
+  turned?: boolean;
 };
 
 /**
@@ -23,7 +25,7 @@ export function toTextLine(box: TQuadPx, cropPadRatio = 0): TTextLine {
   const w = Math.max(1, Math.trunc(widthPx));
   const h = Math.max(1, Math.trunc(heightPx));
   const padded = padQuad(box, cropPadRatio);
-  if (h / w >= 1.5) return { box, quad: rotateQuadCcw(padded), aspect: h / w };
+  if (h / w >= 1.5) return { box, quad: rotateQuadCcw(padded), aspect: h / w, turned: true };
   return { box, quad: padded, aspect: w / h };
 }
 

@@ -6,7 +6,7 @@
 import type { InferenceSession } from "onnxruntime-node";
 import ort from "onnxruntime-node";
 import { sampleQuad, type TRgbImage } from "./crop.ts";
-import { ctcGreedyDecode, type TDecodedText } from "./ctc.ts";
+import { ctcGreedyDecode, halfWidthOnLatinLine, rowIsDistribution, type TDecodedText } from "./ctc.ts";
 import { SYMMETRIC_NORM, type TTextLine } from "./line.ts";
 
 export type TRecOptions = { inputHeightPx: number; minWidthPx: number; batchSize: number; batchColumnsPx: number };
@@ -63,8 +63,10 @@ export async function recognizeLines(
     const probs = out[session.outputNames[0]!]!;
     const [, steps, classes] = probs.dims as [number, number, number];
     const pd = probs.data as Float32Array;
+    const isDistribution = rowIsDistribution(pd, 0, classes);
     idx.forEach((li, b) => {
-      texts[li] = ctcGreedyDecode(pd, b * steps * classes, steps, classes, charset);
+      const d = ctcGreedyDecode(pd, b * steps * classes, steps, classes, charset, isDistribution);
+      texts[li] = { ...d, text: halfWidthOnLatinLine(d.text) };
     });
     cropMs += t1 - t0;
     runMs += t2 - t1;
