@@ -1,6 +1,6 @@
 import { DEFAULT_THRESHOLDS } from "@headroom/protocol";
 import { describe, expect, it } from "vitest";
-import { MAX_BUCKETS, MEMORY_RANGES_MS, bucketCount, bucketStartMs, bucketWidthMs, chartWindow, thresholdLines } from "./memory-buckets";
+import { MAX_BUCKETS, MEMORY_RANGES_MS, bucketCount, bucketStartMs, bucketWidthMs, chartWindow, thresholdLines, timeTicks } from "./memory-buckets";
 
 describe("bucketWidthMs", () => {
   it.each([
@@ -43,6 +43,13 @@ describe("bucket alignment", () => {
 describe("thresholdLines", () => {
   it("turns percentages of total into MiB", () => {
     const lines = thresholdLines(DEFAULT_THRESHOLDS, 80_000);
-    expect(Object.fromEntries(lines.map((l) => [l.key, l.mib]))).toEqual({ admission: 76_000, cap: 72_000, alert: 72_000, cleanup: 64_000, sweep: 56_000 });
+    // Cap and alert are both 90 % by default: one line, one label.
+    expect(lines.map((l) => [l.label, l.mib])).toEqual([["admission", 76_000], ["cap / alert", 72_000], ["cleanup", 64_000], ["sweep", 56_000]]);
+    expect(thresholdLines({ ...DEFAULT_THRESHOLDS, alertAbovePct: 85 }, 1_000).map((l) => l.key)).toEqual(["admission", "cap", "alert", "cleanup", "sweep"]);
+  });
+
+  it("spaces time ticks evenly", () => {
+    expect(timeTicks(0, 1_000, 5)).toEqual([0, 250, 500, 750, 1_000]);
+    expect(timeTicks(5, 5)).toEqual([5]);
   });
 });

@@ -48,14 +48,30 @@ export function bucketCount(fromMs: number, toMs: number, widthMs: number): numb
 
 export type TThresholdLine = { key: "admission" | "cleanup" | "sweep" | "cap" | "alert"; label: string; pct: number; mib: number };
 
-/** The node's thresholds in force as horizontal lines, % of total memory → MiB. */
+/**
+ * The node's thresholds in force as horizontal lines, % of total memory → MiB, highest first.
+ * Thresholds at the same level (cap and alert are both 90 % by default) share one line and label.
+ */
 export function thresholdLines(t: TThresholds, totalMiB: number): TThresholdLine[] {
-  const line = (key: TThresholdLine["key"], label: string, pct: number): TThresholdLine => ({ key, label, pct, mib: Math.round((totalMiB * pct) / 100) });
-  return [
-    line("admission", "admission", t.admissionMaxUsagePct),
-    line("cap", "cap", t.memoryCapPct),
-    line("alert", "alert", t.alertAbovePct),
-    line("cleanup", "cleanup", t.cleanupAbovePct),
-    line("sweep", "sweep", t.sweepAbovePct),
+  const all: [TThresholdLine["key"], number][] = [
+    ["admission", t.admissionMaxUsagePct],
+    ["cap", t.memoryCapPct],
+    ["alert", t.alertAbovePct],
+    ["cleanup", t.cleanupAbovePct],
+    ["sweep", t.sweepAbovePct],
   ];
+  const lines: TThresholdLine[] = [];
+  for (const [key, pct] of all) {
+    const same = lines.find((l) => l.pct === pct);
+    if (same) same.label += ` / ${key}`;
+    else lines.push({ key, label: key, pct, mib: Math.round((totalMiB * pct) / 100) });
+  }
+  return lines.sort((a, b) => b.pct - a.pct);
+}
+
+/** `count` evenly spaced axis ticks over [fromMs, toMs], so a chart always has a readable time axis. */
+export function timeTicks(fromMs: number, toMs: number, count = 5): number[] {
+  if (toMs <= fromMs) return [fromMs];
+  const step = (toMs - fromMs) / (count - 1);
+  return Array.from({ length: count }, (_, i) => Math.round(fromMs + i * step));
 }

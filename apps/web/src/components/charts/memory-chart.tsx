@@ -2,8 +2,8 @@
 // Memory over time (recharts, MIT): max used per bucket as an area, average as a line, the node's
 // thresholds as horizontal lines, and node events (cleanup, sweep, refusal, oom, runner restart) as
 // vertical markers. The points arrive already downsampled by the server (≤ ~300).
-import { Area, CartesianGrid, ComposedChart, Line, ReferenceDot, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
-import type { TThresholdLine } from "@/lib/memory-buckets";
+import { Area, CartesianGrid, ComposedChart, Line, ReferenceArea, ReferenceDot, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import { timeTicks, type TThresholdLine } from "@/lib/memory-buckets";
 import type { TRouterOutputs } from "@/lib/trpc/types";
 
 export type TSeries = TRouterOutputs["node"]["memory"];
@@ -60,7 +60,7 @@ export function MemoryChart({ series, totalMiB, lines = [], peak, band, height =
         <ResponsiveContainer width="100%" height="100%">
           <ComposedChart data={series.points} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
             <CartesianGrid stroke="#e2e8f0" strokeDasharray="3 3" vertical={false} />
-            <XAxis dataKey="t" type="number" scale="time" domain={[series.fromMs, series.toMs]} tickFormatter={fmt} tick={{ fontSize: 10, fill: "#64748b" }} minTickGap={40} allowDataOverflow />
+            <XAxis dataKey="t" type="number" scale="time" domain={[series.fromMs, series.toMs]} ticks={timeTicks(series.fromMs, series.toMs)} tickFormatter={fmt} tick={{ fontSize: 10, fill: "#64748b" }} minTickGap={40} allowDataOverflow />
             <YAxis domain={[0, top]} tickFormatter={mib} tick={{ fontSize: 10, fill: "#64748b" }} width={52} allowDataOverflow />
             <Tooltip
               isAnimationActive={false}
@@ -68,8 +68,7 @@ export function MemoryChart({ series, totalMiB, lines = [], peak, band, height =
               formatter={(v, name) => [`${Math.round(Number(v)).toLocaleString("en-US")} MiB`, name === "maxUsedMiB" ? "max used" : name === "avgUsedMiB" ? "avg used" : String(name)]}
               contentStyle={{ fontSize: 12 }}
             />
-            {band ? <ReferenceLine x={band.fromMs} stroke="#6366f1" strokeDasharray="2 2" label={{ value: "start", position: "insideTopLeft", fontSize: 10, fill: "#4f46e5" }} /> : null}
-            {band ? <ReferenceLine x={band.toMs} stroke="#6366f1" strokeDasharray="2 2" label={{ value: "end", position: "insideTopRight", fontSize: 10, fill: "#4f46e5" }} /> : null}
+            {band ? <ReferenceArea x1={band.fromMs} x2={Math.max(band.toMs, band.fromMs + series.bucketMs)} fill="#a5b4fc" fillOpacity={0.25} stroke="none" label={{ value: "job", position: "insideTop", fontSize: 10, fill: "#4f46e5" }} /> : null}
             {lines.map((l) => (
               <ReferenceLine key={l.key} y={l.mib} stroke={LINE_COLOUR[l.key]} strokeDasharray="4 3" strokeOpacity={0.8}
                 label={{ value: `${l.label} ${l.pct}%`, position: "insideTopRight", fontSize: 9, fill: LINE_COLOUR[l.key] }} />

@@ -50,6 +50,10 @@ describe("search", () => {
 
   it("matches part of a file name, with % and _ taken literally", async () => {
     expect(names(await listJobs(db, { q: "final_v" }))).toEqual(["contract"]);
+    // Parts of names that start like printf conversions (%i, %d, %s, %f) reach Postgres unchanged.
+    expect(names(await listJobs(db, { q: "ice-2" }))).toEqual(["queued"]);
+    expect(names(await listJobs(db, { q: "inal_v" }))).toEqual(["contract"]);
+    expect(names(await listJobs(db, { q: "can-00" }))).toEqual(["invoice"]);
     expect(names(await listJobs(db, { q: "100%" }))).toEqual(["failed"]);
     expect(names(await listJobs(db, { q: "%" }))).toEqual(["failed"]);
     expect((await listJobs(db, { q: "nothing-like-this" })).total).toBe(0);
