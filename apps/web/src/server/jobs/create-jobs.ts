@@ -3,6 +3,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import type { PrismaClient } from "@headroom/db";
 import { AppError } from "@headroom/protocol";
+import { notifyQueueChanged } from "@headroom/scheduler";
 import { inspectUpload, type TInspectedUpload, type TUploadLimits } from "./inspect-upload";
 import type { UploadStore } from "./storage";
 
@@ -67,6 +68,7 @@ export async function createJobs(db: PrismaClient, store: UploadStore, limits: T
         });
         out.push(job);
       }
+      await notifyQueueChanged(tx);
       return out;
     });
     return { jobs, replayed: false };
