@@ -34,7 +34,8 @@ for (const [name, make, status, code] of cases) {
 test("a missing or wrong API key gets 401 and creates nothing", async ({ playwright, api }) => {
   const jobsBefore = ((await (await api.get("/api/v1/jobs?pageSize=1")).json()) as { total: number }).total;
   const file = { name: "ok.png", mimeType: "image/png", buffer: await renderLine("no key") };
-  for (const headers of [{}, { authorization: "Bearer hr_wrong_key_000000000000000000" }, { authorization: "Basic abc" }]) {
+  const attempts: Record<string, string>[] = [{}, { authorization: "Bearer hr_wrong_key_000000000000000000" }, { authorization: "Basic abc" }];
+  for (const headers of attempts) {
     const anon = await playwright.request.newContext({ baseURL: E2E.baseURL, extraHTTPHeaders: headers });
     const res = await anon.post("/api/v1/jobs", { multipart: { file } });
     expect(res.status()).toBe(401);

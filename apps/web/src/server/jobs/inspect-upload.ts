@@ -2,8 +2,6 @@
 // client's name or Content-Type), its size, for images a full decode under a pixel limit, and for
 // PDFs that pdf.js can open them (not encrypted, not damaged, not empty) and their page count, so a
 // truncated or hostile file is refused here rather than failing later on a GPU node.
-import { createRequire } from "node:module";
-import path from "node:path";
 import { AppError } from "@headroom/protocol";
 import { fileTypeFromBuffer } from "file-type";
 import sharp, { type Metadata } from "sharp";
@@ -65,27 +63,25 @@ async function decodeCheck(name: string, bytes: Buffer, maxPixels: number): Prom
 }
 
 type TPdfjs = typeof import("pdfjs-dist/legacy/build/pdf.mjs");
-let pdfjsLoaded: Promise<{ pdfjs: TPdfjs; standardFontDataUrl: string }> | null = null;
+let pdfjsLoaded: Promise<TPdfjs> | null = null;
 
 // pdf.js in this thread: its worker module registered as globalThis.pdfjsWorker, so no worker thread
-// is started; nothing is fetched (no fonts are needed to count pages, but the path is given anyway).
-function loadPdfjs() {
+// is started. Nothing is rendered here, so no fonts are needed (and no font path is resolved: under
+// Next's bundler `require.resolve` gives a module id, not a path).
+function loadPdfjs(): Promise<TPdfjs> {
   pdfjsLoaded ??= (async () => {
     const worker = await import("pdfjs-dist/legacy/build/pdf.worker.mjs");
     (globalThis as { pdfjsWorker?: unknown }).pdfjsWorker ??= worker;
-    const pdfjs = await import("pdfjs-dist/legacy/build/pdf.mjs");
-    const root = path.dirname(createRequire(import.meta.url).resolve("pdfjs-dist/package.json"));
-    return { pdfjs, standardFontDataUrl: path.join(root, "standard_fonts") + path.sep };
+    return import("pdfjs-dist/legacy/build/pdf.mjs");
   })();
   return pdfjsLoaded;
 }
 
 /** Open the PDF (no rendering): its page count and largest page in pixels at PDF_DPI, within maxPixels. */
 async function pdfCheck(name: string, bytes: Buffer, maxPixels: number, maxPages: number): Promise<Omit<TInspectedUpload, "mimeType">> {
-  const { pdfjs, standardFontDataUrl } = await loadPdfjs();
+  const pdfjs = await loadPdfjs();
   const task = pdfjs.getDocument({
     data: new Uint8Array(bytes), // a copy: pdf.js may detach what it is given
-    standardFontDataUrl,
     useWorkerFetch: false,
     useSystemFonts: false,
     disableFontFace: true,
