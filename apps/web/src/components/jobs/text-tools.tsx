@@ -29,6 +29,7 @@ export function TextTools({ jobId, text }: { jobId: string; text: string }) {
         Copy text
       </button>
       <a className={btn} href={`/api/v1/jobs/${jobId}/result?format=txt`} download>Download .txt</a>
+      <a className={btn} href={`/api/v1/jobs/${jobId}/result?format=md`} download>Download .md</a>
       <a className={btn} href={`/api/v1/jobs/${jobId}/result?format=json`} download>Download .json</a>
       <span aria-live="polite" className="text-xs text-slate-500">{state === "copied" ? "Copied" : state === "failed" ? "Could not copy" : ""}</span>
     </div>
