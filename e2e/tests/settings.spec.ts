@@ -49,7 +49,7 @@ test("an admin changes the cleanup threshold; the node applies it and the audit 
 
   await page.screenshot({ path: "screenshots/settings.png", fullPage: true });
   await page.setViewportSize({ width: 390, height: 844 });
-  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.evaluate("window.scrollTo(0, 0)");
   await page.screenshot({ path: "screenshots/settings-phone.png", fullPage: true });
 });
 
@@ -62,6 +62,8 @@ test("a viewer cannot change thresholds: not in the UI, not with their session, 
   await expect(form.getByLabel("Cleanup above")).toBeDisabled();
   await expect(form.getByRole("button", { name: /save/i })).toHaveCount(0);
   await expect(form.getByRole("note")).toContainText("only an admin can change them");
+  await expect(viewer.page.getByRole("form", { name: /^Overrides for / }).getByRole("checkbox").first()).toBeDisabled();
+  await viewer.page.screenshot({ path: "screenshots/settings-viewer.png" });
   const nav = viewer.page.getByRole("navigation", { name: "Main" });
   await expect(nav.getByRole("link", { name: "Settings" })).toBeVisible();
   await expect(nav.getByRole("link", { name: "Admin" })).toHaveCount(0);
@@ -92,6 +94,39 @@ test("a viewer cannot change thresholds: not in the UI, not with their session, 
   await anonymous.dispose();
 
   expect(await (await api.get("/api/v1/settings")).json()).toEqual(before);
+});
+
+test("an admin overrides one threshold on a node and clears it again", async ({ adminPage: page, api, onlineNode }) => {
+  expect((await api.put("/api/v1/settings", { data: { ...ORDERED, cleanupAbovePct: 75 } })).status()).toBe(200);
+  expect((await api.put(`/api/v1/nodes/${onlineNode.id}/settings`, { data: { cleanupAbovePct: null } })).status()).toBe(200);
+  await page.goto("/settings");
+  await page.getByLabel("Node", { exact: true }).selectOption(onlineNode.id);
+  const form = page.getByRole("form", { name: `Overrides for ${onlineNode.name}` });
+  const input = form.getByLabel("Cleanup above", { exact: true });
+  await expect(input).toBeDisabled();
+  await form.getByRole("checkbox", { name: `Override Cleanup above on ${onlineNode.name}` }).check();
+  await expect(input).toHaveValue("75");
+  // The node's own value is checked against the fleet values it sits among.
+  await input.fill("92");
+  await expect(form.getByText("Cleanup above (92 %) must not be above memory cap (90 %)").first()).toBeVisible();
+  await input.fill("85");
+  await form.getByRole("button", { name: "Save overrides" }).click();
+  await expect(form.getByText(/Saved \(override version \d+\)/)).toBeVisible();
+
+  const row = page.getByTestId("applied-row").filter({ hasText: onlineNode.name });
+  await expect(row).toContainText("1 field");
+  await expect(row).toContainText("applied", { timeout: 15_000 });
+  const rest = (await (await api.get(`/api/v1/nodes/${onlineNode.id}/settings`)).json()) as { override: Record<string, number | null>; effective: Record<string, number> };
+  expect(rest.override.cleanupAbovePct).toBe(85);
+  expect(rest.effective.cleanupAbovePct).toBe(85);
+  await expect(page.getByTestId("audit-row").first()).toContainText("Cleanup above: fleet value → 85 %");
+  await expect(page.getByTestId("audit-row").first()).toContainText(`node ${onlineNode.name}`);
+
+  await form.getByRole("button", { name: "Clear all overrides" }).click();
+  await form.getByRole("button", { name: "Save overrides" }).click();
+  await expect(page.getByTestId("audit-row").first()).toContainText("Cleanup above: 85 % → fleet value");
+  await expect(row).toContainText("none");
+  await expect(row).toContainText("applied", { timeout: 15_000 });
 });
 
 test("bad values are refused with the validation message, and nothing is audited", async ({ api }) => {
@@ -127,7 +162,7 @@ test("an admin creates an API key (shown once) and revokes it, and adds a user",
   await expect(page.getByRole("row").filter({ hasText: email })).toBeVisible();
   await page.getByRole("button", { name: "Done" }).click();
   await expect(shown).toHaveCount(0);
-  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.evaluate("window.scrollTo(0, 0)");
   await page.screenshot({ path: "screenshots/admin.png", fullPage: true });
 
   page.once("dialog", (d) => void d.accept());
