@@ -7,7 +7,7 @@ import { createPrismaClient } from "@headroom/db";
 import { startDatabase, migrate } from "@headroom/db/bootstrap";
 import { discoverGpus } from "../apps/gpu-node/src/telemetry/index.ts";
 import { ensureBootstrapCredentials } from "../apps/web/src/server/auth/bootstrap.ts";
-import { webBuildIsStale } from "./fleet/build.ts";
+import { newestSourceMtimeMs, stampWebBuild, webBuildIsStale } from "./fleet/build.ts";
 import { parseStartConfig, REPO_ROOT } from "./fleet/config.ts";
 import { loadOrCreateCredentials } from "./fleet/credentials.ts";
 import { startChild, stopChildren, waitForHttp, type TChild } from "./fleet/processes.ts";
@@ -66,7 +66,9 @@ async function main(): Promise<void> {
   const nextBin = path.join(REPO_ROOT, "node_modules/next/dist/bin/next");
   if (webBuildIsStale(REPO_ROOT) && config.HEADROOM_SKIP_BUILD === "0") {
     log("building the web app (next build; first start only, about 2 minutes on 2 cores)…");
+    const sourcesMtimeMs = newestSourceMtimeMs(REPO_ROOT);
     execFileSync(process.execPath, [nextBin, "build"], { cwd: webDir, env, stdio: "inherit" });
+    stampWebBuild(REPO_ROOT, sourcesMtimeMs);
   }
   const tsx = path.join(REPO_ROOT, "node_modules/tsx/dist/cli.mjs");
   const web = startChild("web", process.execPath, [nextBin, "start", "-p", String(config.HEADROOM_PORT), "-H", "127.0.0.1"], { cwd: webDir, env });

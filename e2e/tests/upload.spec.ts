@@ -1,19 +1,31 @@
 import { expect, test } from "../fixtures/index.ts";
+import { renderPdf } from "../fixtures/pdf.ts";
 import { renderLine } from "../fixtures/render.ts";
 
-test("upload an image in the UI and read back its recognised text", async ({ adminPage: page, onlineNode }) => {
-  const line = "Headroom reads this receipt 2026";
+test("upload three images and a PDF in the UI, watch them complete, and open one", async ({ adminPage: page, onlineNode }) => {
+  const lines = ["Headroom reads this receipt 2026", "Invoice total due today", "Memory stays under the cap"];
+  const files = [
+    ...(await Promise.all(lines.map(async (l, i) => ({ name: `line-${i + 1}.png`, mimeType: "image/png", buffer: await renderLine(l) })))),
+    { name: "two-pages.pdf", mimeType: "application/pdf", buffer: await renderPdf(["Quarterly report page one", "Quarterly report page two"]) },
+  ];
   await page.goto("/");
-  await page.getByLabel(/choose files|select files|files/i).first().setInputFiles({ name: "line.png", mimeType: "image/png", buffer: await renderLine(line) });
-  await expect(page.getByTestId("job-status").first()).toHaveText(/succeeded/i, { timeout: 90_000 });
-  await expect(page.getByTestId("job-text").first()).toContainText(line);
+  await page.getByLabel(/choose files/i).first().setInputFiles(files);
+
+  const statuses = page.getByTestId("job-status");
+  await expect(statuses).toHaveCount(4, { timeout: 30_000 });
+  for (let i = 0; i < 4; i++) await expect(statuses.nth(i)).toHaveText(/succeeded/i, { timeout: 120_000 });
+  const texts = page.getByTestId("job-text");
+  for (const l of lines) await expect(texts.filter({ hasText: l })).toHaveCount(1);
+  await expect(texts.filter({ hasText: "Quarterly report page two" })).toHaveCount(1);
   await page.screenshot({ path: "screenshots/upload.png", fullPage: true });
+
+  // Open the first image's job: its text and the boxes over the page image.
+  await page.getByRole("link", { name: "Details for line-1.png" }).click();
+  await expect(page).toHaveURL(/\/jobs\/[0-9a-f-]{36}$/);
+  await expect(page.getByTestId("job-status")).toHaveText(/succeeded/i);
+  await expect(page.getByTestId("job-text")).toContainText(lines[0]!);
+  await expect(page.getByTestId("ocr-box").first()).toBeVisible();
 
   await page.goto("/nodes");
   await expect(page.getByText(onlineNode.name).first()).toBeVisible();
-  await page.screenshot({ path: "screenshots/nodes.png", fullPage: true });
-
-  await page.goto("/jobs");
-  await expect(page.getByRole("link", { name: /line\.png/ }).first()).toBeVisible();
-  await page.screenshot({ path: "screenshots/jobs.png", fullPage: true });
 });

@@ -5,7 +5,7 @@
 #   rt.tar.xz      onnxruntime-node (linux-x64 binary, dist) + onnxruntime-common, sharp + @img libvips,
 #                  the PP-OCRv4 models and a manifest naming them, the receipts, and the agent code
 #                  bundled to plain JS with esbuild (bench entry + runner child entry)
-#   libvulkan1_*.deb  Debian's Vulkan loader (the host has none), unpacked there by run.sh
+#   *.deb          Debian's Vulkan loader and glvnd (the host has neither), unpacked there by run.sh
 #   app.tar.xz     the bundle alone, so a code change repacks in seconds (rt.tar.xz and node.xz are
 #                  kept when present; --full rebuilds them)
 # Usage: scripts/gpu-host/pack.sh [--full] [receipt count, default 10]
@@ -32,7 +32,18 @@ node_modules/.bin/esbuild apps/gpu-node/bench/gpu-run.ts apps/gpu-node/src/runne
   --external:onnxruntime-node --external:sharp --external:@napi-rs/canvas --external:pdfjs-dist --log-level=warning \
   --banner:js="import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);"
 
-tar -C "$STAGE" -cf - app | xz -6 > "$PACK/app.tar.xz"
+# Models and a manifest with paths relative to it (the default manifest's settings); the manifest
+# travels with the bundle (it changes with the code), the models with the runtime.
+mkdir -p "$STAGE/models"
+node_modules/.bin/tsx -e '
+import { defaultManifest } from "./apps/gpu-node/src/ocr/manifest.ts";
+import { copyFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+const m = defaultManifest();
+const rel = (f) => { copyFileSync(f, path.join(process.argv[1], "models", path.basename(f))); return "models/" + path.basename(f); };
+writeFileSync(path.join(process.argv[1], "base-manifest.json"), JSON.stringify({ ...m, det: { ...m.det, file: rel(m.det.file) }, cls: m.cls && { ...m.cls, file: rel(m.cls.file) }, rec: { ...m.rec, file: rel(m.rec.file) }, dictionary: { ...m.dictionary, file: rel(m.dictionary.file) } }, null, 1));
+' "$STAGE"
+tar -C "$STAGE" -cf - app base-manifest.json | xz -6 > "$PACK/app.tar.xz"
 if [ "$FULL" = 0 ]; then du -ch "$PACK"/* | sed 's/^/pack: /'; exit 0; fi
 
 # Runtime packages.
@@ -52,19 +63,12 @@ mkdir -p "$NM/tsx" && echo '{"name":"tsx","type":"module","exports":"./index.mjs
 mkdir -p "$NM/@napi-rs/canvas" && echo '{"name":"@napi-rs/canvas","type":"module","exports":"./index.mjs"}' > "$NM/@napi-rs/canvas/package.json"
 echo 'export function createCanvas() { throw new Error("@napi-rs/canvas is not carried to the GPU host (PDFs are not measured there)"); }' > "$NM/@napi-rs/canvas/index.mjs"
 
-# Models and a manifest with paths relative to it (the default manifest's settings).
-mkdir -p "$STAGE/models" "$STAGE/imgs"
-node_modules/.bin/tsx -e '
-import { defaultManifest } from "./apps/gpu-node/src/ocr/manifest.ts";
-import { copyFileSync, writeFileSync } from "node:fs";
-import path from "node:path";
-const m = defaultManifest();
-const rel = (f) => { copyFileSync(f, path.join(process.argv[1], "models", path.basename(f))); return "models/" + path.basename(f); };
-writeFileSync(path.join(process.argv[1], "base-manifest.json"), JSON.stringify({ ...m, det: { ...m.det, file: rel(m.det.file) }, cls: m.cls && { ...m.cls, file: rel(m.cls.file) }, rec: { ...m.rec, file: rel(m.rec.file) }, dictionary: { ...m.dictionary, file: rel(m.dictionary.file) } }, null, 1));
-' "$STAGE"
+mkdir -p "$STAGE/imgs"
 ls "$IMAGES" | sort | head -n "$COUNT" | while read -r f; do cp "$IMAGES/$f" "$STAGE/imgs/"; done
 
-tar -C "$STAGE" -cf - node_modules models imgs base-manifest.json | xz -6 -T2 > "$PACK/rt.tar.xz"
+tar -C "$STAGE" -cf - node_modules models imgs | xz -6 -T2 > "$PACK/rt.tar.xz"
 cp "$(command -v node)" "$PACK/node" && strip "$PACK/node" && xz -6 -T2 "$PACK/node"
-(cd "$PACK" && apt-get download libvulkan1 >/dev/null)
+# The NVIDIA Vulkan ICD is libGLX_nvidia.so.0, which needs glvnd's dispatch libraries: without them
+# the loader "found no drivers" (seen on an H200 host, 2026-11-27).
+(cd "$PACK" && apt-get download libvulkan1 libglvnd0 libglx0 libegl1 libopengl0 libgl1 libgles2 >/dev/null)
 du -ch "$PACK"/* | sed 's/^/pack: /'

@@ -14,7 +14,8 @@ mkdir -p "$W" "$OUTDIR"
 t0=$(date +%s)
 
 if [ "${HEADROOM_SKIP_VULKAN:-0}" != 1 ]; then
-  dpkg -x "$PACK"/libvulkan1_*.deb / && ldconfig
+  for deb in "$PACK"/*.deb; do dpkg -x "$deb" /; done
+  ldconfig
 fi
 # The NVIDIA ICD is where the container runtime mounts the driver; point the loader at it when no
 # ICD is installed where the loader looks by default.
@@ -31,8 +32,25 @@ echo "unpacked in $(( $(date +%s) - t0 )) s; VK_DRIVER_FILES=${VK_DRIVER_FILES:-
 } > "$OUTDIR/nvidia-smi.txt"
 cat "$OUTDIR/nvidia-smi.txt"
 
+[ -f /usr/local/nvidia/share/glvnd/egl_vendor.d/10_nvidia.json ] && export __EGL_VENDOR_LIBRARY_FILENAMES=${__EGL_VENDOR_LIBRARY_FILENAMES:-/usr/local/nvidia/share/glvnd/egl_vendor.d/10_nvidia.json}
+
 cd "$W"
 export PATH="$W:$PATH"
+# Preflight: does WebGPU find the GPU? If not, say why and stop, rather than spend the GPU's time on CPU runs.
+if [ "${HEADROOM_PREFLIGHT:-1}" = 1 ] && nvidia-smi -L >/dev/null 2>&1; then
+  if ! VK_LOADER_DEBUG=error,warn,driver timeout 120 ./node app/gpu-run.mjs --manifest base-manifest.json --placement orig > "$W/preflight.log" 2>&1; then
+    {
+      echo "== WebGPU preflight failed =="; grep -vE "^\s*$" "$W/preflight.log" | grep -iE "vk|icd|driver|adapter|error|lib" | cut -c1-300 | head -40
+      echo "== ICD =="; cat "${VK_DRIVER_FILES:-/dev/null}"
+      icdlib=$(ldconfig -p | awk '/libGLX_nvidia.so.0/{print $NF; exit}')
+      echo "== $icdlib missing deps =="; [ -n "$icdlib" ] && ldd "$icdlib" | grep -i "not found"
+      echo "== driver libs =="; ls /usr/local/nvidia/lib64 /usr/lib/x86_64-linux-gnu 2>/dev/null | grep -iE "nvidia|glvnd|GLdispatch|vulkan" | sort -u | head -40
+      ls -la /dev/nvidia* /dev/dri 2>&1 | head
+    } | tee "$OUTDIR/preflight.txt"
+    exit 3
+  fi
+  echo "webgpu preflight ok"
+fi
 if [ "${HEADROOM_PLACEMENT:-1}" = 1 ]; then
   : > "$OUTDIR/placement.txt"
   for v in orig hardsigmoid minmax; do
