@@ -74,7 +74,7 @@ const receipts: TImage[] = files.map((f) => ({ name: f, bytes: readFileSync(path
 async function syntheticPage(w: number, h: number): Promise<TImage> {
   const tileW = Math.floor(w / 3);
   const tiles = await Promise.all(receipts.map((r) => sharp(r.bytes).resize({ width: tileW }).png().toBuffer({ resolveWithObject: true })));
-  const composite: sharp.OverlayOptions[] = [];
+  const composite: Array<{ input: Buffer; left: number; top: number }> = [];
   let x = 0, y = 0, rowH = 0, k = 0;
   while (y < h) {
     const t = tiles[k++ % tiles.length]!;
@@ -171,14 +171,22 @@ if (!args["skip-runner"]) {
 
 // ---- Phase 2: provider variants, per-stage timings on the same images ----
 type TVariant = { providers: string[]; patch: Partial<TOcrManifest> };
+// Each variant's manifest is the base with this patch (the base's own stageProviders and WebGPU batching are overridden where named).
 const VARIANTS: Record<string, TVariant> = {
   cpu: { providers: ["cpu"], patch: { stageProviders: null } },
-  "webgpu-orig": { providers: ["webgpu"], patch: { stageProviders: null, webgpuClipRewrite: "none" } },
-  "webgpu-hardsigmoid": { providers: ["webgpu"], patch: { stageProviders: null, webgpuClipRewrite: "hardsigmoid" } },
-  "webgpu-minmax": { providers: ["webgpu"], patch: { stageProviders: null, webgpuClipRewrite: "minmax" } },
-  "det-webgpu+cls-cpu+rec-webgpu": { providers: ["webgpu", "cpu"], patch: { stageProviders: { cls: ["cpu"] }, webgpuClipRewrite: "hardsigmoid" } },
+  "webgpu-orig": { providers: ["webgpu"], patch: { stageProviders: null, webgpuClipRewrite: "none", rec: { ...baseManifest.rec, webgpu: null } } },
+  "webgpu-hardsigmoid": { providers: ["webgpu"], patch: { stageProviders: null, webgpuClipRewrite: "hardsigmoid", rec: { ...baseManifest.rec, webgpu: null } } },
+  "webgpu-minmax": { providers: ["webgpu"], patch: { stageProviders: null, webgpuClipRewrite: "minmax", rec: { ...baseManifest.rec, webgpu: null } } },
+  "det-webgpu+cls-cpu+rec-webgpu": { providers: ["webgpu", "cpu"], patch: { stageProviders: { cls: ["cpu"] }, webgpuClipRewrite: "hardsigmoid", rec: { ...baseManifest.rec, webgpu: null } } },
   "det-webgpu+rest-cpu": { providers: ["webgpu", "cpu"], patch: { stageProviders: { cls: ["cpu"], rec: ["cpu"] } } },
 };
+// rec on WebGPU with larger batches (lines, padded columns), det on WebGPU, cls on the CPU.
+for (const [n, cols] of [[16, 4096], [32, 8192], [64, 16384], [128, 32768]] as const) {
+  VARIANTS[`mixed-rec-b${n}`] = {
+    providers: ["webgpu", "cpu"],
+    patch: { stageProviders: { cls: ["cpu"] }, webgpuClipRewrite: "hardsigmoid", rec: { ...baseManifest.rec, webgpu: { batchSize: n, batchColumnsPx: cols } } },
+  };
+}
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;

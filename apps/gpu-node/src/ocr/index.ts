@@ -4,7 +4,7 @@
  */
 import type { TOcrResult } from "@headroom/protocol";
 import { PaddleOcrEngine } from "./engine.ts";
-import { loadManifest } from "./manifest.ts";
+import { loadManifest, type TOcrManifest } from "./manifest.ts";
 import { openSessions, type TProviderNote, type TStageProviders } from "./sessions.ts";
 
 export { OcrInputError } from "./errors.ts";
@@ -43,9 +43,9 @@ export async function createOcrEngine(opts: {
 }): Promise<{ engine: OcrEngine; providerNotes: TProviderNote[] }> {
   const manifest = await loadManifest(opts.manifestPath);
   const stages = opts.stageProviders === undefined ? (manifest.stageProviders ?? undefined) : (opts.stageProviders ?? undefined);
-  const { provider, sessions, notes } = await openSessions(manifest, opts.providers, opts.threads, opts.log, stages);
+  const { provider, stageProvider, sessions, notes } = await openSessions(manifest, opts.providers, opts.threads, opts.log, stages);
   try {
-    const engine = await PaddleOcrEngine.create(provider, manifest, sessions, {
+    const engine = await PaddleOcrEngine.create(provider, withStageBatching(manifest, stageProvider.rec), sessions, {
       ...(opts.pdfDpi ? { pdfDpi: opts.pdfDpi } : {}),
       ...(opts.maxPages ? { maxPages: opts.maxPages } : {}),
     });
@@ -54,4 +54,10 @@ export async function createOcrEngine(opts: {
     await Promise.allSettled([sessions.det.release(), sessions.cls?.release(), sessions.rec.release()]);
     throw err;
   }
+}
+
+/** Recognition batches sized for the provider rec runs on: a GPU wants far larger batches than the CPU's cache does. */
+function withStageBatching(m: TOcrManifest, recProvider: string | undefined): TOcrManifest {
+  if (recProvider !== "webgpu" || !m.rec.webgpu) return m;
+  return { ...m, rec: { ...m.rec, batchSize: m.rec.webgpu.batchSize, batchColumnsPx: m.rec.webgpu.batchColumnsPx } };
 }

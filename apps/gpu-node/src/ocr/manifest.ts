@@ -59,6 +59,11 @@ export const ZOcrManifestSchema = z.object({
     batchColumnsPx: z.number().int().positive().default(1280),
     /** Margin added around each box for the cls/rec crops, as a fraction of the box's short side. */
     cropPadRatio: z.number().nonnegative().default(0.1),
+    /** batchSize and batchColumnsPx in force when rec runs on WebGPU (docs/gpu-runs.md); null: the above. */
+    webgpu: z
+      .object({ batchSize: z.number().int().positive(), batchColumnsPx: z.number().int().positive() })
+      .nullable()
+      .default(null),
   }),
   dictionary: z.object({
     file: z.string(),
@@ -92,8 +97,12 @@ export function defaultManifest(): TOcrManifest {
     // recogniser drops spaces; 1.8 measured better on SROIE (docs/bench-ocr.md).
     det: { file: path.join(dir, "ch_PP-OCRv4_det_infer.onnx"), limitSidePx: 1600, limitType: "max", unclipRatio: 1.8 },
     cls: { file: path.join(dir, "ch_ppocr_mobile_v2.0_cls_infer.onnx") },
-    rec: { file: path.join(dir, "ch_PP-OCRv4_rec_infer.onnx") },
+    // On WebGPU, rec batches of up to 64 lines (docs/gpu-runs.md); the CPU keeps its small ones.
+    rec: { file: path.join(dir, "ch_PP-OCRv4_rec_infer.onnx"), webgpu: { batchSize: 64, batchColumnsPx: 16384 } },
     dictionary: { file: path.join(dir, "ppocr_keys_v1.txt") },
+    // The orientation classifier ran faster on the CPU than on WebGPU (H200: 5.3 vs 10.5 ms a
+    // receipt, docs/gpu-runs.md); det and rec follow the node's order (cuda, webgpu, cpu).
+    stageProviders: { cls: ["cpu"] },
   });
 }
 

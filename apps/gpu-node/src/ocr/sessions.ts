@@ -97,7 +97,9 @@ export async function openSessions(
     cls: stageOrder(providers, stageProviders?.cls),
     rec: stageOrder(providers, stageProviders?.rec),
   };
-  const uniform = (["det", "cls", "rec"] as const).every((k) => orders[k].join() === providers.join());
+  // Only known providers can load anything, so orders that differ only in unknown names are the same.
+  const known = (ps: readonly string[]) => ps.filter((p) => KNOWN_PROVIDERS.has(p)).join();
+  const uniform = (["det", "cls", "rec"] as const).every((k) => known(orders[k]) === known(providers));
   if (!uniform) return openPerStage(manifest, orders, threads, log);
   const notes: TProviderNote[] = [];
   for (const provider of providers) {
