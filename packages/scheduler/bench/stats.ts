@@ -20,6 +20,7 @@ export function summarize(values: readonly number[]): TSummary {
 /** A number for a table: enough digits to read, no more. */
 export function fmt(x: number, digits?: number): string {
   if (!Number.isFinite(x)) return "–";
+  if (digits === 0) return Math.round(x).toLocaleString("en-US");
   if (digits !== undefined) return x.toFixed(digits);
   const a = Math.abs(x);
   if (a >= 1000) return Math.round(x).toLocaleString("en-US");
