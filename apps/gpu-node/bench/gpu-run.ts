@@ -24,8 +24,9 @@ import pino from "pino";
 import sharp from "sharp";
 import { createOcrEngine, defaultManifest, loadManifest, rewriteAttributeClips, type TOcrManifest } from "../src/ocr/index.ts";
 import { shouldSweep, usagePct } from "../src/rules/memory-rules.ts";
+import { runnerIsolationFor } from "../src/runner/gpu-isolation.ts";
 import { Runner } from "../src/runner/runner.ts";
-import { createMemoryReader, discoverGpus, runNvidiaSmi } from "../src/telemetry/index.ts";
+import { APPS_QUERY_FIELDS, createMemoryReader, discoverGpus, GPU_QUERY_FIELDS, parseComputeApps, parseGpuQuery, runNvidiaSmi } from "../src/telemetry/index.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -41,6 +42,7 @@ const { values: args } = parseArgs({
     "sweep-interval-s": { type: "string", default: "5" },
     "sweep-above-pct": { type: "string", default: "0.1" },
     "skip-runner": { type: "boolean", default: false },
+    isolation: { type: "boolean", default: false },
     placement: { type: "string" },
   },
 });
@@ -106,6 +108,35 @@ console.log("gpus", JSON.stringify(report.nvidiaSmi));
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const mem = (r: TMemoryReading) => ({ deviceUsedMiB: r.usedMiB, processMiB: r.processMiB, usagePct: Number(usagePct(r).toFixed(2)) });
+
+// ---- Phase 0 (--isolation, several GPUs): one runner per GPU through the agent's mask; where does each land? ----
+if (args.isolation && gpus.length > 1) {
+  const runners: Array<{ gpu: number; runner: Runner; note: string }> = [];
+  for (const g of gpus) {
+    const { wrapper, note } = await runnerIsolationFor(g.index);
+    const runner = new Runner({
+      config: { providers: args.providers.split(","), manifestPath: writeManifest(`iso${g.index}`, {}), threads: Math.max(1, Math.floor(threads / gpus.length)) },
+      log,
+      launchWrapper: wrapper,
+      ...(args.child ? { childModulePath: path.resolve(args.child) } : {}),
+    });
+    await runner.start();
+    runners.push({ gpu: g.index, runner, note });
+  }
+  await Promise.all(runners.map((r) => r.runner.recognize(pages[pages.length - 1]!.bytes, { timeoutMs: 300_000 })));
+  const devs = parseGpuQuery(await runNvidiaSmi([`--query-gpu=${GPU_QUERY_FIELDS}`, "--format=csv,noheader,nounits"]));
+  const apps = parseComputeApps(await runNvidiaSmi([`--query-compute-apps=${APPS_QUERY_FIELDS}`, "--format=csv,noheader,nounits"]));
+  const iso = runners.map(({ gpu, runner, note }) => {
+    const pid = runner.pid;
+    const rows = apps.filter((a) => a.pid === pid);
+    const landedOn = rows.map((a) => devs.find((d) => d.busId === a.busId)?.index);
+    return { gpu, note, pid, provider: runner.ready?.provider, rows, landedOn, ok: landedOn.length === 1 && landedOn[0] === gpu };
+  });
+  report.isolation = { apps, iso };
+  console.log("isolation", JSON.stringify(iso));
+  await Promise.all(runners.map((r) => r.runner.stop()));
+  save();
+}
 
 // ---- Phase 1: the real Runner, memory reader and rules ----
 if (!args["skip-runner"]) {

@@ -97,8 +97,9 @@ export function defaultManifest(): TOcrManifest {
     // recogniser drops spaces; 1.8 measured better on SROIE (docs/bench-ocr.md).
     det: { file: path.join(dir, "ch_PP-OCRv4_det_infer.onnx"), limitSidePx: 1600, limitType: "max", unclipRatio: 1.8 },
     cls: { file: path.join(dir, "ch_ppocr_mobile_v2.0_cls_infer.onnx") },
-    // On WebGPU, rec batches of up to 64 lines (docs/gpu-runs.md); the CPU keeps its small ones.
-    rec: { file: path.join(dir, "ch_PP-OCRv4_rec_infer.onnx"), webgpu: { batchSize: 64, batchColumnsPx: 16384 } },
+    // rec keeps the CPU's batching on WebGPU too: larger batches ran 10–25 % faster there but pad
+    // lines more, which changed recognised text on every receipt (docs/gpu-runs.md).
+    rec: { file: path.join(dir, "ch_PP-OCRv4_rec_infer.onnx") },
     dictionary: { file: path.join(dir, "ppocr_keys_v1.txt") },
     // The orientation classifier ran faster on the CPU than on WebGPU (H200: 5.3 vs 10.5 ms a
     // receipt, docs/gpu-runs.md); det and rec follow the node's order (cuda, webgpu, cpu).
