@@ -43,6 +43,8 @@ export async function completeJob(db: PrismaClient, ref: TAttemptRef, report: TC
       },
     });
     if (count === 0) throw leaseLost(ref);
+    // The node has room again: the scheduler may place its next job now rather than at its next tick.
+    await notifyQueueChanged(tx);
     await tx.jobEvent.create({
       data: { jobId: ref.jobId, nodeId: ref.nodeId, attempt: ref.attempt, type: "completed", data: { durationMs: report.durationMs, peakMiB: report.memory.peakMiB, lines: report.result.pages.reduce((n, p) => n + p.lines.length, 0) } },
     });
@@ -63,7 +65,7 @@ export async function failJob(db: PrismaClient, ref: TAttemptRef, report: Pick<T
     });
     if (count === 0) throw leaseLost(ref);
     const type = retry ? "retried" : "failed";
-    if (retry) await notifyQueueChanged(tx);
+    await notifyQueueChanged(tx); // requeued, or a slot freed on the node
     await tx.jobEvent.create({ data: { jobId: ref.jobId, nodeId: ref.nodeId, attempt: ref.attempt, type, data: { code: report.code, message: report.message } } });
     return type;
   });

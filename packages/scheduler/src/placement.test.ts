@@ -1,6 +1,6 @@
 import { DEFAULT_THRESHOLDS } from "@headroom/protocol";
 import { describe, expect, it } from "vitest";
-import { effectiveLimitMiB, placeJob, type TPlacementNode } from "./placement.ts";
+import { effectiveLimitMiB, placeJob, summarizeCandidates, type TPlacementNode } from "./placement.ts";
 
 function makeNode(over: Partial<TPlacementNode> & { id: string }): TPlacementNode {
   return {
@@ -74,5 +74,20 @@ describe("placeJob", () => {
   it("reports the figures each decision saw", () => {
     const d = placeJob([makeNode({ id: "a", usedMiB: 2_000, inFlightPeaksMiB: [300] })], job);
     expect(d.ok && d.chosen).toEqual({ nodeId: "a", name: "a", effectiveLimitMiB: 9_000, usedMiB: 2_000, reservedMiB: 300, headroomMiB: 6_700, inFlight: 1 });
+  });
+});
+
+describe("summarizeCandidates", () => {
+  it("keeps the best few and counts the rest by reason", () => {
+    const nodes = [
+      ...Array.from({ length: 20 }, (_, i) => makeNode({ id: `ok${String(i).padStart(2, "0")}`, usedMiB: 1_000 + i * 100 })),
+      ...Array.from({ length: 5 }, (_, i) => makeNode({ id: `off${i}`, online: false })),
+      makeNode({ id: "full", usedMiB: 8_900 }),
+    ];
+    const d = placeJob(nodes, { id: "j", predictedPeakMiB: 500 });
+    const s = summarizeCandidates(d.candidates, 8);
+    expect(s.candidateCount).toBe(26);
+    expect(s.candidates.map((c) => c.nodeId)).toEqual(["ok00", "ok01", "ok02", "ok03", "ok04", "ok05", "ok06", "ok07"]);
+    expect(s.rejectedCounts).toEqual({ offline: 5, "headroom N MiB < predicted N MiB": 1 });
   });
 });

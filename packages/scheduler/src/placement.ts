@@ -88,10 +88,37 @@ export function placeJob(nodes: readonly TPlacementNode[], job: TPlacementJob): 
   if (eligible.length === 0) {
     return { ok: false, reason: unschedulableReason(candidates, job.predictedPeakMiB), predictedPeakMiB: job.predictedPeakMiB, candidates };
   }
-  const chosen = [...eligible].sort(
-    (a, b) => b.headroomMiB - a.headroomMiB || a.inFlight - b.inFlight || (a.nodeId < b.nodeId ? -1 : a.nodeId > b.nodeId ? 1 : 0),
-  )[0]!;
+  // One pass for the best: most headroom, then fewer in flight, then the smaller id.
+  let chosen = eligible[0]!;
+  for (const c of eligible) if (better(c, chosen)) chosen = c;
   return { ok: true, nodeId: chosen.nodeId, predictedPeakMiB: peaks.get(chosen.nodeId)!, chosen, candidates };
+}
+
+function better(a: TNodeFigures, b: TNodeFigures): boolean {
+  if (a.headroomMiB !== b.headroomMiB) return a.headroomMiB > b.headroomMiB;
+  if (a.inFlight !== b.inFlight) return a.inFlight < b.inFlight;
+  return a.nodeId < b.nodeId;
+}
+
+/** At most this many candidates are kept with a placement; a fleet of 1,000 nodes is summarised. */
+export const MAX_RECORDED_CANDIDATES = 8;
+
+export type TPlacementSummary = { candidates: TNodeFigures[]; candidateCount: number; rejectedCounts: Record<string, number> };
+
+/**
+ * What a placement record keeps: the best candidates (eligible ones by the placement order, then
+ * rejected ones by headroom) and, for the rest, how many were passed over for each reason.
+ */
+export function summarizeCandidates(candidates: readonly TNodeFigures[], max = MAX_RECORDED_CANDIDATES): TPlacementSummary {
+  const rejectedCounts: Record<string, number> = {};
+  for (const c of candidates) {
+    if (c.rejected === undefined) continue;
+    const key = c.rejected.replace(/\d[\d,.]*/g, "N");
+    rejectedCounts[key] = (rejectedCounts[key] ?? 0) + 1;
+  }
+  const eligible = candidates.filter((c) => c.rejected === undefined).sort((a, b) => (better(a, b) ? -1 : better(b, a) ? 1 : 0));
+  const rejected = candidates.filter((c) => c.rejected !== undefined).sort((a, b) => b.headroomMiB - a.headroomMiB);
+  return { candidates: [...eligible, ...rejected].slice(0, max), candidateCount: candidates.length, rejectedCounts };
 }
 
 /** One sentence for the UI: why the job is still waiting. */

@@ -2,7 +2,7 @@
 // Several control-plane replicas may run this loop; a transaction-scoped advisory lock lets one
 // of them place at a time, so two replicas never hand the same headroom to two jobs.
 import type { Prisma, PrismaClient } from "@headroom/db";
-import { placeJob, type TPlacementNode } from "./placement.ts";
+import { placeJob, summarizeCandidates, type TPlacementNode } from "./placement.ts";
 import { PeakModelCache } from "./history.ts";
 import { notifyPlaced } from "./notify.ts";
 import { predictPeakMiB, type TPeakModel } from "./prediction.ts";
@@ -110,7 +110,7 @@ async function placeQueued(tx: Prisma.TransactionClient, now: Date, batchSize: n
     }
     const model = models.get(fleet.find((n) => n.id === decision.nodeId)?.provider ?? "");
     const prediction = model ? { source: "history", n: model.n, baseMiB: Math.round(model.baseMiB), mibPerMegapixel: Math.round(model.mibPerMegapixel * 10) / 10 } : { source: "prior" };
-    const placement = { reason: "most headroom after placement", predictedPeakMiB, prediction, chosen: decision.chosen, candidates: decision.candidates };
+    const placement = { reason: "most headroom after placement", predictedPeakMiB, prediction, chosen: decision.chosen, ...summarizeCandidates(decision.candidates) };
     await tx.job.update({
       where: { id: job.id },
       data: { status: "PLACED", nodeId: decision.nodeId, placedAt: now, predictedPeakMiB, unschedulableReason: null, placement: placement as Prisma.InputJsonValue },

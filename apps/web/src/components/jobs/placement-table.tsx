@@ -20,6 +20,9 @@ const ZPlacementSchema = z.object({
   prediction: z.object({ source: z.string(), n: z.number().optional(), baseMiB: z.number().optional(), mibPerMegapixel: z.number().optional() }).passthrough().optional(),
   chosen: ZFiguresSchema.partial().optional(),
   candidates: z.array(ZFiguresSchema).default([]),
+  /** Large fleets keep only the best few candidates; these say what the rest were. */
+  candidateCount: z.number().optional(),
+  rejectedCounts: z.record(z.string(), z.number()).optional(),
 });
 
 function predictionText(p: z.infer<typeof ZPlacementSchema>["prediction"]): string {
@@ -73,6 +76,14 @@ export function PlacementTable({ placement }: { placement: unknown }) {
           </tbody>
         </table>
       </div>
+      {p.candidateCount !== undefined && p.candidateCount > p.candidates.length ? (
+        <p className="text-xs text-slate-600">
+          {p.candidateCount - p.candidates.length} more node{p.candidateCount - p.candidates.length === 1 ? "" : "s"} not listed.
+          {p.rejectedCounts && Object.keys(p.rejectedCounts).length > 0
+            ? ` Passed over: ${Object.entries(p.rejectedCounts).map(([why, n]) => `${why} × ${n}`).join("; ")}.`
+            : null}
+        </p>
+      ) : null}
       <p className="text-xs text-slate-500">Headroom = effective limit (lower of the memory cap and total − minimum free) − used − reserved for jobs in flight, measured when the job was placed.</p>
     </div>
   );
