@@ -19,8 +19,11 @@ export function createPrismaClient(url: string, opts: CreatePrismaClientOptions 
 }
 
 /**
- * The expression the "Job_text_search_idx" GIN index is built on (migration job_text_search).
- * A search only uses the index when it repeats this exact expression, e.g.
+ * The words of a job's file name and recognised text, for the history search: the stored generated
+ * column "Job"."searchVector" (migration job_search_vector_trgm), which the GIN index
+ * "Job_text_search_idx" is built on. It holds
+ * to_tsvector('simple', coalesce("fileName", '') || ' ' || coalesce("text", '')), computed by
+ * Postgres on insert/update, so matching a row reads it instead of parsing the text again. Use it as
  * Prisma.sql`... WHERE ${Prisma.raw(JOB_SEARCH_VECTOR_SQL)} @@ websearch_to_tsquery('simple', ${q})`.
  */
-export const JOB_SEARCH_VECTOR_SQL = `to_tsvector('simple', coalesce("fileName", '') || ' ' || coalesce("text", ''))`;
+export const JOB_SEARCH_VECTOR_SQL = `"searchVector"`;

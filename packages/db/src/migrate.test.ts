@@ -48,17 +48,33 @@ describe("migrate", () => {
     ]);
   });
 
-  it("creates the full-text index on Job, and a search on its expression uses it", async () => {
+  it("creates the search column and its full-text index on Job, and a search on the column uses it", async () => {
     const { rows } = await client.query<{ indexdef: string }>(
       `SELECT indexdef FROM pg_indexes WHERE tablename = 'Job' AND indexname = 'Job_text_search_idx'`,
     );
-    expect(rows[0]?.indexdef).toMatch(/USING gin \(to_tsvector\('simple'::regconfig/);
+    expect(rows[0]?.indexdef).toMatch(/USING gin \("searchVector"\)/);
+    expect(JOB_SEARCH_VECTOR_SQL).toBe(`"searchVector"`);
+    // A stored generated column over the file name and text, 'simple' configuration.
+    const col = await client.query<{ is_generated: string; generation_expression: string; data_type: string }>(
+      `SELECT is_generated, generation_expression, data_type FROM information_schema.columns WHERE table_name = 'Job' AND column_name = 'searchVector'`,
+    );
+    expect(col.rows[0]).toMatchObject({ is_generated: "ALWAYS", data_type: "tsvector" });
+    expect(col.rows[0]?.generation_expression).toMatch(/^to_tsvector\('simple'::regconfig, .*COALESCE\("fileName", ''::text\).*COALESCE\(text, ''::text\)/);
 
     await client.query("SET enable_seqscan = off");
     const plan = await client.query(
       `EXPLAIN SELECT id FROM "Job" WHERE ${JOB_SEARCH_VECTOR_SQL} @@ websearch_to_tsquery('simple', 'invoice')`,
     );
     expect(JSON.stringify(plan.rows)).toContain("Job_text_search_idx");
+  });
+
+  it("creates pg_trgm and a trigram index on Job.fileName that a part-of-the-name ILIKE uses", async () => {
+    const { rows } = await client.query<{ indexdef: string }>(
+      `SELECT indexdef FROM pg_indexes WHERE tablename = 'Job' AND indexname = 'Job_fileName_trgm_idx'`,
+    );
+    expect(rows[0]?.indexdef).toMatch(/USING gin \("fileName" gin_trgm_ops\)/);
+    const plan = await client.query(`EXPLAIN SELECT id FROM "Job" WHERE "fileName" ILIKE '%scan-04%'`);
+    expect(JSON.stringify(plan.rows)).toContain("Job_fileName_trgm_idx");
   });
 
   it("leaves nothing for a new migration: schema and migrations agree, hand-made index kept", async () => {

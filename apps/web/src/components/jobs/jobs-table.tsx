@@ -106,7 +106,7 @@ export function JobsTable() {
               </tbody>
             </table>
           </div>
-          <Pager page={jobs.data.page} pageCount={jobs.data.pageCount} total={jobs.data.total} pageSize={jobs.data.pageSize} filters={filters} />
+          <Pager page={jobs.data.page} pageCount={jobs.data.pageCount} total={jobs.data.total} totalCapped={jobs.data.totalCapped} pageSize={jobs.data.pageSize} filters={filters} />
         </>
       )}
     </div>
@@ -130,22 +130,30 @@ function SortHeader({ label, sort, filters, onSort, className }: {
   );
 }
 
-function Pager({ page, pageCount, total, pageSize, filters }: { page: number; pageCount: number; total: number; pageSize: number; filters: TJobFilters }) {
+/**
+ * A broad search is counted only up to a cap (`totalCapped`): then `total` and `pageCount` are lower
+ * bounds, shown as "10,000+", Next stays available and there is no Last page to link to.
+ */
+function Pager({ page, pageCount, total, totalCapped, pageSize, filters }: {
+  page: number; pageCount: number; total: number; totalCapped: boolean; pageSize: number; filters: TJobFilters;
+}) {
   const first = (page - 1) * pageSize + 1;
   const last = Math.min(total, page * pageSize);
+  const more = totalCapped ? "+" : "";
+  const hasNext = page < pageCount || totalCapped;
   const linkClass = "rounded-md px-3 py-1.5 text-sm font-medium ring-1 ring-inset ring-slate-300 bg-white hover:bg-slate-100";
   const disabledClass = "rounded-md px-3 py-1.5 text-sm font-medium text-slate-400 ring-1 ring-inset ring-slate-200";
   return (
     <nav aria-label="Pages" className="flex flex-wrap items-center justify-between gap-3 text-sm text-slate-600">
-      <p>
-        {total > 0 && first <= total ? `${first.toLocaleString("en-US")}–${last.toLocaleString("en-US")} of ${total.toLocaleString("en-US")}` : `${total} jobs`}
-        <span className="text-slate-400"> · page {page.toLocaleString("en-US")} of {pageCount.toLocaleString("en-US")}</span>
+      <p title={totalCapped ? `More than ${total.toLocaleString("en-US")} jobs match; a search counts no further` : undefined}>
+        {total > 0 && first <= total ? `${first.toLocaleString("en-US")}–${last.toLocaleString("en-US")} of ${total.toLocaleString("en-US")}${more}` : `${total} jobs`}
+        <span className="text-slate-400"> · page {page.toLocaleString("en-US")} of {pageCount.toLocaleString("en-US")}{more}</span>
       </p>
       <div className="flex gap-2">
         {page > 1 ? <Link href={jobsHref({ ...filters, page: 1 })} className={linkClass}>First</Link> : null}
         {page > 1 ? <Link href={jobsHref({ ...filters, page: page - 1 })} className={linkClass} rel="prev">Previous</Link> : <span aria-disabled className={disabledClass}>Previous</span>}
-        {page < pageCount ? <Link href={jobsHref({ ...filters, page: page + 1 })} className={linkClass} rel="next">Next</Link> : <span aria-disabled className={disabledClass}>Next</span>}
-        {page < pageCount ? <Link href={jobsHref({ ...filters, page: pageCount })} className={linkClass}>Last</Link> : null}
+        {hasNext ? <Link href={jobsHref({ ...filters, page: page + 1 })} className={linkClass} rel="next">Next</Link> : <span aria-disabled className={disabledClass}>Next</span>}
+        {page < pageCount && !totalCapped ? <Link href={jobsHref({ ...filters, page: pageCount })} className={linkClass}>Last</Link> : null}
       </div>
     </nav>
   );

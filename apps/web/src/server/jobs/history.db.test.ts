@@ -59,16 +59,25 @@ describe("search", () => {
     expect((await listJobs(db, { q: "nothing-like-this" })).total).toBe(0);
   });
 
-  it("uses the GIN index for the text search", async () => {
+  it("uses the GIN index on the search column and the trigram index on the file name, together", async () => {
     const where = jobFilterSql({ q: "invoice total" });
     const plan = await db.$transaction(async (tx) => {
       await tx.$executeRawUnsafe("SET LOCAL enable_seqscan = off");
+      await tx.$executeRawUnsafe("SET LOCAL enable_indexscan = off");
       return tx.$queryRaw<{ "QUERY PLAN": string }[]>`EXPLAIN SELECT j."id" FROM "Job" j ${where}`;
     });
     const text = plan.map((r) => r["QUERY PLAN"]).join("\n");
+    expect(text).toContain("BitmapOr");
     expect(text).toContain("Job_text_search_idx");
-    // The bare expression, as the index's, so this test fails if the index or the query drifts.
-    expect(JOB_SEARCH_VECTOR_SQL).toContain(`coalesce("text", '')`);
+    expect(text).toContain("Job_fileName_trgm_idx");
+    // The column the index is on, so this test fails if the index or the query drifts.
+    expect(JOB_SEARCH_VECTOR_SQL).toBe(`"searchVector"`);
+    expect(text).toContain(`"searchVector" @@`);
+  });
+
+  it("reports an exact total, not capped, for a search that matches fewer jobs than the cap", async () => {
+    expect(await listJobs(db, { q: "total" })).toMatchObject({ total: 2, totalCapped: false, pageCount: 1 });
+    expect(await listJobs(db, {})).toMatchObject({ total: 5, totalCapped: false });
   });
 });
 

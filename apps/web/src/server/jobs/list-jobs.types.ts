@@ -30,9 +30,17 @@ export type TJobListItem = z.infer<typeof ZJobListItemSchema>;
 
 export const ZJobListOutputSchema = z.object({
   items: z.array(ZJobListItemSchema),
+  /** Jobs matching the filters; a lower bound when `totalCapped`. */
   total: z.number().int(),
+  /**
+   * True when a search matched more jobs than were counted (more than 10,000, or than the end of the
+   * requested page if that is further): there are more than `total` matches, and `pageCount` is the
+   * number of pages known to exist, not the last page. Always false without a search (`q`).
+   */
+  totalCapped: z.boolean(),
   page: z.number().int(),
   pageSize: z.number().int(),
+  /** ceil(total / pageSize), at least 1; more pages follow when `totalCapped`. */
   pageCount: z.number().int(),
 });
 export type TJobListOutput = z.infer<typeof ZJobListOutputSchema>;
