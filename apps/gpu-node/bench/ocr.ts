@@ -75,6 +75,9 @@ const makers: Array<[string, () => Promise<TBenchEngine | string>]> = [
   ["ours", ours],
   ...loadPeers(threads),
 ];
+// All engines are loaded first and take turns on each image (the order rotating per image), so a
+// shared machine's changing load falls on every engine alike rather than on whichever ran last.
+const live: Array<{ eng: TBenchEngine; ms: number[]; scores: TImageScore[] }> = [];
 for (const [key, make] of makers) {
   if (!wanted.includes(key)) continue;
   const eng = await make();
@@ -84,14 +87,18 @@ for (const [key, make] of makers) {
   }
   await eng.run(images[0]!); // warm-up: first-run allocation and JIT
   if (eng.stages) for (const k of Object.keys(eng.stages)) eng.stages[k] = [];
-  const ms: number[] = [];
-  const scores: TImageScore[] = [];
-  for (const img of images) {
+  live.push({ eng, ms: [], scores: [] });
+}
+for (const [n, img] of images.entries()) {
+  for (let j = 0; j < live.length; j++) {
+    const e = live[(n + j) % live.length]!;
     const t0 = performance.now();
-    const lines: THypLine[] = await eng.run(img);
-    ms.push(performance.now() - t0);
-    scores.push(scoreImage(img.gt, lines));
+    const lines: THypLine[] = await e.eng.run(img);
+    e.ms.push(performance.now() - t0);
+    e.scores.push(scoreImage(img.gt, lines));
   }
+}
+for (const { eng, ms, scores } of live) {
   await eng.release();
   const summary = summarise(scores);
   rows.push({ name: eng.name, ms, summary, ...(eng.stages ? { stages: eng.stages } : {}) });
@@ -103,7 +110,7 @@ const machine = `${cpu[0]?.model ?? "unknown CPU"}, ${os.availableParallelism()}
 const f3 = (x: number) => x.toFixed(3);
 const fms = (x: number) => Math.round(x).toLocaleString("en-US");
 const table = [
-  `Receipts ${ids[0]}–${ids[ids.length - 1]} (${ids.length} images), one at a time after one warm-up image. Machine: ${machine}.`,
+  `Receipts ${ids[0]}–${ids[ids.length - 1]} (${ids.length} images), one at a time after one warm-up image, the engines taking turns on each image. Machine: ${machine}; load average at the end ${os.loadavg().map((x) => x.toFixed(1)).join(" / ")}.`,
   "",
   "| engine | median ms/img | p90 ms/img | img/s | normalised CER (mean / total) | raw CER (mean / total) | det recall @IoU 0.5 |",
   "|---|---|---|---|---|---|---|",
