@@ -18,7 +18,8 @@ describe("rewriteOnnxForCpu", () => {
     expect(stats).toEqual(expected);
     const a = await ort.InferenceSession.create(bytes, opts);
     const b = await ort.InferenceSession.create(model, opts);
-    const n = shape.reduce((x, y) => x * y, 1);
+    let n = 1;
+    for (const d of shape) n *= d;
     let seed = 1;
     const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 2 - 1;
     const x = new ort.Tensor("float32", Float32Array.from({ length: n }, rnd), [...shape]);
