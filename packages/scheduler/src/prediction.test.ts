@@ -28,7 +28,7 @@ describe("fitPeakModel", () => {
     expect(fitPeakModel(Array.from({ length: 30 }, () => ({ megapixels: 2, deltaMiB: 100 })))).toMatchObject({ mibPerMegapixel: 0, baseMiB: 100 });
   });
 
-  it("prediction error shrinks as history grows, and stays above most observations", () => {
+  it("prediction error shrinks as history grows, and covers about 95 % of observations", () => {
     const truth = (mp: number) => 60 + 30 * mp;
     const probe = [0.5, 2, 6, 12].map((mp) => ({ widthPx: Math.round(mp * 1000), heightPx: 1000, pages: 1 }));
     const meanAbsError = (history: number) => {
@@ -38,13 +38,12 @@ describe("fitPeakModel", () => {
     const prior = meanAbsError(0);
     const small = meanAbsError(25);
     const large = meanAbsError(1000);
-    // The fitted prediction carries a 2σ safety margin, so its error settles near that margin.
+    // The fitted prediction carries a safety factor, so its error settles near that margin.
     expect(small).toBeLessThan(prior);
     expect(large).toBeLessThan(prior / 3);
-    expect(large).toBeLessThan(4 * fitPeakModel(observe(1000))!.residualSdMiB);
     const m = fitPeakModel(observe(1000))!;
     const under = observe(1000).filter((o) => predictPeakMiB({ widthPx: o.megapixels * 1e3, heightPx: 1e3, pages: 1 }, m) < o.deltaMiB);
-    expect(under.length).toBe(0);
+    expect(under.length / 1000).toBeLessThanOrEqual(0.06);
   });
 
   it("uses the prior without a model", () => {

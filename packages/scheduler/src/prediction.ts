@@ -2,11 +2,14 @@
 //
 // Before history exists this is a deliberately generous prior: PP-OCR's detection maps and crops
 // grow with input pixels. Once a provider has enough finished jobs, the prediction is a least-
-// squares line of observed peak delta against megapixels, plus two residual standard deviations so
-// that most jobs stay under it. Pages run one after another, so a job's peak is one page's.
+// squares line of observed peak delta against megapixels, times a safety factor: the 95th
+// percentile of observed / fitted. Memory noise grows with the job (a big scan varies by more MiB
+// than a receipt), so a factor keeps small jobs' predictions tight where a fixed MiB margin would
+// swamp them (docs/bench-scheduler.md §4 measured both). Pages run one after another, so a job's
+// peak is one page's.
 export type TPredictionInput = { widthPx: number | null; heightPx: number | null; pages: number };
 export type TPeakObservation = { megapixels: number; deltaMiB: number };
-export type TPeakModel = { baseMiB: number; mibPerMegapixel: number; residualSdMiB: number; n: number };
+export type TPeakModel = { baseMiB: number; mibPerMegapixel: number; residualSdMiB: number; marginFactor: number; n: number };
 
 /** MiB a job needs no matter how small it is (session buffers, decode, result). */
 export const PRIOR_BASE_MIB = 128;
@@ -17,7 +20,9 @@ export const MIN_OBSERVATIONS = 20;
 /** A prediction never drops below this, however small the fit says a job is. */
 export const MIN_PREDICTION_MIB = 16;
 
-export const PRIOR_MODEL: TPeakModel = { baseMiB: PRIOR_BASE_MIB, mibPerMegapixel: PRIOR_MIB_PER_MEGAPIXEL, residualSdMiB: 0, n: 0 };
+export const PRIOR_MODEL: TPeakModel = { baseMiB: PRIOR_BASE_MIB, mibPerMegapixel: PRIOR_MIB_PER_MEGAPIXEL, residualSdMiB: 0, marginFactor: 1, n: 0 };
+/** Share of past jobs the prediction should cover. */
+export const COVERED_QUANTILE = 0.95;
 
 export function megapixelsOf(job: TPredictionInput): number {
   // Unknown size: assume an A4 page at 300 DPI, the largest common case.
@@ -38,12 +43,15 @@ export function fitPeakModel(obs: readonly TPeakObservation[]): TPeakModel | nul
   // All jobs the same size: no slope to learn, only a level. Memory never shrinks with size.
   const slope = sxx > 1e-9 ? Math.max(0, sxy / sxx) : 0;
   const base = my - slope * mx;
+  const fitted = (o: TPeakObservation) => Math.max(MIN_PREDICTION_MIB, base + slope * o.megapixels);
   const sse = obs.reduce((a, o) => a + (o.deltaMiB - (base + slope * o.megapixels)) ** 2, 0);
-  return { baseMiB: base, mibPerMegapixel: slope, residualSdMiB: Math.sqrt(sse / Math.max(1, n - 2)), n };
+  const ratios = obs.map((o) => o.deltaMiB / fitted(o)).sort((a, b) => a - b);
+  const marginFactor = Math.max(1, ratios[Math.min(n - 1, Math.ceil(COVERED_QUANTILE * n) - 1)]!);
+  return { baseMiB: base, mibPerMegapixel: slope, residualSdMiB: Math.sqrt(sse / Math.max(1, n - 2)), marginFactor, n };
 }
 
 export function predictPeakMiB(job: TPredictionInput, model: TPeakModel | null = null): number {
   const m = model ?? PRIOR_MODEL;
-  const mean = m.baseMiB + m.mibPerMegapixel * megapixelsOf(job);
-  return Math.max(MIN_PREDICTION_MIB, Math.ceil(mean + 2 * m.residualSdMiB));
+  const mean = Math.max(MIN_PREDICTION_MIB, m.baseMiB + m.mibPerMegapixel * megapixelsOf(job));
+  return Math.ceil(mean * m.marginFactor);
 }
