@@ -64,7 +64,7 @@ describe("scheduler tick", () => {
 });
 
 describe("placement across replicas and history", () => {
-  it("two control-plane processes ticking at once never place a job twice", async () => {
+  it("concurrent ticks from two database clients never place a job twice", async () => {
     await Promise.all(Array.from({ length: 3 }, () => makeNode(db, { maxConcurrent: 1_000 })));
     await db.job.createMany({ data: Array.from({ length: 200 }, (_, i) => ({ fileName: `${i}.png`, mimeType: "image/png", sizeBytes: 1, sha256: "0", storageKey: `r${i}` })) });
     const other = createPrismaClient(url, { poolMax: 4 });
