@@ -19,12 +19,21 @@ test("upload three images and a PDF in the UI, watch them complete, and open one
   await expect(texts.filter({ hasText: "Quarterly report page two" })).toHaveCount(1);
   await page.screenshot({ path: "screenshots/upload.png", fullPage: true });
 
+  const pdfJob = await page.getByRole("link", { name: "Details for two-pages.pdf" }).getAttribute("href");
   // Open the first image's job: its text and the boxes over the page image.
   await page.getByRole("link", { name: "Details for line-1.png" }).click();
   await expect(page).toHaveURL(/\/jobs\/[0-9a-f-]{36}$/);
   await expect(page.getByTestId("job-status")).toHaveText(/succeeded/i);
   await expect(page.getByTestId("job-text")).toContainText(lines[0]!);
   await expect(page.getByTestId("ocr-box").first()).toBeVisible();
+
+  // The PDF's second page: its rendering with the boxes over it.
+  await page.goto(pdfJob!);
+  await page.getByRole("button", { name: "Next page" }).click();
+  const preview = page.getByRole("img", { name: "Page 2 of the upload" });
+  await expect.poll(() => preview.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth)).toBeGreaterThan(0);
+  await expect(page.getByTestId("ocr-box").first()).toBeVisible();
+  await expect(page.getByTestId("ocr-line").first()).toContainText("Quarterly report page two");
 
   await page.goto("/nodes");
   await expect(page.getByText(onlineNode.name).first()).toBeVisible();

@@ -144,7 +144,7 @@ export function JobDetail({ id }: { id: string }) {
 
       {j.status === "SUCCEEDED" && j.result ? (
         <Card title="Page">
-          <PageViewer jobId={j.id} mimeType={j.mimeType} pages={j.result.pages} pageCount={j.pages} />
+          <PageViewer jobId={j.id} pages={j.result.pages} pageCount={j.pages} />
         </Card>
       ) : null}
 

@@ -8,14 +8,13 @@ import { useState } from "react";
 
 const pct = (v: number, of: number) => `${((v / of) * 100).toFixed(3)}%`;
 
-export function PageViewer({ jobId, mimeType, pages, pageCount }: { jobId: string; mimeType: string; pages: TOcrPage[]; pageCount: number }) {
+export function PageViewer({ jobId, pages, pageCount }: { jobId: string; pages: TOcrPage[]; pageCount: number }) {
   const [pageNo, setPageNo] = useState(1);
   const [showBoxes, setShowBoxes] = useState(true);
   const [hovered, setHovered] = useState<number | null>(null);
   const [failed, setFailed] = useState<Record<number, boolean>>({});
   const count = Math.max(pageCount, pages.length, 1);
   const page = pages.find((p) => p.page === pageNo) ?? null;
-  const isImage = mimeType.startsWith("image/");
   const line = hovered !== null ? page?.lines[hovered] : undefined;
   const go = (n: number) => { setPageNo(n); setHovered(null); };
 
@@ -37,9 +36,7 @@ export function PageViewer({ jobId, mimeType, pages, pageCount }: { jobId: strin
 
       <div className="grid gap-4 lg:grid-cols-[minmax(0,3fr)_minmax(0,2fr)]">
         <div className="relative self-start overflow-hidden rounded-lg bg-slate-100 ring-1 ring-slate-200" data-testid="page-preview">
-          {!isImage ? (
-            <p className="px-4 py-16 text-center text-sm text-slate-500">Preview not available for PDFs.</p>
-          ) : failed[pageNo] ? (
+          {failed[pageNo] ? (
             <p className="px-4 py-16 text-center text-sm text-slate-500">The preview of page {pageNo} could not be rendered.</p>
           ) : (
             <>

@@ -3,6 +3,7 @@
 import type { Db } from "@headroom/db";
 import { AppError } from "@headroom/protocol";
 import sharp from "sharp";
+import { renderPdfPage } from "./pdf-preview";
 import type { UploadStore } from "./storage";
 
 export const PREVIEW_MAX_SIDE_PX = 1600;
@@ -26,6 +27,10 @@ export async function jobPageImage(db: Db, store: UploadStore, id: string, page:
   const job = await db.job.findUnique({ where: { id }, select: { storageKey: true, mimeType: true, pages: true } });
   if (!job) throw new AppError("NOT_FOUND", `No job ${id}`);
   if (!Number.isInteger(page) || page < 1 || page > job.pages) throw new AppError("NOT_FOUND", `Job ${id} has no page ${page} (it has ${job.pages})`);
-  if (!job.mimeType.startsWith("image/")) throw new AppError("INVALID_INPUT", "Preview is not available for PDFs yet");
-  return renderImagePage(await store.get(job.storageKey), page, maxInputPixels);
+  const bytes = await store.get(job.storageKey);
+  if (job.mimeType === "application/pdf") {
+    const png = await renderPdfPage(bytes, page, PREVIEW_MAX_SIDE_PX);
+    return { body: await sharp(png).webp({ quality: 82 }).toBuffer(), contentType: "image/webp" };
+  }
+  return renderImagePage(bytes, page, maxInputPixels);
 }
