@@ -113,6 +113,7 @@ export class Agent {
             gpuIndex: this.o.env.gpuIndex,
             gpuName: this.o.gpuName,
             provider: ready.provider,
+            model: ready.model,
             providerNotes: ready.providerNotes,
             agentVersion: this.o.agentVersion,
             memory: reading,

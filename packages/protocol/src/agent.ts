@@ -25,6 +25,8 @@ export const ZRegisterRequestSchema = z.object({
   gpuIndex: z.number().int().min(0).nullable(),
   gpuName: z.string().nullable(),
   provider: z.string(),
+  /** The OCR model the runner loaded (its manifest name); optional for older agents. */
+  model: z.string().max(100).optional(),
   providerNotes: z.array(z.object({ provider: z.string(), ok: z.boolean(), reason: z.string().optional() })),
   agentVersion: z.string(),
   memory: ZMemoryReadingSchema,

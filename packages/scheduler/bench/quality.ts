@@ -90,7 +90,7 @@ export function simulate(policy: TPolicy, admission: TAdmission, o: TQualityOpti
     if (next >= trace.length && queue.length === 0 && running.every((r) => r.length === 0)) break;
 
     const view: TPlacementNode[] = fleet.map((n, i) => ({
-      id: n.id, name: n.name, provider: "cuda", online: true, drained: false, maxConcurrent: n.maxConcurrent, totalMiB: n.totalMiB,
+      id: n.id, name: n.name, predictionKey: "simulated|cuda", online: true, drained: false, maxConcurrent: n.maxConcurrent, totalMiB: n.totalMiB,
       usedMiB: reading[i]!, inFlightPeaksMiB: running[i]!.map((r) => r.predictedMiB), thresholds: T,
     }));
     const started = new Set<string>();
@@ -104,7 +104,7 @@ export function simulate(policy: TPolicy, admission: TAdmission, o: TQualityOpti
       let i: number;
       if (policy === "headroom") {
         if (predictedMiB >= smallestUnplaceable) continue;
-        const d = placeJob(view, { id: job.id, predictedPeakMiB: predictedMiB, peakMiBByProvider: {} });
+        const d = placeJob(view, { id: job.id, predictedPeakMiB: predictedMiB, peakMiBByKey: {} });
         if (!d.ok) {
           smallestUnplaceable = predictedMiB;
           continue;

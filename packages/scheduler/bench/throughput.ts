@@ -37,10 +37,10 @@ export type TPureResult = { decisions: number; placed: number; totalMs: number; 
 export function benchPurePlacement(o: TThroughputOptions): TPureResult {
   const jobs = buildJobs(o.jobs, o.seed);
   const fresh = (): TPlacementNode[] =>
-    buildFleet(o.nodes, o.seed).map((n) => ({ ...n, provider: "cuda", online: true, drained: false, inFlightPeaksMiB: [], thresholds: DEFAULT_THRESHOLDS }));
+    buildFleet(o.nodes, o.seed).map((n) => ({ ...n, predictionKey: "simulated|cuda", online: true, drained: false, inFlightPeaksMiB: [], thresholds: DEFAULT_THRESHOLDS }));
   // Warm-up so the JIT has compiled placeJob before we time it; then start again from an empty fleet.
   const warm = fresh();
-  for (const job of jobs.slice(0, 1_000)) placeJob(warm, { id: job.id, predictedPeakMiB: job.predictedPeakMiB, peakMiBByProvider: {} });
+  for (const job of jobs.slice(0, 1_000)) placeJob(warm, { id: job.id, predictedPeakMiB: job.predictedPeakMiB, peakMiBByKey: {} });
 
   const fleet = fresh();
   const byId = new Map(fleet.map((n) => [n.id, n]));
@@ -49,7 +49,7 @@ export function benchPurePlacement(o: TThroughputOptions): TPureResult {
   const cpu0 = process.cpuUsage();
   for (const job of jobs) {
     const t0 = performance.now();
-    const d = placeJob(fleet, { id: job.id, predictedPeakMiB: job.predictedPeakMiB, peakMiBByProvider: {} });
+    const d = placeJob(fleet, { id: job.id, predictedPeakMiB: job.predictedPeakMiB, peakMiBByKey: {} });
     times.push((performance.now() - t0) * 1_000);
     if (d.ok) {
       byId.get(d.nodeId)!.inFlightPeaksMiB.push(d.predictedPeakMiB); // as the tick does after each decision
@@ -117,7 +117,7 @@ async function insertFleetAndQueue(url: string, fleet: TFleetNode[], jobs: Retur
  * against the same record without the candidates: the same \`job.update\`, alternated, on queued jobs.
  */
 async function placementJsonCost(db: PrismaClient, fleet: TFleetNode[], jobs: ReturnType<typeof buildJobs>): Promise<TJsonCost> {
-  const view = fleet.map((n) => ({ ...n, provider: "cuda", online: true, drained: false, inFlightPeaksMiB: [], thresholds: DEFAULT_THRESHOLDS }));
+  const view = fleet.map((n) => ({ ...n, predictionKey: "simulated|cuda", online: true, drained: false, inFlightPeaksMiB: [], thresholds: DEFAULT_THRESHOLDS }));
   const d = placeJob(view, jobs[0]!);
   const full = { reason: "most headroom after placement", predictedPeakMiB: d.predictedPeakMiB, prediction: { source: "prior" }, chosen: d.ok ? d.chosen : null, candidates: d.candidates };
   const chosenOnly = { ...full, candidates: [] };

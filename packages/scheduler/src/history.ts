@@ -1,7 +1,8 @@
-// Peak-memory models per execution provider, fitted on recent finished jobs. Refitted at most every
+// Peak-memory models per OCR model and execution provider, fitted on recent finished jobs (a job
+// counts under its node's model and provider). Refitted at most every
 // REFIT_MS: history changes slowly, and the scheduler ticks several times a second.
 import type { Db } from "@headroom/db";
-import { fitPeakModel, megapixelsOf, type TPeakModel } from "./prediction.ts";
+import { fitPeakModel, megapixelsOf, predictionKey, type TPeakModel } from "./prediction.ts";
 
 const HISTORY_JOBS = 2_000;
 const REFIT_MS = 30_000;
@@ -11,20 +12,20 @@ export async function loadPeakModels(db: Db): Promise<Map<string, TPeakModel>> {
     where: { status: "SUCCEEDED", observedPeakMiB: { not: null }, memBeforeMiB: { not: null }, node: { provider: { not: null } } },
     orderBy: { finishedAt: "desc" },
     take: HISTORY_JOBS,
-    select: { observedPeakMiB: true, memBeforeMiB: true, widthPx: true, heightPx: true, pages: true, node: { select: { provider: true } } },
+    select: { observedPeakMiB: true, memBeforeMiB: true, widthPx: true, heightPx: true, pages: true, node: { select: { provider: true, model: true } } },
   });
-  const byProvider = new Map<string, { megapixels: number; deltaMiB: number }[]>();
+  const byKey = new Map<string, { megapixels: number; deltaMiB: number }[]>();
   for (const r of rows) {
-    const provider = r.node?.provider;
-    if (!provider) continue;
-    const list = byProvider.get(provider) ?? [];
+    const key = predictionKey(r.node?.model, r.node?.provider);
+    if (!key) continue;
+    const list = byKey.get(key) ?? [];
     list.push({ megapixels: megapixelsOf(r), deltaMiB: Math.max(0, r.observedPeakMiB! - r.memBeforeMiB!) });
-    byProvider.set(provider, list);
+    byKey.set(key, list);
   }
   const models = new Map<string, TPeakModel>();
-  for (const [provider, obs] of byProvider) {
+  for (const [key, obs] of byKey) {
     const m = fitPeakModel(obs);
-    if (m) models.set(provider, m);
+    if (m) models.set(key, m);
   }
   return models;
 }

@@ -81,8 +81,8 @@ describe("placement across replicas and history", () => {
     expect(placedEvents.every((g) => g._count._all === 1)).toBe(true);
   });
 
-  it("predicts from the provider's history once there is enough of it", async () => {
-    const node = await makeNode(db, { provider: "webgpu" });
+  it("predicts from the history of the node's model and provider once there is enough of it", async () => {
+    const node = await makeNode(db, { provider: "webgpu", model: "pp-ocrv4" });
     await db.job.createMany({
       data: Array.from({ length: 30 }, (_, i) => ({
         fileName: `h${i}.png`, mimeType: "image/png", sizeBytes: 1, sha256: "0", storageKey: `h${i}`, status: "SUCCEEDED" as const, nodeId: node.id,

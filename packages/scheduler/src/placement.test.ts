@@ -63,10 +63,10 @@ describe("placeJob", () => {
     if (!d.ok) expect(d.reason).toMatch(reason);
   });
 
-  it("uses each node's provider's prediction", () => {
-    const nodes = [makeNode({ id: "a", provider: "webgpu", usedMiB: 8_000 }), makeNode({ id: "b", provider: "cpu", usedMiB: 8_200 })];
+  it("uses the prediction for each node's model and provider", () => {
+    const nodes = [makeNode({ id: "a", predictionKey: "pp-ocrv4|webgpu", usedMiB: 8_000 }), makeNode({ id: "b", predictionKey: "pp-ocrv4|cpu", usedMiB: 8_200 })];
     // webgpu needs 1,500 (only 1,000 headroom on a); cpu needs 300 (800 on b)
-    const d = placeJob(nodes, { id: "j", predictedPeakMiB: 900, peakMiBByProvider: { webgpu: 1_500, cpu: 300 } });
+    const d = placeJob(nodes, { id: "j", predictedPeakMiB: 900, peakMiBByKey: { "pp-ocrv4|webgpu": 1_500, "pp-ocrv4|cpu": 300 } });
     expect(d.ok && d.nodeId).toBe("b");
     expect(d.predictedPeakMiB).toBe(300);
   });

@@ -8,8 +8,8 @@ import type { TThresholds } from "@headroom/protocol";
 export type TPlacementNode = {
   id: string;
   name: string;
-  /** Execution provider the node's runner got; memory predictions are per provider. */
-  provider?: string | null;
+  /** The node's model and execution provider (see `predictionKey`); memory predictions are per key. */
+  predictionKey?: string | null;
   online: boolean;
   drained: boolean;
   maxConcurrent: number;
@@ -22,13 +22,13 @@ export type TPlacementNode = {
 
 export type TPlacementJob = {
   id: string;
-  /** Peak for a node whose provider has no prediction of its own. */
+  /** Peak for a node whose model and provider have no prediction of their own. */
   predictedPeakMiB: number;
-  peakMiBByProvider?: Readonly<Record<string, number>>;
+  peakMiBByKey?: Readonly<Record<string, number>>;
 };
 
-export function peakFor(job: TPlacementJob, node: Pick<TPlacementNode, "provider">): number {
-  return (node.provider ? job.peakMiBByProvider?.[node.provider] : undefined) ?? job.predictedPeakMiB;
+export function peakFor(job: TPlacementJob, node: Pick<TPlacementNode, "predictionKey">): number {
+  return (node.predictionKey ? job.peakMiBByKey?.[node.predictionKey] : undefined) ?? job.predictedPeakMiB;
 }
 
 export type TNodeFigures = {

@@ -55,3 +55,8 @@ export function predictPeakMiB(job: TPredictionInput, model: TPeakModel | null =
   const mean = Math.max(MIN_PREDICTION_MIB, m.baseMiB + m.mibPerMegapixel * megapixelsOf(job));
   return Math.ceil(mean * m.marginFactor);
 }
+
+/** Predictions are kept per OCR model and execution provider: the same pages need different memory under each. */
+export function predictionKey(model: string | null | undefined, provider: string | null | undefined): string | null {
+  return provider ? `${model ?? "unknown-model"}|${provider}` : null;
+}

@@ -5,7 +5,7 @@ import type { Prisma, PrismaClient } from "@headroom/db";
 import { placeJob, summarizeCandidates, type TPlacementNode } from "./placement.ts";
 import { PeakModelCache } from "./history.ts";
 import { notifyPlaced } from "./notify.ts";
-import { predictPeakMiB, type TPeakModel } from "./prediction.ts";
+import { predictionKey, predictPeakMiB, type TPeakModel } from "./prediction.ts";
 import { effectiveThresholds } from "./thresholds.ts";
 
 const SCHEDULER_LOCK_KEY = 0x4e4144; // arbitrary, fixed: "HEAD"room's placement lock
@@ -68,13 +68,13 @@ async function sweepExpiredLeases(tx: Prisma.TransactionClient, now: Date): Prom
 async function loadFleet(tx: Prisma.TransactionClient): Promise<TPlacementNode[]> {
   const [fleet, nodes, inFlight] = await Promise.all([
     tx.fleetSettings.findUnique({ where: { id: 1 } }),
-    tx.node.findMany({ select: { id: true, name: true, provider: true, status: true, drained: true, maxConcurrent: true, totalMiB: true, usedMiB: true, settingsOverride: true } }),
+    tx.node.findMany({ select: { id: true, name: true, provider: true, model: true, status: true, drained: true, maxConcurrent: true, totalMiB: true, usedMiB: true, settingsOverride: true } }),
     tx.job.findMany({ where: { status: { in: ["PLACED", "RUNNING"] }, nodeId: { not: null } }, select: { nodeId: true, predictedPeakMiB: true } }),
   ]);
   return nodes.map((n) => ({
     id: n.id,
     name: n.name,
-    provider: n.provider,
+    predictionKey: predictionKey(n.model, n.provider),
     online: n.status === "ONLINE",
     drained: n.drained,
     maxConcurrent: n.maxConcurrent,
@@ -98,8 +98,8 @@ async function placeQueued(tx: Prisma.TransactionClient, now: Date, batchSize: n
   let unschedulable = 0;
   const placedOn: string[] = [];
   for (const job of queued) {
-    const peakMiBByProvider = Object.fromEntries([...models].map(([provider, m]) => [provider, predictPeakMiB(job, m)]));
-    const decision = placeJob(fleet, { id: job.id, predictedPeakMiB: predictPeakMiB(job), peakMiBByProvider });
+    const peakMiBByKey = Object.fromEntries([...models].map(([key, m]) => [key, predictPeakMiB(job, m)]));
+    const decision = placeJob(fleet, { id: job.id, predictedPeakMiB: predictPeakMiB(job), peakMiBByKey });
     const predictedPeakMiB = decision.predictedPeakMiB;
     if (!decision.ok) {
       unschedulable++;
@@ -108,7 +108,7 @@ async function placeQueued(tx: Prisma.TransactionClient, now: Date, batchSize: n
       }
       continue;
     }
-    const model = models.get(fleet.find((n) => n.id === decision.nodeId)?.provider ?? "");
+    const model = models.get(fleet.find((n) => n.id === decision.nodeId)?.predictionKey ?? "");
     const prediction = model ? { source: "history", n: model.n, baseMiB: Math.round(model.baseMiB), mibPerMegapixel: Math.round(model.mibPerMegapixel * 10) / 10 } : { source: "prior" };
     const placement = { reason: "most headroom after placement", predictedPeakMiB, prediction, chosen: decision.chosen, ...summarizeCandidates(decision.candidates) };
     await tx.job.update({

@@ -12,6 +12,7 @@ export async function registerNode(db: PrismaClient, req: TRegisterRequest): Pro
     gpuIndex: req.gpuIndex,
     gpuName: req.gpuName,
     provider: req.provider,
+    model: req.model ?? null,
     providerNotes: req.providerNotes as Prisma.InputJsonValue,
     agentVersion: req.agentVersion,
     tokenHash: sha256Hex(token),
