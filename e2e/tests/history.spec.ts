@@ -1,4 +1,4 @@
-import { expect, test } from "../fixtures/index.ts";
+import { expect, gotoReady, test } from "../fixtures/index.ts";
 import { renderLine } from "../fixtures/render.ts";
 
 test("search the history by a word of the recognised text, then open the job's overlay and text", async ({ api, adminPage: page, onlineNode, request }) => {
@@ -15,7 +15,7 @@ test("search the history by a word of the recognised text, then open the job's o
   const listed = (await (await api.get(`/api/v1/jobs?q=${encodeURIComponent(word)}`)).json()) as { total: number; items: { id: string }[] };
   expect(listed.items.map((j) => j.id)).toContain(id);
 
-  await page.goto("/jobs");
+  await gotoReady(page, "/jobs");
   await page.getByRole("searchbox", { name: "Search" }).fill(word);
   // The search lands in the URL, so the view can be shared.
   await expect(page).toHaveURL(new RegExp(`[?&]q=${word}`));

@@ -1,4 +1,4 @@
-import { expect, test } from "../fixtures/index.ts";
+import { expect, gotoReady, test } from "../fixtures/index.ts";
 import { renderPdf } from "../fixtures/pdf.ts";
 import { renderLine } from "../fixtures/render.ts";
 
@@ -8,7 +8,7 @@ test("upload three images and a PDF in the UI, watch them complete, and open one
     ...(await Promise.all(lines.map(async (l, i) => ({ name: `line-${i + 1}.png`, mimeType: "image/png", buffer: await renderLine(l) })))),
     { name: "two-pages.pdf", mimeType: "application/pdf", buffer: await renderPdf(["Quarterly report page one", "Quarterly report page two"]) },
   ];
-  await page.goto("/");
+  await gotoReady(page, "/");
   await page.getByLabel(/choose files/i).first().setInputFiles(files);
 
   const statuses = page.getByTestId("job-status");
