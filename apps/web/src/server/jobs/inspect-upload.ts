@@ -5,6 +5,7 @@
 import { AppError } from "@headroom/protocol";
 import { fileTypeFromBuffer } from "file-type";
 import sharp, { type Metadata } from "sharp";
+import { openPdf, type TPdfDocument } from "./pdfjs";
 
 export const ACCEPTED_TYPES = ["image/jpeg", "image/png", "image/webp", "image/tiff", "image/gif", "image/bmp", "application/pdf"] as const;
 
@@ -62,38 +63,12 @@ async function decodeCheck(name: string, bytes: Buffer, maxPixels: number): Prom
   return { widthPx, heightPx, pages: meta.pages ?? 1 };
 }
 
-type TPdfjs = typeof import("pdfjs-dist/legacy/build/pdf.mjs");
-let pdfjsLoaded: Promise<TPdfjs> | null = null;
-
-// pdf.js in this thread: its worker module registered as globalThis.pdfjsWorker, so no worker thread
-// is started. Nothing is rendered here, so no fonts are needed (and no font path is resolved: under
-// Next's bundler `require.resolve` gives a module id, not a path).
-function loadPdfjs(): Promise<TPdfjs> {
-  pdfjsLoaded ??= (async () => {
-    const worker = await import("pdfjs-dist/legacy/build/pdf.worker.mjs");
-    (globalThis as { pdfjsWorker?: unknown }).pdfjsWorker ??= worker;
-    return import("pdfjs-dist/legacy/build/pdf.mjs");
-  })();
-  return pdfjsLoaded;
-}
-
 /** Open the PDF (no rendering): its page count and largest page in pixels at PDF_DPI, within maxPixels. */
 async function pdfCheck(name: string, bytes: Buffer, maxPixels: number, maxPages: number): Promise<Omit<TInspectedUpload, "mimeType">> {
-  const pdfjs = await loadPdfjs();
-  const task = pdfjs.getDocument({
-    data: new Uint8Array(bytes), // a copy: pdf.js may detach what it is given
-    useWorkerFetch: false,
-    useSystemFonts: false,
-    disableFontFace: true,
-    isEvalSupported: false,
-    enableXfa: false,
-    verbosity: pdfjs.VerbosityLevel.ERRORS,
-  });
-  let doc: Awaited<typeof task.promise>;
+  let doc: TPdfDocument;
   try {
-    doc = await task.promise;
+    doc = await openPdf(bytes);
   } catch (err) {
-    await task.destroy().catch(() => {});
     if ((err as { name?: string }).name === "PasswordException") {
       throw new AppError("INVALID_INPUT", `${name}: the PDF is encrypted and needs a password; send an unencrypted copy`);
     }
