@@ -151,6 +151,15 @@ describe("claim and reports", () => {
     if (status === "QUEUED") expect(after.runAfter.getTime()).toBeGreaterThan(Date.now());
   });
 
+  it("a job whose runner crashed is retried on another node, even one with less headroom", async () => {
+    const crashed = await makeNode(db, { usedMiB: 1_000 });
+    const other = await makeNode(db, { usedMiB: 30_000 });
+    const job = await makeJob(db, { status: "RUNNING", nodeId: crashed.id, attempt: 1 });
+    await failJob(db, { jobId: job.id, nodeId: crashed.id, attempt: 1 }, { code: "RUNNER_CRASHED", message: "killed", memory: null }, new Date(Date.now() - 60_000));
+    expect(await tick()).toMatchObject({ placed: 1 });
+    expect(await db.job.findUniqueOrThrow({ where: { id: job.id } })).toMatchObject({ status: "PLACED", nodeId: other.id });
+  });
+
   it("a refusal returns the job without using up an attempt", async () => {
     const node = await makeNode(db);
     await makeJob(db, { status: "PLACED", nodeId: node.id });

@@ -63,6 +63,18 @@ describe("placeJob", () => {
     if (!d.ok) expect(d.reason).toMatch(reason);
   });
 
+  it.each<[string, TPlacementNode[], string | null]>([
+    ["the retry goes to the other node though the failing one has more headroom", [makeNode({ id: "a" }), makeNode({ id: "b", usedMiB: 8_000 })], "b"],
+    ["it waits for the other node rather than go back", [makeNode({ id: "a" }), makeNode({ id: "b", maxConcurrent: 1, inFlightPeaksMiB: [1] })], null],
+    ["the failing node is used when no other node is active", [makeNode({ id: "a" }), makeNode({ id: "b", drained: true })], "a"],
+    ["or when every node failed it", [makeNode({ id: "a", usedMiB: 3_000 }), makeNode({ id: "b" })], "b"],
+  ])("retry elsewhere: %s", (name, nodes, expected) => {
+    const avoidNodeIds = name.startsWith("or when") ? ["a", "b"] : ["a"];
+    const d = placeJob(nodes, { id: "j", predictedPeakMiB: 500, avoidNodeIds });
+    expect(d.ok ? d.nodeId : null).toBe(expected);
+    if (!d.ok) expect(d.reason).toMatch(/other than the one where an earlier attempt failed/);
+  });
+
   it("uses the prediction for each node's model and provider", () => {
     const nodes = [makeNode({ id: "a", predictionKey: "pp-ocrv4|webgpu", usedMiB: 8_000 }), makeNode({ id: "b", predictionKey: "pp-ocrv4|cpu", usedMiB: 8_200 })];
     // webgpu needs 1,500 (only 1,000 headroom on a); cpu needs 300 (800 on b)

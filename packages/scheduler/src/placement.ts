@@ -25,6 +25,12 @@ export type TPlacementJob = {
   /** Peak for a node whose model and provider have no prediction of their own. */
   predictedPeakMiB: number;
   peakMiBByKey?: Readonly<Record<string, number>>;
+  /**
+   * Nodes where an earlier attempt of this job failed (runner crash, over the cap, lease lost). The
+   * retry goes elsewhere whenever another node is online and not drained, even if that means waiting
+   * for it to free up: the failing node may fail it again, and "retry elsewhere" is the rule.
+   */
+  avoidNodeIds?: readonly string[];
 };
 
 export function peakFor(job: TPlacementJob, node: Pick<TPlacementNode, "predictionKey">): number {
@@ -65,9 +71,12 @@ export function nodeFigures(node: TPlacementNode): TNodeFigures {
   };
 }
 
-function rejection(node: TPlacementNode, f: TNodeFigures, peakMiB: number): string | undefined {
+export const FAILED_HERE = "an earlier attempt failed here";
+
+function rejection(node: TPlacementNode, f: TNodeFigures, peakMiB: number, avoided: boolean): string | undefined {
   if (!node.online) return "offline";
   if (node.drained) return "drained";
+  if (avoided) return FAILED_HERE;
   if (f.inFlight >= node.maxConcurrent) return `at its concurrency limit (${node.maxConcurrent})`;
   const afterMiB = f.usedMiB + f.reservedMiB + peakMiB;
   const t = node.thresholds;
@@ -79,9 +88,11 @@ function rejection(node: TPlacementNode, f: TNodeFigures, peakMiB: number): stri
 
 export function placeJob(nodes: readonly TPlacementNode[], job: TPlacementJob): TPlacementDecision {
   const peaks = new Map(nodes.map((n) => [n.id, peakFor(job, n)]));
+  const avoid = new Set(job.avoidNodeIds ?? []);
+  const elsewhere = nodes.some((n) => n.online && !n.drained && !avoid.has(n.id));
   const candidates = nodes.map((n) => {
     const f = nodeFigures(n);
-    const why = rejection(n, f, peaks.get(n.id)!);
+    const why = rejection(n, f, peaks.get(n.id)!, elsewhere && avoid.has(n.id));
     return why === undefined ? f : { ...f, rejected: why };
   });
   const eligible = candidates.filter((c) => c.rejected === undefined);
@@ -128,8 +139,12 @@ export function unschedulableReason(candidates: readonly TNodeFigures[], peakMiB
   if (online.length === 0) return "No node is online";
   const active = online.filter((c) => c.rejected !== "drained");
   if (active.length === 0) return "Every online node is drained";
-  const free = active.filter((c) => !c.rejected?.startsWith("at its concurrency"));
-  if (free.length === 0) return "Every node is busy; the job runs when one frees up";
+  const free = active.filter((c) => !c.rejected?.startsWith("at its concurrency") && c.rejected !== FAILED_HERE);
+  if (free.length === 0) {
+    return active.some((c) => c.rejected === FAILED_HERE)
+      ? "Waiting for a node other than the one where an earlier attempt failed"
+      : "Every node is busy; the job runs when one frees up";
+  }
   const best = Math.max(...free.map((c) => c.headroomMiB));
   return `No node has ${peakMiB} MiB of headroom for this job (best: ${best} MiB)`;
 }

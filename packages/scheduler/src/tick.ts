@@ -85,6 +85,15 @@ async function loadFleet(tx: Prisma.TransactionClient): Promise<TPlacementNode[]
   }));
 }
 
+/** For each retried job, the nodes where an attempt of it failed or lost its lease. */
+async function nodesThatFailed(tx: Prisma.TransactionClient, jobIds: string[]): Promise<Map<string, string[]>> {
+  const byJob = new Map<string, string[]>();
+  if (jobIds.length === 0) return byJob;
+  const events = await tx.jobEvent.findMany({ where: { jobId: { in: jobIds }, type: { in: ["retried", "lease_expired"] }, nodeId: { not: null } }, select: { jobId: true, nodeId: true } });
+  for (const e of events) byJob.set(e.jobId, [...(byJob.get(e.jobId) ?? []), e.nodeId!]);
+  return byJob;
+}
+
 async function placeQueued(tx: Prisma.TransactionClient, now: Date, batchSize: number, models: Map<string, TPeakModel>): Promise<{ placed: number; unschedulable: number }> {
   const queued = await tx.job.findMany({
     where: { status: "QUEUED", runAfter: { lte: now } },
@@ -94,12 +103,13 @@ async function placeQueued(tx: Prisma.TransactionClient, now: Date, batchSize: n
   });
   if (queued.length === 0) return { placed: 0, unschedulable: 0 };
   const fleet = await loadFleet(tx);
+  const failedOn = await nodesThatFailed(tx, queued.filter((j) => j.attempt > 0).map((j) => j.id));
   let placed = 0;
   let unschedulable = 0;
   const placedOn: string[] = [];
   for (const job of queued) {
     const peakMiBByKey = Object.fromEntries([...models].map(([key, m]) => [key, predictPeakMiB(job, m)]));
-    const decision = placeJob(fleet, { id: job.id, predictedPeakMiB: predictPeakMiB(job), peakMiBByKey });
+    const decision = placeJob(fleet, { id: job.id, predictedPeakMiB: predictPeakMiB(job), peakMiBByKey, avoidNodeIds: failedOn.get(job.id) });
     const predictedPeakMiB = decision.predictedPeakMiB;
     if (!decision.ok) {
       unschedulable++;
