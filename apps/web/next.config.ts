@@ -1,4 +1,11 @@
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 import type { NextConfig } from "next";
+
+// `HEADROOM_NEXT_STANDALONE=1 next build` (scripts/gpu-host/pack-fleet.sh) makes a self-contained
+// server (server.js + the node_modules it traces) for hosts without npm, in its own distDir so it
+// never disturbs the regular build that `npm start` and the e2e stack use.
+const standalone = process.env.HEADROOM_NEXT_STANDALONE === "1";
 
 const config: NextConfig = {
   // Workspace packages export TypeScript sources; Next compiles them with the app.
@@ -8,6 +15,11 @@ const config: NextConfig = {
   poweredByHeader: false,
   typedRoutes: false,
   experimental: { serverActions: { bodySizeLimit: "1mb" } },
+  ...(standalone && {
+    output: "standalone",
+    distDir: ".next-standalone",
+    outputFileTracingRoot: path.join(path.dirname(fileURLToPath(import.meta.url)), "../.."),
+  }),
 };
 
 export default config;

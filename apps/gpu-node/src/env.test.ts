@@ -16,6 +16,7 @@ describe("parseEnv", () => {
       cpuBudgetMiB: 6000, // min(8192, host total)
       ocrThreads: undefined,
       modelManifestPath: undefined,
+      runnerModulePath: undefined,
       pdfDpi: 150,
       maxPages: 50,
       logLevel: "info",

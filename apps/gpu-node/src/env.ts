@@ -15,6 +15,8 @@ const ZRawEnvSchema = z.object({
   HEADROOM_CPU_BUDGET_MIB: ZIntFromString.positive().optional(),
   HEADROOM_OCR_THREADS: ZIntFromString.positive().optional(),
   HEADROOM_MODEL_MANIFEST: z.string().min(1).optional(),
+  /** The runner child's entry module; only a bundled deployment (scripts/gpu-host) sets it. */
+  HEADROOM_RUNNER_MODULE: z.string().min(1).optional(),
   /** PDF pages are rasterised at this resolution. */
   HEADROOM_PDF_DPI: ZIntFromString.min(36).max(600).default(150),
   /** The most pages (PDF pages, image frames) one job may have; the control plane uses the same name. */
@@ -33,6 +35,7 @@ export type TAgentEnv = {
   cpuBudgetMiB: number;
   ocrThreads: number | undefined;
   modelManifestPath: string | undefined;
+  runnerModulePath: string | undefined;
   pdfDpi: number;
   maxPages: number;
   logLevel: z.infer<typeof ZRawEnvSchema>["LOG_LEVEL"];
@@ -67,6 +70,7 @@ export function parseEnv(raw: Record<string, string | undefined>, host = { hostn
     cpuBudgetMiB: Math.min(e.HEADROOM_CPU_BUDGET_MIB ?? DEFAULT_CPU_BUDGET_MIB, host.totalMemMiB),
     ocrThreads: e.HEADROOM_OCR_THREADS,
     modelManifestPath: e.HEADROOM_MODEL_MANIFEST,
+    runnerModulePath: e.HEADROOM_RUNNER_MODULE,
     pdfDpi: e.HEADROOM_PDF_DPI,
     maxPages: e.HEADROOM_MAX_PAGES,
     logLevel: e.LOG_LEVEL,

@@ -39,7 +39,7 @@ const agent = new Agent({
   log,
   agentVersion,
   gpuName,
-  runner: { launchWrapper: isolation.wrapper },
+  runner: { launchWrapper: isolation.wrapper, ...(config.runnerModulePath && { childModulePath: config.runnerModulePath }) },
 });
 
 let signals = 0;
