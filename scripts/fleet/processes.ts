@@ -1,11 +1,20 @@
 // The fleet's child processes. Each runs in its own process group, so that stopping one also
 // stops whatever it started (Next's workers, an agent's runner), and no orphan outlives `npm start`.
 import { spawn, type ChildProcess } from "node:child_process";
+import { createWriteStream } from "node:fs";
 
 export type TChild = { name: string; proc: ChildProcess; exited: Promise<number | null> };
 
-export function startChild(name: string, command: string, args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv; quiet?: boolean }): TChild {
+/** `logFile`: the child's output goes there (and not to ours), for runs whose logs are collected. */
+export function startChild(name: string, command: string, args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv; quiet?: boolean; logFile?: string }): TChild {
   const proc = spawn(command, args, { cwd: opts.cwd, env: opts.env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  if (opts.logFile) {
+    const file = createWriteStream(opts.logFile, { flags: "a" });
+    proc.stdout?.pipe(file);
+    proc.stderr?.pipe(file);
+    const exited = new Promise<number | null>((resolve) => proc.once("exit", (code) => resolve(code)));
+    return { name, proc, exited };
+  }
   const prefix = `[${name}] `;
   const pipe = (stream: NodeJS.ReadableStream | null, out: NodeJS.WriteStream) => {
     let buf = "";

@@ -1,0 +1,42 @@
+// The phases of a fleet run, from `--plan "gpu:1,gpu:2,gpu:4,tight:4,kill:2,cpu:4"`. Pure.
+//   gpu:N    the workload on N accelerator agents (the others drained)
+//   tight:N  the same under a tight per-GPU memory budget, set through the admin API
+//   kill:N   the same, with one agent's runner killed (-9) in mid-job
+//   cpu:N    the workload on N CPU agents started for the phase (the accelerators drained)
+
+export type TPhaseKind = "gpu" | "tight" | "kill" | "cpu";
+export type TPhase = { kind: TPhaseKind; agents: number; label: string };
+
+const KINDS: readonly TPhaseKind[] = ["gpu", "tight", "kill", "cpu"];
+
+export function parsePlan(plan: string, accelerators: number): TPhase[] {
+  const phases = plan
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((item) => {
+      const m = /^([a-z]+):(\d+)$/.exec(item);
+      const kind = m?.[1] as TPhaseKind | undefined;
+      if (!m || !kind || !KINDS.includes(kind)) throw new Error(`plan: "${item}" is not one of ${KINDS.map((k) => `${k}:N`).join(", ")}`);
+      const agents = Number(m[2]);
+      if (agents < 1) throw new Error(`plan: "${item}" needs at least one agent`);
+      if (kind !== "cpu" && agents > accelerators) throw new Error(`plan: "${item}" needs ${agents} accelerators; this host has ${accelerators}`);
+      if (kind === "kill" && agents < 2) throw new Error(`plan: "${item}": a killed runner's jobs need a second agent to go to`);
+      return { kind, agents, label: `${kind}${agents}` };
+    });
+  if (phases.length === 0) throw new Error("plan: no phases");
+  const seen = new Map<string, number>();
+  // Labels name phases in the report and in chart files, so they must be unique.
+  return phases.map((p) => {
+    const n = (seen.get(p.label) ?? 0) + 1;
+    seen.set(p.label, n);
+    return n === 1 ? p : { ...p, label: `${p.label}-${n}` };
+  });
+}
+
+/** The plan for a host, when none is given: scaling 1 → 2 → 4 over what it has, then the tight cap. */
+export function defaultPlan(accelerators: number): string {
+  const steps = [1, 2, 4, 8].filter((n) => n <= accelerators);
+  if (steps.at(-1) !== accelerators) steps.push(accelerators);
+  return [...steps.map((n) => `gpu:${n}`), `tight:${accelerators}`].join(",");
+}

