@@ -1,0 +1,85 @@
+import { createHash } from "node:crypto";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { PDFDocument } from "pdf-lib";
+import sharp from "sharp";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { A4, BASE_PAGES, makeWorkload, planWorkload, readWorkload, seededRandom } from "./workload.ts";
+import type { TWorkload } from "./types.ts";
+
+const SRC = "/work/shared/eval/sroie2019/img";
+
+describe("planWorkload", () => {
+  it("offers at least 300 pages at scale 1 in roughly the promised mix, PDFs of 2–8 pages", () => {
+    const p = planWorkload(1, seededRandom(1));
+    const pdf = p.pdfPages.reduce((a, b) => a + b, 0);
+    const total = p.receipts + p.scans + p.a4 + pdf;
+    expect(total).toBe(BASE_PAGES);
+    expect(total).toBeGreaterThanOrEqual(300);
+    expect([p.receipts / total, p.scans / total, p.a4 / total, pdf / total]).toEqual([0.35, 0.15, 0.25, 0.25]);
+    for (const n of p.pdfPages) expect(n >= 2 && n <= 8).toBe(true);
+  });
+
+  it.each([0.01, 0.05, 0.1, 0.37, 2])("has every kind and no 1-page PDF at scale %s", (scale) => {
+    for (let seed = 1; seed <= 20; seed++) {
+      const p = planWorkload(scale, seededRandom(seed));
+      expect(Math.min(p.receipts, p.scans, p.a4, p.pdfPages.length)).toBeGreaterThanOrEqual(1);
+      for (const n of p.pdfPages) expect(n >= 2 && n <= 8).toBe(true);
+    }
+  });
+});
+
+describe("makeWorkload at scale 0.05", () => {
+  let dir: string;
+  let w: TWorkload;
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), "fleet-bench-"));
+    w = await makeWorkload({ srcDir: SRC, outDir: path.join(dir, "a"), scale: 0.05, seed: 7 });
+  }, 120_000);
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it("makes every kind, with the sizes and page counts it claims", async () => {
+    expect(new Set(w.files.map((f) => f.kind))).toEqual(new Set(["receipt", "scan4000x3000", "a4-150dpi", "pdf"]));
+    expect(w.pages).toBe(w.files.reduce((n, f) => n + f.pages, 0));
+    expect(w.pages).toBeGreaterThanOrEqual(BASE_PAGES * 0.05);
+    for (const f of w.files) {
+      const bytes = await readFile(f.path);
+      expect(bytes.length).toBe(f.bytes);
+      if (f.kind === "pdf") {
+        const doc = await PDFDocument.load(bytes);
+        expect(doc.getPageCount()).toBe(f.pages);
+        expect(f.pages).toBeGreaterThanOrEqual(2);
+        expect(f.pages).toBeLessThanOrEqual(8);
+        const { width, height } = doc.getPage(0).getSize();
+        expect([Math.round(width), Math.round(height)]).toEqual([595, 842]);
+        expect([f.widthPx, f.heightPx]).toEqual([A4.widthPx, A4.heightPx]);
+        continue;
+      }
+      const m = await sharp(bytes).metadata();
+      expect(m.format).toBe("jpeg");
+      expect([m.width, m.height]).toEqual([f.widthPx, f.heightPx]);
+      expect(f.pages).toBe(1);
+      if (f.kind === "scan4000x3000") expect([m.width, m.height]).toEqual([4000, 3000]);
+      if (f.kind === "a4-150dpi") expect([m.width, m.height]).toEqual([1240, 1754]);
+    }
+  });
+
+  it("puts receipts on the pages, not just white", async () => {
+    const scan = w.files.find((f) => f.kind === "scan4000x3000")!;
+    const { channels } = await sharp(scan.path).stats();
+    // A blank page has a mean of 255 in each channel; text and paper tint pull it down.
+    expect(channels[0]!.mean).toBeLessThan(250);
+  });
+
+  it("writes a manifest that reads back to the same workload", async () => {
+    expect(await readWorkload(path.join(dir, "a"))).toEqual(w);
+  });
+
+  it("is deterministic for a seed", async () => {
+    const again = await makeWorkload({ srcDir: SRC, outDir: path.join(dir, "b"), scale: 0.05, seed: 7 });
+    const digest = async (p: string) => createHash("sha256").update(await readFile(p)).digest("hex");
+    expect(again.files.map((f) => f.name)).toEqual(w.files.map((f) => f.name));
+    for (let i = 0; i < w.files.length; i++) expect(await digest(again.files[i]!.path)).toBe(await digest(w.files[i]!.path));
+  }, 120_000);
+});
