@@ -7,7 +7,7 @@ type TSettings = { thresholds: Record<string, number>; version: number };
 type TNodes = { nodes: { id: string; thresholds: Record<string, number>; settingsApplied: boolean; settingsVersion: number }[] };
 
 // A known, consistent starting point whatever earlier runs left behind.
-const ORDERED = { sweepAbovePct: 70, cleanupAbovePct: 80, memoryCapPct: 90, admissionMaxUsagePct: 95 };
+const ORDERED = { sweepAbovePct: 70, cleanupAbovePct: 80, memoryCapPct: 90, admissionMaxUsagePct: 95, memoryBudgetMiB: 0 };
 
 test("an admin changes the cleanup threshold; the node applies it and the audit log shows it", async ({ adminPage: page, api, onlineNode }) => {
   expect((await api.put("/api/v1/settings", { data: ORDERED })).status()).toBe(200);
@@ -19,6 +19,7 @@ test("an admin changes the cleanup threshold; the node applies it and the audit 
   const form = page.getByRole("form", { name: "Fleet thresholds" });
   const cleanup = form.getByLabel("Cleanup above");
   await expect(cleanup).toHaveValue("80");
+  await expect(form.getByLabel("Memory budget")).toHaveValue("0");
   const save = form.getByRole("button", { name: "Save thresholds" });
 
   // Instant feedback: the order rule is checked as you type, and Save waits for a good value.
@@ -136,6 +137,9 @@ test("bad values are refused with the validation message, and nothing is audited
   expect(await bad.json()).toEqual({ error: { code: "INVALID_INPUT", message: expect.stringMatching(/^Sweep above \(99 %\) must not be above cleanup above/) } });
   expect((await api.put("/api/v1/settings", { data: { cleanupAbovPct: 70 } })).status()).toBe(400);
   expect((await api.put("/api/v1/settings", { data: { sampleIntervalMs: "fast" } })).status()).toBe(400);
+  const tinyBudget = await api.put("/api/v1/settings", { data: { memoryBudgetMiB: 100 } });
+  expect(tinyBudget.status()).toBe(400);
+  expect(await tinyBudget.json()).toEqual({ error: { code: "INVALID_INPUT", message: "Memory budget must be 0 (the whole device) or at least 256 MiB" } });
   expect(await (await api.get("/api/v1/settings/audit?limit=1")).json()).toEqual(before);
 });
 

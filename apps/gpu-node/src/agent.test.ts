@@ -134,6 +134,29 @@ describe("Agent against a control plane over HTTP", () => {
     await until(() => cp.heartbeats.at(-1)?.appliedSettingsVersion === cp.settingsVersion);
   });
 
+  it("a memory budget caps the total in heartbeats, samples and admission, and says so in a node event", async () => {
+    // The CPU node's device is a 4096 MiB host budget; 1024 MiB of it is Headroom's.
+    cp.setThresholds({ memoryBudgetMiB: 1024 });
+    await until(() => cp.heartbeats.at(-1)?.appliedSettingsVersion === cp.settingsVersion);
+    const event = await until(() => cp.events.find((e) => e.type === "memory_budget"));
+    expect(event).toMatchObject({ beforeMiB: 4096, afterMiB: 1024, data: { budgetMiB: 1024, previousBudgetMiB: 0, physicalTotalMiB: 4096 } });
+    const hb = await until(() => cp.heartbeats.at(-1)?.memory.totalMiB === 1024 && cp.heartbeats.at(-1));
+    expect(hb.memory.freeMiB).toBeLessThanOrEqual(1024 - hb.memory.usedMiB);
+    await until(() => cp.samples.at(-1)?.totalMiB === 1024);
+    // A floor of 1000 MiB free fits the host but not 1024 MiB less what is used.
+    cp.setThresholds({ admissionMinFreeMiB: 1000 });
+    await until(() => cp.heartbeats.at(-1)?.appliedSettingsVersion === cp.settingsVersion);
+    const jobId = cp.enqueue("refused under the budget");
+    const final = await waitForFinal(jobId);
+    expect(final.kind).toBe("refuse");
+    expect(final.body.reason).toMatch(/below the admission floor of 1000 MiB/);
+    expect((final.body.memory as { totalMiB: number }).totalMiB).toBe(1024);
+
+    cp.setThresholds({ memoryBudgetMiB: 0, admissionMinFreeMiB: 500 });
+    await until(() => cp.heartbeats.at(-1)?.appliedSettingsVersion === cp.settingsVersion && cp.heartbeats.at(-1)!.memory.totalMiB === 4096);
+    await until(() => cp.events.find((e) => e.type === "memory_budget" && e.beforeMiB === 1024 && e.afterMiB === 4096 && (e.data as { budgetMiB?: number }).budgetMiB === 0));
+  });
+
   it("batch cleanup recycles the runner and records the measured before/after", async () => {
     cp.setThresholds({ batchCleanupEvery: 1 });
     await until(() => cp.heartbeats.at(-1)?.appliedSettingsVersion === cp.settingsVersion);

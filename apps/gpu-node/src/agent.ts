@@ -1,15 +1,16 @@
 // The node agent: register, heartbeat, claim one job at a time, run it, apply the memory rules.
 // Talks only HTTP to the control plane; the model lives in the supervised runner child.
-import { DEFAULT_THRESHOLDS, type TMemoryReading, type TThresholds } from "@headroom/protocol";
+import { budgetedTotalMiB, DEFAULT_THRESHOLDS, type TMemoryReading, type TThresholds } from "@headroom/protocol";
 import type { Logger } from "pino";
 import { Backoff, sleep } from "./backoff.ts";
 import { JobAbort, runAssignment } from "./agent/job.ts";
 import { Outbox } from "./agent/outbox.ts";
 import { ControlError, isUnauthenticated, type ControlClient } from "./control-client.ts";
 import type { TAgentEnv } from "./env.ts";
+import { applyMemoryBudget, BudgetedMemoryReader } from "./rules/memory-budget.ts";
 import { afterCleanup, countBatchImages, NO_BATCH, shouldBatchCleanup, shouldCleanupAfterJob, shouldSweep, type TBatchCount } from "./rules/memory-rules.ts";
 import { Runner, type TRunnerOptions, type TRunnerReady, type TRunnerRestart } from "./runner/runner.ts";
-import { createMemoryReader, type MemoryReader } from "./telemetry/index.ts";
+import { createMemoryReader } from "./telemetry/index.ts";
 
 export type TAgentOptions = {
   env: TAgentEnv;
@@ -29,7 +30,8 @@ type TCurrentJob = { jobId: string; attempt: number; abort: AbortController; don
 
 export class Agent {
   readonly runner: Runner;
-  private readonly memory: MemoryReader;
+  /** Every reading the agent decides on or reports goes through the memory budget in force. */
+  private readonly memory: BudgetedMemoryReader;
   private readonly outbox: Outbox;
   private log: Logger;
   private nodeId: string | null = null;
@@ -54,7 +56,10 @@ export class Agent {
       log: o.log.child({ component: "runner" }),
       onRestart: (e) => this.onRunnerRestart(e),
     });
-    this.memory = createMemoryReader({ gpuIndex: o.env.gpuIndex, cpuBudgetMiB: o.env.cpuBudgetMiB, runnerPid: () => this.runner.pid });
+    this.memory = new BudgetedMemoryReader(
+      createMemoryReader({ gpuIndex: o.env.gpuIndex, cpuBudgetMiB: o.env.cpuBudgetMiB, runnerPid: () => this.runner.pid }),
+      () => this.thresholds.memoryBudgetMiB,
+    );
     this.outbox = new Outbox(o.client, o.log.child({ component: "outbox" }));
   }
 
@@ -146,6 +151,20 @@ export class Agent {
     const changed = Object.fromEntries(Object.entries(thresholds).filter(([k, v]) => previous[k as keyof TThresholds] !== v));
     this.log.info({ settingsVersion, changed }, "thresholds applied");
     this.outbox.event("settings_applied", { data: { settingsVersion, thresholds, changed } });
+    if (thresholds.memoryBudgetMiB !== previous.memoryBudgetMiB) this.onBudgetChange(previous.memoryBudgetMiB, thresholds.memoryBudgetMiB);
+  }
+
+  /** The physical total is visible only here: a node event with the total before and after the change. */
+  private onBudgetChange(fromMiB: number, toMiB: number): void {
+    const physical = this.memory.lastPhysical;
+    if (!physical) return;
+    // The sweep timer works on the last reading; it must not wait a heartbeat for the new budget.
+    this.lastReading = applyMemoryBudget(physical, toMiB);
+    const beforeMiB = budgetedTotalMiB(physical.totalMiB, fromMiB);
+    const afterMiB = budgetedTotalMiB(physical.totalMiB, toMiB);
+    const data = { budgetMiB: toMiB, previousBudgetMiB: fromMiB, physicalTotalMiB: physical.totalMiB, totalBeforeMiB: beforeMiB, totalAfterMiB: afterMiB };
+    this.log.info(data, "memory budget applied: the rules now work on the budgeted total");
+    this.outbox.event("memory_budget", { beforeMiB, afterMiB, data });
   }
 
   private async heartbeatLoop(): Promise<void> {

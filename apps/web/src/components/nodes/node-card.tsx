@@ -23,6 +23,7 @@ const THRESHOLD_LABELS: Record<keyof TThresholds, [label: string, unit: string]>
   sampleIntervalMs: ["Sample every", " ms"],
   jobTimeoutS: ["Job timeout", " s"],
   alertAbovePct: ["Alert above", "%"],
+  memoryBudgetMiB: ["Memory budget", " MiB"],
 };
 
 /** Why earlier providers failed, as a one-line tooltip. */
@@ -52,6 +53,10 @@ export function NodeCard({ node, isAdmin }: { node: TNodeView; isAdmin: boolean 
         usedMiB={m.usedMiB} totalMiB={m.totalMiB} usedPct={m.usedPct}
         warnAbovePct={node.thresholds.sweepAbovePct} alertAbovePct={node.thresholds.alertAbovePct}
       />
+      {node.thresholds.memoryBudgetMiB > 0 ? (
+        // The agent reports min(physical total, budget) as the total, so the gauge already shows the budgeted figure.
+        <p className="-mt-2 text-xs text-slate-500">Total capped by a memory budget of {formatMiB(node.thresholds.memoryBudgetMiB)}</p>
+      ) : null}
 
       {node.alerts.memory ? (
         <p role="alert" className="rounded-md bg-red-50 px-3 py-2 text-xs font-medium text-red-800 ring-1 ring-red-200">
@@ -116,7 +121,7 @@ export function NodeCard({ node, isAdmin }: { node: TNodeView; isAdmin: boolean 
               <div key={key} className="flex justify-between gap-2">
                 <dt className="text-slate-500">{label}</dt>
                 <dd className="tabular-nums text-slate-800">
-                  {node.thresholds[key]}{unit}
+                  {key === "memoryBudgetMiB" && node.thresholds[key] === 0 ? "whole device" : `${node.thresholds[key]}${unit}`}
                   {overridden.has(key) ? <span className="ml-1 rounded bg-indigo-50 px-1 text-[10px] font-semibold text-indigo-700">node</span> : null}
                 </dd>
               </div>

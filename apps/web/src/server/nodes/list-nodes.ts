@@ -9,6 +9,7 @@ import type { TNodeListOutput } from "./list-nodes.types";
 const THRESHOLD_SELECT = {
   admissionMaxUsagePct: true, admissionMinFreeMiB: true, memoryCapPct: true, cleanupAbovePct: true, batchCleanupEvery: true,
   sweepIntervalS: true, sweepAbovePct: true, sampleIntervalMs: true, jobTimeoutS: true, alertAbovePct: true,
+  memoryBudgetMiB: true,
 } as const;
 
 export async function listNodes(db: Db, opts: { nowMs: number; offlineAfterMs: number }): Promise<TNodeListOutput> {

@@ -31,6 +31,7 @@ const TEXT: Record<TThresholdKey, [label: string, unit: string, help: string]> =
   sampleIntervalMs: ["Sample interval", "ms", "Memory is sampled this often while a job runs."],
   jobTimeoutS: ["Job timeout", "s", "A job running longer than this fails."],
   alertAbovePct: ["Alert above", "%", "Nodes used above this show as alerting."],
+  memoryBudgetMiB: ["Memory budget", "MiB", "The most device memory Headroom treats as this GPU's; 0 = all of it. Every percentage applies to this budget."],
 };
 
 // zod reports "no upper bound" as Infinity, or as MAX_SAFE_INTEGER for .int() numbers.

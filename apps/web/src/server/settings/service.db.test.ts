@@ -61,12 +61,35 @@ describe("fleet settings", () => {
     [{ sweepAbovePct: 85 }, "Sweep above (85 %) must not be above cleanup above (80 %)"],
     [{ sampleIntervalMs: 1000 }, "Sample interval must be between 50 and 250 ms"],
     [{ memoryCapPct: 99 }, "Memory cap (99 %) must not be above admission max usage (95 %)"],
+    [{ memoryBudgetMiB: 100 }, "Memory budget must be 0 (the whole device) or at least 256 MiB"],
+    [{ memoryBudgetMiB: -1 }, "Memory budget must be at least 0 MiB"],
+    [{ memoryBudgetMiB: 1024.5 }, "Memory budget must be a whole number of MiB"],
   ])("refuses %j with a clear message and writes nothing", async (patch, message) => {
     const err = await refusal(updateFleetSettings(db, patch, admin));
     expect(err.code).toBe("INVALID_INPUT");
     expect(err.message).toBe(message);
     expect(await getFleetSettings(db)).toEqual({ thresholds: DEFAULT_THRESHOLDS, version: 1 });
     expect(await db.settingsAudit.count()).toBe(0);
+  });
+
+  it("sets a memory budget fleet-wide, audits it, and a node may override or clear it", async () => {
+    const fleet = await updateFleetSettings(db, { memoryBudgetMiB: 2048 }, admin);
+    expect(fleet.thresholds).toEqual({ ...DEFAULT_THRESHOLDS, memoryBudgetMiB: 2048 });
+    expect(fleet.changes).toEqual([{ field: "memoryBudgetMiB", from: 0, to: 2048 }]);
+    const node = await makeNode("gpu-budget");
+    const err = await refusal(updateNodeOverride(db, node.id, { memoryBudgetMiB: 255 }, admin));
+    expect(err.message).toBe("On node gpu-budget: Memory budget must be 0 (the whole device) or at least 256 MiB");
+    const whole = await updateNodeOverride(db, node.id, { memoryBudgetMiB: 0 }, admin);
+    expect(whole.effective.memoryBudgetMiB).toBe(0);
+    expect(await nodeSettings(db, node.id)).toMatchObject({ thresholds: { memoryBudgetMiB: 0 } });
+    const cleared = await updateNodeOverride(db, node.id, { memoryBudgetMiB: null }, admin);
+    expect(cleared.effective.memoryBudgetMiB).toBe(2048);
+    const audit = await listSettingsAudit(db, { limit: 10 });
+    expect(audit.map((a) => a.changes)).toEqual([
+      [{ field: "memoryBudgetMiB", from: 0, to: null }],
+      [{ field: "memoryBudgetMiB", from: null, to: 0 }],
+      [{ field: "memoryBudgetMiB", from: 0, to: 2048 }],
+    ]);
   });
 
   it("accepts a change of several fields that is only consistent as a whole", async () => {

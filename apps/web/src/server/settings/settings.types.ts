@@ -20,6 +20,7 @@ export const ZFleetSettingsPatchSchema = z.strictObject({
   sampleIntervalMs: ZValueSchema.optional(),
   jobTimeoutS: ZValueSchema.optional(),
   alertAbovePct: ZValueSchema.optional(),
+  memoryBudgetMiB: ZValueSchema.optional(),
 });
 export type TFleetSettingsPatch = z.infer<typeof ZFleetSettingsPatchSchema>;
 
@@ -35,6 +36,7 @@ export const ZNodeOverridePatchSchema = z.strictObject({
   sampleIntervalMs: ZValueSchema.nullable().optional(),
   jobTimeoutS: ZValueSchema.nullable().optional(),
   alertAbovePct: ZValueSchema.nullable().optional(),
+  memoryBudgetMiB: ZValueSchema.nullable().optional(),
 });
 export type TNodeOverridePatch = z.infer<typeof ZNodeOverridePatchSchema>;
 
@@ -50,6 +52,7 @@ export const ZNodeOverrideSchema = z.object({
   sampleIntervalMs: z.number().nullable(),
   jobTimeoutS: z.number().nullable(),
   alertAbovePct: z.number().nullable(),
+  memoryBudgetMiB: z.number().nullable(),
 });
 export type TNodeOverride = z.infer<typeof ZNodeOverrideSchema>;
 

@@ -34,6 +34,15 @@ describe("thresholdIssues", () => {
     ["a zero timeout", { jobTimeoutS: 0 }, [{ fields: ["jobTimeoutS"], message: "Job timeout must be at least 1 s" }]],
     ["NaN (an empty input)", { cleanupAbovePct: Number.NaN }, [{ fields: ["cleanupAbovePct"], message: "Cleanup above must be a number" }]],
     ["a fractional percentage is fine", { cleanupAbovePct: 79.5 }, []],
+    ["a memory budget of 0 (the whole device)", { memoryBudgetMiB: 0 }, []],
+    ["the smallest memory budget (with a smaller free floor)", { memoryBudgetMiB: 256, admissionMinFreeMiB: 100 }, []],
+    ["a 2 GiB memory budget", { memoryBudgetMiB: 2048 }, []],
+    ["a memory budget under 256 MiB", { memoryBudgetMiB: 255 }, [{ fields: ["memoryBudgetMiB"], message: "Memory budget must be 0 (the whole device) or at least 256 MiB" }]],
+    ["a memory budget of 1 MiB", { memoryBudgetMiB: 1 }, [{ fields: ["memoryBudgetMiB"], message: "Memory budget must be 0 (the whole device) or at least 256 MiB" }]],
+    ["a negative memory budget", { memoryBudgetMiB: -1 }, [{ fields: ["memoryBudgetMiB"], message: "Memory budget must be at least 0 MiB" }]],
+    ["a free-memory floor as large as the budget", { memoryBudgetMiB: 500 }, [{ fields: ["admissionMinFreeMiB", "memoryBudgetMiB"], message: "Admission min free (500 MiB) must be below the memory budget (500 MiB)" }]],
+    ["a free-memory floor just under the budget", { memoryBudgetMiB: 512, admissionMinFreeMiB: 511 }, []],
+    ["a fractional memory budget", { memoryBudgetMiB: 2048.5 }, [{ fields: ["memoryBudgetMiB"], message: "Memory budget must be a whole number of MiB" }]],
   ])("%s", (_name, over, expected) => {
     expect(thresholdIssues(t(over))).toEqual(expected);
   });
@@ -49,6 +58,13 @@ describe("thresholdIssues", () => {
         expect(ZThresholdsSchema.safeParse(above).success, key).toBe(false);
         expect(thresholdIssues(above).some((i) => i.fields.includes(key)), key).toBe(true);
       }
+    }
+  });
+
+  it("agrees with the protocol schema on the memory budget's gap between 0 and 256 MiB", () => {
+    for (const [v, ok] of [[0, true], [1, false], [255, false], [256, true], [2048, true]] as const) {
+      expect(ZThresholdsSchema.safeParse(t({ memoryBudgetMiB: v, admissionMinFreeMiB: 0 })).success, String(v)).toBe(ok);
+      expect(thresholdIssues(t({ memoryBudgetMiB: v, admissionMinFreeMiB: 0 })).length === 0, String(v)).toBe(ok);
     }
   });
 

@@ -1,7 +1,7 @@
 // Pure checks on a complete set of thresholds: each value in its range, and the percentages in an
 // order that makes sense together. Browser-safe (the forms run it on every keystroke); the
 // settings service runs the same function before anything is written.
-import { AppError, type TThresholds } from "@headroom/protocol";
+import { AppError, MIN_MEMORY_BUDGET_MIB, type TThresholds } from "@headroom/protocol";
 import { formatThreshold, THRESHOLD_FIELDS, THRESHOLD_KEYS, type TThresholdKey } from "./fields";
 
 export type TThresholdIssue = {
@@ -22,6 +22,10 @@ function rangeIssue(key: TThresholdKey, value: number): string | null {
   if (f.integer && !Number.isInteger(value)) return `${f.label} must be a whole number of ${f.unit}`;
   if (f.max !== null && (value < f.min || value > f.max)) return `${f.label} must be between ${f.min} and ${f.max} ${f.unit}`;
   if (value < f.min) return `${f.label} must be at least ${f.min} ${f.unit}`;
+  // Under 256 MiB no model fits: a tiny budget would only refuse every job.
+  if (key === "memoryBudgetMiB" && value > 0 && value < MIN_MEMORY_BUDGET_MIB) {
+    return `${f.label} must be 0 (the whole device) or at least ${MIN_MEMORY_BUDGET_MIB} ${f.unit}`;
+  }
   return null;
 }
 
@@ -50,6 +54,14 @@ export function thresholdIssues(t: TThresholds): TThresholdIssue[] {
         message: `${a.label} (${formatThreshold(lo, t[lo])}) must not be above ${b.label.toLowerCase()} (${formatThreshold(hi, t[hi])})`,
       });
     }
+  }
+  // A floor of free memory as large as the whole budget would refuse every job.
+  const budget = t.memoryBudgetMiB;
+  if (!badRange.has("memoryBudgetMiB") && !badRange.has("admissionMinFreeMiB") && budget > 0 && t.admissionMinFreeMiB >= budget) {
+    issues.push({
+      fields: ["admissionMinFreeMiB", "memoryBudgetMiB"],
+      message: `Admission min free (${formatThreshold("admissionMinFreeMiB", t.admissionMinFreeMiB)}) must be below the memory budget (${formatThreshold("memoryBudgetMiB", budget)})`,
+    });
   }
   return issues;
 }
