@@ -27,7 +27,7 @@ export const DEFAULT_PAGE_OPTIONS: TPageOptions = { pdfDpi: DEFAULT_PDF_DPI, max
 
 export type TTimingsMs = { decode: number; detect: number; crop: number; classify: number; recognize: number; post: number };
 
-/** Recognised lines below this confidence are dropped (PaddleOCR's drop_score). */
+/** Recognised lines below this confidence are dropped (PaddleOCR's drop_score); the manifest's rec.dropScore. */
 export const DROP_SCORE = 0.5;
 
 export class PaddleOcrEngine {
@@ -149,7 +149,7 @@ export class PaddleOcrEngine {
     t0 = performance.now();
     const kept = lines
       .map((line, i) => ({ quad: line.box, ...texts[i]! }))
-      .filter((l) => l.text.trim().length > 0 && l.confidence >= DROP_SCORE);
+      .filter((l) => l.text.trim().length > 0 && l.confidence >= m.rec.dropScore);
     const ocrLines: TOcrLine[] = sortReadingOrder(kept).map((l) => ({
       text: l.text,
       confidence: Math.min(1, Math.max(0, l.confidence)),

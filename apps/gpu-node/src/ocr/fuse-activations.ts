@@ -12,12 +12,13 @@
  */
 
 import { readFile } from "node:fs/promises";
+import { int8Model } from "./int8.ts";
 
 // ---- protobuf wire format ----------------------------------------------------------------------
 
-type TField = { no: number; wt: number; int?: bigint; bytes?: Uint8Array; raw: Uint8Array };
+export type TField = { no: number; wt: number; int?: bigint; bytes?: Uint8Array; raw: Uint8Array };
 
-function readVarint(b: Uint8Array, p: number): [bigint, number] {
+export function readVarint(b: Uint8Array, p: number): [bigint, number] {
   let r = 0n, shift = 0n;
   for (;;) {
     if (p >= b.length) throw new Error("truncated varint");
@@ -58,7 +59,7 @@ export function readFields(b: Uint8Array): TField[] {
   return out;
 }
 
-function varint(v: bigint | number): number[] {
+export function varint(v: bigint | number): number[] {
   let x = BigInt.asUintN(64, BigInt(v));
   const out: number[] = [];
   do {
@@ -70,7 +71,7 @@ function varint(v: bigint | number): number[] {
   return out;
 }
 
-function concat(parts: readonly Uint8Array[]): Uint8Array {
+export function concat(parts: readonly Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
   let o = 0;
   for (const p of parts) { out.set(p, o); o += p.length; }
@@ -79,9 +80,9 @@ function concat(parts: readonly Uint8Array[]): Uint8Array {
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
-const lenField = (no: number, bytes: Uint8Array) => concat([Uint8Array.from([...varint((no << 3) | 2), ...varint(bytes.length)]), bytes]);
-const strField = (no: number, s: string) => lenField(no, enc.encode(s));
-const intField = (no: number, v: number | bigint) => Uint8Array.from([...varint(no << 3), ...varint(v)]);
+export const lenField = (no: number, bytes: Uint8Array) => concat([Uint8Array.from([...varint((no << 3) | 2), ...varint(bytes.length)]), bytes]);
+export const strField = (no: number, s: string) => lenField(no, enc.encode(s));
+export const intField = (no: number, v: number | bigint) => Uint8Array.from([...varint(no << 3), ...varint(v)]);
 const floatField = (no: number, v: number) => {
   const b = new Uint8Array(5);
   b[0] = (no << 3) | 5;
@@ -96,9 +97,9 @@ const ATTR_FLOAT = 1, ATTR_TENSOR = 4;
 /** TensorProto.data_type FLOAT. */
 const FLOAT = 1;
 
-type TNode = { inputs: string[]; outputs: string[]; op: string; name: string; domain: string; attrs: Map<string, TField[]>; raw: Uint8Array | null; extra: Uint8Array[] };
+export type TNode = { inputs: string[]; outputs: string[]; op: string; name: string; domain: string; attrs: Map<string, TField[]>; raw: Uint8Array | null; extra: Uint8Array[] };
 
-function parseNode(raw: Uint8Array): TNode {
+export function parseNode(raw: Uint8Array): TNode {
   const node: TNode = { inputs: [], outputs: [], op: "", name: "", domain: "", attrs: new Map(), raw, extra: [] };
   for (const f of readFields(raw)) {
     if (f.no === 1) node.inputs.push(dec.decode(f.bytes));
@@ -115,7 +116,7 @@ function parseNode(raw: Uint8Array): TNode {
   return node;
 }
 
-function encodeNode(n: TNode): Uint8Array {
+export function encodeNode(n: TNode): Uint8Array {
   if (n.raw) return lenField(1, n.raw);
   const parts: Uint8Array[] = [
     ...n.inputs.map((s) => strField(1, s)),
@@ -133,12 +134,12 @@ function floatAttr(name: string, v: number): TField[] {
   return readFields(concat([strField(1, name), floatField(2, v), intField(20, ATTR_FLOAT)]));
 }
 
-function attrFloat(n: TNode, name: string): number | undefined {
+export function attrFloat(n: TNode, name: string): number | undefined {
   const f = n.attrs.get(name)?.find((x) => x.no === 2);
   return f ? new DataView(f.bytes!.buffer, f.bytes!.byteOffset, 4).getFloat32(0, true) : undefined;
 }
 
-function attrInts(n: TNode, name: string): number[] | undefined {
+export function attrInts(n: TNode, name: string): number[] | undefined {
   const af = n.attrs.get(name);
   if (!af) return undefined;
   const out: number[] = [];
@@ -150,9 +151,9 @@ function attrInts(n: TNode, name: string): number[] | undefined {
   return out;
 }
 
-type TFloatTensor = { dims: number[]; data: Float32Array };
+export type TFloatTensor = { dims: number[]; data: Float32Array };
 
-function parseFloatTensor(b: Uint8Array): TFloatTensor | null {
+export function parseFloatTensor(b: Uint8Array): TFloatTensor | null {
   const dims: number[] = [];
   let type = 0;
   let rawData: Uint8Array | null = null;
@@ -175,7 +176,7 @@ function parseFloatTensor(b: Uint8Array): TFloatTensor | null {
   return { dims, data };
 }
 
-function encodeFloatTensor(t: TFloatTensor, name: string): Uint8Array {
+export function encodeFloatTensor(t: TFloatTensor, name: string): Uint8Array {
   return concat([
     ...t.dims.map((d) => intField(1, d)),
     intField(2, FLOAT),
@@ -416,13 +417,18 @@ export function rewriteOnnxForCpu(input: Uint8Array): { model: Uint8Array; stats
 }
 
 /**
- * The model as the CPU provider should get it: rewritten as above. Set HEADROOM_OCR_CPU_REWRITE=0 to
- * load the file unchanged (for A/B measurements). Returns the path unchanged when nothing matched.
+ * The model as the CPU provider should get it: rewritten as above, and quantized to int8 with `int8`
+ * (int8.ts) where calibrated ranges exist. Set HEADROOM_OCR_CPU_REWRITE=0 to load the file unchanged
+ * (for A/B measurements). Returns the path unchanged when nothing matched.
  */
-export async function cpuModel(file: string, log?: (msg: string, data?: object) => void): Promise<string | Uint8Array> {
+export async function cpuModel(file: string, log?: (msg: string, data?: object) => void, opts: { int8?: boolean } = {}): Promise<string | Uint8Array> {
   if (process.env.HEADROOM_OCR_CPU_REWRITE === "0") return file;
   const t0 = performance.now();
   const { model, stats } = rewriteOnnxForCpu(await readFile(file));
+  if (opts.int8) {
+    const q = await int8Model(file, model, log);
+    if (q) return q;
+  }
   if (stats.hardSwish + stats.affineIntoConv + stats.scaleIntoConv === 0) return file;
   log?.("ocr model rewritten for cpu", { file, ...stats, ms: Math.round(performance.now() - t0) });
   return model;

@@ -57,6 +57,8 @@ export const ZOcrManifestSchema = z.object({
      * per column on the CPU than small ones (activations fall out of cache), so batches are cut here.
      */
     batchColumnsPx: z.number().int().positive().default(1280),
+    /** Recognised lines below this confidence are dropped (PaddleOCR's drop_score). */
+    dropScore: z.number().min(0).max(1).default(0.5),
     /** Margin added around each box for the cls/rec crops, as a fraction of the box's short side. */
     cropPadRatio: z.number().nonnegative().default(0.1),
     /** batchSize and batchColumnsPx in force when rec runs on WebGPU (docs/gpu-runs.md); null: the above. */
@@ -84,6 +86,11 @@ export const ZOcrManifestSchema = z.object({
    * no kernel for them (model-rewrite.ts); "none" loads the model as it is.
    */
   webgpuClipRewrite: z.enum(["hardsigmoid", "minmax", "none"]).default("hardsigmoid"),
+  /**
+   * Stages whose model runs int8 (static QDQ, int8.ts) on the CPU provider; other providers always
+   * get the float model. A stage without calibrated ranges for its exact file stays float.
+   */
+  cpuInt8: z.array(z.enum(["det", "cls", "rec"])).default([]),
 });
 export type TOcrManifest = z.infer<typeof ZOcrManifestSchema>;
 

@@ -11,6 +11,7 @@ import type { InferenceSession as TInferenceSession } from "onnxruntime-node";
 import ort from "onnxruntime-node";
 import type { TOcrManifest } from "./manifest.ts";
 import { cpuModel } from "./fuse-activations.ts";
+import { int8Stages } from "./int8.ts";
 import { preparedModel } from "./model-rewrite.ts";
 
 export type TOcrStage = "det" | "cls" | "rec";
@@ -39,12 +40,15 @@ async function modelFor(
   log?: (msg: string, data?: object) => void,
 ): Promise<string | Uint8Array> {
   // On the CPU: hard-swish and affine blocks folded into fewer passes (fuse-activations.ts, exact).
-  if (provider === "cpu") return cpuModel(file, log);
+  // int8 only on the CPU and only for the stages the manifest (or HEADROOM_OCR_INT8) names (int8.ts).
+  if (provider === "cpu") return cpuModel(file, log, { int8: int8Stages(manifest.cpuInt8).has(stageOf(manifest, file)) });
   if (provider !== "webgpu" || manifest.webgpuClipRewrite === "none") return file;
   const p = await preparedModel(file, manifest.webgpuClipRewrite);
   if (p.source !== file) log?.("ocr model rewritten for webgpu", { file, strategy: manifest.webgpuClipRewrite, rewritten: p.rewritten, cached: p.cached, ms: p.ms });
   return p.source;
 }
+
+const stageOf = (m: TOcrManifest, file: string): TOcrStage => (file === m.det.file ? "det" : file === m.rec.file ? "rec" : "cls");
 
 async function openModel(manifest: TOcrManifest, file: string, provider: string, threads?: number, log?: (msg: string, data?: object) => void) {
   const source = await modelFor(manifest, file, provider, log);

@@ -1,0 +1,54 @@
+/**
+ * Calibrate the int8 CPU models (src/ocr/quantize.ts, int8.ts) on synthetic text only: receipt-like
+ * Latin lines and Chinese lines from the model's dictionary, rendered with the system fonts (rec, cls),
+ * and pages of such lines (det). No eval receipt is used. Writes src/ocr/int8-ranges.json.
+ *
+ *   npx tsx bench/int8-calibrate.ts [--lines 300] [--pages 8] [--stages det,rec] [--method mean|minmax]
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import ort from "onnxruntime-node";
+import { defaultManifest } from "../src/ocr/index.ts";
+import { rewriteOnnxForCpu } from "../src/ocr/fuse-activations.ts";
+import { calibrate, lineTensor, randomLine, renderLine, renderPage, rng } from "../src/ocr/int8-calibrate.ts";
+import { INT8_RANGES_FILE, modelKey, readRangesFile } from "../src/ocr/int8.ts";
+import { prepareForInt8 } from "../src/ocr/quantize.ts";
+import { packDetTensor } from "../src/ocr/detect.ts";
+
+const { values: args } = parseArgs({
+  options: {
+    lines: { type: "string", default: "300" },
+    pages: { type: "string", default: "8" },
+    stages: { type: "string", default: "rec" },
+    method: { type: "string", default: "mean" },
+    out: { type: "string", default: INT8_RANGES_FILE },
+  },
+});
+const m = defaultManifest();
+const cjk = readFileSync(m.dictionary.file, "utf8").split("\n").filter((s) => /[\u4e00-\u9fff]/.test(s));
+const all = readRangesFile();
+for (const stage of args.stages.split(",")) {
+  const file = stage === "det" ? m.det.file : stage === "cls" ? m.cls!.file : m.rec.file;
+  const original = readFileSync(file);
+  const model = prepareForInt8(rewriteOnnxForCpu(original).model);
+  const r = rng(stage === "det" ? 11 : 7);
+  const t0 = performance.now();
+  function* inputs(): Generator<ort.Tensor> {
+    if (stage === "det") {
+      for (let i = 0; i < Number(args.pages); i++) {
+        const w = 32 * (15 + Math.floor(r() * 16)), h = 32 * (30 + Math.floor(r() * 21));
+        const page = renderPage(w, h, r, cjk);
+        yield new ort.Tensor("float32", packDetTensor(page, [2, 1, 0], m.det.mean, m.det.std), [1, 3, h, w]);
+      }
+    } else {
+      const H = stage === "cls" ? m.cls!.inputHeightPx : m.rec.inputHeightPx;
+      for (let i = 0; i < Number(args.lines); i++) yield lineTensor(renderLine(randomLine(r, cjk), H, r));
+    }
+  }
+  const cal = await calibrate(model, inputs());
+  all[modelKey(file, original)] = args.method === "minmax" ? cal.minmax : cal.mean;
+  writeFileSync(`/tmp/int8-calibration-${stage}.json`, JSON.stringify(cal));
+  console.log(`${stage}: ${Object.keys(all[modelKey(file, original)]!).length} tensors calibrated in ${Math.round(performance.now() - t0)} ms`);
+}
+writeFileSync(args.out, `${JSON.stringify(all, null, 1)}\n`);
+console.log(`wrote ${args.out} (${args.method})`);

@@ -1,0 +1,60 @@
+/**
+ * Int8 rec variants against the float model on held-out synthetic lines (a seed calibration never
+ * used): text CER of the int8 reading against the float reading, arg-max flips per CTC step, and the
+ * time of one [8, 3, 48, 320] batch (median of 15, variants interleaved). Reads the two calibrations
+ * that bench/int8-calibrate.ts leaves in /tmp/int8-calibration-rec.json.
+ *
+ *   npx tsx bench/int8-check.ts [--lines 60]
+ */
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import ort from "onnxruntime-node";
+import { defaultManifest } from "../src/ocr/index.ts";
+import { buildCharset, ctcGreedyDecode } from "../src/ocr/ctc.ts";
+import { rewriteOnnxForCpu } from "../src/ocr/fuse-activations.ts";
+import { lineTensor, randomLine, renderLine, rng, type TCalibration } from "../src/ocr/int8-calibrate.ts";
+import { parseModel, prepareForInt8, quantizeConvs, type TRanges } from "../src/ocr/quantize.ts";
+
+const convTensorsOnly = (b: Uint8Array) => parseModel(b).nodes.filter((n) => n.op === "Conv").flatMap((n) => [n.inputs[0]!, n.outputs[0]!]);
+
+const { values: args } = parseArgs({ options: { lines: { type: "string", default: "60" } } });
+const m = defaultManifest();
+const fp = prepareForInt8(rewriteOnnxForCpu(readFileSync(m.rec.file)).model);
+const cal = JSON.parse(readFileSync("/tmp/int8-calibration-rec.json", "utf8")) as TCalibration;
+const charset = buildCharset(readFileSync(m.dictionary.file, "utf8"), true);
+const cjk = charset.filter((s) => /[\u4e00-\u9fff]/.test(s));
+const r = rng(31337);
+const lines = Array.from({ length: Number(args.lines) }, () => lineTensor(renderLine(randomLine(r, cjk), 48, r)));
+const noSwish = (rs: TRanges, keep: Set<string>) => Object.fromEntries(Object.entries(rs).filter(([k]) => keep.has(k)));
+const convOnly = new Set(convTensorsOnly(fp));
+const variants: Array<[string, Uint8Array]> = [["float", fp]];
+for (const method of ["minmax", "mean"] as const) {
+  const full = quantizeConvs(fp, cal[method]);
+  // Without the uint8 hard-swish: drop the ranges of the hard-swish outputs that only it needs.
+  const plainRanges = noSwish(cal[method], convOnly);
+  const plain = quantizeConvs(fp, plainRanges);
+  variants.push([`${method} convs (hswish ${plain.stats.hardSwish})`, plain.model], [`${method} convs+hswish (${full.stats.hardSwish})`, full.model]);
+}
+const opts = { executionProviders: ["cpu"], graphOptimizationLevel: "all", intraOpNumThreads: 2, logSeverityLevel: 3 } as const;
+const sessions = await Promise.all(variants.map(([, b]) => ort.InferenceSession.create(b, opts)));
+const decode = (d: Float32Array) => ctcGreedyDecode(d, 0, d.length / charset.length, charset.length, charset, true).text;
+function edit(a: string, b: string): number {
+  const d = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = d[0]!;
+    d[0] = i;
+    for (let j = 1; j <= b.length; j++) { const cur = d[j]!; d[j] = Math.min(d[j]! + 1, d[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1)); prev = cur; }
+  }
+  return d[b.length]!;
+}
+const texts: string[][] = variants.map(() => []);
+for (const x of lines) for (const [k, s] of sessions.entries()) texts[k]!.push(decode((await s.run({ [s.inputNames[0]!]: x }))[s.outputNames[0]!]!.data as Float32Array));
+const batch = new ort.Tensor("float32", new Float32Array(8 * 3 * 48 * 320).map((_, i) => Math.sin(i * 0.37)), [8, 3, 48, 320]);
+const times: number[][] = variants.map(() => []);
+for (let it = 0; it < 16; it++) for (const [k, s] of sessions.entries()) { const t0 = performance.now(); await s.run({ [s.inputNames[0]!]: batch }); if (it) times[k]!.push(performance.now() - t0); }
+const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+const refChars = texts[0]!.reduce((a, t) => a + t.length, 0);
+for (const [k, [name]] of variants.entries()) {
+  const err = texts[k]!.reduce((a, t, i) => a + edit(texts[0]![i]!, t), 0);
+  console.log(`${name}: CER vs float ${(err / refChars).toFixed(4)} (${err}/${refChars}), batch ${med(times[k]!).toFixed(1)} ms (×${(med(times[k]!) / med(times[0]!)).toFixed(2)})`);
+}

@@ -1,0 +1,75 @@
+/**
+ * Which CPU models run int8 (quantize.ts), and loading them: the calibrated ranges are committed in
+ * int8-ranges.json (made by `npx tsx bench/int8-calibrate.ts`), keyed by the original model file's
+ * name and hash, so a model without ranges, or a changed file, simply stays float. The quantized model
+ * is cached on disk (like model-rewrite.ts) because a runner recycle reloads the models.
+ */
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { access, mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { modelCacheDir } from "./model-rewrite.ts";
+import { prepareForInt8, quantizeConvs, type TRanges } from "./quantize.ts";
+
+export type TInt8Stage = "det" | "cls" | "rec";
+export const INT8_RANGES_FILE = path.join(path.dirname(fileURLToPath(import.meta.url)), "int8-ranges.json");
+/** Bumped whenever quantize.ts's output changes, so stale cache files are not reused. */
+const INT8_VERSION = 1;
+
+/** HEADROOM_OCR_INT8 ("rec", "det,rec", "0" for none), when set, overrides the manifest's cpuInt8 (A/B runs). */
+export function int8Stages(fromManifest: readonly TInt8Stage[]): Set<TInt8Stage> {
+  const env = process.env.HEADROOM_OCR_INT8;
+  if (env === undefined) return new Set(fromManifest);
+  return new Set(env.split(",").map((s) => s.trim()).filter((s): s is TInt8Stage => s === "det" || s === "cls" || s === "rec"));
+}
+
+export const modelKey = (file: string, bytes: Uint8Array) => `${path.basename(file, ".onnx")}.${createHash("sha256").update(bytes).digest("hex").slice(0, 16)}`;
+
+export function readRangesFile(file = INT8_RANGES_FILE): Record<string, TRanges> {
+  try {
+    return JSON.parse(readFileSync(file, "utf8")) as Record<string, TRanges>;
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * `cpuBytes` (the CPU-rewritten float model of `file`) quantized to int8, as a cached path or bytes;
+ * null when there are no calibrated ranges for this exact file.
+ */
+export async function int8Model(
+  file: string,
+  cpuBytes: Uint8Array,
+  log?: (msg: string, data?: object) => void,
+  rangesFile = INT8_RANGES_FILE,
+): Promise<string | Uint8Array | null> {
+  const t0 = performance.now();
+  const key = modelKey(file, await readFile(file));
+  const ranges = readRangesFile(rangesFile)[key];
+  if (!ranges) {
+    log?.("ocr int8 model unavailable: no calibrated ranges", { file, key });
+    return null;
+  }
+  const rangesHash = createHash("sha256").update(JSON.stringify(ranges)).digest("hex").slice(0, 12);
+  // HEADROOM_OCR_INT8_HSWISH=0: hard-swish stays float between the int8 convs (A/B runs).
+  const hardSwish = process.env.HEADROOM_OCR_INT8_HSWISH !== "0";
+  const cached = path.join(modelCacheDir(), `${key}.int8-${rangesHash}${hardSwish ? "" : "-nohs"}.v${INT8_VERSION}.onnx`);
+  try {
+    await access(cached);
+    return cached;
+  } catch {
+    // not cached yet
+  }
+  const { model, stats } = quantizeConvs(prepareForInt8(cpuBytes), ranges, { hardSwish });
+  log?.("ocr model quantized to int8 for cpu", { file, ...stats, ms: Math.round(performance.now() - t0) });
+  try {
+    await mkdir(path.dirname(cached), { recursive: true });
+    const tmp = `${cached}.${process.pid}.tmp`;
+    await writeFile(tmp, model);
+    await rename(tmp, cached);
+    return cached;
+  } catch {
+    return model;
+  }
+}
