@@ -55,6 +55,7 @@ beforeAll(async () => {
     heartbeatIntervalMs: 100,
     claimWaitMs: 200,
     shutdownGraceMs: 500,
+    reclaimMinIntervalMs: 1_000,
   });
   running = agent.run();
   await new Promise((r) => setTimeout(r, 700));
@@ -222,9 +223,39 @@ describe("Agent against a control plane over HTTP", () => {
     cp.setThresholds({ sweepIntervalS: 300, sweepAbovePct: 70 });
   });
 
+  it("reclaim: an idle agent recycles its runner when the control plane asks, and records the cleanup", async () => {
+    await new Promise((r) => setTimeout(r, 1_200)); // past the interval since the sweep test's cleanup
+    const pidBefore = agent.runner.pid!;
+    const before = cp.events.length;
+    cp.reclaim = { reason: "a queued job needs 704 MiB", neededMiB: 704 };
+    const ev = await until(() => cp.events.slice(before).find((e) => e.type === "cleanup"));
+    cp.reclaim = null;
+    expect(ev.beforeMiB).toBeGreaterThan(0);
+    expect(ev.data).toMatchObject({ reason: "reclaim: a queued job needs 704 MiB", neededMiB: 704, freedMiB: ev.beforeMiB! - ev.afterMiB! });
+    await until(() => agent.runner.pid !== pidBefore && agent.runner.ready);
+    expect(alive(pidBefore)).toBe(false);
+  });
+
+  it("reclaim: a busy agent does not recycle under its job", async () => {
+    await new Promise((r) => setTimeout(r, 1_200));
+    const jobId = cp.enqueue("slow:2500");
+    await until(() => reportsFor(jobId).includes("start"));
+    const pid = agent.runner.pid;
+    const before = cp.events.length;
+    cp.reclaim = { reason: "a queued job needs 704 MiB", neededMiB: 704 };
+    await new Promise((r) => setTimeout(r, 1_500)); // ~15 heartbeat answers asking, past the interval
+    cp.reclaim = null;
+    expect((await waitForFinal(jobId)).kind).toBe("complete");
+    expect(agent.runner.pid).toBe(pid);
+    await new Promise((r) => setTimeout(r, 1_200)); // one outbox flush
+    expect(cp.events.slice(before).filter((e) => (e.data as { reason?: string } | null)?.reason?.startsWith("reclaim:"))).toEqual([]);
+  });
+
   it("a drained node stops claiming", async () => {
     cp.drained = true;
     await until(() => cp.events.find((e) => e.type === "drained"));
+    // A claim long-poll (200 ms here) already waiting when the drain arrived may still take a job.
+    await new Promise((r) => setTimeout(r, 300));
     const jobId = cp.enqueue("waiting");
     await new Promise((r) => setTimeout(r, 600));
     expect(reportsFor(jobId)).toEqual([]);

@@ -8,7 +8,7 @@ import { Outbox } from "./agent/outbox.ts";
 import { ControlError, isUnauthenticated, type ControlClient } from "./control-client.ts";
 import type { TAgentEnv } from "./env.ts";
 import { applyMemoryBudget, BudgetedMemoryReader } from "./rules/memory-budget.ts";
-import { afterCleanup, countBatchImages, NO_BATCH, shouldBatchCleanup, shouldCleanupAfterJob, shouldSweep, type TBatchCount } from "./rules/memory-rules.ts";
+import { afterCleanup, countBatchImages, NO_BATCH, shouldBatchCleanup, shouldCleanupAfterJob, shouldReclaim, shouldSweep, type TBatchCount } from "./rules/memory-rules.ts";
 import { Runner, type TRunnerOptions, type TRunnerReady, type TRunnerRestart } from "./runner/runner.ts";
 import { createMemoryReader } from "./telemetry/index.ts";
 
@@ -24,6 +24,8 @@ export type TAgentOptions = {
   claimWaitMs?: number;
   /** How long shutdown waits for the current job before abandoning it, in ms. */
   shutdownGraceMs?: number;
+  /** The least time between a cleanup and a reclaim the control plane asks for, in ms (RECLAIM_MIN_INTERVAL_MS). */
+  reclaimMinIntervalMs?: number;
 };
 
 type TCurrentJob = { jobId: string; attempt: number; abort: AbortController; done: Promise<unknown> };
@@ -190,6 +192,12 @@ export class Agent {
           this.outbox.event(res.drained ? "drained" : "undrained");
         }
         if (job && res.revokedJobs.includes(job.jobId)) job.abort.abort(new JobAbort("revoked", "lease revoked by the control plane"));
+        // A queued job waits for headroom that recycling this idle runner would free. Not awaited:
+        // heartbeats go on while the runner reloads.
+        const state = { busy: this.current !== null, cleaning: this.cleaning !== null, msSinceLastCleanup: Date.now() - this.lastCleanupAt };
+        if (res.reclaim && !this.stopping.signal.aborted && shouldReclaim(res.reclaim, state, this.o.reclaimMinIntervalMs)) {
+          void this.cleanup("cleanup", `reclaim: ${res.reclaim.reason}`, { neededMiB: res.reclaim.neededMiB });
+        }
         if (!job) this.outbox.sample(reading, null);
       } catch (err) {
         await this.onControlError(err, "heartbeat");
@@ -210,7 +218,9 @@ export class Agent {
         const a = await this.o.client.claim(this.o.claimWaitMs ?? 20_000, this.stopping.signal);
         backoff.reset();
         if (!a || this.stopping.signal.aborted) continue;
-        await this.cleaning; // a sweep in progress finishes before the job starts
+        // A sweep or reclaim in progress finishes before the job starts. No await once none is under
+        // way, so no cleanup can begin between this check and `this.current` being set below.
+        while (this.cleaning) await this.cleaning;
         const abort = new AbortController();
         const log = this.log.child({ jobId: a.jobId });
         const done = runAssignment(
@@ -265,7 +275,7 @@ export class Agent {
   }
 
   /** Recycle the runner (the only cleanup that really returns memory) and record what it gave back. */
-  private cleanup(type: "cleanup" | "sweep", why: string): Promise<void> {
+  private cleanup(type: "cleanup" | "sweep", why: string, extra: Record<string, unknown> = {}): Promise<void> {
     this.cleaning ??= (async () => {
       try {
         const before = await this.memory.read();
@@ -282,6 +292,7 @@ export class Agent {
           batchImages: this.batch.images,
           batchId: this.batch.batchId,
           provider: ready.provider,
+          ...extra,
         };
         this.log.info({ type, beforeMiB: before.usedMiB, afterMiB: after.usedMiB, ...data }, "runner recycled to free memory");
         this.outbox.event(type, { beforeMiB: before.usedMiB, afterMiB: after.usedMiB, data });

@@ -42,12 +42,21 @@ export const ZHeartbeatRequestSchema = z.object({
   appliedSettingsVersion: z.number().int().nullable(),
 });
 export type THeartbeatRequest = z.infer<typeof ZHeartbeatRequestSchema>;
+/**
+ * Work is waiting for headroom this idle node could free: a queued job needs `neededMiB` and would
+ * fit here once the runner gives back what it has grown. The agent recycles its runner if it is idle
+ * and has not cleaned up in the last few seconds.
+ */
+export const ZReclaimSchema = z.object({ reason: z.string().max(500), neededMiB: z.number().int().min(0) });
+export type TReclaim = z.infer<typeof ZReclaimSchema>;
 export const ZHeartbeatResponseSchema = z.object({
   thresholds: ZThresholdsSchema,
   settingsVersion: z.number().int(),
   drained: z.boolean(),
   /** Jobs whose lease this node no longer holds (canceled, expired): stop working on them. */
   revokedJobs: z.array(z.string()),
+  /** Optional both ways: older control planes never send it, and older agents ignore it. */
+  reclaim: ZReclaimSchema.nullable().optional(),
 });
 export type THeartbeatResponse = z.infer<typeof ZHeartbeatResponseSchema>;
 

@@ -1,4 +1,5 @@
 export * from "./placement.ts";
+export * from "./reclaim.ts";
 export * from "./prediction.ts";
 export * from "./backoff.ts";
 export * from "./thresholds.ts";

@@ -63,6 +63,22 @@ describe("placeJob", () => {
     if (!d.ok) expect(d.reason).toMatch(reason);
   });
 
+  // headroomNeededMiB marks a job that waits for memory alone: the smallest peak among the nodes that
+  // turned it down for admission or headroom. Peaks: 500 by default, 300 on a node keyed "small".
+  it.each<[string, TPlacementNode[], number | null]>([
+    ["no headroom on the only node", [makeNode({ id: "a", usedMiB: 8_900 })], 500],
+    ["would leave under the free floor", [makeNode({ id: "a", totalMiB: 2_000, usedMiB: 1_100 })], 500],
+    ["the smallest peak of the nodes short of memory", [makeNode({ id: "a", usedMiB: 8_900 }), makeNode({ id: "b", usedMiB: 8_900, predictionKey: "small" })], 300],
+    ["a busy node's peak does not count", [makeNode({ id: "a", usedMiB: 8_900 }), makeNode({ id: "b", predictionKey: "small", maxConcurrent: 1, inFlightPeaksMiB: [1] })], 500],
+    ["offline and drained: not memory", [makeNode({ id: "a", online: false }), makeNode({ id: "b", drained: true })], null],
+    ["all busy: not memory", [makeNode({ id: "a", maxConcurrent: 1, inFlightPeaksMiB: [1] })], null],
+    ["no nodes", [], null],
+  ])("headroomNeededMiB: %s", (_name, nodes, expected) => {
+    const d = placeJob(nodes, { id: "j", predictedPeakMiB: 500, peakMiBByKey: { small: 300 } });
+    expect(d.ok).toBe(false);
+    if (!d.ok) expect(d.headroomNeededMiB).toBe(expected);
+  });
+
   it.each<[string, TPlacementNode[], string | null]>([
     ["the retry goes to the other node though the failing one has more headroom", [makeNode({ id: "a" }), makeNode({ id: "b", usedMiB: 8_000 })], "b"],
     ["it waits for the other node rather than go back", [makeNode({ id: "a" }), makeNode({ id: "b", maxConcurrent: 1, inFlightPeaksMiB: [1] })], null],

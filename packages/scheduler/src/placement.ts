@@ -51,7 +51,18 @@ export type TNodeFigures = {
 
 export type TPlacementDecision =
   | { ok: true; nodeId: string; /** for the chosen node */ predictedPeakMiB: number; chosen: TNodeFigures; candidates: TNodeFigures[] }
-  | { ok: false; reason: string; predictedPeakMiB: number; candidates: TNodeFigures[] };
+  | {
+      ok: false;
+      reason: string;
+      predictedPeakMiB: number;
+      /**
+       * Set when some node turned the job down for memory alone (admission or headroom): the smallest
+       * predicted peak among those nodes, in MiB. Null when memory is not what it waits for (offline,
+       * drained, busy). Stored on the job, so a heartbeat can ask an idle node to give memory back.
+       */
+      headroomNeededMiB: number | null;
+      candidates: TNodeFigures[];
+    };
 
 export function effectiveLimitMiB(totalMiB: number, t: TThresholds): number {
   return Math.min(Math.floor((totalMiB * t.memoryCapPct) / 100), totalMiB - t.admissionMinFreeMiB);
@@ -73,16 +84,17 @@ export function nodeFigures(node: TPlacementNode): TNodeFigures {
 
 export const FAILED_HERE = "an earlier attempt failed here";
 
-function rejection(node: TPlacementNode, f: TNodeFigures, peakMiB: number, avoided: boolean): string | undefined {
-  if (!node.online) return "offline";
-  if (node.drained) return "drained";
-  if (avoided) return FAILED_HERE;
-  if (f.inFlight >= node.maxConcurrent) return `at its concurrency limit (${node.maxConcurrent})`;
+/** Why a node cannot take the job; `memory` marks the reasons that freeing memory there would cure. */
+function rejection(node: TPlacementNode, f: TNodeFigures, peakMiB: number, avoided: boolean): { why: string; memory: boolean } | undefined {
+  if (!node.online) return { why: "offline", memory: false };
+  if (node.drained) return { why: "drained", memory: false };
+  if (avoided) return { why: FAILED_HERE, memory: false };
+  if (f.inFlight >= node.maxConcurrent) return { why: `at its concurrency limit (${node.maxConcurrent})`, memory: false };
   const afterMiB = f.usedMiB + f.reservedMiB + peakMiB;
   const t = node.thresholds;
-  if ((afterMiB / node.totalMiB) * 100 > t.admissionMaxUsagePct) return `would pass ${t.admissionMaxUsagePct}% usage`;
-  if (node.totalMiB - afterMiB < t.admissionMinFreeMiB) return `would leave under ${t.admissionMinFreeMiB} MiB free`;
-  if (f.headroomMiB < peakMiB) return `headroom ${f.headroomMiB} MiB < predicted ${peakMiB} MiB`;
+  if ((afterMiB / node.totalMiB) * 100 > t.admissionMaxUsagePct) return { why: `would pass ${t.admissionMaxUsagePct}% usage`, memory: true };
+  if (node.totalMiB - afterMiB < t.admissionMinFreeMiB) return { why: `would leave under ${t.admissionMinFreeMiB} MiB free`, memory: true };
+  if (f.headroomMiB < peakMiB) return { why: `headroom ${f.headroomMiB} MiB < predicted ${peakMiB} MiB`, memory: true };
   return undefined;
 }
 
@@ -90,14 +102,17 @@ export function placeJob(nodes: readonly TPlacementNode[], job: TPlacementJob): 
   const peaks = new Map(nodes.map((n) => [n.id, peakFor(job, n)]));
   const avoid = new Set(job.avoidNodeIds ?? []);
   const elsewhere = nodes.some((n) => n.online && !n.drained && !avoid.has(n.id));
+  let headroomNeededMiB: number | null = null;
   const candidates = nodes.map((n) => {
     const f = nodeFigures(n);
-    const why = rejection(n, f, peaks.get(n.id)!, elsewhere && avoid.has(n.id));
-    return why === undefined ? f : { ...f, rejected: why };
+    const peakMiB = peaks.get(n.id)!;
+    const r = rejection(n, f, peakMiB, elsewhere && avoid.has(n.id));
+    if (r?.memory) headroomNeededMiB = Math.min(headroomNeededMiB ?? peakMiB, peakMiB);
+    return r === undefined ? f : { ...f, rejected: r.why };
   });
   const eligible = candidates.filter((c) => c.rejected === undefined);
   if (eligible.length === 0) {
-    return { ok: false, reason: unschedulableReason(candidates, job.predictedPeakMiB), predictedPeakMiB: job.predictedPeakMiB, candidates };
+    return { ok: false, reason: unschedulableReason(candidates, job.predictedPeakMiB), predictedPeakMiB: job.predictedPeakMiB, headroomNeededMiB, candidates };
   }
   // One pass for the best: most headroom, then fewer in flight, then the smaller id.
   let chosen = eligible[0]!;

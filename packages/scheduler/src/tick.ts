@@ -99,7 +99,7 @@ async function placeQueued(tx: Prisma.TransactionClient, now: Date, batchSize: n
     where: { status: "QUEUED", runAfter: { lte: now } },
     orderBy: [{ priority: "desc" }, { createdAt: "asc" }],
     take: batchSize,
-    select: { id: true, attempt: true, widthPx: true, heightPx: true, pages: true, unschedulableReason: true },
+    select: { id: true, attempt: true, widthPx: true, heightPx: true, pages: true, unschedulableReason: true, headroomNeededMiB: true },
   });
   if (queued.length === 0) return { placed: 0, unschedulable: 0 };
   const fleet = await loadFleet(tx);
@@ -113,8 +113,9 @@ async function placeQueued(tx: Prisma.TransactionClient, now: Date, batchSize: n
     const predictedPeakMiB = decision.predictedPeakMiB;
     if (!decision.ok) {
       unschedulable++;
-      if (job.unschedulableReason !== decision.reason) {
-        await tx.job.update({ where: { id: job.id }, data: { unschedulableReason: decision.reason, predictedPeakMiB } });
+      const { reason, headroomNeededMiB } = decision;
+      if (job.unschedulableReason !== reason || job.headroomNeededMiB !== headroomNeededMiB) {
+        await tx.job.update({ where: { id: job.id }, data: { unschedulableReason: reason, headroomNeededMiB, predictedPeakMiB } });
       }
       continue;
     }
@@ -123,7 +124,7 @@ async function placeQueued(tx: Prisma.TransactionClient, now: Date, batchSize: n
     const placement = { reason: "most headroom after placement", predictedPeakMiB, prediction, chosen: decision.chosen, ...summarizeCandidates(decision.candidates) };
     await tx.job.update({
       where: { id: job.id },
-      data: { status: "PLACED", nodeId: decision.nodeId, placedAt: now, predictedPeakMiB, unschedulableReason: null, placement: placement as Prisma.InputJsonValue },
+      data: { status: "PLACED", nodeId: decision.nodeId, placedAt: now, predictedPeakMiB, unschedulableReason: null, headroomNeededMiB: null, placement: placement as Prisma.InputJsonValue },
     });
     await tx.jobEvent.create({ data: { jobId: job.id, nodeId: decision.nodeId, attempt: job.attempt, type: "placed", data: placement as Prisma.InputJsonValue } });
     fleet.find((n) => n.id === decision.nodeId)?.inFlightPeaksMiB.push(predictedPeakMiB);

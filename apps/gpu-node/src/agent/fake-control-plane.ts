@@ -15,6 +15,7 @@ import {
   type TAssignment,
   type THeartbeatRequest,
   type TNodeEventsRequest,
+  type TReclaim,
   type TRegisterRequest,
   type TSamplesRequest,
   type TThresholds,
@@ -36,6 +37,8 @@ export class FakeControlPlane {
   thresholds: TThresholds = { ...DEFAULT_THRESHOLDS };
   settingsVersion = 1;
   drained = false;
+  /** Sent in every heartbeat answer while set. */
+  reclaim: TReclaim | null = null;
   private server: Server | null = null;
   private nextJob = 1;
   url = "";
@@ -95,7 +98,7 @@ export class FakeControlPlane {
       if (req.headers.authorization !== `Bearer tok${this.registrations.length}`) return json(401, { error: { code: "UNAUTHENTICATED", message: "bad token" } });
       if (url === "/api/agent/v1/heartbeat") {
         this.heartbeats.push(parse(ZHeartbeatRequestSchema));
-        return json(200, { thresholds: this.thresholds, settingsVersion: this.settingsVersion, drained: this.drained, revokedJobs: [...this.revoked] });
+        return json(200, { thresholds: this.thresholds, settingsVersion: this.settingsVersion, drained: this.drained, revokedJobs: [...this.revoked], reclaim: this.reclaim });
       }
       if (url === "/api/agent/v1/claim") {
         const deadline = Date.now() + Math.min((body as { waitMs: number }).waitMs, 200);

@@ -6,11 +6,14 @@ import {
   countBatchImages,
   NO_BATCH,
   overCap,
+  RECLAIM_MIN_INTERVAL_MS,
   shouldBatchCleanup,
   shouldCleanupAfterJob,
+  shouldReclaim,
   shouldSweep,
   usagePct,
   type TBatchCount,
+  type TReclaimState,
   type TRuleReading,
 } from "./memory-rules.ts";
 
@@ -133,4 +136,21 @@ describe("overCap", () => {
     [at(100, 0), {}, true],
     [at(60), { memoryCapPct: 50 }, true],
   ])("%o with %o → %s", (r, o, expected) => expect(overCap(r, { ...T, ...o })).toBe(expected));
+});
+
+describe("shouldReclaim", () => {
+  const asked = { reason: "a queued job needs 704 MiB", neededMiB: 704 };
+  const idle: TReclaimState = { busy: false, cleaning: false, msSinceLastCleanup: 60_000 };
+  it.each<[string, typeof asked | null | undefined, Partial<TReclaimState>, boolean]>([
+    ["asked while idle", asked, {}, true],
+    ["not asked (null)", null, {}, false],
+    ["not asked (an older control plane leaves it out)", undefined, {}, false],
+    ["running a job", asked, { busy: true }, false],
+    ["a cleanup is under way", asked, { cleaning: true }, false],
+    ["cleaned up a moment ago", asked, { msSinceLastCleanup: 2_000 }, false],
+    ["just under the interval", asked, { msSinceLastCleanup: RECLAIM_MIN_INTERVAL_MS - 1 }, false],
+    ["exactly the interval", asked, { msSinceLastCleanup: RECLAIM_MIN_INTERVAL_MS }, true],
+  ])("%s", (_name, reclaim, over, expected) => expect(shouldReclaim(reclaim, { ...idle, ...over })).toBe(expected));
+
+  it("takes a shorter interval", () => expect(shouldReclaim(asked, { ...idle, msSinceLastCleanup: 1_500 }, 1_000)).toBe(true));
 });

@@ -1,6 +1,6 @@
 // The memory rules of the original single-GPU service, as pure decisions over one reading and the
 // thresholds in force. The agent acts on them; the control plane may show the same reasons.
-import type { TThresholds } from "@headroom/protocol";
+import type { TReclaim, TThresholds } from "@headroom/protocol";
 
 /** The part of a memory reading the rules look at, in MiB. */
 export type TRuleReading = { usedMiB: number; totalMiB: number; freeMiB: number };
@@ -71,4 +71,19 @@ export function shouldSweep(r: TRuleReading, t: TThresholds, msSinceLastSweep: n
 /** Is the device above its memory cap (memoryCapPct of total)? */
 export function overCap(r: TRuleReading, t: TThresholds): boolean {
   return usagePct(r) > t.memoryCapPct;
+}
+
+/** A reclaim never follows another cleanup within this many ms: a recycle costs the node its warm runner. */
+export const RECLAIM_MIN_INTERVAL_MS = 10_000;
+
+export type TReclaimState = { busy: boolean; cleaning: boolean; msSinceLastCleanup: number };
+
+/**
+ * The control plane asked for memory back because a queued job waits for headroom this node could
+ * free (its heartbeat answer's `reclaim`). Recycle only when idle: no job here, no cleanup under way,
+ * and none in the last minIntervalMs, so a stale or repeated request cannot make the runner thrash.
+ */
+export function shouldReclaim(reclaim: TReclaim | null | undefined, s: TReclaimState, minIntervalMs = RECLAIM_MIN_INTERVAL_MS): boolean {
+  if (!reclaim) return false;
+  return !s.busy && !s.cleaning && s.msSinceLastCleanup >= minIntervalMs;
 }

@@ -1,9 +1,13 @@
 import type { PrismaClient } from "@headroom/db";
 import type { THeartbeatRequest, THeartbeatResponse } from "@headroom/protocol";
 import { renewLeases } from "@headroom/scheduler";
+import { reclaimForNode } from "./reclaim";
 import { nodeSettings } from "./settings";
 
-/** Stores the live reading, renews the leases of the node's running jobs, and hands back thresholds. */
+/**
+ * Stores the live reading, renews the leases of the node's running jobs, and hands back thresholds,
+ * and a reclaim request when an idle node could free the headroom a queued job waits for.
+ */
 export async function heartbeat(db: PrismaClient, nodeId: string, hb: THeartbeatRequest, leaseMs: number): Promise<THeartbeatResponse> {
   const m = hb.memory;
   const before = await db.node.findUniqueOrThrow({ where: { id: nodeId }, select: { status: true, drained: true, appliedSettingsVersion: true } });
@@ -26,5 +30,7 @@ export async function heartbeat(db: PrismaClient, nodeId: string, hb: THeartbeat
     await db.nodeEvent.create({ data: { nodeId, type: "settings_applied", data: { version: hb.appliedSettingsVersion } } });
   }
   const revokedJobs = await renewLeases(db, nodeId, hb.activeJobs, leaseMs);
-  return { ...(await nodeSettings(db, nodeId)), drained: before.drained, revokedJobs };
+  const settings = await nodeSettings(db, nodeId);
+  const reclaim = await reclaimForNode(db, { id: nodeId, drained: before.drained, activeJobs: hb.activeJobs.length }, m, settings.thresholds);
+  return { ...settings, drained: before.drained, revokedJobs, reclaim };
 }
