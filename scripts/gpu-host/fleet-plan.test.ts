@@ -3,12 +3,12 @@ import { defaultPlan, parsePlan } from "./fleet-plan.ts";
 
 describe("parsePlan", () => {
   it("reads phases and numbers repeated labels", () => {
-    expect(parsePlan("gpu:1, gpu:2,kill:2,gpu:2,cpu:8", 2)).toEqual([
-      { kind: "gpu", agents: 1, label: "gpu1" },
-      { kind: "gpu", agents: 2, label: "gpu2" },
-      { kind: "kill", agents: 2, label: "kill2" },
-      { kind: "gpu", agents: 2, label: "gpu2-2" },
-      { kind: "cpu", agents: 8, label: "cpu8" },
+    expect(parsePlan("gpu:1@150, gpu:2,kill:2,gpu:2,cpu:8@60", 2)).toEqual([
+      { kind: "gpu", agents: 1, label: "gpu1", capS: 150 },
+      { kind: "gpu", agents: 2, label: "gpu2", capS: null },
+      { kind: "kill", agents: 2, label: "kill2", capS: null },
+      { kind: "gpu", agents: 2, label: "gpu2-2", capS: null },
+      { kind: "cpu", agents: 8, label: "cpu8", capS: 60 },
     ]);
   });
 
@@ -18,6 +18,7 @@ describe("parsePlan", () => {
     ["gpu:0", /at least one agent/],
     ["fast:2", /is not one of/],
     ["gpu2", /is not one of/],
+    ["gpu:1@5", /under 10 s/],
     ["", /no phases/],
   ])("refuses %j", (plan, message) => {
     expect(() => parsePlan(plan, 2)).toThrow(message);

@@ -3,9 +3,11 @@
 //   tight:N  the same under a tight per-GPU memory budget, set through the admin API
 //   kill:N   the same, with one agent's runner killed (-9) in mid-job
 //   cpu:N    the workload on N CPU agents started for the phase (the accelerators drained)
+// A phase may end early: `gpu:1@150` stops offering work after 150 s and cancels what is left, so a
+// slow configuration's throughput is measured over a window instead of spending the host's time.
 
 export type TPhaseKind = "gpu" | "tight" | "kill" | "cpu";
-export type TPhase = { kind: TPhaseKind; agents: number; label: string };
+export type TPhase = { kind: TPhaseKind; agents: number; label: string; capS: number | null };
 
 const KINDS: readonly TPhaseKind[] = ["gpu", "tight", "kill", "cpu"];
 
@@ -15,14 +17,16 @@ export function parsePlan(plan: string, accelerators: number): TPhase[] {
     .map((s) => s.trim())
     .filter(Boolean)
     .map((item) => {
-      const m = /^([a-z]+):(\d+)$/.exec(item);
+      const m = /^([a-z]+):(\d+)(?:@(\d+))?$/.exec(item);
       const kind = m?.[1] as TPhaseKind | undefined;
       if (!m || !kind || !KINDS.includes(kind)) throw new Error(`plan: "${item}" is not one of ${KINDS.map((k) => `${k}:N`).join(", ")}`);
       const agents = Number(m[2]);
       if (agents < 1) throw new Error(`plan: "${item}" needs at least one agent`);
       if (kind !== "cpu" && agents > accelerators) throw new Error(`plan: "${item}" needs ${agents} accelerators; this host has ${accelerators}`);
       if (kind === "kill" && agents < 2) throw new Error(`plan: "${item}": a killed runner's jobs need a second agent to go to`);
-      return { kind, agents, label: `${kind}${agents}` };
+      const capS = m[3] === undefined ? null : Number(m[3]);
+      if (capS !== null && capS < 10) throw new Error(`plan: "${item}": a window under 10 s measures nothing`);
+      return { kind, agents, label: `${kind}${agents}`, capS };
     });
   if (phases.length === 0) throw new Error("plan: no phases");
   const seen = new Map<string, number>();

@@ -88,7 +88,9 @@ async function main(): Promise<void> {
   const agentEnv = { ...env, HEADROOM_CONTROL_URL: BASE, HEADROOM_RUNNER_MODULE: app("child.mjs"), HEADROOM_MODEL_MANIFEST: path.join(ROOT, "base-manifest.json") };
   const startAgent = (name: string, extra: Record<string, string>): TAgent => ({ name, child: start(name, [app("agent.mjs")], { ...agentEnv, HEADROOM_NODE_NAME: name, ...extra }) });
   const accel: TAgent[] = gpus.length
-    ? gpus.map((g) => startAgent(`${args.name}-gpu${g.index}`, { HEADROOM_GPU_INDEX: String(g.index) }))
+    ? // Each runner's CPU stages get an equal share of the cores: left to ORT's default, every
+      // runner takes all of them, and two GPUs' runners slowed each other down (2×H200 run, 2026-11-27).
+      gpus.map((g) => startAgent(`${args.name}-gpu${g.index}`, { HEADROOM_GPU_INDEX: String(g.index), HEADROOM_OCR_THREADS: String(threadsFor(gpus.length)) }))
     : Array.from({ length: rehearse }, (_, i) => startAgent(`${args.name}-rehearsal${i}`, { HEADROOM_OCR_THREADS: String(threadsFor(rehearse)) }));
   await waitOnline(accel.map((a) => a.name), 180_000);
   log(`${accel.length} agents online`);
@@ -134,16 +136,20 @@ async function runPhase(phase: TPhase, c: TPhaseContext): Promise<TFleetRun["pha
     }
     log(`phase ${phase.label}: ${active.map((a) => a.name).join(", ")}`);
     const since = new Date();
+    const capS = phase.capS ?? Number(args["phase-timeout-s"]);
+    config.windowS = capS;
     const drive = driveWorkload({
       baseUrl: BASE,
       apiKey: c.apiKey,
       files: c.workload.files,
-      timeoutMs: Number(args["phase-timeout-s"]) * 1000,
+      timeoutMs: capS * 1000,
       label: phase.label,
       log: (s) => log(`${phase.label}: ${s}`),
     });
     if (phase.kind === "kill") config.kill = await killRunnerMidJob(c.prisma, active[0]!, since);
     const result = await drive;
+    // Work left at the end of the window must not run into the next phase's.
+    config.canceledAtWindowEnd = await cancelUnfinished(c.prisma, c.apiKey, since);
     await new Promise((r) => setTimeout(r, 1500)); // the last samples and events reach the database
     const until = new Date();
     log(`phase ${phase.label}: ${result.pagesCompleted}/${result.pages} pages in ${result.wallS.toFixed(1)} s = ${result.pagesPerS.toFixed(2)} pages/s; ${JSON.stringify(result.statusCounts)}`);
@@ -157,6 +163,16 @@ async function runPhase(phase: TPhase, c: TPhaseContext): Promise<TFleetRun["pha
       children.splice(0, children.length, ...children.filter((ch) => !extra.some((a) => a.child === ch)));
     }
   }
+}
+
+/** Cancels the phase's jobs that have not finished and waits until none runs; returns how many were canceled. */
+async function cancelUnfinished(prisma: PrismaClient, apiKey: string, since: Date): Promise<number> {
+  const open = await prisma.job.findMany({ where: { createdAt: { gte: since }, status: { in: ["QUEUED", "PLACED", "RUNNING"] } }, select: { id: true } });
+  for (const j of open) await fetch(`${BASE}/api/v1/jobs/${j.id}/cancel`, { method: "POST", headers: { authorization: `Bearer ${apiKey}` } });
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline && (await prisma.job.count({ where: { status: { in: ["PLACED", "RUNNING"] } } })) > 0) await new Promise((r) => setTimeout(r, 250));
+  if (open.length) log(`canceled ${open.length} unfinished job(s) at the end of the window`);
+  return open.length;
 }
 
 /** Drains every node but these, and undrains these. */
