@@ -3,7 +3,7 @@
  * Latin lines and Chinese lines from the model's dictionary, rendered with the system fonts (rec, cls),
  * and pages of such lines (det). No eval receipt is used. Writes src/ocr/int8-ranges.json.
  *
- *   npx tsx bench/int8-calibrate.ts [--lines 300] [--pages 8] [--stages det,rec] [--method mean|minmax]
+ *   npx tsx bench/int8-calibrate.ts [--lines 300] [--pages 8] [--stages det,rec] [--method mse|mean|minmax]
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
@@ -33,7 +33,7 @@ for (const stage of args.stages.split(",")) {
   const model = prepareForInt8(rewriteOnnxForCpu(original).model);
   const r = rng(stage === "det" ? 11 : 7);
   const t0 = performance.now();
-  function* inputs(): Generator<ort.Tensor> {
+  function* generate(): Generator<ort.Tensor> {
     if (stage === "det") {
       for (let i = 0; i < Number(args.pages); i++) {
         const w = 32 * (15 + Math.floor(r() * 16)), h = 32 * (30 + Math.floor(r() * 21));
@@ -45,8 +45,8 @@ for (const stage of args.stages.split(",")) {
       for (let i = 0; i < Number(args.lines); i++) yield lineTensor(renderLine(randomLine(r, cjk), H, r));
     }
   }
-  const cal = await calibrate(model, inputs());
-  all[modelKey(file, original)] = args.method === "minmax" ? cal.minmax : cal.mean;
+  const cal = await calibrate(model, [...generate()]);
+  all[modelKey(file, original)] = cal[args.method as keyof typeof cal];
   writeFileSync(`/tmp/int8-calibration-${stage}.json`, JSON.stringify(cal));
   console.log(`${stage}: ${Object.keys(all[modelKey(file, original)]!).length} tensors calibrated in ${Math.round(performance.now() - t0)} ms`);
 }

@@ -28,7 +28,7 @@ const lines = Array.from({ length: Number(args.lines) }, () => lineTensor(render
 const noSwish = (rs: TRanges, keep: Set<string>) => Object.fromEntries(Object.entries(rs).filter(([k]) => keep.has(k)));
 const convOnly = new Set(convTensorsOnly(fp));
 const variants: Array<[string, Uint8Array]> = [["float", fp]];
-for (const method of ["minmax", "mean"] as const) {
+for (const method of ["minmax", "mean", "mse"] as const) {
   const full = quantizeConvs(fp, cal[method]);
   // Without the uint8 hard-swish: drop the ranges of the hard-swish outputs that only it needs.
   const plainRanges = noSwish(cal[method], convOnly);

@@ -115,22 +115,55 @@ export function renderPage(widthPx: number, heightPx: number, r: () => number, c
   return { data: new Uint8Array(img.data.buffer, img.data.byteOffset, img.data.byteLength), widthPx, heightPx, channels: 4 };
 }
 
-export type TCalibration = { minmax: TRanges; mean: TRanges };
+export type TCalibration = { minmax: TRanges; mean: TRanges; mse: TRanges };
+
+const BINS = 2048;
+/** Fractions of each end of the observed range tried as clipping points by `mseRange`. */
+const CLIP_FRACTIONS = [1, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.25, 0.2, 0.15, 0.1, 0.07, 0.05];
 
 /**
- * Ranges of every tensor that quantization needs (convActivations) over the given inputs, two ways:
- * `minmax`, the extremes over all inputs, and `mean`, the mean over inputs of each input's extremes
- * (ONNX Runtime's moving-average MinMax calibrator), which ignores rare outliers for finer steps;
- * the model's own input keeps its extremes in both.
+ * The uint8 range for a tensor whose values fell into `hist` (BINS equal bins over [lo, hi]) that
+ * minimises the expected squared quantization error: rounding (step²/12) inside the range, and the
+ * distance to the nearer end outside it.
  */
-export async function calibrate(model: Uint8Array, inputs: Iterable<ort.Tensor>, threads = 2): Promise<TCalibration> {
+export function mseRange(hist: Float64Array, lo: number, hi: number): [number, number] {
+  const width = (hi - lo) / hist.length;
+  let best: [number, number] = [lo, hi];
+  let bestErr = Infinity;
+  for (const fl of CLIP_FRACTIONS) {
+    for (const fh of CLIP_FRACTIONS) {
+      const a = Math.min(0, lo * fl), b = Math.max(0, hi * fh);
+      const step = (b - a) / 255;
+      if (!(step > 0)) continue;
+      let err = 0;
+      for (let i = 0; i < hist.length; i++) {
+        const c = hist[i]!;
+        if (!c) continue;
+        const v = lo + (i + 0.5) * width;
+        const d = v < a ? a - v : v > b ? v - b : 0;
+        err += c * (d * d + (step * step) / 12);
+      }
+      if (err < bestErr) { bestErr = err; best = [a, b]; }
+    }
+  }
+  return best;
+}
+
+/**
+ * Ranges of every tensor that quantization needs (convActivations) over the given inputs, three ways:
+ * `minmax`, the extremes over all inputs; `mean`, the mean over inputs of each input's extremes
+ * (ONNX Runtime's moving-average MinMax calibrator); and `mse`, the clipping range with the least
+ * expected squared error over a histogram of all values (a second pass). The model's own input keeps
+ * its extremes in all three: it is normalised 8-bit pixels, where uint8 steps are exact.
+ */
+export async function calibrate(model: Uint8Array, inputs: readonly ort.Tensor[], threads = 2): Promise<TCalibration> {
   const names = convActivations(model);
   const session = await ort.InferenceSession.create(withGraphOutputs(model, names), {
     executionProviders: ["cpu"], graphOptimizationLevel: "basic", intraOpNumThreads: threads, logSeverityLevel: 3,
   });
   const minmax: TRanges = {};
   const sums: Record<string, [number, number]> = {};
-  let count = 0;
+  const hists: Record<string, Float64Array> = {};
   try {
     for (const x of inputs) {
       const out = await session.run({ [session.inputNames[0]!]: x }, names);
@@ -144,14 +177,27 @@ export async function calibrate(model: Uint8Array, inputs: Iterable<ort.Tensor>,
         s[0] += lo;
         s[1] += hi;
       }
-      count++;
+    }
+    for (const x of inputs) {
+      const out = await session.run({ [session.inputNames[0]!]: x }, names);
+      for (const n of names) {
+        const d = out[n]!.data as Float32Array;
+        const [lo, hi] = minmax[n]!;
+        const h = (hists[n] ??= new Float64Array(BINS));
+        const k = hi > lo ? BINS / (hi - lo) : 0;
+        for (let i = 0; i < d.length; i++) h[Math.min(BINS - 1, Math.floor((d[i]! - lo) * k))]! += 1;
+      }
     }
   } finally {
     await session.release();
   }
-  // The graph input (normalised 8-bit pixels) keeps its full range, where uint8 steps are exact.
-  const inputs0 = new Set(session.inputNames);
-  const mean = Object.fromEntries(Object.entries(sums).map(([n, [lo, hi]]) => [n, inputs0.has(n) ? minmax[n]! : [lo / count, hi / count] as [number, number]]));
-  return { minmax, mean };
+  const own = new Set(session.inputNames);
+  const count = inputs.length;
+  const mean: TRanges = {}, mse: TRanges = {};
+  for (const n of names) {
+    const [lo, hi] = minmax[n]!;
+    mean[n] = own.has(n) ? [lo, hi] : [sums[n]![0] / count, sums[n]![1] / count];
+    mse[n] = own.has(n) ? [lo, hi] : mseRange(hists[n]!, lo, hi);
+  }
+  return { minmax, mean, mse };
 }
-

@@ -7,7 +7,7 @@ import { renderPng } from "../../test-fixtures/render-text.ts";
 import { buildCharset, ctcGreedyDecode } from "./ctc.ts";
 import { rewriteOnnxForCpu } from "./fuse-activations.ts";
 import { createOcrEngine } from "./index.ts";
-import { lineTensor, randomLine, renderLine, rng } from "./int8-calibrate.ts";
+import { lineTensor, mseRange, randomLine, renderLine, rng } from "./int8-calibrate.ts";
 import { int8Model, int8Stages, modelKey, readRangesFile } from "./int8.ts";
 import { defaultManifest } from "./manifest.ts";
 import { listNodes } from "./model-rewrite.ts";
@@ -73,6 +73,18 @@ describe("int8 rec (QDQ)", () => {
     expect(uint8Params(-1, 3)).toEqual({ scale: Math.fround(4 / 255), zeroPoint: 64 });
     expect(uint8Params(0.5, 2).zeroPoint).toBe(0);
     expect(uint8Params(0, 0).scale).toBe(1);
+  });
+
+  it("mseRange clips a rare outlier but keeps a range the values fill", () => {
+    const hist = new Float64Array(2048);
+    for (let i = 0; i < 205; i++) hist[i] = 100_000; // 20 M values on [0, 1] of a [0, 10] histogram
+    hist[2047] = 1;
+    const [lo, hi] = mseRange(hist, 0, 10);
+    expect(lo).toBe(0);
+    expect(hi).toBeLessThan(2);
+    expect(hi).toBeGreaterThanOrEqual(1);
+    const flat = new Float64Array(2048).fill(10);
+    expect(mseRange(flat, -1, 3)).toEqual([-1, 3]);
   });
 
   it("reads rendered lines (not the calibration set) close to the float model", async () => {
