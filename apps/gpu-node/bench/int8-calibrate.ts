@@ -1,18 +1,19 @@
 /**
  * Calibrate the int8 CPU models (src/ocr/quantize.ts, int8.ts) on synthetic text only: receipt-like
  * Latin lines and Chinese lines from the model's dictionary, rendered with the system fonts (rec, cls),
- * and pages of such lines (det). No eval receipt is used. Writes src/ocr/int8-ranges.json.
+ * and pages of such lines (det), then (rec, cls) sequential bias correction on further rendered lines.
+ * No eval receipt is used. Writes src/ocr/int8-ranges.json.
  *
- *   npx tsx bench/int8-calibrate.ts [--lines 300] [--pages 8] [--stages det,rec] [--method mse|mean|minmax]
+ *   npx tsx bench/int8-calibrate.ts [--lines 300] [--pages 8] [--stages det,rec] [--method mse|mean|minmax] [--float-convs N]
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import ort from "onnxruntime-node";
 import { defaultManifest } from "../src/ocr/index.ts";
 import { rewriteOnnxForCpu } from "../src/ocr/fuse-activations.ts";
-import { calibrate, lineTensor, randomLine, renderLine, renderPage, rng } from "../src/ocr/int8-calibrate.ts";
+import { biasCorrection, calibrate, lineTensor, randomLine, renderLine, renderPage, rng } from "../src/ocr/int8-calibrate.ts";
 import { INT8_RANGES_FILE, modelKey, readRangesFile } from "../src/ocr/int8.ts";
-import { prepareForInt8 } from "../src/ocr/quantize.ts";
+import { parseModel, prepareForInt8 } from "../src/ocr/quantize.ts";
 import { packDetTensor } from "../src/ocr/detect.ts";
 
 const { values: args } = parseArgs({
@@ -21,6 +22,8 @@ const { values: args } = parseArgs({
     pages: { type: "string", default: "8" },
     stages: { type: "string", default: "rec" },
     method: { type: "string", default: "mean" },
+    "bias-lines": { type: "string", default: "60" },
+    "float-convs": { type: "string", default: "0" },
     out: { type: "string", default: INT8_RANGES_FILE },
   },
 });
@@ -46,9 +49,19 @@ for (const stage of args.stages.split(",")) {
     }
   }
   const cal = await calibrate(model, [...generate()]);
-  all[modelKey(file, original)] = cal[args.method as keyof typeof cal];
+  const ranges = { ...cal[args.method as keyof typeof cal] };
+  // --float-convs N: the first N convs (graph order) stay float: quantizeConvs skips a conv without ranges.
+  const convs = parseModel(model).nodes.filter((n) => n.op === "Conv").map((n) => n.outputs[0]!);
+  for (const y of convs.slice(0, Number(args["float-convs"]))) delete ranges[y];
+  // Bias correction on a separate set of rendered lines (rec and cls; det pages are too slow for 60 passes).
+  const biasInputs = stage === "det" ? [] : Array.from({ length: Number(args["bias-lines"]) }, () => lineTensor(renderLine(randomLine(r, cjk), m.rec.inputHeightPx, r)));
+  const biasShift = biasInputs.length ? await biasCorrection(model, ranges, biasInputs, { log: (s) => process.stdout.write(`\r${s}   `) }) : undefined;
+  all[modelKey(file, original)] = { ranges, ...(biasShift ? { biasShift } : {}) };
   writeFileSync(`/tmp/int8-calibration-${stage}.json`, JSON.stringify(cal));
-  console.log(`${stage}: ${Object.keys(all[modelKey(file, original)]!).length} tensors calibrated in ${Math.round(performance.now() - t0)} ms`);
+  console.log(`\n${stage}: ${Object.keys(ranges).length} tensors calibrated, ${Object.keys(biasShift ?? {}).length} biases corrected in ${Math.round(performance.now() - t0)} ms`);
 }
-writeFileSync(args.out, `${JSON.stringify(all, null, 1)}\n`);
+// One tensor per line, numbers to 6 significant digits: readable diffs, ~70 KB.
+const text = JSON.stringify(all, (_k, v: unknown) => (typeof v === "number" ? Number(v.toPrecision(6)) : v), 1)
+  .replace(/\[\s+([^[\]]*?)\s+\]/g, (_m, inner: string) => `[${inner.replace(/\s+/g, " ")}]`);
+writeFileSync(args.out, `${text}\n`);
 console.log(`wrote ${args.out} (${args.method})`);

@@ -6,7 +6,8 @@
  */
 import { createCanvas } from "@napi-rs/canvas";
 import ort from "onnxruntime-node";
-import { convActivations, withGraphOutputs, type TRanges } from "./quantize.ts";
+import { listNodes } from "./model-rewrite.ts";
+import { convActivations, parseModel, quantizeConvs, withGraphOutputs, type TRanges } from "./quantize.ts";
 
 /** Deterministic pseudo-random numbers in [0, 1). */
 export function rng(seed: number): () => number {
@@ -200,4 +201,64 @@ export async function calibrate(model: Uint8Array, inputs: readonly ort.Tensor[]
     mse[n] = own.has(n) ? [lo, hi] : mseRange(hists[n]!, lo, hi);
   }
   return { minmax, mean, mse };
+}
+
+/** Per-channel means of each named NCHW tensor of `model` over the inputs. */
+export async function channelMeans(model: Uint8Array, names: readonly string[], inputs: readonly ort.Tensor[], threads = 2): Promise<Record<string, number[]>> {
+  const session = await ort.InferenceSession.create(withGraphOutputs(model, names), {
+    executionProviders: ["cpu"], graphOptimizationLevel: "all", intraOpNumThreads: threads, logSeverityLevel: 3,
+  });
+  const acc: Record<string, number[]> = {};
+  try {
+    for (const x of inputs) {
+      const out = await session.run({ [session.inputNames[0]!]: x }, [...names]);
+      for (const n of names) {
+        const t = out[n]!;
+        const [b, c] = t.dims as [number, number];
+        const plane = t.data.length / (b * c);
+        const d = t.data as Float32Array;
+        const a = (acc[n] ??= new Array<number>(c).fill(0));
+        for (let i = 0; i < b; i++) {
+          for (let ch = 0; ch < c; ch++) {
+            let sum = 0;
+            const base = (i * c + ch) * plane;
+            for (let k = 0; k < plane; k++) sum += d[base + k]!;
+            a[ch] = a[ch]! + sum / plane / b / inputs.length;
+          }
+        }
+      }
+    }
+  } finally {
+    await session.release();
+  }
+  return acc;
+}
+
+/**
+ * Empirical bias correction, one conv at a time in graph order: with convs 0..i quantized (and the
+ * corrections so far), the mean of conv i's dequantized output per channel is compared with the float
+ * model's, and the difference is taken off that conv's bias. Sequential, because correcting all convs
+ * at once from one measurement diverged (each correction changes the inputs of the later convs).
+ */
+export async function biasCorrection(
+  model: Uint8Array,
+  ranges: TRanges,
+  inputs: readonly ort.Tensor[],
+  opts: { hardSwish?: boolean; log?: (msg: string) => void } = {},
+): Promise<Record<string, number[]>> {
+  const convs = parseModel(model).nodes.filter((n) => n.op === "Conv" && !n.domain && ranges[n.inputs[0]!] && ranges[n.outputs[0]!]).map((n) => n.outputs[0]!);
+  const reference = await channelMeans(model, convs, inputs);
+  const shift: Record<string, number[]> = {};
+  for (const [i, y] of convs.entries()) {
+    const upToHere = { ...ranges };
+    for (const later of convs.slice(i + 1)) delete upToHere[later];
+    const q = quantizeConvs(model, upToHere, { hardSwish: opts.hardSwish, biasShift: shift }).model;
+    const produced = new Set(listNodes(q).flatMap((n) => n.outputs));
+    const dq = produced.has(`${y}.hswish.y`) ? `${y}.hswish.y` : `${y}.dq`;
+    if (!produced.has(dq)) continue;
+    const measured = (await channelMeans(q, [dq], inputs))[dq]!;
+    shift[y] = measured.map((v, c) => Math.fround(v - reference[y]![c]!));
+    opts.log?.(`bias correction ${i + 1}/${convs.length} ${y}: max |shift| ${Math.max(...shift[y]!.map(Math.abs)).toFixed(3)}`);
+  }
+  return shift;
 }

@@ -12,10 +12,13 @@ import { fileURLToPath } from "node:url";
 import { modelCacheDir } from "./model-rewrite.ts";
 import { prepareForInt8, quantizeConvs, type TRanges } from "./quantize.ts";
 
+/** One model's calibration: activation ranges, and per-conv bias corrections (for the uint8 hard-swish form). */
+export type TInt8Calibration = { ranges: TRanges; biasShift?: Record<string, number[]> };
+
 export type TInt8Stage = "det" | "cls" | "rec";
 export const INT8_RANGES_FILE = path.join(path.dirname(fileURLToPath(import.meta.url)), "int8-ranges.json");
 /** Bumped whenever quantize.ts's output changes, so stale cache files are not reused. */
-const INT8_VERSION = 1;
+const INT8_VERSION = 2;
 
 /** HEADROOM_OCR_INT8 ("rec", "det,rec", "0" for none), when set, overrides the manifest's cpuInt8 (A/B runs). */
 export function int8Stages(fromManifest: readonly TInt8Stage[]): Set<TInt8Stage> {
@@ -26,9 +29,9 @@ export function int8Stages(fromManifest: readonly TInt8Stage[]): Set<TInt8Stage>
 
 export const modelKey = (file: string, bytes: Uint8Array) => `${path.basename(file, ".onnx")}.${createHash("sha256").update(bytes).digest("hex").slice(0, 16)}`;
 
-export function readRangesFile(file = INT8_RANGES_FILE): Record<string, TRanges> {
+export function readRangesFile(file = INT8_RANGES_FILE): Record<string, TInt8Calibration> {
   try {
-    return JSON.parse(readFileSync(file, "utf8")) as Record<string, TRanges>;
+    return JSON.parse(readFileSync(file, "utf8")) as Record<string, TInt8Calibration>;
   } catch {
     return {};
   }
@@ -46,12 +49,12 @@ export async function int8Model(
 ): Promise<string | Uint8Array | null> {
   const t0 = performance.now();
   const key = modelKey(file, await readFile(file));
-  const ranges = readRangesFile(rangesFile)[key];
-  if (!ranges) {
+  const cal = readRangesFile(rangesFile)[key];
+  if (!cal) {
     log?.("ocr int8 model unavailable: no calibrated ranges", { file, key });
     return null;
   }
-  const rangesHash = createHash("sha256").update(JSON.stringify(ranges)).digest("hex").slice(0, 12);
+  const rangesHash = createHash("sha256").update(JSON.stringify(cal)).digest("hex").slice(0, 12);
   // HEADROOM_OCR_INT8_HSWISH=0: hard-swish stays float between the int8 convs (A/B runs).
   const hardSwish = process.env.HEADROOM_OCR_INT8_HSWISH !== "0";
   const cached = path.join(modelCacheDir(), `${key}.int8-${rangesHash}${hardSwish ? "" : "-nohs"}.v${INT8_VERSION}.onnx`);
@@ -61,7 +64,8 @@ export async function int8Model(
   } catch {
     // not cached yet
   }
-  const { model, stats } = quantizeConvs(prepareForInt8(cpuBytes), ranges, { hardSwish });
+  // The bias corrections were measured with the uint8 hard-swish; without it they would not fit.
+  const { model, stats } = quantizeConvs(prepareForInt8(cpuBytes), cal.ranges, { hardSwish, ...(hardSwish && cal.biasShift ? { biasShift: cal.biasShift } : {}) });
   log?.("ocr model quantized to int8 for cpu", { file, ...stats, ms: Math.round(performance.now() - t0) });
   try {
     await mkdir(path.dirname(cached), { recursive: true });

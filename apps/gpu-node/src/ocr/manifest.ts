@@ -111,6 +111,10 @@ export function defaultManifest(): TOcrManifest {
     // The orientation classifier ran faster on the CPU than on WebGPU (H200: 5.3 vs 10.5 ms a
     // receipt, docs/gpu-runs.md); det and rec follow the node's order (cuda, webgpu, cpu).
     stageProviders: { cls: ["cpu"] },
+    // Recognition runs int8 when it runs on the CPU (the first 8 convs stay float, bias-corrected,
+    // calibrated on rendered text): 0.87× the pipeline time, normalised CER 0.1441 → 0.1449 on SROIE
+    // 000–029 and 0.1260 → 0.1239 on the held-out 030–059 (docs/bench-ocr.md, round 3). GPUs get float.
+    cpuInt8: ["rec"],
   });
 }
 
