@@ -24,10 +24,19 @@ export type TThroughput = {
   perNode: TNodeThroughput[];
 };
 
-/** Nodes that count for scaling: `config.gpus` when the orchestrator set it, else the phase's nodes. */
+/**
+ * The agents that served the phase: `config.gpus` when the orchestrator set it (GPU phases), else its
+ * `config.agents` (a CPU phase: its CPU agents), else the phase's nodes.
+ */
 export function gpuCount(phase: TPhase): number {
-  const configured = phase.config?.gpus;
+  const configured = phase.config?.gpus ?? phase.config?.agents;
   return typeof configured === "number" ? configured : phase.nodes.length;
+}
+
+/** gpu, tight, kill or cpu (scripts/gpu-host/fleet-plan.ts); "gpu" when the orchestrator did not say. */
+export function phaseKind(phase: TPhase): string {
+  const kind = phase.config?.kind;
+  return typeof kind === "string" ? kind : "gpu";
 }
 
 export function wallSeconds(phase: TPhaseDump): number | null {

@@ -33,7 +33,7 @@ describe("renderReport", () => {
   const md = renderReport([{ name: "r", run }], (f) => `fleet/${f}`, new Date("2026-01-02T00:00:00Z"));
 
   it("has a throughput row per phase and scaling against one GPU", () => {
-    expect(md).toContain("| gpu1 | 1 | 1 | 1 | 0 | 1 | 10 | 0.1 | 0.1 |");
+    expect(md).toContain("| gpu1 | 1 GPU | 1 | 1 | 0 | 1 | 10 | 0.1 | 0.1 |");
     expect(md).toContain("| gpu2 | 2 | 0.4 | 4 | 200 % |");
   });
 

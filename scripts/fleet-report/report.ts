@@ -1,7 +1,7 @@
 // From fleet runs to one Markdown report and the memory charts it links. Pure apart from the
 // chart rendering, which the CLI (report-cli.ts) drives: this module says which charts to make.
 import { counts, fmt, pct, table } from "./markdown.ts";
-import { memoryRules, placement, scaling, stageMediansPerPage, stageNames, throughput } from "./metrics.ts";
+import { memoryRules, phaseKind, placement, scaling, stageMediansPerPage, stageNames, throughput } from "./metrics.ts";
 import type { TFleetRun } from "./types.ts";
 
 export type TNamedRun = { name: string; run: TFleetRun };
@@ -54,8 +54,8 @@ function runSection({ name, run }: TNamedRun, chartHref: (fileName: string) => s
     "### Throughput",
     "",
     table(
-      ["phase", "GPUs", "jobs", "ok", "failed", "pages", "wall s", "pages/s", "pages/s per GPU", "latency p50 s", "latency p90 s"],
-      tp.map((t) => [t.label, t.gpus, t.jobs, t.succeeded, t.failed, t.pages, t.wallS, t.pagesPerS, t.pagesPerSPerGpu, t.latencyP50S, t.latencyP90S].map(round2)),
+      ["phase", "agents", "jobs", "ok", "failed", "pages", "wall s", "pages/s", "pages/s per agent", "latency p50 s", "latency p90 s"],
+      tp.map((t, i) => [t.label, `${t.gpus} ${phaseKind(run.phases[i]!) === "cpu" ? "CPU" : "GPU"}`, t.jobs, t.succeeded, t.failed, t.pages, t.wallS, t.pagesPerS, t.pagesPerSPerGpu, t.latencyP50S, t.latencyP90S].map(round2)),
     ),
     "",
     "### Per GPU",
@@ -69,7 +69,8 @@ function runSection({ name, run }: TNamedRun, chartHref: (fileName: string) => s
     "",
     table(
       ["phase", "GPUs", "pages/s", "speed-up", "efficiency"],
-      scaling(tp).map((s) => [s.label, s.gpus, round2(s.pagesPerS), round2(s.speedup), pct(s.efficiency)]),
+      // Only the plain GPU phases: a tight budget, a killed runner or CPU agents measure something else.
+      scaling(tp.filter((_, i) => phaseKind(run.phases[i]!) === "gpu")).map((s) => [s.label, s.gpus, round2(s.pagesPerS), round2(s.speedup), pct(s.efficiency)]),
     ),
     "",
     "### Placement",
