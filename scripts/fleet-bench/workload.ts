@@ -10,6 +10,7 @@ import sharp from "sharp";
 import { tileLayout, type TPlacement, type TSize } from "./tile.ts";
 import type { TWorkload, TWorkloadFile, TWorkloadKind } from "./types.ts";
 import { mapLimit } from "./util.ts";
+import { rng } from "../../packages/scheduler/bench/random.ts";
 
 export type TMakeWorkloadOptions = {
   srcDir: string;
@@ -35,17 +36,8 @@ const PDF_PAGES = { min: 2, max: 8 };
 /** Receipts are scanned at roughly 200–300 DPI; at half size their text is still legible to OCR. */
 const A4_MIN_SCALE = 0.5;
 
-/** mulberry32: small, fast, and the same on every platform. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Same PRNG as the scheduler benchmark's (mulberry32): the same workload on every platform. */
+export const seededRandom = rng;
 
 function shuffle<T>(items: readonly T[], rand: () => number): T[] {
   const out = [...items];
