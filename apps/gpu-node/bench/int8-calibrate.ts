@@ -4,7 +4,7 @@
  * and pages of such lines (det), then (rec, cls) sequential bias correction on further rendered lines.
  * No eval receipt is used. Writes src/ocr/int8-ranges.json.
  *
- *   npx tsx bench/int8-calibrate.ts [--lines 300] [--pages 8] [--stages det,rec] [--method mse|mean|minmax] [--float-convs N]
+ *   npx tsx bench/int8-calibrate.ts [--lines 300] [--pages 8] [--stages det,rec] [--method mse|mean|minmax] [--float-convs N] [--float-last N]
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
@@ -23,7 +23,9 @@ const { values: args } = parseArgs({
     stages: { type: "string", default: "rec" },
     method: { type: "string", default: "mean" },
     "bias-lines": { type: "string", default: "60" },
+    "bias-pages": { type: "string", default: "4" },
     "float-convs": { type: "string", default: "0" },
+    "float-last": { type: "string", default: "0" },
     out: { type: "string", default: INT8_RANGES_FILE },
   },
 });
@@ -36,13 +38,14 @@ for (const stage of args.stages.split(",")) {
   const model = prepareForInt8(rewriteOnnxForCpu(original).model);
   const r = rng(stage === "det" ? 11 : 7);
   const t0 = performance.now();
+  const detPage = () => {
+    const w = 32 * (15 + Math.floor(r() * 16)), h = 32 * (30 + Math.floor(r() * 21));
+    const page = renderPage(w, h, r, cjk);
+    return new ort.Tensor("float32", packDetTensor(page, [2, 1, 0], m.det.mean, m.det.std), [1, 3, h, w]);
+  };
   function* generate(): Generator<ort.Tensor> {
     if (stage === "det") {
-      for (let i = 0; i < Number(args.pages); i++) {
-        const w = 32 * (15 + Math.floor(r() * 16)), h = 32 * (30 + Math.floor(r() * 21));
-        const page = renderPage(w, h, r, cjk);
-        yield new ort.Tensor("float32", packDetTensor(page, [2, 1, 0], m.det.mean, m.det.std), [1, 3, h, w]);
-      }
+      for (let i = 0; i < Number(args.pages); i++) yield detPage();
     } else {
       const H = stage === "cls" ? m.cls!.inputHeightPx : m.rec.inputHeightPx;
       for (let i = 0; i < Number(args.lines); i++) yield lineTensor(renderLine(randomLine(r, cjk), H, r));
@@ -50,11 +53,15 @@ for (const stage of args.stages.split(",")) {
   }
   const cal = await calibrate(model, [...generate()]);
   const ranges = { ...cal[args.method as keyof typeof cal] };
-  // --float-convs N: the first N convs (graph order) stay float: quantizeConvs skips a conv without ranges.
+  // --float-convs N / --float-last N: the first / last N convs (graph order) stay float: quantizeConvs
+  // skips a conv without ranges.
   const convs = parseModel(model).nodes.filter((n) => n.op === "Conv").map((n) => n.outputs[0]!);
   for (const y of convs.slice(0, Number(args["float-convs"]))) delete ranges[y];
-  // Bias correction on a separate set of rendered lines (rec and cls; det pages are too slow for 60 passes).
-  const biasInputs = stage === "det" ? [] : Array.from({ length: Number(args["bias-lines"]) }, () => lineTensor(renderLine(randomLine(r, cjk), m.rec.inputHeightPx, r)));
+  for (const y of convs.slice(convs.length - Number(args["float-last"]))) delete ranges[y];
+  // Bias correction on a separate set of rendered lines or pages.
+  const biasInputs = stage === "det"
+    ? Array.from({ length: Number(args["bias-pages"]) }, () => detPage())
+    : Array.from({ length: Number(args["bias-lines"]) }, () => lineTensor(renderLine(randomLine(r, cjk), m.rec.inputHeightPx, r)));
   const biasShift = biasInputs.length ? await biasCorrection(model, ranges, biasInputs, { log: (s) => process.stdout.write(`\r${s}   `) }) : undefined;
   all[modelKey(file, original)] = { ranges, ...(biasShift ? { biasShift } : {}) };
   writeFileSync(`/tmp/int8-calibration-${stage}.json`, JSON.stringify(cal));
