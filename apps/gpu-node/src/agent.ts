@@ -10,7 +10,7 @@ import type { TAgentEnv } from "./env.ts";
 import { applyMemoryBudget, BudgetedMemoryReader } from "./rules/memory-budget.ts";
 import { afterCleanup, countBatchImages, NO_BATCH, shouldBatchCleanup, shouldCleanupAfterJob, shouldReclaim, shouldSweep, type TBatchCount } from "./rules/memory-rules.ts";
 import { Runner, type TRunnerOptions, type TRunnerReady, type TRunnerRestart } from "./runner/runner.ts";
-import { createMemoryReader } from "./telemetry/index.ts";
+import { createMemoryReader, type MemoryReader } from "./telemetry/index.ts";
 
 export type TAgentOptions = {
   env: TAgentEnv;
@@ -34,6 +34,8 @@ export class Agent {
   readonly runner: Runner;
   /** Every reading the agent decides on or reports goes through the memory budget in force. */
   private readonly memory: BudgetedMemoryReader;
+  /** The device reader under the budget; its nvidia-smi stream ends with the agent. */
+  private readonly telemetry: MemoryReader;
   private readonly outbox: Outbox;
   private log: Logger;
   private nodeId: string | null = null;
@@ -59,7 +61,7 @@ export class Agent {
       onRestart: (e) => this.onRunnerRestart(e),
     });
     this.memory = new BudgetedMemoryReader(
-      createMemoryReader({ gpuIndex: o.env.gpuIndex, cpuBudgetMiB: o.env.cpuBudgetMiB, runnerPid: () => this.runner.pid }),
+      (this.telemetry = createMemoryReader({ gpuIndex: o.env.gpuIndex, cpuBudgetMiB: o.env.cpuBudgetMiB, runnerPid: () => this.runner.pid, sampleIntervalMs: () => this.thresholds.sampleIntervalMs })),
       () => this.thresholds.memoryBudgetMiB,
     );
     this.outbox = new Outbox(o.client, o.log.child({ component: "outbox" }));
@@ -105,6 +107,7 @@ export class Agent {
     await this.runner.stop();
     await Promise.race([Promise.allSettled(this.loops), sleep(3_000)]);
     await Promise.race([this.outbox.flush(), sleep(2_000)]);
+    this.telemetry.close?.();
   }
 
   private async register(ready: TRunnerReady): Promise<void> {

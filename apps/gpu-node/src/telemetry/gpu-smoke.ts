@@ -23,4 +23,7 @@ py.kill("SIGKILL");
 await new Promise((r) => py.once("exit", r));
 await new Promise((r) => setTimeout(r, 500));
 console.log("after the runner process ended", JSON.stringify(await reader.read()));
-console.log("index 3 on a 1-GPU host (a lone card is ours)", JSON.stringify(await createMemoryReader({ gpuIndex: 3, cpuBudgetMiB: 0, runnerPid: () => null }).read()));
+reader.close?.();
+const other = createMemoryReader({ gpuIndex: 3, cpuBudgetMiB: 0, runnerPid: () => null });
+console.log("index 3 on a 1-GPU host (a lone card is ours)", JSON.stringify(await other.read()));
+other.close?.();

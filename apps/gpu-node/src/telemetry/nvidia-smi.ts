@@ -1,5 +1,5 @@
 // Parsing nvidia-smi's CSV output (always queried with --format=csv,noheader,nounits). Pure, so the
-// exact text the driver prints can be table-tested; running the binary lives in exec.ts.
+// exact text the driver prints can be table-tested; running the binary lives in nvidia-smi-exec.ts.
 import type { TMemoryReading } from "@headroom/protocol";
 
 /** `--query-gpu=` fields for a device reading. pci.bus_id lets us match the per-process list on multi-GPU hosts. */
