@@ -107,6 +107,7 @@ describe("memoryRules", () => {
       sweeps: 1,
       sweepFreedSumMiB: 50,
       runnerRestarts: 1,
+      runnerRestartsByReason: { unknown: 1 },
       ooms: 2,
       overCapAborts: 1,
       retries: 2,

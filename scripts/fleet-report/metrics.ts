@@ -156,6 +156,8 @@ export type TMemoryRules = {
   sweeps: number;
   sweepFreedSumMiB: number;
   runnerRestarts: number;
+  /** The same by the agent's reason: crash (the runner died), abort (a job was stopped: canceled, timed out, over the cap), … */
+  runnerRestartsByReason: Record<string, number>;
   /** Node events `oom`: real out-of-memory errors plus over-cap aborts (data.cap). */
   ooms: number;
   overCapAborts: number;
@@ -177,6 +179,7 @@ export function memoryRules(phase: TPhaseDump): TMemoryRules {
     sweeps: ofType("sweep").length,
     sweepFreedSumMiB: sum(freed("sweep")),
     runnerRestarts: ofType("runner_restart").length,
+    runnerRestartsByReason: countBy(ofType("runner_restart"), (e) => String((e.data as { reason?: unknown } | null)?.reason ?? "unknown")),
     ooms: ooms.length,
     overCapAborts: ooms.filter((e) => (e.data as { cap?: unknown } | null)?.cap === true).length,
     retries: phase.jobEvents.filter((e) => e.type === "retried").length,

@@ -89,7 +89,7 @@ function runSection({ name, run }: TNamedRun, chartHref: (fileName: string) => s
       ["phase", "refusals", "cleanups", "freed MiB (sum)", "freed MiB (p50)", "sweeps", "sweep freed MiB", "runner restarts", "OOM events", "over-cap aborts", "retries", "lease expiries", "failed by code"],
       run.phases.map(memoryRules).map((m) => [
         m.label, m.refusals, m.cleanups, m.cleanupFreedSumMiB, round0(m.cleanupFreedMedianMiB), m.sweeps, m.sweepFreedSumMiB,
-        m.runnerRestarts, m.ooms, m.overCapAborts, m.retries, m.leaseExpiries, counts(m.failedByCode),
+        m.runnerRestarts ? `${m.runnerRestarts} (${counts(m.runnerRestartsByReason)})` : 0, m.ooms, m.overCapAborts, m.retries, m.leaseExpiries, counts(m.failedByCode),
       ]),
     ),
     "",
