@@ -7,11 +7,11 @@ import { renderPng } from "../../test-fixtures/render-text.ts";
 import { buildCharset, ctcGreedyDecode } from "./ctc.ts";
 import { rewriteOnnxForCpu } from "./fuse-activations.ts";
 import { createOcrEngine } from "./index.ts";
-import { lineTensor, mseRange, randomLine, renderLine, rng } from "./int8-calibrate.ts";
+import { calibrate, lineTensor, mseRange, randomLine, renderLine, rng } from "./int8-calibrate.ts";
 import { int8Model, int8Stages, modelKey, readRangesFile } from "./int8.ts";
 import { defaultManifest } from "./manifest.ts";
 import { listNodes } from "./model-rewrite.ts";
-import { modelOpset, parseModel, prepareForInt8, quantizeConvs, uint8Params, upgradeOpset } from "./quantize.ts";
+import { convActivations, modelOpset, parseModel, prepareForInt8, quantizeConvs, uint8Params, upgradeOpset } from "./quantize.ts";
 
 const m = defaultManifest();
 const opts = { executionProviders: ["cpu"], graphOptimizationLevel: "all", intraOpNumThreads: 2, logSeverityLevel: 3 } as const;
@@ -86,6 +86,21 @@ describe("int8 rec (QDQ)", () => {
     const flat = new Float64Array(2048).fill(10);
     expect(mseRange(flat, -1, 3)).toEqual([-1, 3]);
   });
+
+  it("calibrates every tensor it will quantize, the input at its exact range", async () => {
+    const fp = prepareForInt8(rewriteOnnxForCpu(await readFile(m.rec.file)).model);
+    const r = rng(5);
+    const cal = await calibrate(fp, [0, 1, 2].map(() => lineTensor(renderLine(randomLine(r, ["字"]), 48, r))));
+    const names = convActivations(fp);
+    for (const method of ["minmax", "mean", "mse"] as const) {
+      expect(Object.keys(cal[method]).sort()).toEqual([...names].sort());
+      for (const [lo, hi] of Object.values(cal[method])) expect(lo).toBeLessThanOrEqual(hi);
+    }
+    const [lo, hi] = cal.mean.x!;
+    expect(lo).toBeGreaterThanOrEqual(-1);
+    expect(hi).toBeLessThanOrEqual(1);
+    expect(cal.mean.x).toEqual(cal.minmax.x);
+  }, 60_000);
 
   it("reads rendered lines (not the calibration set) close to the float model", async () => {
     const original = await readFile(m.rec.file);
