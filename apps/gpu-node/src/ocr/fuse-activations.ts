@@ -426,8 +426,13 @@ export async function cpuModel(file: string, log?: (msg: string, data?: object) 
   const t0 = performance.now();
   const { model, stats } = rewriteOnnxForCpu(await readFile(file));
   if (opts.int8) {
-    const q = await int8Model(file, model, log);
-    if (q) return q;
+    try {
+      const q = await int8Model(file, model, log);
+      if (q) return q;
+    } catch (err) {
+      // A model the int8 path cannot handle still loads, as float.
+      log?.("ocr int8 quantization failed; using float", { file, reason: err instanceof Error ? err.message : String(err) });
+    }
   }
   if (stats.hardSwish + stats.affineIntoConv + stats.scaleIntoConv === 0) return file;
   log?.("ocr model rewritten for cpu", { file, ...stats, ms: Math.round(performance.now() - t0) });

@@ -54,10 +54,9 @@ export async function int8Model(
     log?.("ocr int8 model unavailable: no calibrated ranges", { file, key });
     return null;
   }
-  const rangesHash = createHash("sha256").update(JSON.stringify(cal)).digest("hex").slice(0, 12);
   // HEADROOM_OCR_INT8_HSWISH=0: hard-swish stays float between the int8 convs (A/B runs).
   const hardSwish = process.env.HEADROOM_OCR_INT8_HSWISH !== "0";
-  const cached = path.join(modelCacheDir(), `${key}.int8-${rangesHash}${hardSwish ? "" : "-nohs"}.v${INT8_VERSION}.onnx`);
+  const cached = int8CacheFile(key, cal, hardSwish);
   try {
     await access(cached);
     return cached;
@@ -76,4 +75,10 @@ export async function int8Model(
   } catch {
     return model;
   }
+}
+
+/** Where the int8 model for a model key and calibration is cached (model-rewrite.ts's cache folder). */
+export function int8CacheFile(key: string, cal: TInt8Calibration, hardSwish = true): string {
+  const calHash = createHash("sha256").update(JSON.stringify(cal)).digest("hex").slice(0, 12);
+  return path.join(modelCacheDir(), `${key}.int8-${calHash}${hardSwish ? "" : "-nohs"}.v${INT8_VERSION}.onnx`);
 }

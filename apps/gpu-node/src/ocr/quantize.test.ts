@@ -1,4 +1,4 @@
-import { readFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import ort from "onnxruntime-node";
@@ -8,7 +8,7 @@ import { buildCharset, ctcGreedyDecode } from "./ctc.ts";
 import { rewriteOnnxForCpu } from "./fuse-activations.ts";
 import { createOcrEngine } from "./index.ts";
 import { calibrate, lineTensor, mseRange, randomLine, renderLine, rng } from "./int8-calibrate.ts";
-import { int8Model, int8Stages, modelKey, readRangesFile } from "./int8.ts";
+import { int8CacheFile, int8Model, int8Stages, modelKey, readRangesFile } from "./int8.ts";
 import { defaultManifest } from "./manifest.ts";
 import { listNodes } from "./model-rewrite.ts";
 import { convActivations, modelOpset, parseModel, prepareForInt8, quantizeConvs, uint8Params, upgradeOpset } from "./quantize.ts";
@@ -159,6 +159,32 @@ describe("int8 rec (QDQ)", () => {
     } finally {
       if (saved === undefined) delete process.env.HEADROOM_OCR_INT8;
       else process.env.HEADROOM_OCR_INT8 = saved;
+    }
+  }, 120_000);
+
+  it("falls back to the float model when the int8 one cannot be loaded", async () => {
+    const saved = process.env.HEADROOM_MODEL_CACHE;
+    const dir = await mkdtemp(path.join(os.tmpdir(), "int8-broken-"));
+    process.env.HEADROOM_MODEL_CACHE = dir;
+    try {
+      const key = modelKey(m.rec.file, await readFile(m.rec.file));
+      const cached = int8CacheFile(key, readRangesFile()[key]!);
+      await mkdir(path.dirname(cached), { recursive: true });
+      await writeFile(cached, "not an onnx model");
+      const notes: string[] = [];
+      const { engine } = await createOcrEngine({ providers: ["cpu"], threads: 2, log: (msg) => notes.push(msg) });
+      try {
+        expect(notes).toContain("ocr int8 model failed to load; using float");
+        const r = await engine.recognize(await renderPng([{ text: "Headroom keeps every GPU alive 2026", sizePx: 40 }]));
+        expect(r.text).toBe("Headroom keeps every GPU alive 2026");
+        expect(r.provider).toBe("cpu");
+      } finally {
+        await engine.release();
+      }
+    } finally {
+      if (saved === undefined) delete process.env.HEADROOM_MODEL_CACHE;
+      else process.env.HEADROOM_MODEL_CACHE = saved;
+      await rm(dir, { recursive: true, force: true });
     }
   }, 120_000);
 });

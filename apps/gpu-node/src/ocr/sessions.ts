@@ -38,10 +38,11 @@ async function modelFor(
   file: string,
   provider: string,
   log?: (msg: string, data?: object) => void,
+  int8 = false,
 ): Promise<string | Uint8Array> {
-  // On the CPU: hard-swish and affine blocks folded into fewer passes (fuse-activations.ts, exact).
-  // int8 only on the CPU and only for the stages the manifest (or HEADROOM_OCR_INT8) names (int8.ts).
-  if (provider === "cpu") return cpuModel(file, log, { int8: int8Stages(manifest.cpuInt8).has(stageOf(manifest, file)) });
+  // On the CPU: hard-swish and affine blocks folded into fewer passes (fuse-activations.ts, exact),
+  // and int8 for the stages the manifest (or HEADROOM_OCR_INT8) names (int8.ts).
+  if (provider === "cpu") return cpuModel(file, log, { int8 });
   if (provider !== "webgpu" || manifest.webgpuClipRewrite === "none") return file;
   const p = await preparedModel(file, manifest.webgpuClipRewrite);
   if (p.source !== file) log?.("ocr model rewritten for webgpu", { file, strategy: manifest.webgpuClipRewrite, rewritten: p.rewritten, cached: p.cached, ms: p.ms });
@@ -51,9 +52,21 @@ async function modelFor(
 const stageOf = (m: TOcrManifest, file: string): TOcrStage => (file === m.det.file ? "det" : file === m.rec.file ? "rec" : "cls");
 
 async function openModel(manifest: TOcrManifest, file: string, provider: string, threads?: number, log?: (msg: string, data?: object) => void) {
-  const source = await modelFor(manifest, file, provider, log);
   const opts = sessionOptions(provider, threads);
-  return typeof source === "string" ? ort.InferenceSession.create(source, opts) : ort.InferenceSession.create(source, opts);
+  const create = (source: string | Uint8Array) =>
+    typeof source === "string" ? ort.InferenceSession.create(source, opts) : ort.InferenceSession.create(source, opts);
+  // int8 only ever on the CPU provider; other providers get the float model.
+  const int8 = provider === "cpu" && int8Stages(manifest.cpuInt8).has(stageOf(manifest, file));
+  const source = await modelFor(manifest, file, provider, log, int8);
+  try {
+    return await create(source);
+  } catch (err) {
+    if (!int8) throw err;
+    // A broken int8 model (a damaged cache file, an ORT without the kernels) must not take the CPU
+    // provider down with it: load the float model instead.
+    log?.("ocr int8 model failed to load; using float", { file, reason: reasonOf(err) });
+    return create(await modelFor(manifest, file, provider, log, false));
+  }
 }
 
 async function createFor(manifest: TOcrManifest, provider: string, threads?: number, log?: (msg: string, data?: object) => void): Promise<TOcrSessions> {
