@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ZHeartbeatResponseSchema } from "./agent.ts";
+import { ZHeartbeatResponseSchema, ZRegisterResponseSchema } from "./agent.ts";
 import { DEFAULT_THRESHOLDS } from "./thresholds.ts";
 
 describe("heartbeat answer: reclaim is optional both ways", () => {
@@ -13,5 +13,17 @@ describe("heartbeat answer: reclaim is optional both ways", () => {
   it("an older agent's schema (without the field) drops it", () => {
     const older = ZHeartbeatResponseSchema.omit({ reclaim: true });
     expect(older.parse({ ...answer, reclaim: { reason: "r", neededMiB: 1 } })).not.toHaveProperty("reclaim");
+  });
+});
+
+describe("thresholds from a control plane that predates the memory budget", () => {
+  const { memoryBudgetMiB: _left, ...older } = DEFAULT_THRESHOLDS;
+  it("registration and heartbeats read as no budget, not as a protocol error", () => {
+    expect(ZRegisterResponseSchema.parse({ nodeId: "n", token: "t", thresholds: older, settingsVersion: 1 }).thresholds.memoryBudgetMiB).toBe(0);
+    const beat = ZHeartbeatResponseSchema.parse({ thresholds: older, settingsVersion: 1, drained: false, revokedJobs: [] });
+    expect(beat.thresholds).toEqual({ ...older, memoryBudgetMiB: 0 });
+  });
+  it("a budget that is sent is still validated", () => {
+    expect(() => ZHeartbeatResponseSchema.parse({ thresholds: { ...older, memoryBudgetMiB: 100 }, settingsVersion: 1, drained: false, revokedJobs: [] })).toThrow(/at least/);
   });
 });

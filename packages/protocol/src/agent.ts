@@ -32,7 +32,14 @@ export const ZRegisterRequestSchema = z.object({
   memory: ZMemoryReadingSchema,
 });
 export type TRegisterRequest = z.infer<typeof ZRegisterRequestSchema>;
-export const ZRegisterResponseSchema = z.object({ nodeId: z.string(), token: z.string(), thresholds: ZThresholdsSchema, settingsVersion: z.number().int() });
+/**
+ * Thresholds as a control plane sends them. One that predates a threshold leaves it out; the agent
+ * then uses the old behaviour (here: no memory budget) rather than refusing to register, so agents
+ * and control planes can be upgraded in either order.
+ */
+export const ZSentThresholdsSchema = ZThresholdsSchema.extend({ memoryBudgetMiB: ZThresholdsSchema.shape.memoryBudgetMiB.default(0) });
+
+export const ZRegisterResponseSchema = z.object({ nodeId: z.string(), token: z.string(), thresholds: ZSentThresholdsSchema, settingsVersion: z.number().int() });
 export type TRegisterResponse = z.infer<typeof ZRegisterResponseSchema>;
 
 /** POST /heartbeat: the live reading in; thresholds in force and commands out. Renews the leases of `activeJobs`. */
@@ -50,7 +57,7 @@ export type THeartbeatRequest = z.infer<typeof ZHeartbeatRequestSchema>;
 export const ZReclaimSchema = z.object({ reason: z.string().max(500), neededMiB: z.number().int().min(0) });
 export type TReclaim = z.infer<typeof ZReclaimSchema>;
 export const ZHeartbeatResponseSchema = z.object({
-  thresholds: ZThresholdsSchema,
+  thresholds: ZSentThresholdsSchema,
   settingsVersion: z.number().int(),
   drained: z.boolean(),
   /** Jobs whose lease this node no longer holds (canceled, expired): stop working on them. */
