@@ -14,6 +14,7 @@ import { buildCharset, ctcGreedyDecode } from "../src/ocr/ctc.ts";
 import { rewriteOnnxForCpu } from "../src/ocr/fuse-activations.ts";
 import { lineTensor, randomLine, renderLine, rng, type TCalibration } from "../src/ocr/int8-calibrate.ts";
 import { parseModel, prepareForInt8, quantizeConvs, type TRanges } from "../src/ocr/quantize.ts";
+import { editDistance } from "./score.ts";
 
 const convTensorsOnly = (b: Uint8Array) => parseModel(b).nodes.filter((n) => n.op === "Conv").flatMap((n) => [n.inputs[0]!, n.outputs[0]!]);
 
@@ -38,15 +39,7 @@ for (const method of ["minmax", "mean", "mse"] as const) {
 const opts = { executionProviders: ["cpu"], graphOptimizationLevel: "all", intraOpNumThreads: 2, logSeverityLevel: 3 } as const;
 const sessions = await Promise.all(variants.map(([, b]) => ort.InferenceSession.create(b, opts)));
 const decode = (d: Float32Array) => ctcGreedyDecode(d, 0, d.length / charset.length, charset.length, charset, true).text;
-function edit(a: string, b: string): number {
-  const d = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = d[0]!;
-    d[0] = i;
-    for (let j = 1; j <= b.length; j++) { const cur = d[j]!; d[j] = Math.min(d[j]! + 1, d[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1)); prev = cur; }
-  }
-  return d[b.length]!;
-}
+const edit = editDistance;
 const texts: string[][] = variants.map(() => []);
 for (const x of lines) for (const [k, s] of sessions.entries()) texts[k]!.push(decode((await s.run({ [s.inputNames[0]!]: x }))[s.outputNames[0]!]!.data as Float32Array));
 const batch = new ort.Tensor("float32", new Float32Array(8 * 3 * 48 * 320).map((_, i) => Math.sin(i * 0.37)), [8, 3, 48, 320]);

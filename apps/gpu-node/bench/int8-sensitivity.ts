@@ -13,6 +13,7 @@ import { buildCharset, ctcGreedyDecode } from "../src/ocr/ctc.ts";
 import { rewriteOnnxForCpu } from "../src/ocr/fuse-activations.ts";
 import { lineTensor, randomLine, renderLine, rng, type TCalibration } from "../src/ocr/int8-calibrate.ts";
 import { parseModel, prepareForInt8, quantizeConvs } from "../src/ocr/quantize.ts";
+import { editDistance } from "./score.ts";
 
 const { values: args } = parseArgs({ options: { lines: { type: "string", default: "40" }, method: { type: "string", default: "mean" } } });
 const m = defaultManifest();
@@ -24,15 +25,7 @@ const r = rng(4242);
 const lines = Array.from({ length: Number(args.lines) }, () => lineTensor(renderLine(randomLine(r, cjk), 48, r)));
 const opts = { executionProviders: ["cpu"], graphOptimizationLevel: "all", intraOpNumThreads: 2, logSeverityLevel: 3 } as const;
 const decode = (d: Float32Array) => ctcGreedyDecode(d, 0, d.length / charset.length, charset.length, charset, true).text;
-function edit(a: string, b: string): number {
-  const d = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = d[0]!;
-    d[0] = i;
-    for (let j = 1; j <= b.length; j++) { const cur = d[j]!; d[j] = Math.min(d[j]! + 1, d[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1)); prev = cur; }
-  }
-  return d[b.length]!;
-}
+const edit = editDistance;
 async function read(model: Uint8Array): Promise<string[]> {
   const s = await ort.InferenceSession.create(model, opts);
   const out: string[] = [];
