@@ -94,7 +94,7 @@ async function main(): Promise<void> {
       // runner takes all of them, and two GPUs' runners slowed each other down (2×H200 run, 2026-11-27).
       gpus.map((g) => startAgent(`${args.name}-gpu${g.index}`, { HEADROOM_GPU_INDEX: String(g.index), HEADROOM_OCR_THREADS: String(threadsFor(gpus.length)) }))
     : Array.from({ length: rehearse }, (_, i) => startAgent(`${args.name}-rehearsal${i}`, { HEADROOM_OCR_THREADS: String(threadsFor(rehearse)) }));
-  await waitOnline(accel.map((a) => a.name), 180_000);
+  await waitOnline(credentials.apiKey, accel.map((a) => a.name), 180_000);
   log(`${accel.length} agents online`);
 
   const workload = await makeWorkload({ srcDir: path.join(ROOT, "src-imgs"), outDir: path.join(ROOT, "workload"), scale: Number(args.scale) });
@@ -121,7 +121,7 @@ async function runPhase(phase: TPhase, c: TPhaseContext): Promise<TFleetRun["pha
     if (phase.kind === "cpu") {
       const threads = threadsFor(phase.agents);
       extra.push(...Array.from({ length: phase.agents }, (_, i) => c.startAgent(`${args.name}-cpu${i}`, { HEADROOM_OCR_THREADS: String(threads), HEADROOM_PROVIDERS: "cpu" })));
-      await waitOnline(extra.map((a) => a.name), 180_000);
+      await waitOnline(c.apiKey, extra.map((a) => a.name), 180_000);
       active = extra;
       config.cpuThreadsPerAgent = threads;
     } else {
@@ -226,11 +226,10 @@ async function killOutcome(prisma: PrismaClient, kill: TKill, victimName: string
   };
 }
 
-async function waitOnline(names: string[], timeoutMs: number): Promise<void> {
+async function waitOnline(apiKey: string, names: string[], timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  const creds = await loadOrCreateCredentials(DATA, { adminEmail: "admin@headroom.local" });
   for (;;) {
-    const nodes = await listNodes(BASE, creds.credentials.apiKey);
+    const nodes = await listNodes(BASE, apiKey);
     const missing = names.filter((n) => !nodes.some((x) => x.name === n && x.state !== "offline"));
     if (missing.length === 0) return;
     if (Date.now() > deadline) throw new Error(`agents not online after ${timeoutMs / 1000} s: ${missing.join(", ")} (logs in ${LOGS})`);

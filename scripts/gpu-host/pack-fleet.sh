@@ -31,10 +31,15 @@ node_modules/.bin/esbuild fleet=scripts/gpu-host/fleet.ts agent=apps/gpu-node/sr
   --external:onnxruntime-node --external:sharp --external:@napi-rs/canvas --external:pdfjs-dist --external:@embedded-postgres/* \
   --external:@prisma/schema-engine-wasm --external:@node-rs/argon2 --external:pg-native --log-level=warning \
   --banner:js="import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);"
+# The CPU provider's int8 calibration sits beside the module that reads it (src/ocr/int8.ts); without
+# it a CPU runner quietly falls back to the float model.
+cp apps/gpu-node/src/ocr/int8-ranges.json "$STAGE/app/"
 # The agent reads its version from ../package.json (relative to its module).
 echo '{"name":"@headroom/gpu-node","version":"'"$(node -p 'require("./apps/gpu-node/package.json").version')"'"}' > "$STAGE/package.json"
 mkdir -p "$STAGE/prisma" && cp -r prisma/migrations "$STAGE/prisma/"
-tar -C "$STAGE" -cf - app package.json prisma | xz -6 -T2 > "$PACK/app.tar.xz"
+# The manifest follows the code (its defaults, e.g. which CPU stages run int8); the models are in .gpu-pack.
+node_modules/.bin/tsx scripts/gpu-host/write-manifest.ts "$STAGE"
+tar -C "$STAGE" -cf - app package.json prisma base-manifest.json | xz -6 -T2 > "$PACK/app.tar.xz"
 if [ "$APP_ONLY" = 1 ]; then du -ch "$PACK"/* | sed 's/^/pack: /'; exit 0; fi
 
 # The control plane. Its traced node_modules hold copies of packages the runtime pack already has

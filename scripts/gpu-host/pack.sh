@@ -35,14 +35,8 @@ node_modules/.bin/esbuild apps/gpu-node/bench/gpu-run.ts apps/gpu-node/src/runne
 # Models and a manifest with paths relative to it (the default manifest's settings); the manifest
 # travels with the bundle (it changes with the code), the models with the runtime.
 mkdir -p "$STAGE/models"
-node_modules/.bin/tsx -e '
-import { defaultManifest } from "./apps/gpu-node/src/ocr/manifest.ts";
-import { copyFileSync, writeFileSync } from "node:fs";
-import path from "node:path";
-const m = defaultManifest();
-const rel = (f) => { copyFileSync(f, path.join(process.argv[1], "models", path.basename(f))); return "models/" + path.basename(f); };
-writeFileSync(path.join(process.argv[1], "base-manifest.json"), JSON.stringify({ ...m, det: { ...m.det, file: rel(m.det.file) }, cls: m.cls && { ...m.cls, file: rel(m.cls.file) }, rec: { ...m.rec, file: rel(m.rec.file) }, dictionary: { ...m.dictionary, file: rel(m.dictionary.file) } }, null, 1));
-' "$STAGE"
+node_modules/.bin/tsx scripts/gpu-host/write-manifest.ts "$STAGE" --copy-models
+cp apps/gpu-node/src/ocr/int8-ranges.json "$STAGE/app/" # the CPU provider's int8 calibration, read beside the bundle
 tar -C "$STAGE" -cf - app base-manifest.json | xz -6 > "$PACK/app.tar.xz"
 if [ "$FULL" = 0 ]; then du -ch "$PACK"/* | sed 's/^/pack: /'; exit 0; fi
 
