@@ -1,14 +1,17 @@
-// The node agent: register, heartbeat, claim one job at a time, run it, apply the memory rules.
-// Talks only HTTP to the control plane; the model lives in the supervised runner child.
+// The node agent: register, heartbeat, claim jobs, run them, apply the memory rules. Talks only HTTP
+// to the control plane; the model lives in supervised runner children, one per runner slot
+// (HEADROOM_RUNNER_SLOTS, default 1): each slot claims and runs one job at a time on its own runner,
+// so with N slots up to N jobs are in flight on the device (agent/runner-slot.ts).
 import { budgetedTotalMiB, DEFAULT_THRESHOLDS, type TMemoryReading, type TThresholds } from "@headroom/protocol";
 import type { Logger } from "pino";
 import { Backoff, sleep } from "./backoff.ts";
 import { JobAbort, runAssignment } from "./agent/job.ts";
 import { Outbox } from "./agent/outbox.ts";
+import { RunnerSlot, type TSlotJob } from "./agent/runner-slot.ts";
 import { ControlError, isUnauthenticated, type ControlClient } from "./control-client.ts";
 import type { TAgentEnv } from "./env.ts";
 import { applyMemoryBudget, BudgetedMemoryReader } from "./rules/memory-budget.ts";
-import { afterCleanup, countBatchImages, NO_BATCH, shouldBatchCleanup, shouldCleanupAfterJob, shouldReclaim, shouldSweep, type TBatchCount } from "./rules/memory-rules.ts";
+import { countBatchImages, shouldBatchCleanup, shouldCleanupAfterJob, shouldReclaim, shouldSweep } from "./rules/memory-rules.ts";
 import { Runner, type TRunnerOptions, type TRunnerReady, type TRunnerRestart } from "./runner/runner.ts";
 import { createMemoryReader, type MemoryReader } from "./telemetry/index.ts";
 
@@ -22,16 +25,15 @@ export type TAgentOptions = {
   runner?: Partial<Omit<TRunnerOptions, "log" | "onRestart">>;
   heartbeatIntervalMs?: number;
   claimWaitMs?: number;
-  /** How long shutdown waits for the current job before abandoning it, in ms. */
+  /** How long shutdown waits for the jobs in flight before abandoning them, in ms. */
   shutdownGraceMs?: number;
   /** The least time between a cleanup and a reclaim the control plane asks for, in ms (RECLAIM_MIN_INTERVAL_MS). */
   reclaimMinIntervalMs?: number;
 };
 
-type TCurrentJob = { jobId: string; attempt: number; abort: AbortController; done: Promise<unknown> };
-
 export class Agent {
-  readonly runner: Runner;
+  /** One per runner slot; slot 0 is also the runner the memory reading's processMiB is about. */
+  private readonly slots: RunnerSlot[];
   /** Every reading the agent decides on or reports goes through the memory budget in force. */
   private readonly memory: BudgetedMemoryReader;
   /** The device reader under the budget; its nvidia-smi stream ends with the agent. */
@@ -43,28 +45,50 @@ export class Agent {
   private appliedSettingsVersion: number | null = null;
   private drained = false;
   private lastReading: TMemoryReading | null = null;
-  private current: TCurrentJob | null = null;
-  private cleaning: Promise<void> | null = null;
-  /** Images of the current batch (a multi-page job, or consecutive jobs of one upload) since the last cleanup. */
-  private batch: TBatchCount = NO_BATCH;
-  private lastCleanupAt = Date.now();
+  /** A reclaim recycling the idle slots one after another; no slot starts a job meanwhile. */
+  private reclaiming: Promise<void> | null = null;
   private readonly stopping = new AbortController();
   private loops: Promise<unknown>[] = [];
   private reregistering: Promise<void> | null = null;
 
   constructor(private readonly o: TAgentOptions) {
     this.log = o.log;
-    this.runner = new Runner({
-      config: { providers: o.env.providers, manifestPath: o.env.modelManifestPath, threads: o.env.ocrThreads, pdfDpi: o.env.pdfDpi, maxPages: o.env.maxPages },
-      ...o.runner,
-      log: o.log.child({ component: "runner" }),
-      onRestart: (e) => this.onRunnerRestart(e),
-    });
+    // The telemetry reads one runner pid for processMiB (and, on a CPU node, the runner's RSS in the
+    // used total): with several slots that is slot 0's runner. The device's used/free (nvidia-smi)
+    // are whole-card numbers either way; per-runner MiB would need the reader to return every pid.
     this.memory = new BudgetedMemoryReader(
       (this.telemetry = createMemoryReader({ gpuIndex: o.env.gpuIndex, cpuBudgetMiB: o.env.cpuBudgetMiB, runnerPid: () => this.runner.pid, sampleIntervalMs: () => this.thresholds.sampleIntervalMs })),
       () => this.thresholds.memoryBudgetMiB,
     );
     this.outbox = new Outbox(o.client, o.log.child({ component: "outbox" }));
+    const count = o.env.runnerSlots;
+    this.slots = Array.from({ length: count }, (_, index) => {
+      const slot: RunnerSlot = new RunnerSlot(
+        index,
+        // Every slot keeps its own warm spare (the Runner default): a spare has loaded no session, so
+        // it holds no device memory, only host memory (one idle Node process, about 100 MiB RSS, see
+        // runner/README.md). With N slots recycles come N times as often, and a slot without a spare
+        // would be out of service 3.5x longer per recycle (824 ms instead of 238 ms on CPU).
+        new Runner({
+          config: { providers: o.env.providers, manifestPath: o.env.modelManifestPath, threads: o.env.ocrThreads, pdfDpi: o.env.pdfDpi, maxPages: o.env.maxPages },
+          ...o.runner,
+          log: o.log.child({ component: "runner", ...(count > 1 && { slot: index }) }),
+          onRestart: (e) => this.onRunnerRestart(slot, e),
+        }),
+        { memory: this.memory, outbox: this.outbox, log: () => this.log, stopping: this.stopping.signal, onReading: (r) => (this.lastReading = r), tagEvents: count > 1 },
+      );
+      return slot;
+    });
+  }
+
+  /** Slot 0's runner (the only one with one slot). */
+  get runner(): Runner {
+    return this.slots[0]!.runner;
+  }
+
+  /** Every slot's runner, by slot index. */
+  get runners(): readonly Runner[] {
+    return this.slots.map((s) => s.runner);
   }
 
   get id(): string | null {
@@ -75,36 +99,47 @@ export class Agent {
   async run(): Promise<void> {
     // Fail fast on a misconfigured node: no reading or no model means nothing can be served honestly.
     this.lastReading = await this.memory.read();
-    let ready: TRunnerReady;
-    try {
-      ready = await this.runner.start();
-    } catch (err) {
-      if (this.stopping.signal.aborted) return; // Ctrl-C while the model loads is not a failure
-      throw err;
+    if (this.slots.length > 1 && this.o.env.gpuIndex === null) {
+      this.log.warn({ slots: this.slots.length }, "several runner slots on a CPU node: host readings count only slot 0's runner, so the memory rules see less than is used");
     }
-    this.log.info({ provider: ready.provider, model: ready.model, providerNotes: ready.providerNotes, loadMs: ready.loadMs }, "runner ready");
-    await this.register(ready);
+    let ready: TRunnerReady | undefined;
+    // One slot after another: slot 0 fails fast on a model or provider that cannot load, and the
+    // children never initialise the device or write the rewritten-model cache at the same moment.
+    for (const slot of this.slots) {
+      let r: TRunnerReady;
+      try {
+        r = await slot.runner.start();
+      } catch (err) {
+        if (this.stopping.signal.aborted) return; // Ctrl-C while the model loads is not a failure
+        throw err;
+      }
+      this.log.info({ provider: r.provider, model: r.model, providerNotes: r.providerNotes, loadMs: r.loadMs, ...slot.tag }, "runner ready");
+      if (ready && r.provider !== ready.provider) this.log.warn({ ...slot.tag, provider: r.provider, registeredProvider: ready.provider }, "runner slot loaded another provider than slot 0");
+      ready ??= r;
+    }
+    await this.register(ready!);
     if (this.stopping.signal.aborted) return;
-    this.loops = [this.heartbeatLoop(), this.sweepLoop(), this.flushLoop(), this.claimLoop()];
+    this.loops = [this.heartbeatLoop(), this.sweepLoop(), this.flushLoop(), ...this.slots.map((s) => this.claimLoop(s))];
     await Promise.all(this.loops);
   }
 
-  /** Graceful: stop claiming, let the current job finish (or abandon it after the grace), kill the runner. */
+  /** Graceful: every slot stops claiming, the jobs in flight finish (or are abandoned after one shared grace), the runners are killed. */
   async stop(reason: string): Promise<void> {
     if (this.stopping.signal.aborted) return;
     this.log.info({ reason }, "agent stopping");
     this.stopping.abort(new Error(`agent stopping (${reason})`));
-    const job = this.current;
-    if (job) {
+    const jobs = this.slots.flatMap((s) => (s.current ? [s.current] : []));
+    if (jobs.length > 0) {
       const graceMs = this.o.shutdownGraceMs ?? 10_000;
-      const finished = await Promise.race([job.done.then(() => true), sleep(graceMs).then(() => false)]);
+      const allDone = () => Promise.all(jobs.map((j) => j.done));
+      const finished = await Promise.race([allDone().then(() => true), sleep(graceMs).then(() => false)]);
       if (!finished) {
-        job.abort.abort(new JobAbort("shutdown", "agent shutting down"));
-        await Promise.race([job.done, sleep(3_000)]);
+        for (const job of jobs) job.abort.abort(new JobAbort("shutdown", "agent shutting down"));
+        await Promise.race([allDone(), sleep(3_000)]);
       }
     }
-    await Promise.race([this.cleaning, sleep(5_000)]);
-    await this.runner.stop();
+    await Promise.race([Promise.all([this.reclaiming, ...this.slots.map((s) => s.cleaning)]), sleep(5_000)]);
+    await Promise.all(this.slots.map((s) => s.runner.stop()));
     await Promise.race([Promise.allSettled(this.loops), sleep(3_000)]);
     await Promise.race([this.outbox.flush(), sleep(2_000)]);
     this.telemetry.close?.();
@@ -127,6 +162,7 @@ export class Agent {
             providerNotes: ready.providerNotes,
             agentVersion: this.o.agentVersion,
             memory: reading,
+            maxConcurrent: this.slots.length,
           },
           this.o.env.enrollToken,
         );
@@ -182,10 +218,10 @@ export class Agent {
           return this.lastReading!;
         });
         this.lastReading = reading;
-        const job = this.current;
+        const jobs = this.jobsInFlight();
         const res = await this.o.client.heartbeat({
           memory: reading,
-          activeJobs: job ? [{ jobId: job.jobId, attempt: job.attempt }] : [],
+          activeJobs: jobs.map((j) => ({ jobId: j.jobId, attempt: j.attempt })),
           appliedSettingsVersion: this.appliedSettingsVersion,
         });
         this.applySettings(res.thresholds, res.settingsVersion);
@@ -194,14 +230,20 @@ export class Agent {
           this.log.info({ drained: res.drained }, res.drained ? "node drained: not claiming" : "node undrained: claiming");
           this.outbox.event(res.drained ? "drained" : "undrained");
         }
-        if (job && res.revokedJobs.includes(job.jobId)) job.abort.abort(new JobAbort("revoked", "lease revoked by the control plane"));
-        // A queued job waits for headroom that recycling this idle runner would free. Not awaited:
-        // heartbeats go on while the runner reloads.
-        const state = { busy: this.current !== null, cleaning: this.cleaning !== null, msSinceLastCleanup: Date.now() - this.lastCleanupAt };
+        for (const job of jobs) if (res.revokedJobs.includes(job.jobId)) job.abort.abort(new JobAbort("revoked", "lease revoked by the control plane"));
+        // A queued job waits for headroom that recycling this idle node's runners would free. Only
+        // when every slot is idle and none is cleaning: the node is "busy" while any job runs, and
+        // the interval counts from the latest cleanup of any slot. Not awaited: heartbeats go on
+        // while the runners reload.
+        const state = {
+          busy: this.slots.some((s) => s.current !== null),
+          cleaning: this.reclaiming !== null || this.slots.some((s) => s.cleaning !== null),
+          msSinceLastCleanup: Date.now() - Math.max(...this.slots.map((s) => s.lastCleanupAt)),
+        };
         if (res.reclaim && !this.stopping.signal.aborted && shouldReclaim(res.reclaim, state, this.o.reclaimMinIntervalMs)) {
-          void this.cleanup("cleanup", `reclaim: ${res.reclaim.reason}`, { neededMiB: res.reclaim.neededMiB });
+          this.reclaim(`reclaim: ${res.reclaim.reason}`, { neededMiB: res.reclaim.neededMiB });
         }
-        if (!job) this.outbox.sample(reading, null);
+        if (jobs.length === 0) this.outbox.sample(reading, null);
       } catch (err) {
         await this.onControlError(err, "heartbeat");
       }
@@ -209,7 +251,31 @@ export class Agent {
     }
   }
 
-  private async claimLoop(): Promise<void> {
+  /** The jobs in flight, in slot order. */
+  private jobsInFlight(): TSlotJob[] {
+    return this.slots.flatMap((s) => (s.current ? [s.current] : []));
+  }
+
+  /** Every slot's runner, one after another (each its own cleanup event); no slot starts a job until all are done. */
+  private reclaim(why: string, extra: Record<string, unknown>): void {
+    this.reclaiming ??= (async () => {
+      for (const slot of this.slots) if (!slot.current && !this.stopping.signal.aborted) await slot.cleanup("cleanup", why, extra);
+    })().finally(() => (this.reclaiming = null));
+  }
+
+  /**
+   * The device crossed the cap during some job. The reading is the whole card's and processMiB is
+   * slot 0's runner only, so with several jobs in flight there is no telling whose runner grew:
+   * every running job on the device is aborted (GPU_OOM, retryable elsewhere), which is safe. With
+   * one slot the job has already aborted itself and this does nothing.
+   */
+  private onOverCap(reason: string): void {
+    for (const job of this.jobsInFlight()) {
+      if (job.running && !job.abort.signal.aborted) job.abort.abort(new JobAbort("over_cap", reason));
+    }
+  }
+
+  private async claimLoop(slot: RunnerSlot): Promise<void> {
     const backoff = new Backoff();
     while (!this.stopping.signal.aborted) {
       if (this.drained) {
@@ -221,31 +287,48 @@ export class Agent {
         const a = await this.o.client.claim(this.o.claimWaitMs ?? 20_000, this.stopping.signal);
         backoff.reset();
         if (!a || this.stopping.signal.aborted) continue;
-        // A sweep or reclaim in progress finishes before the job starts. No await once none is under
-        // way, so no cleanup can begin between this check and `this.current` being set below.
-        while (this.cleaning) await this.cleaning;
+        // A sweep, cleanup or reclaim of this slot (or a reclaim of all) in progress finishes before
+        // the job starts. No await once none is under way, so none can begin between this check and
+        // `slot.current` being set below.
+        while (slot.cleaning || this.reclaiming) await (slot.cleaning ?? this.reclaiming);
         const abort = new AbortController();
-        const log = this.log.child({ jobId: a.jobId });
+        const log = this.log.child({ jobId: a.jobId, ...slot.tag });
+        const job: TSlotJob = { jobId: a.jobId, attempt: a.attempt, abort, done: Promise.resolve(), running: false };
+        // Each job samples the device on its own (job.ts): its samples carry its id, so its page keeps
+        // its memory curve, and its peak is the device's peak while it ran (other slots' jobs
+        // included; placement reserves each job's predicted peak on top of the others anyway). With
+        // several jobs in flight one reading is sent once per job.
         const done = runAssignment(
-          { client: this.o.client, runner: this.runner, memory: this.memory, outbox: this.outbox, thresholds: () => this.thresholds, lastReading: () => this.lastReading, log: this.log },
+          {
+            client: this.o.client,
+            runner: slot.runner,
+            memory: this.memory,
+            outbox: this.outbox,
+            thresholds: () => this.thresholds,
+            lastReading: () => this.lastReading,
+            log: this.slots.length > 1 ? this.log.child(slot.tag) : this.log,
+            onRunning: () => (job.running = true),
+            onOverCap: (reason) => this.onOverCap(reason),
+          },
           a,
           abort,
         );
-        this.current = { jobId: a.jobId, attempt: a.attempt, abort, done: done.catch(() => {}) };
+        job.done = done.catch(() => {});
+        slot.current = job;
         try {
           const outcome = await done;
           if (outcome.kind === "completed" || outcome.kind === "failed") {
-            this.batch = countBatchImages(this.batch, a);
+            slot.batch = countBatchImages(slot.batch, a);
             if (outcome.after) this.lastReading = outcome.after;
           }
           if (outcome.kind === "refused") await sleep(backoff.nextDelayMs(), this.stopping.signal); // let the scheduler see our reading
         } catch (err) {
           log.error({ err }, "job handling failed; the lease will expire and the job will be requeued");
         } finally {
-          this.current = null;
+          slot.current = null;
         }
         void this.outbox.flush();
-        if (!this.stopping.signal.aborted) await this.afterJobCleanup();
+        if (!this.stopping.signal.aborted) await this.afterJobCleanup(slot);
       } catch (err) {
         if (this.stopping.signal.aborted) break;
         await this.onControlError(err, "claim");
@@ -254,64 +337,38 @@ export class Agent {
     }
   }
 
-  private async afterJobCleanup(): Promise<void> {
+  // With several slots the reading is the device's, jobs of the other slots included; the rule still
+  // recycles only the runner of the slot whose job just finished, never one under a job.
+  private async afterJobCleanup(slot: RunnerSlot): Promise<void> {
     const reading = await this.memory.read().catch(() => this.lastReading);
     if (!reading) return;
-    if (shouldCleanupAfterJob(reading, this.thresholds)) await this.cleanup("cleanup", "usage above cleanupAbovePct after a job");
-    else if (shouldBatchCleanup(this.batch.images, this.thresholds)) {
-      const { batchId, images } = this.batch;
-      await this.cleanup("cleanup", batchId ? `${images} images of batch ${batchId} since the last cleanup` : `a job of ${images} pages (a batch of its own)`);
+    if (shouldCleanupAfterJob(reading, this.thresholds)) await slot.cleanup("cleanup", "usage above cleanupAbovePct after a job");
+    else if (shouldBatchCleanup(slot.batch.images, this.thresholds)) {
+      const { batchId, images } = slot.batch;
+      await slot.cleanup("cleanup", batchId ? `${images} images of batch ${batchId} since the last cleanup` : `a job of ${images} pages (a batch of its own)`);
     }
   }
 
   // Checks every second, so a sweep interval changed in the UI applies within a second. A sweep
   // happens once usage is above sweepAbovePct and sweepIntervalS has passed since the last cleanup.
+  // With several slots: only idle slots, each on its own interval, one after another, each decided
+  // on the reading after the previous recycle (which may already have brought usage under the line).
   private async sweepLoop(): Promise<void> {
     while (!this.stopping.signal.aborted) {
       await sleep(1_000, this.stopping.signal);
-      const reading = this.lastReading;
-      if (this.current || this.cleaning || !reading || this.stopping.signal.aborted) continue;
-      if (shouldSweep(reading, this.thresholds, Date.now() - this.lastCleanupAt)) {
-        await this.cleanup("sweep", `usage above sweepAbovePct ${this.thresholds.sweepAbovePct} % after ${this.thresholds.sweepIntervalS} s`);
+      for (const slot of this.slots) {
+        const reading = this.lastReading;
+        if (slot.current || slot.cleaning || this.reclaiming || !reading || this.stopping.signal.aborted) continue;
+        if (shouldSweep(reading, this.thresholds, Date.now() - slot.lastCleanupAt)) {
+          await slot.cleanup("sweep", `usage above sweepAbovePct ${this.thresholds.sweepAbovePct} % after ${this.thresholds.sweepIntervalS} s`);
+        }
       }
     }
   }
 
-  /** Recycle the runner (the only cleanup that really returns memory) and record what it gave back. */
-  private cleanup(type: "cleanup" | "sweep", why: string, extra: Record<string, unknown> = {}): Promise<void> {
-    this.cleaning ??= (async () => {
-      try {
-        const before = await this.memory.read();
-        const { unavailableMs, ready } = await this.runner.recycle();
-        const after = await this.memory.read();
-        this.lastReading = after;
-        const data = {
-          reason: why,
-          freedMiB: before.usedMiB - after.usedMiB,
-          processBeforeMiB: before.processMiB,
-          processAfterMiB: after.processMiB,
-          unavailableMs,
-          // The batch rule's count when the cleanup ran: images of this batch since the last cleanup.
-          batchImages: this.batch.images,
-          batchId: this.batch.batchId,
-          provider: ready.provider,
-          ...extra,
-        };
-        this.log.info({ type, beforeMiB: before.usedMiB, afterMiB: after.usedMiB, ...data }, "runner recycled to free memory");
-        this.outbox.event(type, { beforeMiB: before.usedMiB, afterMiB: after.usedMiB, data });
-      } catch (err) {
-        if (!this.stopping.signal.aborted) this.log.error({ err }, `${type} failed`);
-      } finally {
-        this.batch = afterCleanup(this.batch);
-        this.lastCleanupAt = Date.now();
-      }
-    })().finally(() => (this.cleaning = null));
-    return this.cleaning;
-  }
-
-  private onRunnerRestart(e: TRunnerRestart): void {
-    this.log.warn({ reason: e.reason, detail: e.detail, unavailableMs: e.unavailableMs, pid: e.ready.pid }, "runner restarted");
-    this.outbox.event("runner_restart", { data: { reason: e.reason, detail: e.detail, unavailableMs: e.unavailableMs, provider: e.ready.provider } });
+  private onRunnerRestart(slot: RunnerSlot, e: TRunnerRestart): void {
+    this.log.warn({ reason: e.reason, detail: e.detail, unavailableMs: e.unavailableMs, pid: e.ready.pid, ...slot.tag }, "runner restarted");
+    this.outbox.event("runner_restart", { data: { reason: e.reason, detail: e.detail, unavailableMs: e.unavailableMs, provider: e.ready.provider, ...slot.tag } });
   }
 
   private async flushLoop(): Promise<void> {
@@ -326,7 +383,7 @@ export class Agent {
     if (isUnauthenticated(err)) {
       // The control plane no longer knows our token (e.g. its database was reset): same name, new token.
       this.log.warn({ what }, "node token rejected; registering again");
-      const ready = this.runner.ready;
+      const ready = this.slots.map((s) => s.runner.ready).find((r) => r !== null) ?? null;
       // Heartbeat and claim can both see the 401; one registration serves both.
       if (ready) this.reregistering ??= this.register(ready).finally(() => (this.reregistering = null));
       await this.reregistering?.catch((e: Error) => this.log.error({ err: e.message }, "registering again failed"));

@@ -19,6 +19,7 @@ describe("parseEnv", () => {
       runnerModulePath: undefined,
       pdfDpi: 150,
       maxPages: 50,
+      runnerSlots: 1,
       logLevel: "info",
     });
   });
@@ -33,6 +34,12 @@ describe("parseEnv", () => {
     expect(e).toMatchObject({ nodeName: "n1", providers: ["webgpu", "cpu"], cpuBudgetMiB: 2048, ocrThreads: 4, gpuIndex: null, logLevel: "debug", pdfDpi: 200, maxPages: 10 });
   });
 
+  it("runner slots: 1 by default, or as many as asked up to 8", () => {
+    expect(parseEnv({ ...base, HEADROOM_RUNNER_SLOTS: "" }, host).runnerSlots).toBe(1);
+    expect(parseEnv({ ...base, HEADROOM_RUNNER_SLOTS: "4" }, host).runnerSlots).toBe(4);
+    expect(parseEnv({ ...base, HEADROOM_RUNNER_SLOTS: "8" }, host).runnerSlots).toBe(8);
+  });
+
   it.each<[string, Record<string, string>, RegExp]>([
     ["missing enrolment token", {}, /HEADROOM_ENROLL_TOKEN: .*required/],
     ["bad GPU index", { ...base, HEADROOM_GPU_INDEX: "first" }, /HEADROOM_GPU_INDEX/],
@@ -42,6 +49,10 @@ describe("parseEnv", () => {
     ["no providers", { ...base, HEADROOM_PROVIDERS: " , " }, /HEADROOM_PROVIDERS/],
     ["a PDF DPI too low to read", { ...base, HEADROOM_PDF_DPI: "10" }, /HEADROOM_PDF_DPI/],
     ["a zero page cap", { ...base, HEADROOM_MAX_PAGES: "0" }, /HEADROOM_MAX_PAGES/],
+    ["no runner slot", { ...base, HEADROOM_RUNNER_SLOTS: "0" }, /HEADROOM_RUNNER_SLOTS: must be at least 1/],
+    ["too many runner slots", { ...base, HEADROOM_RUNNER_SLOTS: "9" }, /HEADROOM_RUNNER_SLOTS: must be at most 8/],
+    ["a fractional slot count", { ...base, HEADROOM_RUNNER_SLOTS: "1.5" }, /HEADROOM_RUNNER_SLOTS/],
+    ["a slot count that is not a number", { ...base, HEADROOM_RUNNER_SLOTS: "two" }, /HEADROOM_RUNNER_SLOTS/],
   ])("fails readably: %s", (_n, raw, message) => {
     expect(() => parseEnv(raw, host)).toThrow(message);
   });

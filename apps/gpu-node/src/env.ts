@@ -21,6 +21,8 @@ const ZRawEnvSchema = z.object({
   HEADROOM_PDF_DPI: ZIntFromString.min(36).max(600).default(150),
   /** The most pages (PDF pages, image frames) one job may have; the control plane uses the same name. */
   HEADROOM_MAX_PAGES: ZIntFromString.positive().default(50),
+  /** Jobs in flight at once, each in its own runner child (agent/runner-slot.ts); 1 = one job at a time. */
+  HEADROOM_RUNNER_SLOTS: ZIntFromString.min(1, "must be at least 1").max(8, "must be at most 8 (each slot holds its own model in device memory)").default(1),
   LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
 });
 
@@ -38,6 +40,8 @@ export type TAgentEnv = {
   runnerModulePath: string | undefined;
   pdfDpi: number;
   maxPages: number;
+  /** Runner slots: jobs this agent runs at once, each in its own runner process (1..8). */
+  runnerSlots: number;
   logLevel: z.infer<typeof ZRawEnvSchema>["LOG_LEVEL"];
 };
 
@@ -73,6 +77,7 @@ export function parseEnv(raw: Record<string, string | undefined>, host = { hostn
     runnerModulePath: e.HEADROOM_RUNNER_MODULE,
     pdfDpi: e.HEADROOM_PDF_DPI,
     maxPages: e.HEADROOM_MAX_PAGES,
+    runnerSlots: e.HEADROOM_RUNNER_SLOTS,
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -30,6 +30,11 @@ export const ZRegisterRequestSchema = z.object({
   providerNotes: z.array(z.object({ provider: z.string(), ok: z.boolean(), reason: z.string().optional() })),
   agentVersion: z.string(),
   memory: ZMemoryReadingSchema,
+  /**
+   * Jobs the agent runs at once (its runner slots, HEADROOM_RUNNER_SLOTS). Optional both ways: an
+   * older agent leaves it out and runs one at a time, which is what the control plane then assumes.
+   */
+  maxConcurrent: z.number().int().min(1).max(8).optional(),
 });
 export type TRegisterRequest = z.infer<typeof ZRegisterRequestSchema>;
 /**

@@ -46,6 +46,15 @@ describe("runAssignment", () => {
     expect(cp.events.find((e) => e.type === "oom")).toMatchObject({ beforeMiB: 5000, afterMiB: 9500 });
   });
 
+  it("tells the agent once the job runs and when it crossed the cap (an agent with several slots then aborts the other jobs)", async () => {
+    cp.enqueue("slow:3000");
+    const calls: string[] = [];
+    const ctx = { ...context([5000, 6000, 9500, 9500, 4000]), onRunning: () => calls.push("running"), onOverCap: (reason: string) => calls.push(reason) };
+    const outcome = await runAssignment(ctx, await claim(), new AbortController());
+    expect(outcome).toMatchObject({ kind: "failed", code: "GPU_OOM" });
+    expect(calls).toEqual(["running", expect.stringMatching(/crossed the 90 % cap/)]);
+  });
+
   it("a card already over the cap at admission is not failed for it (it was admitted under the 95 % rule)", async () => {
     cp.enqueue("quick");
     const outcome = await runAssignment(context([9200, 9300, 9250]), await claim(), new AbortController());

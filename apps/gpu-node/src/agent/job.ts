@@ -18,6 +18,14 @@ export type TJobContext = {
   /** The last good reading (heartbeat), for reporting when a fresh one cannot be taken. */
   lastReading: () => TMemoryReading | null;
   log: Logger;
+  /** Called once the job runs (reported started, its memory sampled); an agent with several slots tracks it for the cap. */
+  onRunning?: () => void;
+  /**
+   * Called when this job's samples saw the device cross the cap, after the job aborted itself. The
+   * reading is the device's, so with several jobs in flight the agent cannot tell whose runner grew
+   * and aborts every running job on the device (agent.ts).
+   */
+  onOverCap?: (reason: string) => void;
 };
 
 export type TJobOutcome =
@@ -95,6 +103,7 @@ export async function runAssignment(ctx: TJobContext, a: TAssignment, abort: Abo
     throw err;
   }
   log.info({ fileName: a.fileName, sizeBytes: a.sizeBytes, pages: a.pages, usedMiB: before.usedMiB }, "job started");
+  ctx.onRunning?.();
 
   // The cap: like PyTorch's per-process memory fraction, a job that pushes the device over
   // memoryCapPct fails with GPU_OOM (retryable elsewhere) before the whole card runs out.
@@ -103,7 +112,9 @@ export async function runAssignment(ctx: TJobContext, a: TAssignment, abort: Abo
   const sampler = new MemorySampler(ctx.memory, before, () => ctx.thresholds().sampleIntervalMs, (r) => {
     outbox.sample(r, a.jobId);
     if (!startedOverCap && overCap(r, ctx.thresholds()) && !abort.signal.aborted) {
-      abort.abort(new JobAbort("over_cap", `device memory ${r.usedMiB}/${r.totalMiB} MiB crossed the ${ctx.thresholds().memoryCapPct} % cap during the job`));
+      const reason = `device memory ${r.usedMiB}/${r.totalMiB} MiB crossed the ${ctx.thresholds().memoryCapPct} % cap during the job`;
+      abort.abort(new JobAbort("over_cap", reason));
+      ctx.onOverCap?.(reason);
     }
   }).start();
   const t0 = performance.now();

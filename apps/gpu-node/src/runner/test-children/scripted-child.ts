@@ -1,7 +1,7 @@
 // A runner child for testing the supervisor only: it speaks the real child protocol (serveRunner)
 // but its "engine" follows a script written in the input bytes, so tests can make it answer,
 // crash, hang or fail on demand. OCR itself is tested in src/ocr with the real models.
-import { statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import type { TOcrResult } from "@headroom/protocol";
 import { serveRunner } from "../child-loop.ts";
 import type { TRunnerChildConfig } from "../ipc.ts";
@@ -34,6 +34,8 @@ await serveRunner(
           if (cmd === "oom") throw new Error("Failed to allocate memory for requested buffer of size 1073741824");
           if (cmd === "boom") throw new Error("something else broke");
           if (cmd.startsWith("slow:")) await sleep(Number(cmd.slice(5)));
+          // Runs until the test creates the file: a job that stays in flight exactly as long as a test needs.
+          if (cmd.startsWith("gate:")) while (!existsSync(cmd.slice(5))) await sleep(20);
           if (cmd.startsWith("chardev:")) return result(String(statSync(cmd.slice(8)).isCharacterDevice()));
           return result(`${cmd} (pid ${process.pid})`);
         },

@@ -24,6 +24,8 @@ export async function registerNode(db: PrismaClient, req: TRegisterRequest): Pro
     processMiB: req.memory.processMiB,
     utilPct: req.memory.utilPct,
     memorySource: req.memory.source,
+    // Placement never puts more jobs in flight on a node than it runs at once; older agents run one.
+    maxConcurrent: req.maxConcurrent ?? 1,
   };
   const node = await db.$transaction(async (tx) => {
     await tx.fleetSettings.upsert({ where: { id: 1 }, create: { id: 1 }, update: {} });

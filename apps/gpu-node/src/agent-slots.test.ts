@@ -1,0 +1,240 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { NON_RETRYABLE_JOB_ERRORS, type TJobErrorCode } from "@headroom/protocol";
+import pino from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Agent } from "./agent.ts";
+import { FakeControlPlane } from "./agent/fake-control-plane.ts";
+import { ControlClient } from "./control-client.ts";
+import { parseEnv } from "./env.ts";
+
+// An agent with two runner slots against the in-memory control plane and the scripted child (as in
+// agent.test.ts). Overlap is shown by order, never by timing: a `gate:<file>` job stays in flight
+// until the test creates the file, so "A started, B finished, A not yet" is a fact, not a race.
+const SCRIPTED = fileURLToPath(new URL("./runner/test-children/scripted-child.ts", import.meta.url));
+const log = pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
+
+const until = async <T>(fn: () => T | undefined | false, timeoutMs = 10_000): Promise<T> => {
+  const t0 = Date.now();
+  for (;;) {
+    const v = fn();
+    if (v) return v;
+    if (Date.now() - t0 > timeoutMs) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 20));
+  }
+};
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+let cp: FakeControlPlane;
+let agent: Agent;
+let running: Promise<void>;
+let gates: string;
+let gateCount = 0;
+/** A job command that runs until open() is called. */
+const gate = () => {
+  const file = join(gates, `g${++gateCount}`);
+  return { cmd: `gate:${file}`, open: () => writeFileSync(file, "") };
+};
+
+beforeAll(async () => {
+  gates = mkdtempSync(join(tmpdir(), "headroom-slots-"));
+  cp = await new FakeControlPlane().listen();
+  cp.thresholds = { ...cp.thresholds, batchCleanupEvery: 1000 };
+  const env = parseEnv({ HEADROOM_ENROLL_TOKEN: "enrol", HEADROOM_CONTROL_URL: cp.url, HEADROOM_PROVIDERS: "scripted", HEADROOM_CPU_BUDGET_MIB: "4096", HEADROOM_RUNNER_SLOTS: "2" });
+  agent = new Agent({
+    env,
+    client: new ControlClient({ baseUrl: env.controlUrl }),
+    log,
+    agentVersion: "test",
+    gpuName: null,
+    runner: { childModulePath: SCRIPTED, killGraceMs: 500 },
+    heartbeatIntervalMs: 100,
+    claimWaitMs: 200,
+    shutdownGraceMs: 8_000,
+    reclaimMinIntervalMs: 1_000,
+  });
+  running = agent.run();
+  await until(() => agent.id, 30_000);
+}, 40_000);
+
+afterAll(async () => {
+  const pids = agent.runners.map((r) => r.pid);
+  await agent.stop("test over");
+  await running;
+  for (const pid of pids) if (pid) expect(alive(pid)).toBe(false);
+  await cp.close();
+  rmSync(gates, { recursive: true, force: true });
+});
+
+const reportsFor = (jobId: string) => cp.reports.filter((r) => r.jobId === jobId).map((r) => r.kind);
+const waitForFinal = (jobId: string) => until(() => cp.reports.find((r) => r.jobId === jobId && (r.kind === "complete" || r.kind === "fail" || r.kind === "refuse")));
+const started = (jobId: string) => until(() => reportsFor(jobId).includes("start"));
+const pids = () => agent.runners.map((r) => r.pid!);
+/** The pid a scripted result names: the runner child that ran the job. */
+const ranOn = (final: { body: Record<string, unknown> }) => Number(/\(pid (\d+)\)$/.exec((final.body.result as { text: string }).text)?.[1]);
+const bothReady = () => until(() => agent.runners.every((r) => r.ready !== null));
+const applied = () => until(() => cp.heartbeats.at(-1)?.appliedSettingsVersion === cp.settingsVersion);
+
+describe("Agent with two runner slots", () => {
+  it("registers maxConcurrent 2 with two runners up", () => {
+    expect(cp.registrations[0]).toMatchObject({ maxConcurrent: 2, provider: "scripted" });
+    const [a, b] = pids();
+    expect(a).not.toBe(b);
+    expect(alive(a!) && alive(b!)).toBe(true);
+  });
+
+  it("runs two jobs at the same time, one on each runner, each sampled and leased", async () => {
+    const [ga, gb] = [gate(), gate()];
+    const a = cp.enqueue(ga.cmd);
+    const b = cp.enqueue(gb.cmd);
+    await started(a);
+    await started(b);
+    // Both started and neither finished: two jobs in flight, in one heartbeat that renews both leases.
+    expect([reportsFor(a), reportsFor(b)]).toEqual([["start"], ["start"]]);
+    const hb = await until(() => cp.heartbeats.find((h) => h.activeJobs.length === 2));
+    expect(hb.activeJobs.map((j) => j.jobId).sort()).toEqual([a, b].sort());
+    await until(() => cp.samples.some((s) => s.jobId === a) && cp.samples.some((s) => s.jobId === b));
+    ga.open();
+    gb.open();
+    const [fa, fb] = [await waitForFinal(a), await waitForFinal(b)];
+    expect([fa.kind, fb.kind]).toEqual(["complete", "complete"]);
+    expect([ranOn(fa), ranOn(fb)].sort()).toEqual([...pids()].sort());
+  });
+
+  it("a cleanup after one job recycles only that slot's runner while the other job keeps running", async () => {
+    cp.setThresholds({ batchCleanupEvery: 1 });
+    await applied();
+    const before = pids();
+    const cleanupsFrom = cp.events.length;
+    const cleanups = () => cp.events.slice(cleanupsFrom).filter((e) => e.type === "cleanup");
+    const ga = gate();
+    const a = cp.enqueue(ga.cmd);
+    await started(a);
+    const b = cp.enqueue("b");
+    const fb = await waitForFinal(b);
+    expect(fb.kind).toBe("complete");
+    const bSlot = before.indexOf(ranOn(fb));
+    const aSlot = 1 - bSlot;
+    expect(bSlot).toBeGreaterThanOrEqual(0);
+    const ev = await until(() => cleanups()[0]);
+    expect(ev.data).toMatchObject({ slot: bSlot, batchImages: 1, reason: "a job of 1 pages (a batch of its own)" });
+    await until(() => agent.runners[bSlot]!.pid !== before[bSlot] && agent.runners[bSlot]!.ready);
+    expect(alive(before[bSlot]!)).toBe(false);
+    // The other slot's runner was left alone under its job, which is still in flight and finishes there.
+    expect(agent.runners[aSlot]!.pid).toBe(before[aSlot]);
+    expect(reportsFor(a)).toEqual(["start"]);
+    ga.open();
+    const fa = await waitForFinal(a);
+    expect(fa.kind).toBe("complete");
+    expect(ranOn(fa)).toBe(before[aSlot]);
+    // Its own cleanup follows, on its own slot.
+    const ev2 = await until(() => cleanups()[1]);
+    expect(ev2.data).toMatchObject({ slot: aSlot });
+    cp.setThresholds({ batchCleanupEvery: 1000 });
+    await applied();
+    await until(() => agent.runners[aSlot]!.pid !== before[aSlot]);
+    await bothReady();
+  });
+
+  it("a crash of one slot's runner fails only its job (retryable) and the other job completes", async () => {
+    const before = pids();
+    const ga = gate();
+    const a = cp.enqueue(ga.cmd);
+    await started(a);
+    const restartsFrom = cp.events.length;
+    const crash = cp.enqueue("crash");
+    const fc = await waitForFinal(crash);
+    expect(fc.kind).toBe("fail");
+    expect(fc.body).toMatchObject({ code: "RUNNER_CRASHED" });
+    expect(NON_RETRYABLE_JOB_ERRORS.has(fc.body.code as TJobErrorCode)).toBe(false);
+    const restart = await until(() => cp.events.slice(restartsFrom).find((e) => e.type === "runner_restart"));
+    const crashedSlot = (restart.data as { slot: number }).slot;
+    expect(restart.data).toMatchObject({ reason: "crash" });
+    expect(alive(before[crashedSlot]!)).toBe(false);
+    expect(agent.runners[1 - crashedSlot]!.pid).toBe(before[1 - crashedSlot]);
+    expect(reportsFor(a)).toEqual(["start"]);
+    ga.open();
+    const fa = await waitForFinal(a);
+    expect(fa.kind).toBe("complete");
+    expect(ranOn(fa)).toBe(before[1 - crashedSlot]);
+    await bothReady();
+  });
+
+  it("reclaim waits until every slot is idle, then recycles each runner", async () => {
+    await sleep(1_200); // past the reclaim interval since the last cleanup
+    const before = pids();
+    const from = cp.events.length;
+    const reclaims = () => cp.events.slice(from).filter((e) => (e.data as { reason?: string } | null)?.reason?.startsWith("reclaim:"));
+    const ga = gate();
+    const a = cp.enqueue(ga.cmd);
+    await started(a);
+    cp.reclaim = { reason: "a queued job needs 704 MiB", neededMiB: 704 };
+    const asked = cp.heartbeats.length;
+    await until(() => cp.heartbeats.length >= asked + 10); // ten answers asking while one slot is busy
+    expect(pids()).toEqual(before);
+    ga.open();
+    expect((await waitForFinal(a)).kind).toBe("complete");
+    // Idle now: both runners are recycled, one cleanup event each.
+    const evs = await until(() => reclaims().length >= 2 && reclaims().slice(0, 2));
+    cp.reclaim = null;
+    expect(evs.map((e) => (e.data as { slot: number }).slot).sort()).toEqual([0, 1]);
+    await until(() => agent.runners.every((r, i) => r.pid !== before[i]));
+    await bothReady();
+  });
+
+  it("the sweep recycles only the idle slot's runner, not the one under a job", { timeout: 20_000 }, async () => {
+    const before = pids();
+    const from = cp.events.length;
+    const ga = gate();
+    const a = cp.enqueue(ga.cmd);
+    await started(a);
+    cp.setThresholds({ sweepIntervalS: 5, sweepAbovePct: 0 });
+    const ev = await until(() => cp.events.slice(from).find((e) => e.type === "sweep"), 15_000);
+    const swept = (ev.data as { slot: number }).slot;
+    await until(() => agent.runners[swept]!.pid !== before[swept]);
+    expect(agent.runners[1 - swept]!.pid).toBe(before[1 - swept]);
+    expect(reportsFor(a)).toEqual(["start"]);
+    cp.setThresholds({ sweepIntervalS: 300, sweepAbovePct: 70 });
+    await applied();
+    ga.open();
+    const fa = await waitForFinal(a);
+    expect(fa.kind).toBe("complete");
+    expect(ranOn(fa)).toBe(before[1 - swept]);
+    await bothReady();
+  });
+
+  it("a drained node stops claiming on both slots", async () => {
+    cp.drained = true;
+    await until(() => cp.events.find((e) => e.type === "drained"));
+    // Claim long-polls (200 ms here) already waiting when the drain arrived may still take a job.
+    await sleep(500);
+    const jobs = [cp.enqueue("w1"), cp.enqueue("w2")];
+    await sleep(600);
+    expect(jobs.map(reportsFor)).toEqual([[], []]);
+    cp.drained = false;
+    for (const j of jobs) expect((await waitForFinal(j)).kind).toBe("complete");
+  });
+
+  it("stop waits for both jobs in flight, then ends both runners", async () => {
+    const [ga, gb] = [gate(), gate()];
+    const jobs = [cp.enqueue(ga.cmd), cp.enqueue(gb.cmd)];
+    for (const j of jobs) await started(j);
+    const runnerPids = pids();
+    const stopped = agent.stop("test drain");
+    ga.open();
+    gb.open();
+    await stopped;
+    for (const j of jobs) expect(reportsFor(j)).toEqual(["start", "complete"]);
+    for (const pid of runnerPids) expect(alive(pid)).toBe(false);
+  });
+});

@@ -1,0 +1,91 @@
+// One runner slot of an agent: a supervised runner child, the job it runs (at most one) and the
+// per-runner state of the memory rules. An agent has HEADROOM_RUNNER_SLOTS of them (default 1).
+//
+// What is per slot and why (the rules' pure functions are unchanged; only their wiring is here):
+// - the batch count: the batch rule bounds what one runner grows over consecutive images, so each
+//   runner counts the images it ran since its own last recycle;
+// - the last cleanup time: the sweep interval runs per runner, so a sweep never recycles a runner
+//   that was fresh a moment ago because another one was not;
+// - the cleanup in progress: a recycle ends only this slot's child; a job claimed on this slot waits
+//   for it, the other slots' jobs carry on.
+// The memory reading stays the device's: every rule still decides on the whole card.
+import type { TMemoryReading } from "@headroom/protocol";
+import type { Logger } from "pino";
+import { afterCleanup, NO_BATCH, type TBatchCount } from "../rules/memory-rules.ts";
+import type { Runner } from "../runner/runner.ts";
+import type { MemoryReader } from "../telemetry/index.ts";
+import type { Outbox } from "./outbox.ts";
+
+/** A job in flight on a slot. `running` once it was reported started (past fetch and admission). */
+export type TSlotJob = { jobId: string; attempt: number; abort: AbortController; done: Promise<unknown>; running: boolean };
+
+export type TRunnerSlotDeps = {
+  memory: MemoryReader;
+  outbox: Outbox;
+  /** The agent's logger now (it gains the node id at registration). */
+  log: () => Logger;
+  stopping: AbortSignal;
+  /** Every cleanup's after-reading becomes the agent's last reading (the sweep timer works on it). */
+  onReading: (r: TMemoryReading) => void;
+  /** Several slots: node events say which one (data.slot). One slot: events stay as they were. */
+  tagEvents: boolean;
+};
+
+export class RunnerSlot {
+  current: TSlotJob | null = null;
+  cleaning: Promise<void> | null = null;
+  /** Images of the current batch (a multi-page job, or consecutive jobs of one upload) this runner ran since its last cleanup. */
+  batch: TBatchCount = NO_BATCH;
+  lastCleanupAt = Date.now();
+
+  constructor(
+    readonly index: number,
+    readonly runner: Runner,
+    private readonly deps: TRunnerSlotDeps,
+  ) {}
+
+  /** The slot's part of a node event's data: `{ slot }` when the agent has several, else nothing. */
+  get tag(): { slot?: number } {
+    return this.deps.tagEvents ? { slot: this.index } : {};
+  }
+
+  /**
+   * Recycle this slot's runner (the only cleanup that really returns memory) and record what it gave
+   * back. With other slots busy the before/after readings are the device's, so freedMiB also moves
+   * with their jobs. The reading's processMiB is slot 0's runner (agent.ts), so other slots record
+   * their process MiB as unknown (null) rather than another runner's.
+   */
+  cleanup(type: "cleanup" | "sweep", why: string, extra: Record<string, unknown> = {}): Promise<void> {
+    const { memory, outbox, stopping } = this.deps;
+    this.cleaning ??= (async () => {
+      try {
+        const before = await memory.read();
+        const { unavailableMs, ready } = await this.runner.recycle();
+        const after = await memory.read();
+        this.deps.onReading(after);
+        const ownProcess = this.index === 0;
+        const data = {
+          reason: why,
+          freedMiB: before.usedMiB - after.usedMiB,
+          processBeforeMiB: ownProcess ? before.processMiB : null,
+          processAfterMiB: ownProcess ? after.processMiB : null,
+          unavailableMs,
+          // The batch rule's count when the cleanup ran: images of this batch since the last cleanup.
+          batchImages: this.batch.images,
+          batchId: this.batch.batchId,
+          provider: ready.provider,
+          ...this.tag,
+          ...extra,
+        };
+        this.deps.log().info({ type, beforeMiB: before.usedMiB, afterMiB: after.usedMiB, ...data }, "runner recycled to free memory");
+        outbox.event(type, { beforeMiB: before.usedMiB, afterMiB: after.usedMiB, data });
+      } catch (err) {
+        if (!stopping.aborted) this.deps.log().error({ err, ...this.tag }, `${type} failed`);
+      } finally {
+        this.batch = afterCleanup(this.batch);
+        this.lastCleanupAt = Date.now();
+      }
+    })().finally(() => (this.cleaning = null));
+    return this.cleaning;
+  }
+}
