@@ -40,6 +40,8 @@ const { values: args } = parseArgs({
     "phase-timeout-s": { type: "string", default: "300" },
     "rehearse-cpu": { type: "string" },
     "cpu-threads": { type: "string" },
+    // Jobs in flight per GPU agent (HEADROOM_RUNNER_SLOTS): one runner each.
+    "gpu-slots": { type: "string", default: "1" },
     name: { type: "string", default: os.hostname() },
     port: { type: "string", default: "3000" },
   },
@@ -92,7 +94,7 @@ async function main(): Promise<void> {
   const accel: TAgent[] = gpus.length
     ? // Each runner's CPU stages get an equal share of the cores: left to ORT's default, every
       // runner takes all of them, and two GPUs' runners slowed each other down (2×H200 run, 2026-11-27).
-      gpus.map((g) => startAgent(`${args.name}-gpu${g.index}`, { HEADROOM_GPU_INDEX: String(g.index), HEADROOM_OCR_THREADS: String(threadsFor(gpus.length)) }))
+      gpus.map((g) => startAgent(`${args.name}-gpu${g.index}`, { HEADROOM_GPU_INDEX: String(g.index), HEADROOM_OCR_THREADS: String(threadsFor(gpus.length * Number(args["gpu-slots"]))), HEADROOM_RUNNER_SLOTS: args["gpu-slots"]! }))
     : Array.from({ length: rehearse }, (_, i) => startAgent(`${args.name}-rehearsal${i}`, { HEADROOM_OCR_THREADS: String(threadsFor(rehearse)) }));
   await waitOnline(credentials.apiKey, accel.map((a) => a.name), 180_000);
   log(`${accel.length} agents online`);
