@@ -9,6 +9,7 @@ import { Agent } from "./agent.ts";
 import { FakeControlPlane } from "./agent/fake-control-plane.ts";
 import { ControlClient } from "./control-client.ts";
 import { parseEnv } from "./env.ts";
+import { alive, until } from "./test-support.ts";
 
 // An agent with two runner slots against the in-memory control plane and the scripted child (as in
 // agent.test.ts). Overlap is shown by order, never by timing: a `gate:<file>` job stays in flight
@@ -16,23 +17,6 @@ import { parseEnv } from "./env.ts";
 const SCRIPTED = fileURLToPath(new URL("./runner/test-children/scripted-child.ts", import.meta.url));
 const log = pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
 
-const until = async <T>(fn: () => T | undefined | false, timeoutMs = 10_000): Promise<T> => {
-  const t0 = Date.now();
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() - t0 > timeoutMs) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 let cp: FakeControlPlane;

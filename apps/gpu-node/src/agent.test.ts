@@ -6,29 +6,13 @@ import { Agent } from "./agent.ts";
 import { FakeControlPlane } from "./agent/fake-control-plane.ts";
 import { ControlClient } from "./control-client.ts";
 import { parseEnv } from "./env.ts";
+import { alive, until } from "./test-support.ts";
 
 // The whole agent against a real HTTP control plane (in memory) and a real supervised child that
 // follows a script instead of running OCR (OCR is tested with the real models in src/ocr).
 const SCRIPTED = fileURLToPath(new URL("./runner/test-children/scripted-child.ts", import.meta.url));
 const log = pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
 
-const until = async <T>(fn: () => T | undefined | false, timeoutMs = 8_000): Promise<T> => {
-  const t0 = Date.now();
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() - t0 > timeoutMs) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 const freePort = () =>
   new Promise<number>((resolve) => {
     const s = createServer().listen(0, "127.0.0.1", () => {

@@ -3,17 +3,10 @@ import { fileURLToPath } from "node:url";
 import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { Runner, RunnerError, type TRunnerRestart } from "./runner.ts";
+import { alive } from "../test-support.ts";
 
 const SCRIPTED = fileURLToPath(new URL("./test-children/scripted-child.ts", import.meta.url));
 const log = pino({ level: "silent" });
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 const until = async (cond: () => boolean, timeoutMs = 5_000) => {
   const t0 = Date.now();
   while (!cond()) {

@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { Backoff } from "../backoff.ts";
 import { createMemoryReader } from "./index.ts";
 import { NvidiaSmiReader, type TNvidiaSmiReaderOptions } from "./nvidia-smi-reader.ts";
+import { alive } from "../test-support.ts";
 
 // Control files beside the script: stream-dead (the stream exits), stream-hang (alive, prints
 // nothing), only-gpu0 (a host whose other cards are masked: `-i N` fails for N ≠ 0), no-gpus.
@@ -34,14 +35,6 @@ const savedPath = process.env.PATH;
 const calls = () => (existsSync(join(dir, "calls.log")) ? readFileSync(join(dir, "calls.log"), "utf8").trim().split("\n").filter(Boolean) : []);
 const streamCalls = () => calls().filter((c) => c.includes("-lms"));
 const appsCalls = () => calls().filter((c) => c.includes("--query-compute-apps"));
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 // Eventually-true conditions with a generous deadline: behaviour, not speed, is under test.
 const eventually = (fn: () => unknown) => vi.waitFor(fn, { timeout: 15_000, interval: 20 });
 
