@@ -33,13 +33,13 @@ test("an admin changes the cleanup threshold; the node applies it and the audit 
   await expect(saved).toBeVisible();
   const version = Number(/version (\d+)/.exec((await saved.textContent()) ?? "")![1]);
 
-  // The agent picks it up on its next heartbeat (~2 s) and the page, polling every 2 s, says so.
+  // The agent picks it up on its next heartbeat (~2 s); the API says so, and then the page (polling
+  // every 2 s). The API first: right after Save the page may still show the old version as applied.
+  const nodeNow = async () => ((await (await api.get("/api/v1/nodes")).json()) as TNodes).nodes.find((n) => n.id === onlineNode.id)!;
+  await expect.poll(nodeNow, { timeout: 15_000 }).toMatchObject({ settingsApplied: true, thresholds: expect.objectContaining({ cleanupAbovePct: 75 }) });
+  expect(Math.floor((await nodeNow()).settingsVersion / 100_000)).toBe(version);
   const row = page.getByTestId("applied-row").filter({ hasText: onlineNode.name });
   await expect(row).toContainText("applied", { timeout: 15_000 });
-  const nodes = (await (await api.get("/api/v1/nodes")).json()) as TNodes;
-  const node = nodes.nodes.find((n) => n.id === onlineNode.id)!;
-  expect(node).toMatchObject({ settingsApplied: true, thresholds: expect.objectContaining({ cleanupAbovePct: 75 }) });
-  expect(Math.floor(node.settingsVersion / 100_000)).toBe(version);
 
   const audit = page.getByTestId("audit-row").first();
   await expect(audit).toContainText("Cleanup above: 80 % → 75 %");
