@@ -1,5 +1,8 @@
 // Small typed calls to Headroom's REST API (apps/web/src/app/api/v1), for the driver and the
 // orchestrator. Node's fetch only, so the bundle runs on a bare `node`.
+import type { TThresholds } from "@headroom/protocol";
+
+export type { TThresholds };
 
 /** A non-2xx answer; `code` and the message come from the API's `{error:{code,message}}` body. */
 export class ApiError extends Error {
@@ -61,18 +64,6 @@ export type TNode = {
   [more: string]: unknown;
 };
 
-export type TThresholds = {
-  admissionMaxUsagePct: number;
-  admissionMinFreeMiB: number;
-  memoryCapPct: number;
-  cleanupAbovePct: number;
-  batchCleanupEvery: number;
-  sweepIntervalS: number;
-  sweepAbovePct: number;
-  sampleIntervalMs: number;
-  jobTimeoutS: number;
-  alertAbovePct: number;
-};
 
 export type TFleetSettings = { thresholds: TThresholds; version: number | null };
 
@@ -92,4 +83,9 @@ export async function getSettings(baseUrl: string, apiKey: string): Promise<TFle
 /** Admin. Unknown fields and out-of-range or out-of-order values are refused (400); every change is audited. */
 export async function putSettings(baseUrl: string, apiKey: string, patch: Partial<TThresholds>): Promise<TFleetSettings> {
   return apiJson(baseUrl, apiKey, "/api/v1/settings", { method: "PUT", body: patch });
+}
+
+/** Admin or the submitter. A job that already finished stays as it was ({outcome: "already_finished"}). */
+export async function cancelJob(baseUrl: string, apiKey: string, jobId: string): Promise<{ outcome: "canceled" | "already_finished" }> {
+  return apiJson(baseUrl, apiKey, `/api/v1/jobs/${encodeURIComponent(jobId)}/cancel`, { method: "POST" });
 }

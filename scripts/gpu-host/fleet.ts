@@ -17,7 +17,7 @@ import { createPrismaClient, type PrismaClient } from "@headroom/db";
 import { migrate, startDatabase } from "@headroom/db/bootstrap";
 import { discoverGpus } from "../../apps/gpu-node/src/telemetry/index.ts";
 import { ensureBootstrapCredentials } from "../../apps/web/src/server/auth/bootstrap.ts";
-import { getSettings, listNodes, putSettings, setDrained, type TThresholds } from "../fleet-bench/api.ts";
+import { cancelJob, getSettings, listNodes, putSettings, setDrained, type TThresholds } from "../fleet-bench/api.ts";
 import { driveWorkload } from "../fleet-bench/drive.ts";
 import type { TWorkload } from "../fleet-bench/types.ts";
 import { makeWorkload } from "../fleet-bench/workload.ts";
@@ -133,8 +133,8 @@ async function runPhase(phase: TPhase, c: TPhaseContext): Promise<TFleetRun["pha
     config.nodes = active.map((a) => a.name);
     if (phase.kind === "tight") {
       const before = (await getSettings(BASE, c.apiKey)).thresholds;
-      const patch = { memoryBudgetMiB: Number(args["tight-mib"]), sweepIntervalS: Number(args["tight-sweep-s"]) } as Partial<TThresholds>;
-      restore = Object.fromEntries(Object.keys(patch).map((k) => [k, (before as Record<string, number>)[k] ?? 0]));
+      const patch: Partial<TThresholds> = { memoryBudgetMiB: Number(args["tight-mib"]), sweepIntervalS: Number(args["tight-sweep-s"]) };
+      restore = { memoryBudgetMiB: before.memoryBudgetMiB, sweepIntervalS: before.sweepIntervalS };
       const { version } = await putSettings(BASE, c.apiKey, patch);
       config.settings = { patch, version, appliedWithinMs: await waitApplied(c.prisma, active.map((a) => a.name), version ?? 0) };
     }
@@ -172,7 +172,7 @@ async function runPhase(phase: TPhase, c: TPhaseContext): Promise<TFleetRun["pha
 /** Cancels the phase's jobs that have not finished and waits until none runs; returns how many were canceled. */
 async function cancelUnfinished(prisma: PrismaClient, apiKey: string, since: Date): Promise<number> {
   const open = await prisma.job.findMany({ where: { createdAt: { gte: since }, status: { in: ["QUEUED", "PLACED", "RUNNING"] } }, select: { id: true } });
-  for (const j of open) await fetch(`${BASE}/api/v1/jobs/${j.id}/cancel`, { method: "POST", headers: { authorization: `Bearer ${apiKey}` } });
+  for (const j of open) await cancelJob(BASE, apiKey, j.id);
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline && (await prisma.job.count({ where: { status: { in: ["PLACED", "RUNNING"] } } })) > 0) await new Promise((r) => setTimeout(r, 250));
   if (open.length) log(`canceled ${open.length} unfinished job(s) at the end of the window`);
