@@ -1,20 +1,17 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { NON_RETRYABLE_JOB_ERRORS, type TJobErrorCode } from "@headroom/protocol";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Agent } from "./agent.ts";
+import type { Agent } from "./agent.ts";
 import { FakeControlPlane } from "./agent/fake-control-plane.ts";
-import { ControlClient } from "./control-client.ts";
-import { parseEnv } from "./env.ts";
+import { scriptedAgent } from "./agent/scripted-agent.ts";
 import { alive, until } from "./test-support.ts";
 
 // An agent with two runner slots against the in-memory control plane and the scripted child (as in
 // agent.test.ts). Overlap is shown by order, never by timing: a `gate:<file>` job stays in flight
 // until the test creates the file, so "A started, B finished, A not yet" is a fact, not a race.
-const SCRIPTED = fileURLToPath(new URL("./runner/test-children/scripted-child.ts", import.meta.url));
 const log = pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -34,19 +31,7 @@ beforeAll(async () => {
   gates = mkdtempSync(join(tmpdir(), "headroom-slots-"));
   cp = await new FakeControlPlane().listen();
   cp.thresholds = { ...cp.thresholds, batchCleanupEvery: 1000 };
-  const env = parseEnv({ HEADROOM_ENROLL_TOKEN: "enrol", HEADROOM_CONTROL_URL: cp.url, HEADROOM_PROVIDERS: "scripted", HEADROOM_CPU_BUDGET_MIB: "4096", HEADROOM_RUNNER_SLOTS: "2" });
-  agent = new Agent({
-    env,
-    client: new ControlClient({ baseUrl: env.controlUrl }),
-    log,
-    agentVersion: "test",
-    gpuName: null,
-    runner: { childModulePath: SCRIPTED, killGraceMs: 500 },
-    heartbeatIntervalMs: 100,
-    claimWaitMs: 200,
-    shutdownGraceMs: 8_000,
-    reclaimMinIntervalMs: 1_000,
-  });
+  agent = scriptedAgent({ controlUrl: cp.url, log, shutdownGraceMs: 8_000, env: { HEADROOM_RUNNER_SLOTS: "2" } });
   running = agent.run();
   await until(() => agent.id, 30_000);
 }, 40_000);

@@ -1,16 +1,13 @@
 import { createServer } from "node:net";
-import { fileURLToPath } from "node:url";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Agent } from "./agent.ts";
+import type { Agent } from "./agent.ts";
 import { FakeControlPlane } from "./agent/fake-control-plane.ts";
-import { ControlClient } from "./control-client.ts";
-import { parseEnv } from "./env.ts";
+import { scriptedAgent } from "./agent/scripted-agent.ts";
 import { alive, until } from "./test-support.ts";
 
 // The whole agent against a real HTTP control plane (in memory) and a real supervised child that
 // follows a script instead of running OCR (OCR is tested with the real models in src/ocr).
-const SCRIPTED = fileURLToPath(new URL("./runner/test-children/scripted-child.ts", import.meta.url));
 const log = pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
 
 const freePort = () =>
@@ -28,19 +25,7 @@ let running: Promise<void>;
 beforeAll(async () => {
   // The control plane comes up after the agent: registration must retry.
   const port = await freePort();
-  const env = parseEnv({ HEADROOM_ENROLL_TOKEN: "enrol", HEADROOM_CONTROL_URL: `http://127.0.0.1:${port}`, HEADROOM_PROVIDERS: "scripted", HEADROOM_CPU_BUDGET_MIB: "4096" });
-  agent = new Agent({
-    env,
-    client: new ControlClient({ baseUrl: env.controlUrl }),
-    log,
-    agentVersion: "test",
-    gpuName: null,
-    runner: { childModulePath: SCRIPTED, killGraceMs: 500 },
-    heartbeatIntervalMs: 100,
-    claimWaitMs: 200,
-    shutdownGraceMs: 500,
-    reclaimMinIntervalMs: 1_000,
-  });
+  agent = scriptedAgent({ controlUrl: `http://127.0.0.1:${port}`, log, shutdownGraceMs: 500 });
   running = agent.run();
   await new Promise((r) => setTimeout(r, 700));
   cp = await new FakeControlPlane().listen(port);
