@@ -7,6 +7,7 @@ import { verifyPassword } from "../auth/password";
 import { principalForApiKey } from "../auth/principal";
 import { createApiKey, listApiKeys, revokeApiKey } from "./api-keys";
 import { changeUserRole, createUser, deleteUser, listUsers } from "./users";
+import { rejection } from "../test-support";
 
 let db: PrismaClient;
 let drop: () => Promise<void>;
@@ -22,11 +23,7 @@ beforeEach(async () => {
 
 const user = (email: string, role: "ADMIN" | "VIEWER" = "VIEWER") => createUser(db, { email, name: email.split("@")[0]!, password: "long enough password", role });
 
-async function refusal(p: Promise<unknown>): Promise<AppError> {
-  const err = await p.then(() => null, (e: unknown) => e);
-  expect(err).toBeInstanceOf(AppError);
-  return err as AppError;
-}
+const refusal = (p: Promise<unknown>) => rejection(p, AppError);
 
 describe("users", () => {
   it("creates a user with an argon2 hash of the initial password and lists users", async () => {

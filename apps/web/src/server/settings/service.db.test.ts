@@ -7,6 +7,7 @@ import { AppError, DEFAULT_THRESHOLDS } from "@headroom/protocol";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { nodeSettings } from "../agent/settings";
 import { getFleetSettings, getNodeSettings, listSettingsAudit, updateFleetSettings, updateNodeOverride } from "./service";
+import { rejection } from "../test-support";
 
 let db: PrismaClient;
 let drop: () => Promise<void>;
@@ -26,11 +27,7 @@ async function makeNode(name = `gpu-${randomUUID().slice(0, 6)}`) {
   return db.node.create({ data: { name, hostname: "host", kind: "GPU", tokenHash: randomUUID(), totalMiB: 24_000 }, select: { id: true, name: true } });
 }
 
-async function refusal(p: Promise<unknown>): Promise<AppError> {
-  const err = await p.then(() => null, (e: unknown) => e);
-  expect(err).toBeInstanceOf(AppError);
-  return err as AppError;
-}
+const refusal = (p: Promise<unknown>) => rejection(p, AppError);
 
 describe("fleet settings", () => {
   it("reads the defaults at version 1 before anything is stored", async () => {

@@ -5,6 +5,7 @@ import { TRPCError } from "@trpc/server";
 import { describe, expect, it } from "vitest";
 import { createCaller } from "./root";
 import { createTRPCContext } from "./trpc";
+import { rejection } from "../test-support";
 
 const viewerUser: TPrincipal = { kind: "user", id: "00000000-0000-4000-8000-000000000001", role: "VIEWER", label: "Vera" };
 const viewerKey: TPrincipal = { kind: "apiKey", id: "00000000-0000-4000-8000-000000000002", role: "VIEWER", label: "API key ro" };
@@ -33,11 +34,7 @@ const SIGNED_IN: [string, (c: TCaller) => Promise<unknown>][] = [
   ["settings.audit.list", (c) => c.settings.audit.list({ limit: 5 })],
 ];
 
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  const err = await p.then(() => null, (e: unknown) => e);
-  expect(err).toBeInstanceOf(TRPCError);
-  return (err as TRPCError).code;
-}
+const codeOf = async (p: Promise<unknown>): Promise<string> => (await rejection(p, TRPCError)).code;
 
 describe("who may do what", () => {
   it.each(ADMIN_ONLY)("%s refuses viewers (session or API key) and anonymous callers", async (_name, call) => {

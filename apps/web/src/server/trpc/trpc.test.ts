@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import type { TPrincipal } from "../auth/principal";
 import { adminProcedure, authedProcedure, createTRPCContext, createTRPCRouter, publicProcedure } from "./trpc";
+import { rejection } from "../test-support";
 
 const router = createTRPCRouter({
   whoami: authedProcedure.output(z.string()).query(({ ctx }) => ctx.principal.label),
@@ -28,11 +29,7 @@ function caller(principal: TPrincipal | null, headers: Record<string, string> = 
   return router.createCaller(createTRPCContext({ req, principal }));
 }
 
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  const err = await p.then(() => null, (e: unknown) => e);
-  expect(err).toBeInstanceOf(TRPCError);
-  return (err as TRPCError).code;
-}
+const codeOf = async (p: Promise<unknown>): Promise<string> => (await rejection(p, TRPCError)).code;
 
 describe("procedures", () => {
   it("authed needs a principal", async () => {
