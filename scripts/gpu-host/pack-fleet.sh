@@ -13,6 +13,7 @@
 #                                  clone, so half-edited files of a shared checkout never ship)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source scripts/gpu-host/bundle.sh
 ROOT=$PWD
 PACK=$ROOT/.fleet-pack
 APP_ONLY=0
@@ -26,11 +27,7 @@ STAGE=$(mktemp -d)
 trap 'rm -rf "$STAGE"' EXIT
 
 # Bundles. Native and file-reading packages stay external and travel as packages.
-node_modules/.bin/esbuild fleet=scripts/gpu-host/fleet.ts agent=apps/gpu-node/src/main.ts child=apps/gpu-node/src/runner/child.ts scheduler=packages/scheduler/src/main.ts \
-  --bundle --platform=node --format=esm --target=node20 --outdir="$STAGE/app" --out-extension:.js=.mjs \
-  --external:onnxruntime-node --external:sharp --external:@napi-rs/canvas --external:pdfjs-dist --external:@embedded-postgres/* \
-  --external:@prisma/schema-engine-wasm --external:@node-rs/argon2 --external:pg-native --log-level=warning \
-  --banner:js="import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);"
+bundle "$STAGE/app" fleet=scripts/gpu-host/fleet.ts agent=apps/gpu-node/src/main.ts child=apps/gpu-node/src/runner/child.ts scheduler=packages/scheduler/src/main.ts
 # The CPU provider's int8 calibration sits beside the module that reads it (src/ocr/int8.ts); without
 # it a CPU runner quietly falls back to the float model.
 cp apps/gpu-node/src/ocr/int8-ranges.json "$STAGE/app/"

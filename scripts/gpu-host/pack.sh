@@ -11,6 +11,7 @@
 # Usage: scripts/gpu-host/pack.sh [--full] [receipt count, default 10]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source scripts/gpu-host/bundle.sh
 ROOT=$PWD
 PACK=$ROOT/.gpu-pack
 FULL=0
@@ -24,13 +25,9 @@ mkdir -p "$PACK"
 STAGE=$(mktemp -d)
 trap 'rm -rf "$STAGE"' EXIT
 
-# Agent code as plain JS. onnxruntime-node and sharp are native and travel as packages.
-# The ESM bundle gets a require() for the CommonJS packages it inlines (pino, protobufjs).
+# The measurement and the runner child as plain JS (bundle.sh).
 mkdir -p "$STAGE/app"
-node_modules/.bin/esbuild apps/gpu-node/bench/gpu-run.ts apps/gpu-node/src/runner/child.ts \
-  --bundle --platform=node --format=esm --target=node20 --outdir="$STAGE/app" --entry-names=[name] --out-extension:.js=.mjs \
-  --external:onnxruntime-node --external:sharp --external:@napi-rs/canvas --external:pdfjs-dist --log-level=warning \
-  --banner:js="import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);"
+bundle "$STAGE/app" apps/gpu-node/bench/gpu-run.ts apps/gpu-node/src/runner/child.ts
 
 # Models and a manifest with paths relative to it (the default manifest's settings); the manifest
 # travels with the bundle (it changes with the code), the models with the runtime.
