@@ -91,7 +91,7 @@ describe("Agent against a control plane over HTTP", () => {
     expect((await waitForFinal(next)).kind).toBe("complete");
   });
 
-  it("applies new thresholds live: admission refuses with the reason and a refusal event", async () => {
+  it("applies new thresholds live: admission refuses with the reason, reported once", async () => {
     cp.setThresholds({ admissionMinFreeMiB: 100_000 });
     await until(() => cp.heartbeats.at(-1)?.appliedSettingsVersion === cp.settingsVersion);
     const jobId = cp.enqueue("refuse me");
@@ -99,7 +99,8 @@ describe("Agent against a control plane over HTTP", () => {
     expect(final.kind).toBe("refuse");
     expect(final.body.reason).toMatch(/below the admission floor of 100000 MiB/);
     expect(reportsFor(jobId)).toEqual(["refuse"]);
-    await until(() => cp.events.find((e) => e.type === "refusal" && (e.data as { jobId?: string } | null)?.jobId === jobId));
+    // The control plane records the refusal with the requeue; a second event from the agent counted it twice.
+    expect(cp.events.filter((e) => e.type === "refusal")).toEqual([]);
     cp.setThresholds({ admissionMinFreeMiB: 500 });
     await until(() => cp.heartbeats.at(-1)?.appliedSettingsVersion === cp.settingsVersion);
   });

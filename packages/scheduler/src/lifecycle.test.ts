@@ -166,7 +166,9 @@ describe("claim and reports", () => {
     const claimed = (await claimNextJob(db, node.id, 30_000))!;
     await refuseJob(db, { jobId: claimed.id, nodeId: node.id, attempt: claimed.attempt }, "usage 96% > 95%", { usedMiB: 77_000, freeMiB: 3_000 });
     expect(await db.job.findUniqueOrThrow({ where: { id: claimed.id } })).toMatchObject({ status: "QUEUED", attempt: 0, nodeId: null });
-    expect(await db.nodeEvent.count({ where: { nodeId: node.id, type: "refusal" } })).toBe(1);
+    const events = await db.nodeEvent.findMany({ where: { nodeId: node.id, type: "refusal" } });
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ beforeMiB: 77_000, data: { jobId: claimed.id, attempt: claimed.attempt, reason: "usage 96% > 95%", freeMiB: 3_000 } });
   });
 
   it("cancel stops a running job: its lease is revoked and its late completion is ignored", async () => {

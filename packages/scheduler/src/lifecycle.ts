@@ -80,7 +80,7 @@ export async function refuseJob(db: PrismaClient, ref: TAttemptRef, reason: stri
     });
     if (count === 0) throw leaseLost(ref);
     await tx.jobEvent.create({ data: { jobId: ref.jobId, nodeId: ref.nodeId, attempt: ref.attempt, type: "refused", data: { reason, ...memory } } });
-    await tx.nodeEvent.create({ data: { nodeId: ref.nodeId, type: "refusal", beforeMiB: memory.usedMiB, data: { jobId: ref.jobId, reason } } });
+    await tx.nodeEvent.create({ data: { nodeId: ref.nodeId, type: "refusal", beforeMiB: memory.usedMiB, data: { jobId: ref.jobId, attempt: ref.attempt, reason, freeMiB: memory.freeMiB } } });
     await notifyQueueChanged(tx);
   });
 }

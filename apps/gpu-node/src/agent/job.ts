@@ -87,7 +87,8 @@ export async function runAssignment(ctx: TJobContext, a: TAssignment, abort: Abo
   }
   if (!decision.ok) {
     log.info({ reason: decision.reason, usedMiB: before.usedMiB, freeMiB: before.freeMiB }, "job refused by admission");
-    outbox.event("refusal", { beforeMiB: before.usedMiB, data: { jobId: a.jobId, attempt: a.attempt, reason: decision.reason, freeMiB: before.freeMiB } });
+    // No node event here: the control plane records the refusal in the same transaction that requeues
+    // the job (scheduler refuseJob), so each refusal is counted once.
     try {
       await client.refuse(a.jobId, { attempt: a.attempt, reason: decision.reason, memory: before });
     } catch (err) {
