@@ -3,6 +3,13 @@
 
 export type TWorkloadKind = "receipt" | "scan4000x3000" | "a4-150dpi" | "pdf";
 
+/** Each kind's file-name prefix: the report tells the kinds apart by the uploaded file's name alone. */
+export const KIND_PREFIX: Record<TWorkloadKind, string> = { receipt: "receipt-", scan4000x3000: "scan-", "a4-150dpi": "a4-", pdf: "doc-" };
+
+export function kindOfFileName(name: string): TWorkloadKind | null {
+  return (Object.keys(KIND_PREFIX) as TWorkloadKind[]).find((k) => name.startsWith(KIND_PREFIX[k])) ?? null;
+}
+
 export type TWorkloadFile = {
   /** Absolute path in the returned workload; relative to the manifest's directory inside manifest.json. */
   path: string;

@@ -8,7 +8,7 @@ import path from "node:path";
 import { PDFDocument } from "pdf-lib";
 import sharp from "sharp";
 import { tileLayout, type TPlacement, type TSize } from "./tile.ts";
-import type { TWorkload, TWorkloadFile, TWorkloadKind } from "./types.ts";
+import { KIND_PREFIX, type TWorkload, type TWorkloadFile, type TWorkloadKind } from "./types.ts";
 import { mapLimit } from "./util.ts";
 import { rng } from "../../packages/scheduler/bench/random.ts";
 
@@ -149,20 +149,20 @@ export async function makeWorkload(opts: TMakeWorkloadOptions): Promise<TWorkloa
   for (let i = 0; i < plan.receipts; i++) {
     const s = sources[next()]!;
     const ext = path.extname(s.name).toLowerCase();
-    tasks.push({ name: `receipt-${pad(i)}${ext}`, kind: "receipt", size: s, pages: 1, copyFrom: s.path, render: async () => null });
+    tasks.push({ name: `${KIND_PREFIX.receipt}${pad(i)}${ext}`, kind: "receipt", size: s, pages: 1, copyFrom: s.path, render: async () => null });
   }
   for (let i = 0; i < plan.scans; i++) {
     const layout = layoutScan(sources, next);
-    tasks.push({ name: `scan-${pad(i)}.jpg`, kind: "scan4000x3000", size: SCAN, pages: 1, render: () => renderPage(SCAN, layout, sources) });
+    tasks.push({ name: `${KIND_PREFIX.scan4000x3000}${pad(i)}.jpg`, kind: "scan4000x3000", size: SCAN, pages: 1, render: () => renderPage(SCAN, layout, sources) });
   }
   for (let i = 0; i < plan.a4; i++) {
     const layout = layoutA4(sources, next);
-    tasks.push({ name: `a4-${pad(i)}.jpg`, kind: "a4-150dpi", size: A4, pages: 1, render: () => renderPage(A4, layout, sources) });
+    tasks.push({ name: `${KIND_PREFIX["a4-150dpi"]}${pad(i)}.jpg`, kind: "a4-150dpi", size: A4, pages: 1, render: () => renderPage(A4, layout, sources) });
   }
   plan.pdfPages.forEach((n, i) => {
     const layouts = Array.from({ length: n }, () => layoutA4(sources, next));
     tasks.push({
-      name: `doc-${pad(i)}.pdf`, kind: "pdf", size: A4, pages: n,
+      name: `${KIND_PREFIX.pdf}${pad(i)}.pdf`, kind: "pdf", size: A4, pages: n,
       render: async () => renderPdf(await Promise.all(layouts.map((l) => renderPage(A4, l, sources)))),
     });
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { memoryRules, placement, scaling, stageMediansPerPage, stageNames, throughput, wallSeconds } from "./metrics.ts";
+import { memoryRules, placement, scaling, stageMediansByKind, stageMediansPerPage, stageNames, throughput, wallSeconds } from "./metrics.ts";
 import { at, dumpJob, dumpNode, jobEvent, nodeEvent, phase } from "./test-phase.ts";
 
 describe("throughput", () => {
@@ -132,5 +132,21 @@ describe("stage times", () => {
 
   it("takes medians per page over succeeded jobs", () => {
     expect(stageMediansPerPage(p, ["decode", "detect", "quantize", "crop"])).toEqual({ decode: 15, detect: 150, quantize: 1, crop: null });
+  });
+
+  it("splits the medians by the workload kind in each file's name, leaving out names of no kind", () => {
+    const mixed = phase({
+      jobs: [
+        dumpJob({ fileName: "receipt-0001.jpg", timings: { detect: 50 } }),
+        dumpJob({ fileName: "receipt-0002.png", timings: { detect: 70 } }),
+        dumpJob({ fileName: "doc-0001.pdf", pages: 4, timings: { detect: 400 } }),
+        dumpJob({ fileName: "doc-0002.pdf", status: "FAILED", timings: { detect: 9000 } }),
+        dumpJob({ fileName: "upload.jpg", timings: { detect: 1 } }),
+      ],
+    });
+    expect(stageMediansByKind(mixed, ["detect"])).toEqual([
+      { label: mixed.label, kind: "pdf", jobs: 1, medians: { detect: 100 } },
+      { label: mixed.label, kind: "receipt", jobs: 2, medians: { detect: 60 } },
+    ]);
   });
 });

@@ -2,6 +2,7 @@
 // from the database (first job created → last job finished, server clock), so every phase is
 // measured the same way whether or not the driver's figures came along.
 import { countBy, median, quantile, secondsBetween, sum } from "./stats.ts";
+import { kindOfFileName, type TWorkloadKind } from "../fleet-bench/types.ts";
 import type { TPhaseDump } from "./types.ts";
 
 type TPhase = TPhaseDump & { config?: Record<string, unknown> };
@@ -202,7 +203,18 @@ export function stageNames(phases: readonly TPhaseDump[]): string[] {
 }
 
 /** Median ms per page of each stage over the phase's succeeded jobs (a PDF's stages cover all its pages). */
-export function stageMediansPerPage(phase: TPhaseDump, stages: readonly string[]): Record<string, number | null> {
-  const ok = phase.jobs.filter((j) => j.status === "SUCCEEDED" && j.timings && j.pages > 0);
+export function stageMediansPerPage(phase: TPhaseDump, stages: readonly string[], only: (j: TPhaseDump["jobs"][number]) => boolean = () => true): Record<string, number | null> {
+  const ok = phase.jobs.filter((j) => j.status === "SUCCEEDED" && j.timings && j.pages > 0 && only(j));
   return Object.fromEntries(stages.map((s) => [s, median(ok.flatMap((j) => (typeof j.timings?.[s] === "number" ? [j.timings[s] / j.pages] : [])))]));
+}
+
+export type TKindStages = { label: string; kind: TWorkloadKind; jobs: number; medians: Record<string, number | null> };
+
+/** Stage medians per page for each workload kind (told apart by file name): the kinds cost very different amounts. */
+export function stageMediansByKind(phase: TPhaseDump, stages: readonly string[]): TKindStages[] {
+  const kinds = [...new Set(phase.jobs.map((j) => kindOfFileName(j.fileName)).filter((k): k is TWorkloadKind => k !== null))].sort();
+  return kinds.map((kind) => {
+    const only = (j: TPhaseDump["jobs"][number]) => kindOfFileName(j.fileName) === kind;
+    return { label: phase.label, kind, jobs: phase.jobs.filter((j) => j.status === "SUCCEEDED" && only(j)).length, medians: stageMediansPerPage(phase, stages, only) };
+  });
 }

@@ -1,7 +1,7 @@
 // From fleet runs to one Markdown report and the memory charts it links. Pure apart from the
 // chart rendering, which the CLI (report-cli.ts) drives: this module says which charts to make.
 import { counts, fmt, pct, table } from "./markdown.ts";
-import { memoryRules, phaseKind, placement, scaling, stageMediansPerPage, stageNames, throughput } from "./metrics.ts";
+import { memoryRules, phaseKind, placement, scaling, stageMediansByKind, stageMediansPerPage, stageNames, throughput } from "./metrics.ts";
 import type { TFleetRun } from "./types.ts";
 
 export type TNamedRun = { name: string; run: TFleetRun };
@@ -97,6 +97,14 @@ function runSection({ name, run }: TNamedRun, chartHref: (fileName: string) => s
     "",
     stages.length ? table(["phase", ...stages], run.phases.map((p) => [p.label, ...stages.map((s) => round1(stageMediansPerPage(p, stages)[s] ?? null))])) : "No job reported stage times.",
     "",
+    ...(stages.length
+      ? [
+          "By kind of page:",
+          "",
+          table(["phase", "kind", "jobs", ...stages], run.phases.flatMap((p) => stageMediansByKind(p, stages).map((k) => [k.label, k.kind, k.jobs, ...stages.map((s) => round1(k.medians[s] ?? null))]))),
+          "",
+        ]
+      : []),
     "### Memory over time",
     "",
     ...charts.flatMap((c) => [`![${c.title}](${chartHref(c.fileName)})`, ""]),
