@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseEnv } from "./env.ts";
+import { RECLAIM_MIN_INTERVAL_MS } from "./rules/memory-rules.ts";
 
 const host = { hostname: "box", totalMemMiB: 6000 };
 const base = { HEADROOM_ENROLL_TOKEN: "enrol-secret" };
@@ -20,6 +21,7 @@ describe("parseEnv", () => {
       pdfDpi: 150,
       maxPages: 50,
       runnerSlots: 1,
+      reclaimMinIntervalMs: RECLAIM_MIN_INTERVAL_MS,
       logLevel: "info",
     });
   });
@@ -40,6 +42,11 @@ describe("parseEnv", () => {
     expect(parseEnv({ ...base, HEADROOM_RUNNER_SLOTS: "8" }, host).runnerSlots).toBe(8);
   });
 
+  it("the reclaim interval can be shortened, down to none", () => {
+    expect(parseEnv({ ...base, HEADROOM_RECLAIM_MIN_INTERVAL_MS: "2500" }, host).reclaimMinIntervalMs).toBe(2500);
+    expect(parseEnv({ ...base, HEADROOM_RECLAIM_MIN_INTERVAL_MS: "0" }, host).reclaimMinIntervalMs).toBe(0);
+  });
+
   it.each<[string, Record<string, string>, RegExp]>([
     ["missing enrolment token", {}, /HEADROOM_ENROLL_TOKEN: .*required/],
     ["bad GPU index", { ...base, HEADROOM_GPU_INDEX: "first" }, /HEADROOM_GPU_INDEX/],
@@ -53,6 +60,8 @@ describe("parseEnv", () => {
     ["too many runner slots", { ...base, HEADROOM_RUNNER_SLOTS: "9" }, /HEADROOM_RUNNER_SLOTS: must be at most 8/],
     ["a fractional slot count", { ...base, HEADROOM_RUNNER_SLOTS: "1.5" }, /HEADROOM_RUNNER_SLOTS/],
     ["a slot count that is not a number", { ...base, HEADROOM_RUNNER_SLOTS: "two" }, /HEADROOM_RUNNER_SLOTS/],
+    ["a negative reclaim interval", { ...base, HEADROOM_RECLAIM_MIN_INTERVAL_MS: "-1" }, /HEADROOM_RECLAIM_MIN_INTERVAL_MS/],
+    ["a reclaim interval in words", { ...base, HEADROOM_RECLAIM_MIN_INTERVAL_MS: "soon" }, /HEADROOM_RECLAIM_MIN_INTERVAL_MS/],
   ])("fails readably: %s", (_n, raw, message) => {
     expect(() => parseEnv(raw, host)).toThrow(message);
   });

@@ -2,6 +2,7 @@
 // the runner child gets what it needs as an argument, so its behaviour is visible in one place.
 import os from "node:os";
 import { z } from "zod";
+import { RECLAIM_MIN_INTERVAL_MS } from "./rules/memory-rules.ts";
 
 const ZIntFromString = z.coerce.number().int();
 
@@ -23,6 +24,8 @@ const ZRawEnvSchema = z.object({
   HEADROOM_MAX_PAGES: ZIntFromString.positive().default(50),
   /** Jobs in flight at once, each in its own runner child (agent/runner-slot.ts); 1 = one job at a time. */
   HEADROOM_RUNNER_SLOTS: ZIntFromString.min(1, "must be at least 1").max(8, "must be at most 8 (each slot holds its own model in device memory)").default(1),
+  /** The least time between a cleanup and a control-plane-requested reclaim (a runner recycle), in ms. */
+  HEADROOM_RECLAIM_MIN_INTERVAL_MS: ZIntFromString.min(0).max(600_000).default(RECLAIM_MIN_INTERVAL_MS),
   LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
 });
 
@@ -42,6 +45,7 @@ export type TAgentEnv = {
   maxPages: number;
   /** Runner slots: jobs this agent runs at once, each in its own runner process (1..8). */
   runnerSlots: number;
+  reclaimMinIntervalMs: number;
   logLevel: z.infer<typeof ZRawEnvSchema>["LOG_LEVEL"];
 };
 
@@ -78,6 +82,7 @@ export function parseEnv(raw: Record<string, string | undefined>, host = { hostn
     pdfDpi: e.HEADROOM_PDF_DPI,
     maxPages: e.HEADROOM_MAX_PAGES,
     runnerSlots: e.HEADROOM_RUNNER_SLOTS,
+    reclaimMinIntervalMs: e.HEADROOM_RECLAIM_MIN_INTERVAL_MS,
     logLevel: e.LOG_LEVEL,
   };
 }

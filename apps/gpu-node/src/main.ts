@@ -39,6 +39,7 @@ const agent = new Agent({
   log,
   agentVersion,
   gpuName,
+  reclaimMinIntervalMs: config.reclaimMinIntervalMs,
   runner: { launchWrapper: isolation.wrapper, ...(config.runnerModulePath && { childModulePath: config.runnerModulePath }) },
 });
 

@@ -73,8 +73,13 @@ export function overCap(r: TRuleReading, t: TThresholds): boolean {
   return usagePct(r) > t.memoryCapPct;
 }
 
-/** A reclaim never follows another cleanup within this many ms: a recycle costs the node its warm runner. */
-export const RECLAIM_MIN_INTERVAL_MS = 10_000;
+/**
+ * A reclaim never follows another cleanup within this many ms: longer than one heartbeat (2 s), so a
+ * request computed from the reading before the last recycle cannot recycle the fresh runner again.
+ * Under a budget where each job needs a recycle, this interval is the node's idle time per job: 10 s
+ * gave 1.09 pages/s on 4×H200 at 1,280 MiB, 3 s gave 1.65, with 0 out of memory in both (docs/gpu-runs.md).
+ */
+export const RECLAIM_MIN_INTERVAL_MS = 3_000;
 
 export type TReclaimState = { busy: boolean; cleaning: boolean; msSinceLastCleanup: number };
 
