@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { memoryRules, placement, scaling, stageMediansByKind, stageMediansPerPage, stageNames, throughput, wallSeconds } from "./metrics.ts";
+import { jobOverhead, memoryRules, placement, scaling, stageMediansByKind, stageMediansPerPage, stageNames, throughput, wallSeconds } from "./metrics.ts";
 import { at, dumpJob, dumpNode, jobEvent, nodeEvent, phase } from "./test-phase.ts";
 
 describe("throughput", () => {
@@ -148,5 +148,30 @@ describe("stage times", () => {
       { label: mixed.label, kind: "pdf", jobs: 1, medians: { detect: 100 } },
       { label: mixed.label, kind: "receipt", jobs: 2, medians: { detect: 60 } },
     ]);
+  });
+});
+
+describe("around the OCR", () => {
+  it("takes the time outside the runner's stages, and the gaps between a node's jobs", () => {
+    const p = phase({
+      jobs: [
+        dumpJob({ nodeName: "gpu0", startedAt: at(0), finishedAt: at(1), timings: { totalMs: 900 } }),
+        dumpJob({ nodeName: "gpu0", startedAt: at(1.2), finishedAt: at(2), timings: { totalMs: 700 } }),
+        dumpJob({ nodeName: "gpu0", startedAt: at(2.4), finishedAt: at(3), timings: { totalMs: 500 } }),
+        dumpJob({ nodeName: "gpu1", startedAt: at(0), finishedAt: at(1), timings: null }),
+        dumpJob({ status: "FAILED", nodeName: "gpu1", startedAt: at(5), finishedAt: at(6), timings: { totalMs: 0 } }),
+      ],
+    });
+    expect(jobOverhead(p)).toEqual({ label: p.label, outsideOcrP50Ms: 100, betweenJobsP50Ms: 300 });
+  });
+
+  it("leaves out nodes whose jobs overlapped (runner slots)", () => {
+    const p = phase({
+      jobs: [
+        dumpJob({ nodeName: "gpu0", startedAt: at(0), finishedAt: at(2) }),
+        dumpJob({ nodeName: "gpu0", startedAt: at(1), finishedAt: at(3) }),
+      ],
+    });
+    expect(jobOverhead(p).betweenJobsP50Ms).toBeNull();
   });
 });

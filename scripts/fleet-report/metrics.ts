@@ -218,3 +218,28 @@ export function stageMediansByKind(phase: TPhaseDump, stages: readonly string[])
     return { label: phase.label, kind, jobs: phase.jobs.filter((j) => j.status === "SUCCEEDED" && only(j)).length, medians: stageMediansPerPage(phase, stages, only) };
   });
 }
+
+export type TJobOverhead = {
+  label: string;
+  /** startedAt → finishedAt minus the runner's OCR total: the image to the runner and back, the last memory reading, the result upload. */
+  outsideOcrP50Ms: number | null;
+  /**
+   * A node's finishedAt → its next job's startedAt: the rules after a job, the claim, the image
+   * download and the admission reading. Only nodes that ran one job at a time (with runner slots
+   * the jobs overlap and there is no gap to speak of).
+   */
+  betweenJobsP50Ms: number | null;
+};
+
+/** The time a job spends in the agent outside the runner's OCR stages, and between one job and the next. */
+export function jobOverhead(phase: TPhaseDump): TJobOverhead {
+  const ran = phase.jobs.filter((j) => j.status === "SUCCEEDED" && j.startedAt && j.finishedAt);
+  const outside = ran.flatMap((j) => (typeof j.timings?.totalMs === "number" ? [Date.parse(j.finishedAt!) - Date.parse(j.startedAt!) - j.timings.totalMs] : []));
+  const gaps: number[] = [];
+  for (const name of new Set(ran.map((j) => j.nodeName))) {
+    const mine = ran.filter((j) => j.nodeName === name).sort((a, b) => Date.parse(a.startedAt!) - Date.parse(b.startedAt!));
+    const between = mine.slice(1).map((j, i) => Date.parse(j.startedAt!) - Date.parse(mine[i]!.finishedAt!));
+    if (between.every((g) => g >= 0)) gaps.push(...between);
+  }
+  return { label: phase.label, outsideOcrP50Ms: median(outside), betweenJobsP50Ms: median(gaps) };
+}

@@ -1,7 +1,7 @@
 // From fleet runs to one Markdown report and the memory charts it links. Pure apart from the
 // chart rendering, which the CLI (report-cli.ts) drives: this module says which charts to make.
 import { counts, fmt, pct, table } from "./markdown.ts";
-import { memoryRules, phaseKind, placement, scaling, stageMediansByKind, stageMediansPerPage, stageNames, throughput } from "./metrics.ts";
+import { jobOverhead, memoryRules, phaseKind, placement, scaling, stageMediansByKind, stageMediansPerPage, stageNames, throughput } from "./metrics.ts";
 import type { TFleetRun } from "./types.ts";
 
 export type TNamedRun = { name: string; run: TFleetRun };
@@ -105,6 +105,13 @@ function runSection({ name, run }: TNamedRun, chartHref: (fileName: string) => s
           "",
         ]
       : []),
+    "### Around the OCR (median ms per job)",
+    "",
+    table(
+      ["phase", "in the agent, outside OCR (image to the runner, last reading, result upload)", "between jobs on a node (rules, claim, image download, admission)"],
+      run.phases.map(jobOverhead).map((o) => [o.label, round0(o.outsideOcrP50Ms), round0(o.betweenJobsP50Ms)]),
+    ),
+    "",
     "### Memory over time",
     "",
     ...charts.flatMap((c) => [`![${c.title}](${chartHref(c.fileName)})`, ""]),
