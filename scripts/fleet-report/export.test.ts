@@ -1,6 +1,6 @@
 // exportWindow against a real Postgres: seeded rows in and out of the window, and the JSON it gives.
-import { createTestDatabase, type TestDatabase } from "@headroom/db/testing";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { useTestDatabase } from "@headroom/db/testing";
+import { beforeAll, describe, expect, it } from "vitest";
 import { makeJob, makeNode } from "../../packages/scheduler/src/test-factories.ts";
 import { exportWindow, sampleStride } from "./export.ts";
 
@@ -8,10 +8,9 @@ const T0 = Date.parse("2026-03-01T10:00:00Z");
 const at = (s: number) => new Date(T0 + s * 1000);
 const window = { label: "gpu2", since: at(0), until: at(600) };
 
-let tdb: TestDatabase;
+const t = useTestDatabase();
 beforeAll(async () => {
-  tdb = await createTestDatabase();
-  const db = tdb.prisma;
+  const db = t.db;
   await db.fleetSettings.create({ data: { id: 1, memoryCapPct: 88 } });
   const a = await makeNode(db, { name: "gpu-a", gpuIndex: 0, gpuName: "H100", provider: "webgpu", model: "ppocr", totalMiB: 81_000 });
   const b = await makeNode(db, { name: "gpu-b", gpuIndex: 1, totalMiB: 81_000 });
@@ -46,11 +45,10 @@ beforeAll(async () => {
   });
   await db.settingsAudit.create({ data: { scope: "fleet", actorLabel: "admin", changes: [{ field: "memoryCapPct", from: 90, to: 88 }], createdAt: at(5) } });
 });
-afterAll(() => tdb?.drop());
 
 describe("exportWindow", () => {
   it("exports the window's jobs, events, samples and thresholds as plain JSON", async () => {
-    const d = await exportWindow(tdb.prisma, window);
+    const d = await exportWindow(t.db, window);
     expect(JSON.parse(JSON.stringify(d))).toEqual(d);
 
     expect(d.nodes.map((n) => n.name)).toEqual(["gpu-a", "gpu-b"]);
@@ -78,7 +76,7 @@ describe("exportWindow", () => {
   });
 
   it("downsamples beyond the limit, keeping each bucket's peak", async () => {
-    const d = await exportWindow(tdb.prisma, window, { maxSamples: 8 });
+    const d = await exportWindow(t.db, window, { maxSamples: 8 });
     expect(d.samplesStride).toBe(3);
     const a = d.samples.filter((s) => s.nodeName === "gpu-a");
     expect(a.map((s) => s.usedMiB)).toEqual([1_002, 9_000, 1_008, 1_009]);
@@ -86,7 +84,7 @@ describe("exportWindow", () => {
   });
 
   it("keeps to the named nodes", async () => {
-    const d = await exportWindow(tdb.prisma, { ...window, nodeNames: ["gpu-b"] });
+    const d = await exportWindow(t.db, { ...window, nodeNames: ["gpu-b"] });
     expect(d.nodes.map((n) => n.name)).toEqual(["gpu-b"]);
     expect(d.jobs.map((j) => j.fileName)).toEqual(["waiting.jpg"]);
     expect(d.nodeEvents.map((e) => e.type)).toEqual(["refusal"]);

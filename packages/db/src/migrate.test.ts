@@ -4,20 +4,18 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migrate } from "./migrate.ts";
 import { diffMigrationsToSchema } from "./migration-diff.ts";
 import { defaultMigrationsDir } from "./schema-engine.ts";
-import { createTestDatabase, type TestDatabase } from "./testing.ts";
+import { useTestDatabase } from "./testing.ts";
 import { JOB_SEARCH_VECTOR_SQL } from "./index.ts";
 
-let db: TestDatabase;
+const t = useTestDatabase({ migrated: false });
 let client: pg.Client;
 
 beforeAll(async () => {
-  db = await createTestDatabase({ migrated: false });
-  client = new pg.Client({ connectionString: db.url });
+  client = new pg.Client({ connectionString: t.url });
   await client.connect();
 });
 afterAll(async () => {
   await client?.end();
-  await db?.drop();
 });
 
 describe("migrate", () => {
@@ -28,8 +26,8 @@ describe("migrate", () => {
       .sort();
     expect(committed.length).toBeGreaterThanOrEqual(2);
 
-    expect(await migrate(db.url)).toEqual({ applied: committed });
-    expect(await migrate(db.url)).toEqual({ applied: [] });
+    expect(await migrate(t.url)).toEqual({ applied: committed });
+    expect(await migrate(t.url)).toEqual({ applied: [] });
 
     const { rows } = await client.query<{ migration_name: string; finished_at: Date | null }>(
       `SELECT migration_name, finished_at FROM "_prisma_migrations" ORDER BY migration_name`,
@@ -78,6 +76,6 @@ describe("migrate", () => {
   });
 
   it("leaves nothing for a new migration: schema and migrations agree, hand-made index kept", async () => {
-    expect(await diffMigrationsToSchema(db.url)).toBeNull();
+    expect(await diffMigrationsToSchema(t.url)).toBeNull();
   });
 });

@@ -1,12 +1,11 @@
 // Per-file test databases. Each call clones the run's migrated template (see
 // test-global-setup.ts), so a file starts from an empty, fully migrated schema of its own:
 //
-//   let db: TestDatabase;
-//   beforeAll(async () => { db = await createTestDatabase(); });
-//   afterAll(() => db.drop());
+//   const t = useTestDatabase();
+//   it("...", async () => { await t.db.job.count(); });
 import { randomBytes } from "node:crypto";
 import pg from "pg";
-import { inject } from "vitest";
+import { afterAll, beforeAll, inject } from "vitest";
 import { createPrismaClient, type PrismaClient } from "./index.ts";
 import { withDatabase } from "./testing-url.ts";
 import "./testing-context.ts";
@@ -46,6 +45,31 @@ export async function createTestDatabase(opts: CreateTestDatabaseOptions = {}): 
       dropped = true;
       await prisma.$disconnect();
       await adminQuery(adminUrl, (c) => `DROP DATABASE IF EXISTS ${c.escapeIdentifier(name)} WITH (FORCE)`);
+    },
+  };
+}
+
+/**
+ * One database for the calling test file: created in beforeAll, dropped in afterAll. Register it
+ * before the file's own hooks, so they run after it is created and before it is dropped.
+ */
+export function useTestDatabase(opts: CreateTestDatabaseOptions = {}): { readonly db: PrismaClient; readonly url: string } {
+  let current: TestDatabase | undefined;
+  beforeAll(async () => {
+    current = await createTestDatabase(opts);
+  });
+  afterAll(() => current?.drop());
+  // Getters, not fields: the database exists only once beforeAll has run.
+  const get = () => {
+    if (!current) throw new Error("useTestDatabase: the database exists only in tests and hooks, after its beforeAll");
+    return current;
+  };
+  return {
+    get db() {
+      return get().prisma;
+    },
+    get url() {
+      return get().url;
     },
   };
 }

@@ -1,8 +1,7 @@
 // Against a real Postgres: placement, claims, leases and conditional reports.
-import type { PrismaClient } from "@headroom/db";
-import { createTestDatabase } from "@headroom/db/testing";
+import { useTestDatabase } from "@headroom/db/testing";
 import { AppError } from "@headroom/protocol";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { claimNextJob } from "./claim.ts";
 import { cancelJob, completeJob, failJob, refuseJob, renewLeases, setNodeDrained } from "./lifecycle.ts";
 import { makeJob, makeNode } from "./test-factories.ts";
@@ -10,17 +9,13 @@ import { createPrismaClient } from "@headroom/db";
 import { PeakModelCache } from "./history.ts";
 import { schedulerTick } from "./tick.ts";
 
-let db: PrismaClient;
-let url: string;
-let drop: () => Promise<void>;
-beforeAll(async () => ({ prisma: db, url, drop } = await createTestDatabase()));
-afterAll(async () => drop());
+const t = useTestDatabase();
 beforeEach(async () => {
-  await db.job.deleteMany();
-  await db.node.deleteMany();
+  await t.db.job.deleteMany();
+  await t.db.node.deleteMany();
 });
 
-const tick = (now?: Date) => schedulerTick(db, { nodeOfflineMs: 15_000, now });
+const tick = (now?: Date) => schedulerTick(t.db, { nodeOfflineMs: 15_000, now });
 const result = { pages: [], text: "hello", model: "pp-ocrv4", provider: "cpu", timingsMs: {} };
 const memory = { beforeMiB: 1, afterMiB: 1, peakMiB: 2 };
 
@@ -36,11 +31,11 @@ async function codeOf(p: Promise<unknown>): Promise<string> {
 
 describe("scheduler tick", () => {
   it("places a job on the node with the most headroom and records why", async () => {
-    const busy = await makeNode(db, { usedMiB: 60_000 });
-    const idle = await makeNode(db, { usedMiB: 2_000 });
-    const job = await makeJob(db);
+    const busy = await makeNode(t.db, { usedMiB: 60_000 });
+    const idle = await makeNode(t.db, { usedMiB: 2_000 });
+    const job = await makeJob(t.db);
     expect(await tick()).toMatchObject({ locked: true, placed: 1 });
-    const placed = await db.job.findUniqueOrThrow({ where: { id: job.id }, include: { events: true } });
+    const placed = await t.db.job.findUniqueOrThrow({ where: { id: job.id }, include: { events: true } });
     expect(placed).toMatchObject({ status: "PLACED", nodeId: idle.id });
     const event = placed.events.find((e) => e.type === "placed");
     expect(event?.data).toMatchObject({ chosen: { nodeId: idle.id, usedMiB: 2_000 } });
@@ -48,50 +43,50 @@ describe("scheduler tick", () => {
   });
 
   it("keeps a job queued with a visible reason when no node has room", async () => {
-    await makeNode(db, { totalMiB: 2_000, usedMiB: 1_700 });
-    const job = await makeJob(db);
+    await makeNode(t.db, { totalMiB: 2_000, usedMiB: 1_700 });
+    const job = await makeJob(t.db);
     expect(await tick()).toMatchObject({ placed: 0, unschedulable: 1 });
-    expect(await db.job.findUniqueOrThrow({ where: { id: job.id } })).toMatchObject({ status: "QUEUED", unschedulableReason: expect.stringMatching(/headroom/) });
+    expect(await t.db.job.findUniqueOrThrow({ where: { id: job.id } })).toMatchObject({ status: "QUEUED", unschedulableReason: expect.stringMatching(/headroom/) });
   });
 
   it("marks silent nodes offline and takes back their unclaimed jobs", async () => {
-    const node = await makeNode(db, { lastHeartbeatAt: new Date(Date.now() - 60_000) });
-    const job = await makeJob(db, { status: "PLACED", nodeId: node.id });
+    const node = await makeNode(t.db, { lastHeartbeatAt: new Date(Date.now() - 60_000) });
+    const job = await makeJob(t.db, { status: "PLACED", nodeId: node.id });
     expect(await tick()).toMatchObject({ offline: 1 });
-    expect((await db.node.findUniqueOrThrow({ where: { id: node.id } })).status).toBe("OFFLINE");
-    expect(await db.job.findUniqueOrThrow({ where: { id: job.id } })).toMatchObject({ status: "QUEUED", nodeId: null, attempt: 0 });
+    expect((await t.db.node.findUniqueOrThrow({ where: { id: node.id } })).status).toBe("OFFLINE");
+    expect(await t.db.job.findUniqueOrThrow({ where: { id: job.id } })).toMatchObject({ status: "QUEUED", nodeId: null, attempt: 0 });
   });
 });
 
 describe("placement across replicas and history", () => {
   it("concurrent ticks from two database clients never place a job twice", async () => {
-    await Promise.all(Array.from({ length: 3 }, () => makeNode(db, { maxConcurrent: 1_000 })));
-    await db.job.createMany({ data: Array.from({ length: 200 }, (_, i) => ({ fileName: `${i}.png`, mimeType: "image/png", sizeBytes: 1, sha256: "0", storageKey: `r${i}` })) });
-    const other = createPrismaClient(url, { poolMax: 4 });
+    await Promise.all(Array.from({ length: 3 }, () => makeNode(t.db, { maxConcurrent: 1_000 })));
+    await t.db.job.createMany({ data: Array.from({ length: 200 }, (_, i) => ({ fileName: `${i}.png`, mimeType: "image/png", sizeBytes: 1, sha256: "0", storageKey: `r${i}` })) });
+    const other = createPrismaClient(t.url, { poolMax: 4 });
     try {
-      for (let round = 0; round < 10 && (await db.job.count({ where: { status: "QUEUED" } })) > 0; round++) {
-        await Promise.all([db, other, db, other].map((c) => schedulerTick(c, { nodeOfflineMs: 15_000, batchSize: 50 })));
+      for (let round = 0; round < 10 && (await t.db.job.count({ where: { status: "QUEUED" } })) > 0; round++) {
+        await Promise.all([t.db, other, t.db, other].map((c) => schedulerTick(c, { nodeOfflineMs: 15_000, batchSize: 50 })));
       }
     } finally {
       await other.$disconnect();
     }
-    expect(await db.job.count({ where: { status: "PLACED" } })).toBe(200);
-    const placedEvents = await db.jobEvent.groupBy({ by: ["jobId"], where: { type: "placed" }, _count: { _all: true } });
+    expect(await t.db.job.count({ where: { status: "PLACED" } })).toBe(200);
+    const placedEvents = await t.db.jobEvent.groupBy({ by: ["jobId"], where: { type: "placed" }, _count: { _all: true } });
     expect(placedEvents).toHaveLength(200);
     expect(placedEvents.every((g) => g._count._all === 1)).toBe(true);
   });
 
   it("predicts from the history of the node's model and provider once there is enough of it", async () => {
-    const node = await makeNode(db, { provider: "webgpu", model: "pp-ocrv4" });
-    await db.job.createMany({
+    const node = await makeNode(t.db, { provider: "webgpu", model: "pp-ocrv4" });
+    await t.db.job.createMany({
       data: Array.from({ length: 30 }, (_, i) => ({
         fileName: `h${i}.png`, mimeType: "image/png", sizeBytes: 1, sha256: "0", storageKey: `h${i}`, status: "SUCCEEDED" as const, nodeId: node.id,
         widthPx: 1_000 * (1 + (i % 4)), heightPx: 1_000, memBeforeMiB: 1_000, observedPeakMiB: 1_000 + 100 + 10 * (1 + (i % 4)), finishedAt: new Date(),
       })),
     });
-    const job = await makeJob(db, { widthPx: 2_000, heightPx: 1_000 });
-    await schedulerTick(db, { nodeOfflineMs: 15_000, peakModels: new PeakModelCache() });
-    const placed = await db.job.findUniqueOrThrow({ where: { id: job.id } });
+    const job = await makeJob(t.db, { widthPx: 2_000, heightPx: 1_000 });
+    await schedulerTick(t.db, { nodeOfflineMs: 15_000, peakModels: new PeakModelCache() });
+    const placed = await t.db.job.findUniqueOrThrow({ where: { id: job.id } });
     // delta = 100 + 10 MiB/MP exactly, so the fit has no residual: 100 + 10 × 2 MP = 120 MiB
     expect(placed.predictedPeakMiB).toBe(120);
     expect(placed.placement).toMatchObject({ prediction: { source: "history", n: 30 } });
@@ -100,42 +95,42 @@ describe("placement across replicas and history", () => {
 
 describe("claim and reports", () => {
   it("16 concurrent claimers complete 1,000 jobs exactly once", async () => {
-    const nodes = await Promise.all(Array.from({ length: 4 }, () => makeNode(db)));
-    await db.job.createMany({
+    const nodes = await Promise.all(Array.from({ length: 4 }, () => makeNode(t.db)));
+    await t.db.job.createMany({
       data: Array.from({ length: 1_000 }, (_, i) => ({ fileName: `${i}.png`, mimeType: "image/png", sizeBytes: 1, sha256: "0", storageKey: `k${i}`, status: "PLACED" as const, nodeId: nodes[i % 4]!.id })),
     });
     const completedBy: string[] = [];
     await Promise.all(
       Array.from({ length: 16 }, async (_, w) => {
         const nodeId = nodes[w % 4]!.id;
-        for (let job = await claimNextJob(db, nodeId, 30_000); job; job = await claimNextJob(db, nodeId, 30_000)) {
-          await completeJob(db, { jobId: job.id, nodeId, attempt: job.attempt }, { attempt: job.attempt, result, memory, durationMs: 1 });
+        for (let job = await claimNextJob(t.db, nodeId, 30_000); job; job = await claimNextJob(t.db, nodeId, 30_000)) {
+          await completeJob(t.db, { jobId: job.id, nodeId, attempt: job.attempt }, { attempt: job.attempt, result, memory, durationMs: 1 });
           completedBy.push(job.id);
         }
       }),
     );
     expect(completedBy).toHaveLength(1_000);
     expect(new Set(completedBy).size).toBe(1_000);
-    expect(await db.job.count({ where: { status: "SUCCEEDED", attempt: 1 } })).toBe(1_000);
+    expect(await t.db.job.count({ where: { status: "SUCCEEDED", attempt: 1 } })).toBe(1_000);
   });
 
   it("ignores a stale completion after the lease expired and the job moved on", async () => {
-    const node = await makeNode(db);
-    const job = await makeJob(db, { status: "PLACED", nodeId: node.id });
-    const claimed = (await claimNextJob(db, node.id, 1))!;
+    const node = await makeNode(t.db);
+    const job = await makeJob(t.db, { status: "PLACED", nodeId: node.id });
+    const claimed = (await claimNextJob(t.db, node.id, 1))!;
     await new Promise((r) => setTimeout(r, 20));
     expect(await tick()).toMatchObject({ expired: 1 });
-    const stale = completeJob(db, { jobId: job.id, nodeId: node.id, attempt: claimed.attempt }, { attempt: claimed.attempt, result, memory, durationMs: 1 });
+    const stale = completeJob(t.db, { jobId: job.id, nodeId: node.id, attempt: claimed.attempt }, { attempt: claimed.attempt, result, memory, durationMs: 1 });
     expect(await codeOf(stale)).toBe("LEASE_LOST");
-    expect(await db.job.findUniqueOrThrow({ where: { id: job.id } })).toMatchObject({ status: expect.stringMatching(/QUEUED|PLACED/), attempt: 1 });
+    expect(await t.db.job.findUniqueOrThrow({ where: { id: job.id } })).toMatchObject({ status: expect.stringMatching(/QUEUED|PLACED/), attempt: 1 });
   });
 
   it("renewing keeps the lease; a job the node lost is reported revoked", async () => {
-    const node = await makeNode(db);
-    const a = await makeJob(db, { status: "PLACED", nodeId: node.id });
-    const claimed = (await claimNextJob(db, node.id, 1_000))!;
-    expect(await renewLeases(db, node.id, [{ jobId: a.id, attempt: claimed.attempt }, { jobId: "00000000-0000-0000-0000-000000000000", attempt: 1 }], 60_000)).toEqual(["00000000-0000-0000-0000-000000000000"]);
-    expect((await db.job.findUniqueOrThrow({ where: { id: a.id } })).leaseExpiresAt!.getTime()).toBeGreaterThan(Date.now() + 50_000);
+    const node = await makeNode(t.db);
+    const a = await makeJob(t.db, { status: "PLACED", nodeId: node.id });
+    const claimed = (await claimNextJob(t.db, node.id, 1_000))!;
+    expect(await renewLeases(t.db, node.id, [{ jobId: a.id, attempt: claimed.attempt }, { jobId: "00000000-0000-0000-0000-000000000000", attempt: 1 }], 60_000)).toEqual(["00000000-0000-0000-0000-000000000000"]);
+    expect((await t.db.job.findUniqueOrThrow({ where: { id: a.id } })).leaseExpiresAt!.getTime()).toBeGreaterThan(Date.now() + 50_000);
   });
 
   it.each([
@@ -143,61 +138,61 @@ describe("claim and reports", () => {
     ["a retryable error goes back to the queue", "GPU_OOM", 1, 3, "QUEUED"],
     ["the last attempt fails with its error", "TIMEOUT", 3, 3, "FAILED"],
   ] as const)("%s", async (_name, code, attempt, maxAttempts, status) => {
-    const node = await makeNode(db);
-    const job = await makeJob(db, { status: "RUNNING", nodeId: node.id, attempt, maxAttempts });
-    await failJob(db, { jobId: job.id, nodeId: node.id, attempt }, { code, message: "boom", memory: null });
-    const after = await db.job.findUniqueOrThrow({ where: { id: job.id } });
+    const node = await makeNode(t.db);
+    const job = await makeJob(t.db, { status: "RUNNING", nodeId: node.id, attempt, maxAttempts });
+    await failJob(t.db, { jobId: job.id, nodeId: node.id, attempt }, { code, message: "boom", memory: null });
+    const after = await t.db.job.findUniqueOrThrow({ where: { id: job.id } });
     expect(after).toMatchObject({ status, errorCode: code });
     if (status === "QUEUED") expect(after.runAfter.getTime()).toBeGreaterThan(Date.now());
   });
 
   it("a job whose runner crashed is retried on another node, even one with less headroom", async () => {
-    const crashed = await makeNode(db, { usedMiB: 1_000 });
-    const other = await makeNode(db, { usedMiB: 30_000 });
-    const job = await makeJob(db, { status: "RUNNING", nodeId: crashed.id, attempt: 1 });
-    await failJob(db, { jobId: job.id, nodeId: crashed.id, attempt: 1 }, { code: "RUNNER_CRASHED", message: "killed", memory: null }, new Date(Date.now() - 60_000));
+    const crashed = await makeNode(t.db, { usedMiB: 1_000 });
+    const other = await makeNode(t.db, { usedMiB: 30_000 });
+    const job = await makeJob(t.db, { status: "RUNNING", nodeId: crashed.id, attempt: 1 });
+    await failJob(t.db, { jobId: job.id, nodeId: crashed.id, attempt: 1 }, { code: "RUNNER_CRASHED", message: "killed", memory: null }, new Date(Date.now() - 60_000));
     expect(await tick()).toMatchObject({ placed: 1 });
-    expect(await db.job.findUniqueOrThrow({ where: { id: job.id } })).toMatchObject({ status: "PLACED", nodeId: other.id });
+    expect(await t.db.job.findUniqueOrThrow({ where: { id: job.id } })).toMatchObject({ status: "PLACED", nodeId: other.id });
   });
 
   it("a refusal returns the job without using up an attempt", async () => {
-    const node = await makeNode(db);
-    await makeJob(db, { status: "PLACED", nodeId: node.id });
-    const claimed = (await claimNextJob(db, node.id, 30_000))!;
-    await refuseJob(db, { jobId: claimed.id, nodeId: node.id, attempt: claimed.attempt }, "usage 96% > 95%", { usedMiB: 77_000, freeMiB: 3_000 });
-    expect(await db.job.findUniqueOrThrow({ where: { id: claimed.id } })).toMatchObject({ status: "QUEUED", attempt: 0, nodeId: null });
-    const events = await db.nodeEvent.findMany({ where: { nodeId: node.id, type: "refusal" } });
+    const node = await makeNode(t.db);
+    await makeJob(t.db, { status: "PLACED", nodeId: node.id });
+    const claimed = (await claimNextJob(t.db, node.id, 30_000))!;
+    await refuseJob(t.db, { jobId: claimed.id, nodeId: node.id, attempt: claimed.attempt }, "usage 96% > 95%", { usedMiB: 77_000, freeMiB: 3_000 });
+    expect(await t.db.job.findUniqueOrThrow({ where: { id: claimed.id } })).toMatchObject({ status: "QUEUED", attempt: 0, nodeId: null });
+    const events = await t.db.nodeEvent.findMany({ where: { nodeId: node.id, type: "refusal" } });
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ beforeMiB: 77_000, data: { jobId: claimed.id, attempt: claimed.attempt, reason: "usage 96% > 95%", freeMiB: 3_000 } });
   });
 
   it("cancel stops a running job: its lease is revoked and its late completion is ignored", async () => {
-    const node = await makeNode(db);
-    await makeJob(db, { status: "PLACED", nodeId: node.id });
-    const claimed = (await claimNextJob(db, node.id, 30_000))!;
-    expect(await cancelJob(db, claimed.id, "test")).toBe("canceled");
-    expect(await renewLeases(db, node.id, [{ jobId: claimed.id, attempt: claimed.attempt }], 30_000)).toEqual([claimed.id]);
-    expect(await codeOf(completeJob(db, { jobId: claimed.id, nodeId: node.id, attempt: claimed.attempt }, { attempt: claimed.attempt, result, memory, durationMs: 1 }))).toBe("LEASE_LOST");
-    expect(await cancelJob(db, claimed.id, "test")).toBe("already_finished");
-    expect((await db.job.findUniqueOrThrow({ where: { id: claimed.id } })).status).toBe("CANCELED");
+    const node = await makeNode(t.db);
+    await makeJob(t.db, { status: "PLACED", nodeId: node.id });
+    const claimed = (await claimNextJob(t.db, node.id, 30_000))!;
+    expect(await cancelJob(t.db, claimed.id, "test")).toBe("canceled");
+    expect(await renewLeases(t.db, node.id, [{ jobId: claimed.id, attempt: claimed.attempt }], 30_000)).toEqual([claimed.id]);
+    expect(await codeOf(completeJob(t.db, { jobId: claimed.id, nodeId: node.id, attempt: claimed.attempt }, { attempt: claimed.attempt, result, memory, durationMs: 1 }))).toBe("LEASE_LOST");
+    expect(await cancelJob(t.db, claimed.id, "test")).toBe("already_finished");
+    expect((await t.db.job.findUniqueOrThrow({ where: { id: claimed.id } })).status).toBe("CANCELED");
   });
 
   it("draining a node requeues its unclaimed jobs and keeps new ones off it", async () => {
-    const drained = await makeNode(db, { usedMiB: 0 });
-    const other = await makeNode(db, { usedMiB: 50_000 });
-    const job = await makeJob(db, { status: "PLACED", nodeId: drained.id });
-    expect(await setNodeDrained(db, drained.id, true, "test")).toEqual({ requeued: 1 });
+    const drained = await makeNode(t.db, { usedMiB: 0 });
+    const other = await makeNode(t.db, { usedMiB: 50_000 });
+    const job = await makeJob(t.db, { status: "PLACED", nodeId: drained.id });
+    expect(await setNodeDrained(t.db, drained.id, true, "test")).toEqual({ requeued: 1 });
     await tick();
-    expect(await db.job.findUniqueOrThrow({ where: { id: job.id } })).toMatchObject({ status: "PLACED", nodeId: other.id });
-    await setNodeDrained(db, drained.id, false, "test");
-    expect(await db.nodeEvent.findMany({ where: { nodeId: drained.id }, select: { type: true }, orderBy: { id: "asc" } })).toEqual([{ type: "drained" }, { type: "undrained" }]);
+    expect(await t.db.job.findUniqueOrThrow({ where: { id: job.id } })).toMatchObject({ status: "PLACED", nodeId: other.id });
+    await setNodeDrained(t.db, drained.id, false, "test");
+    expect(await t.db.nodeEvent.findMany({ where: { nodeId: drained.id }, select: { type: true }, orderBy: { id: "asc" } })).toEqual([{ type: "drained" }, { type: "undrained" }]);
   });
 
   it("a report for another node's or another attempt's job is LEASE_LOST", async () => {
-    const node = await makeNode(db);
-    const other = await makeNode(db);
-    const job = await makeJob(db, { status: "RUNNING", nodeId: node.id, attempt: 2 });
-    expect(await codeOf(failJob(db, { jobId: job.id, nodeId: other.id, attempt: 2 }, { code: "GPU_OOM", message: "", memory: null }))).toBe("LEASE_LOST");
-    expect(await codeOf(failJob(db, { jobId: job.id, nodeId: node.id, attempt: 1 }, { code: "GPU_OOM", message: "", memory: null }))).toBe("LEASE_LOST");
+    const node = await makeNode(t.db);
+    const other = await makeNode(t.db);
+    const job = await makeJob(t.db, { status: "RUNNING", nodeId: node.id, attempt: 2 });
+    expect(await codeOf(failJob(t.db, { jobId: job.id, nodeId: other.id, attempt: 2 }, { code: "GPU_OOM", message: "", memory: null }))).toBe("LEASE_LOST");
+    expect(await codeOf(failJob(t.db, { jobId: job.id, nodeId: node.id, attempt: 1 }, { code: "GPU_OOM", message: "", memory: null }))).toBe("LEASE_LOST");
   });
 });

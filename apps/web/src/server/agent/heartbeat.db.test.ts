@@ -3,34 +3,28 @@
 // reading arrives. The fleet run's case: a 2,048 MiB budget (usable 1,548 MiB) and a 4000x3000 scan
 // whose prior peak is 704 MiB.
 import { randomUUID } from "node:crypto";
-import type { PrismaClient } from "@headroom/db";
-import { createTestDatabase } from "@headroom/db/testing";
+import { useTestDatabase } from "@headroom/db/testing";
 import type { THeartbeatRequest, TMemoryReading } from "@headroom/protocol";
 import { schedulerTick } from "@headroom/scheduler";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { heartbeat } from "./heartbeat";
 import { registerNode } from "./register";
 import { storeNodeEvents } from "./telemetry";
 
-let db: PrismaClient;
-let drop: () => Promise<void>;
-beforeAll(async () => {
-  ({ prisma: db, drop } = await createTestDatabase());
-});
-afterAll(() => drop());
+const t = useTestDatabase();
 beforeEach(async () => {
-  await db.job.deleteMany();
-  await db.node.deleteMany();
+  await t.db.job.deleteMany();
+  await t.db.node.deleteMany();
 });
 
 const LEASE_MS = 30_000;
 const reading = (usedMiB: number, processMiB: number): TMemoryReading => ({ usedMiB, totalMiB: 2_048, freeMiB: 2_048 - usedMiB, processMiB, utilPct: 0, source: "nvidia-smi" });
-const beat = (nodeId: string, memory: TMemoryReading, activeJobs: THeartbeatRequest["activeJobs"] = []) => heartbeat(db, nodeId, { memory, activeJobs, appliedSettingsVersion: 1 }, LEASE_MS);
-const tick = () => schedulerTick(db, { nodeOfflineMs: 60_000 });
+const beat = (nodeId: string, memory: TMemoryReading, activeJobs: THeartbeatRequest["activeJobs"] = []) => heartbeat(t.db, nodeId, { memory, activeJobs, appliedSettingsVersion: 1 }, LEASE_MS);
+const tick = () => schedulerTick(t.db, { nodeOfflineMs: 60_000 });
 
 /** A node that registered with a fresh runner at 300 MiB, then grew to 1,243 MiB (runner 1,100 MiB). */
 async function grownNode(): Promise<string> {
-  const { nodeId } = await registerNode(db, {
+  const { nodeId } = await registerNode(t.db, {
     name: `gpu-${randomUUID().slice(0, 6)}`,
     hostname: "host",
     kind: "GPU",
@@ -44,7 +38,7 @@ async function grownNode(): Promise<string> {
   await beat(nodeId, reading(1_243, 1_100));
   return nodeId;
 }
-const scan = () => db.job.create({ data: { fileName: "scan.png", mimeType: "image/png", sizeBytes: 1, sha256: "0", storageKey: randomUUID(), widthPx: 4_000, heightPx: 3_000 } });
+const scan = () => t.db.job.create({ data: { fileName: "scan.png", mimeType: "image/png", sizeBytes: 1, sha256: "0", storageKey: randomUUID(), widthPx: 4_000, heightPx: 3_000 } });
 
 describe("reclaim in the heartbeat answer", () => {
   it("nothing waits: no reclaim", async () => {
@@ -56,7 +50,7 @@ describe("reclaim in the heartbeat answer", () => {
     const nodeId = await grownNode();
     const job = await scan();
     expect(await tick()).toMatchObject({ placed: 0, unschedulable: 1 });
-    expect(await db.job.findUniqueOrThrow({ where: { id: job.id } })).toMatchObject({
+    expect(await t.db.job.findUniqueOrThrow({ where: { id: job.id } })).toMatchObject({
       status: "QUEUED",
       headroomNeededMiB: 704,
       unschedulableReason: "No node has 704 MiB of headroom for this job (best: 305 MiB)",
@@ -67,25 +61,25 @@ describe("reclaim in the heartbeat answer", () => {
 
     // The agent recycles, reports the cleanup, and heartbeats the fresh reading.
     const at = new Date().toISOString();
-    await storeNodeEvents(db, nodeId, { events: [{ type: "cleanup", at, beforeMiB: 1_243, afterMiB: 310, data: { reason: `reclaim: ${res.reclaim!.reason}` } }] });
+    await storeNodeEvents(t.db, nodeId, { events: [{ type: "cleanup", at, beforeMiB: 1_243, afterMiB: 310, data: { reason: `reclaim: ${res.reclaim!.reason}` } }] });
     expect((await beat(nodeId, reading(310, 170))).reclaim).toBeNull(); // it fits now: nothing more to free
     expect(await tick()).toMatchObject({ placed: 1 });
-    expect(await db.job.findUniqueOrThrow({ where: { id: job.id } })).toMatchObject({ status: "PLACED", nodeId, headroomNeededMiB: null, unschedulableReason: null });
+    expect(await t.db.job.findUniqueOrThrow({ where: { id: job.id } })).toMatchObject({ status: "PLACED", nodeId, headroomNeededMiB: null, unschedulableReason: null });
   });
 
   it("not when a recycle would not free enough, nor again right after one that freed little", async () => {
     const nodeId = await grownNode();
     // 6000x4000: 1,280 MiB, more than the 305 + 943 MiB a recycle would leave.
-    await db.job.create({ data: { fileName: "big.png", mimeType: "image/png", sizeBytes: 1, sha256: "0", storageKey: randomUUID(), widthPx: 6_000, heightPx: 4_000 } });
+    await t.db.job.create({ data: { fileName: "big.png", mimeType: "image/png", sizeBytes: 1, sha256: "0", storageKey: randomUUID(), widthPx: 6_000, heightPx: 4_000 } });
     await tick();
     expect((await beat(nodeId, reading(1_243, 1_100))).reclaim).toBeNull();
     // A 704 MiB job joins the queue: it fits after a recycle, so that one is asked for.
     await scan();
     await tick();
-    expect((await db.job.findMany({ select: { headroomNeededMiB: true }, orderBy: { headroomNeededMiB: "asc" } })).map((j) => j.headroomNeededMiB)).toEqual([704, 1_280]);
+    expect((await t.db.job.findMany({ select: { headroomNeededMiB: true }, orderBy: { headroomNeededMiB: "asc" } })).map((j) => j.headroomNeededMiB)).toEqual([704, 1_280]);
     expect((await beat(nodeId, reading(1_243, 1_100))).reclaim?.neededMiB).toBe(704);
     // The recycle gave back little (another tenant holds the rest): the fresh baseline is 1,200 MiB.
-    await storeNodeEvents(db, nodeId, { events: [{ type: "cleanup", at: new Date().toISOString(), beforeMiB: 1_243, afterMiB: 1_200, data: null }] });
+    await storeNodeEvents(t.db, nodeId, { events: [{ type: "cleanup", at: new Date().toISOString(), beforeMiB: 1_243, afterMiB: 1_200, data: null }] });
     expect((await beat(nodeId, reading(1_200, 160))).reclaim).toBeNull();
   });
 
@@ -93,18 +87,18 @@ describe("reclaim in the heartbeat answer", () => {
     const nodeId = await grownNode();
     const job = await scan();
     await tick();
-    await db.node.update({ where: { id: nodeId }, data: { drained: true } });
+    await t.db.node.update({ where: { id: nodeId }, data: { drained: true } });
     expect((await beat(nodeId, reading(1_243, 1_100))).reclaim).toBeNull();
-    await db.node.update({ where: { id: nodeId }, data: { drained: false } });
+    await t.db.node.update({ where: { id: nodeId }, data: { drained: false } });
 
-    const other = await db.job.create({ data: { fileName: "p.png", mimeType: "image/png", sizeBytes: 1, sha256: "0", storageKey: randomUUID(), nodeId, status: "PLACED", attempt: 0 } });
+    const other = await t.db.job.create({ data: { fileName: "p.png", mimeType: "image/png", sizeBytes: 1, sha256: "0", storageKey: randomUUID(), nodeId, status: "PLACED", attempt: 0 } });
     expect((await beat(nodeId, reading(1_243, 1_100))).reclaim).toBeNull();
-    await db.job.update({ where: { id: other.id }, data: { status: "RUNNING", attempt: 1, leaseExpiresAt: new Date(Date.now() + LEASE_MS) } });
+    await t.db.job.update({ where: { id: other.id }, data: { status: "RUNNING", attempt: 1, leaseExpiresAt: new Date(Date.now() + LEASE_MS) } });
     expect((await beat(nodeId, reading(1_243, 1_100), [{ jobId: other.id, attempt: 1 }])).reclaim).toBeNull();
-    await db.job.update({ where: { id: other.id }, data: { status: "SUCCEEDED", leaseExpiresAt: null } });
+    await t.db.job.update({ where: { id: other.id }, data: { status: "SUCCEEDED", leaseExpiresAt: null } });
     expect((await beat(nodeId, reading(1_243, 1_100))).reclaim?.neededMiB).toBe(704);
 
-    await db.job.update({ where: { id: job.id }, data: { runAfter: new Date(Date.now() + 60_000) } });
+    await t.db.job.update({ where: { id: job.id }, data: { runAfter: new Date(Date.now() + 60_000) } });
     expect((await beat(nodeId, reading(1_243, 1_100))).reclaim).toBeNull();
   });
 });

@@ -1,8 +1,7 @@
 // Authentication against a real Postgres: bootstrap credentials, API keys, sessions, sign-in.
-import type { PrismaClient } from "@headroom/db";
-import { createTestDatabase } from "@headroom/db/testing";
+import { useTestDatabase } from "@headroom/db/testing";
 import { AppError } from "@headroom/protocol";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ensureBootstrapCredentials } from "./bootstrap";
 import { hashPassword } from "./password";
 import { API_KEY_TOUCH_INTERVAL_MS, assertRole, authenticateWith } from "./principal";
@@ -11,15 +10,7 @@ import { SESSION_COOKIE } from "./session-cookie";
 import { createSession, deleteSession } from "./sessions";
 import { signIn } from "./sign-in";
 
-let db: PrismaClient;
-let drop: () => Promise<void>;
-
-beforeAll(async () => {
-  ({ prisma: db, drop } = await createTestDatabase());
-});
-afterAll(async () => {
-  await drop();
-});
+const t = useTestDatabase();
 
 const bearer = (key: string) => new Request("http://h/api/v1/jobs", { headers: { authorization: `Bearer ${key}` } });
 const withCookie = (token: string) => new Request("http://h/", { headers: { cookie: `other=1; ${SESSION_COOKIE}=${token}` } });
@@ -27,13 +18,13 @@ const withCookie = (token: string) => new Request("http://h/", { headers: { cook
 let seq = 0;
 async function makeUser(over: { role?: "ADMIN" | "VIEWER"; password?: string } = {}) {
   seq += 1;
-  return db.user.create({
+  return t.db.user.create({
     data: { email: `user${seq}@example.test`, name: `User ${seq}`, role: over.role ?? "VIEWER", passwordHash: await hashPassword(over.password ?? "correct horse") },
   });
 }
 async function makeApiKey(over: { role?: "ADMIN" | "VIEWER"; revokedAt?: Date; name?: string } = {}) {
   const { key, prefix, hash } = generateApiKey();
-  const row = await db.apiKey.create({ data: { name: over.name ?? "test", prefix, keyHash: hash, role: over.role ?? "VIEWER", revokedAt: over.revokedAt ?? null } });
+  const row = await t.db.apiKey.create({ data: { name: over.name ?? "test", prefix, keyHash: hash, role: over.role ?? "VIEWER", revokedAt: over.revokedAt ?? null } });
   return { key, row };
 }
 
@@ -41,81 +32,81 @@ describe("ensureBootstrapCredentials", () => {
   const opts = { adminEmail: "Admin@Example.test", adminPassword: "first-password", apiKey: generateApiKey().key };
 
   it("creates the admin and an ADMIN key named bootstrap, and is idempotent", async () => {
-    await ensureBootstrapCredentials(db, opts);
-    await ensureBootstrapCredentials(db, opts);
-    const admins = await db.user.findMany({ where: { email: "admin@example.test" } });
+    await ensureBootstrapCredentials(t.db, opts);
+    await ensureBootstrapCredentials(t.db, opts);
+    const admins = await t.db.user.findMany({ where: { email: "admin@example.test" } });
     expect(admins).toHaveLength(1);
     expect(admins[0]!.role).toBe("ADMIN");
     expect(admins[0]!.passwordHash).toMatch(/^\$argon2id\$/);
-    const keys = await db.apiKey.findMany({ where: { keyHash: hashSecret(opts.apiKey) } });
+    const keys = await t.db.apiKey.findMany({ where: { keyHash: hashSecret(opts.apiKey) } });
     expect(keys).toHaveLength(1);
     expect(keys[0]).toMatchObject({ name: "bootstrap", role: "ADMIN", prefix: opts.apiKey.slice(0, 10), createdById: admins[0]!.id });
-    expect(await authenticateWith(db, bearer(opts.apiKey))).toMatchObject({ kind: "apiKey", role: "ADMIN" });
+    expect(await authenticateWith(t.db, bearer(opts.apiKey))).toMatchObject({ kind: "apiKey", role: "ADMIN" });
   });
 
   it("brings a changed password in line, keeping the same user", async () => {
-    const before = await db.user.findUniqueOrThrow({ where: { email: "admin@example.test" } });
-    await ensureBootstrapCredentials(db, { ...opts, adminPassword: "second-password" });
-    const after = await db.user.findUniqueOrThrow({ where: { email: "admin@example.test" } });
+    const before = await t.db.user.findUniqueOrThrow({ where: { email: "admin@example.test" } });
+    await ensureBootstrapCredentials(t.db, { ...opts, adminPassword: "second-password" });
+    const after = await t.db.user.findUniqueOrThrow({ where: { email: "admin@example.test" } });
     expect(after.id).toBe(before.id);
     expect(after.passwordHash).not.toBe(before.passwordHash);
-    await expect(signIn(db, { email: "admin@example.test", password: "second-password" }, "10.0.0.1")).resolves.toMatchObject({ user: { id: before.id } });
+    await expect(signIn(t.db, { email: "admin@example.test", password: "second-password" }, "10.0.0.1")).resolves.toMatchObject({ user: { id: before.id } });
   });
 
   it("leaves a revoked bootstrap key revoked", async () => {
-    await db.apiKey.update({ where: { keyHash: hashSecret(opts.apiKey) }, data: { revokedAt: new Date() } });
-    await ensureBootstrapCredentials(db, opts);
-    expect(await authenticateWith(db, bearer(opts.apiKey))).toBeNull();
+    await t.db.apiKey.update({ where: { keyHash: hashSecret(opts.apiKey) }, data: { revokedAt: new Date() } });
+    await ensureBootstrapCredentials(t.db, opts);
+    expect(await authenticateWith(t.db, bearer(opts.apiKey))).toBeNull();
   });
 });
 
 describe("API keys", () => {
   it("authenticate with their role and name", async () => {
     const { key, row } = await makeApiKey({ role: "VIEWER", name: "ci" });
-    expect(await authenticateWith(db, bearer(key))).toEqual({ kind: "apiKey", id: row.id, role: "VIEWER", label: "API key ci" });
+    expect(await authenticateWith(t.db, bearer(key))).toEqual({ kind: "apiKey", id: row.id, role: "VIEWER", label: "API key ci" });
   });
 
   it("reject unknown, revoked and malformed keys", async () => {
     const { key } = await makeApiKey({ revokedAt: new Date() });
-    expect(await authenticateWith(db, bearer(key))).toBeNull();
-    expect(await authenticateWith(db, bearer(generateApiKey().key))).toBeNull();
-    expect(await authenticateWith(db, new Request("http://h/", { headers: { authorization: "Basic abc" } }))).toBeNull();
+    expect(await authenticateWith(t.db, bearer(key))).toBeNull();
+    expect(await authenticateWith(t.db, bearer(generateApiKey().key))).toBeNull();
+    expect(await authenticateWith(t.db, new Request("http://h/", { headers: { authorization: "Basic abc" } }))).toBeNull();
   });
 
   it("a bad Authorization header is not rescued by a valid session cookie", async () => {
     const user = await makeUser();
-    const { token } = await createSession(db, user.id);
+    const { token } = await createSession(t.db, user.id);
     const req = new Request("http://h/", { headers: { authorization: "Bearer nope", cookie: `${SESSION_COOKIE}=${token}` } });
-    expect(await authenticateWith(db, req)).toBeNull();
+    expect(await authenticateWith(t.db, req)).toBeNull();
   });
 
   it("record lastUsedAt at most once a minute", async () => {
     const { key, row } = await makeApiKey();
     const t0 = new Date("2030-01-01T00:00:00Z");
-    await authenticateWith(db, bearer(key), t0);
-    expect((await db.apiKey.findUniqueOrThrow({ where: { id: row.id } })).lastUsedAt).toEqual(t0);
-    await authenticateWith(db, bearer(key), new Date(t0.getTime() + API_KEY_TOUCH_INTERVAL_MS - 1));
-    expect((await db.apiKey.findUniqueOrThrow({ where: { id: row.id } })).lastUsedAt).toEqual(t0);
+    await authenticateWith(t.db, bearer(key), t0);
+    expect((await t.db.apiKey.findUniqueOrThrow({ where: { id: row.id } })).lastUsedAt).toEqual(t0);
+    await authenticateWith(t.db, bearer(key), new Date(t0.getTime() + API_KEY_TOUCH_INTERVAL_MS - 1));
+    expect((await t.db.apiKey.findUniqueOrThrow({ where: { id: row.id } })).lastUsedAt).toEqual(t0);
     const t1 = new Date(t0.getTime() + API_KEY_TOUCH_INTERVAL_MS + 1);
-    await authenticateWith(db, bearer(key), t1);
-    expect((await db.apiKey.findUniqueOrThrow({ where: { id: row.id } })).lastUsedAt).toEqual(t1);
+    await authenticateWith(t.db, bearer(key), t1);
+    expect((await t.db.apiKey.findUniqueOrThrow({ where: { id: row.id } })).lastUsedAt).toEqual(t1);
   });
 });
 
 describe("sessions and sign-in", () => {
   it("sign-in makes a session whose cookie authenticates; the database holds only its hash", async () => {
     const user = await makeUser({ role: "ADMIN" });
-    const { token, user: signedIn } = await signIn(db, { email: user.email, password: "correct horse" }, "10.0.1.1");
+    const { token, user: signedIn } = await signIn(t.db, { email: user.email, password: "correct horse" }, "10.0.1.1");
     expect(signedIn).toEqual({ id: user.id, email: user.email, name: user.name, role: "ADMIN" });
-    expect(await db.session.findUnique({ where: { id: token } })).toBeNull();
-    expect(await db.session.findUnique({ where: { id: hashSecret(token) } })).not.toBeNull();
-    expect(await authenticateWith(db, withCookie(token))).toEqual({ kind: "user", id: user.id, role: "ADMIN", label: user.name });
+    expect(await t.db.session.findUnique({ where: { id: token } })).toBeNull();
+    expect(await t.db.session.findUnique({ where: { id: hashSecret(token) } })).not.toBeNull();
+    expect(await authenticateWith(t.db, withCookie(token))).toEqual({ kind: "user", id: user.id, role: "ADMIN", label: user.name });
   });
 
   it("refuses wrong passwords and unknown emails alike", async () => {
     const user = await makeUser();
     for (const input of [{ email: user.email, password: "wrong" }, { email: "nobody@example.test", password: "correct horse" }]) {
-      const err = await signIn(db, input, "10.0.2.1").catch((e: unknown) => e);
+      const err = await signIn(t.db, input, "10.0.2.1").catch((e: unknown) => e);
       expect(err).toBeInstanceOf(AppError);
       expect(err).toMatchObject({ code: "UNAUTHENTICATED", message: "Wrong email or password" });
     }
@@ -124,22 +115,22 @@ describe("sessions and sign-in", () => {
   it("limits attempts per IP and email to 10 a minute", async () => {
     const user = await makeUser();
     for (let i = 0; i < 10; i++) {
-      await expect(signIn(db, { email: user.email, password: "wrong" }, "10.0.3.1")).rejects.toMatchObject({ code: "UNAUTHENTICATED" });
+      await expect(signIn(t.db, { email: user.email, password: "wrong" }, "10.0.3.1")).rejects.toMatchObject({ code: "UNAUTHENTICATED" });
     }
-    await expect(signIn(db, { email: user.email, password: "correct horse" }, "10.0.3.1")).rejects.toMatchObject({ code: "RATE_LIMITED" });
+    await expect(signIn(t.db, { email: user.email, password: "correct horse" }, "10.0.3.1")).rejects.toMatchObject({ code: "RATE_LIMITED" });
     // Another address is not held back by this one's failures.
-    await expect(signIn(db, { email: user.email, password: "correct horse" }, "10.0.3.2")).resolves.toBeTruthy();
+    await expect(signIn(t.db, { email: user.email, password: "correct horse" }, "10.0.3.2")).resolves.toBeTruthy();
   });
 
   it("expired and deleted sessions no longer authenticate", async () => {
     const user = await makeUser();
-    const old = await createSession(db, user.id, new Date("2000-01-01T00:00:00Z"));
-    expect(await authenticateWith(db, withCookie(old.token))).toBeNull();
-    const live = await createSession(db, user.id);
-    expect(await authenticateWith(db, withCookie(live.token))).not.toBeNull();
-    await deleteSession(db, live.token);
-    expect(await authenticateWith(db, withCookie(live.token))).toBeNull();
-    expect(await authenticateWith(db, withCookie("forged"))).toBeNull();
+    const old = await createSession(t.db, user.id, new Date("2000-01-01T00:00:00Z"));
+    expect(await authenticateWith(t.db, withCookie(old.token))).toBeNull();
+    const live = await createSession(t.db, user.id);
+    expect(await authenticateWith(t.db, withCookie(live.token))).not.toBeNull();
+    await deleteSession(t.db, live.token);
+    expect(await authenticateWith(t.db, withCookie(live.token))).toBeNull();
+    expect(await authenticateWith(t.db, withCookie("forged"))).toBeNull();
   });
 });
 

@@ -3,8 +3,7 @@
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import type { PrismaClient } from "@headroom/db";
-import { createTestDatabase } from "@headroom/db/testing";
+import { useTestDatabase } from "@headroom/db/testing";
 import { AppError } from "@headroom/protocol";
 import { PDFDocument, StandardFonts } from "pdf-lib";
 import sharp from "sharp";
@@ -12,19 +11,16 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createJobs, type TCreateJobsInput } from "./create-jobs";
 import { UploadStore } from "./storage";
 
-let db: PrismaClient;
-let drop: () => Promise<void>;
+const t = useTestDatabase();
 let dir: string;
 let store: UploadStore;
 const limits = { maxBytes: 2_000_000, maxPixels: 4_000_000 };
 
 beforeAll(async () => {
-  ({ prisma: db, drop } = await createTestDatabase());
   dir = await mkdtemp(path.join(os.tmpdir(), "headroom-uploads-"));
   store = new UploadStore(dir);
 });
 afterAll(async () => {
-  await drop();
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -47,37 +43,37 @@ async function pdf(n: number): Promise<Buffer> {
 
 describe("createJobs", () => {
   it("stores each file under a generated name and queues a job with a created event", async () => {
-    const { jobs } = await createJobs(db, store, limits, input([{ name: "../../etc/passwd.png", bytes: await png() }]));
+    const { jobs } = await createJobs(t.db, store, limits, input([{ name: "../../etc/passwd.png", bytes: await png() }]));
     expect(jobs).toEqual([{ id: expect.any(String), status: "QUEUED" }]);
-    const job = await db.job.findUniqueOrThrow({ where: { id: jobs[0]!.id }, include: { events: true } });
+    const job = await t.db.job.findUniqueOrThrow({ where: { id: jobs[0]!.id }, include: { events: true } });
     expect(job).toMatchObject({ widthPx: 100, heightPx: 50, mimeType: "image/png", fileName: "../../etc/passwd.png" });
     expect(job.events.map((e) => e.type)).toEqual(["created"]);
     expect(await readdir(dir)).toContain(job.storageKey);
   });
 
   it("a single file has no batch; the files of one multi-file request share a batch id", async () => {
-    const single = await createJobs(db, store, limits, input([{ name: "one.png", bytes: await png() }]));
-    expect((await db.job.findUniqueOrThrow({ where: { id: single.jobs[0]!.id } })).batchId).toBeNull();
-    const many = await createJobs(db, store, limits, input([{ name: "a.png", bytes: await png() }, { name: "b.png", bytes: await png(60, 40) }]));
-    const rows = await db.job.findMany({ where: { id: { in: many.jobs.map((j) => j.id) } } });
+    const single = await createJobs(t.db, store, limits, input([{ name: "one.png", bytes: await png() }]));
+    expect((await t.db.job.findUniqueOrThrow({ where: { id: single.jobs[0]!.id } })).batchId).toBeNull();
+    const many = await createJobs(t.db, store, limits, input([{ name: "a.png", bytes: await png() }, { name: "b.png", bytes: await png(60, 40) }]));
+    const rows = await t.db.job.findMany({ where: { id: { in: many.jobs.map((j) => j.id) } } });
     expect(rows).toHaveLength(2);
     expect(rows[0]!.batchId).toMatch(/^[0-9a-f-]{36}$/);
     expect(rows[1]!.batchId).toBe(rows[0]!.batchId);
-    const other = await createJobs(db, store, limits, input([{ name: "c.png", bytes: await png() }, { name: "d.png", bytes: await png() }]));
-    const otherBatch = (await db.job.findUniqueOrThrow({ where: { id: other.jobs[0]!.id } })).batchId;
+    const other = await createJobs(t.db, store, limits, input([{ name: "c.png", bytes: await png() }, { name: "d.png", bytes: await png() }]));
+    const otherBatch = (await t.db.job.findUniqueOrThrow({ where: { id: other.jobs[0]!.id } })).batchId;
     expect(otherBatch).not.toBe(rows[0]!.batchId);
   });
 
   it("queues a two-page PDF as one job with its page count", async () => {
-    const { jobs } = await createJobs(db, store, { ...limits, maxPages: 5 }, input([{ name: "letter.pdf", bytes: await pdf(2) }]));
-    const job = await db.job.findUniqueOrThrow({ where: { id: jobs[0]!.id }, include: { events: true } });
+    const { jobs } = await createJobs(t.db, store, { ...limits, maxPages: 5 }, input([{ name: "letter.pdf", bytes: await pdf(2) }]));
+    const job = await t.db.job.findUniqueOrThrow({ where: { id: jobs[0]!.id }, include: { events: true } });
     expect(job).toMatchObject({ mimeType: "application/pdf", pages: 2, widthPx: 1275, heightPx: 1650, batchId: null });
     expect(job.events[0]!.data).toMatchObject({ pages: 2 });
   });
 
   it("replays an idempotency key instead of creating a second job", async () => {
-    const first = await createJobs(db, store, limits, input([{ name: "a.png", bytes: await png() }], "key-1"));
-    const again = await createJobs(db, store, limits, input([{ name: "a.png", bytes: await png() }], "key-1"));
+    const first = await createJobs(t.db, store, limits, input([{ name: "a.png", bytes: await png() }], "key-1"));
+    const again = await createJobs(t.db, store, limits, input([{ name: "a.png", bytes: await png() }], "key-1"));
     expect(again).toEqual({ jobs: first.jobs, replayed: true });
   });
 
@@ -90,12 +86,12 @@ describe("createJobs", () => {
     ["a PDF over the page cap", () => pdf(4), "TOO_MANY_PAGES"],
     ["a truncated PDF", async () => (await pdf(2)).subarray(0, 500), "INVALID_INPUT"],
   ])("refuses %s and leaves nothing behind, even beside a good file", async (_name, make, code) => {
-    const jobsBefore = await db.job.count();
+    const jobsBefore = await t.db.job.count();
     const filesBefore = await stored();
-    const err = await createJobs(db, store, { ...limits, maxPages: 3 }, input([{ name: "good.png", bytes: await png() }, { name: "bad.png", bytes: await make() }])).catch((e: unknown) => e);
+    const err = await createJobs(t.db, store, { ...limits, maxPages: 3 }, input([{ name: "good.png", bytes: await png() }, { name: "bad.png", bytes: await make() }])).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AppError);
     expect((err as AppError).code).toBe(code);
-    expect(await db.job.count()).toBe(jobsBefore);
+    expect(await t.db.job.count()).toBe(jobsBefore);
     expect(await stored()).toBe(filesBefore);
   });
 });

@@ -1,25 +1,23 @@
 // The job history query against a real Postgres: full-text search through the GIN index, the
 // partial-name fallback, filters, sorting and paging.
 import { randomUUID } from "node:crypto";
-import { JOB_SEARCH_VECTOR_SQL, Prisma, type PrismaClient } from "@headroom/db";
-import { createTestDatabase } from "@headroom/db/testing";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { JOB_SEARCH_VECTOR_SQL, Prisma } from "@headroom/db";
+import { useTestDatabase } from "@headroom/db/testing";
+import { beforeAll, describe, expect, it } from "vitest";
 import { jobFilterSql, listJobs } from "./list-jobs";
 
-let db: PrismaClient;
-let drop: () => Promise<void>;
+const t = useTestDatabase();
 const T0 = Date.parse("2030-03-10T12:00:00Z");
 const ids: Record<string, string> = {};
 let nodeA: string;
 let nodeB: string;
 
 function makeJob(over: Partial<Prisma.JobUncheckedCreateInput>) {
-  return db.job.create({ data: { fileName: "page.png", mimeType: "image/png", sizeBytes: 1_000, sha256: "0".repeat(64), storageKey: randomUUID(), ...over } });
+  return t.db.job.create({ data: { fileName: "page.png", mimeType: "image/png", sizeBytes: 1_000, sha256: "0".repeat(64), storageKey: randomUUID(), ...over } });
 }
 
 beforeAll(async () => {
-  ({ prisma: db, drop } = await createTestDatabase());
-  const mk = (name: string) => db.node.create({ data: { name, hostname: "h", kind: "GPU", tokenHash: randomUUID(), totalMiB: 80_000 } });
+  const mk = (name: string) => t.db.node.create({ data: { name, hostname: "h", kind: "GPU", tokenHash: randomUUID(), totalMiB: 80_000 } });
   nodeA = (await mk("gpu-a")).id;
   nodeB = (await mk("gpu-b")).id;
   const rows: [key: string, over: Partial<Prisma.JobUncheckedCreateInput>][] = [
@@ -31,37 +29,34 @@ beforeAll(async () => {
   ];
   for (const [key, over] of rows) ids[key] = (await makeJob(over)).id;
 });
-afterAll(async () => {
-  await drop();
-});
 
 const names = (out: { items: { id: string }[] }) => out.items.map((j) => Object.entries(ids).find(([, id]) => id === j.id)?.[0]);
 
 describe("search", () => {
   it("finds words in the recognised text and the file name, case-insensitively", async () => {
-    expect(names(await listJobs(db, { q: "total" }))).toEqual(["receipt", "invoice"]);
-    expect(names(await listJobs(db, { q: "AGREEMENT" }))).toEqual(["contract"]);
+    expect(names(await listJobs(t.db, { q: "total" }))).toEqual(["receipt", "invoice"]);
+    expect(names(await listJobs(t.db, { q: "AGREEMENT" }))).toEqual(["contract"]);
     // "invoice" is a word of one job's text and part of another's file name.
-    expect(names(await listJobs(db, { q: "invoice" }))).toEqual(["queued", "invoice"]);
+    expect(names(await listJobs(t.db, { q: "invoice" }))).toEqual(["queued", "invoice"]);
     // websearch syntax: quoted phrases and exclusions.
-    expect(names(await listJobs(db, { q: '"total due"' }))).toEqual(["invoice"]);
-    expect(names(await listJobs(db, { q: "total -coffee" }))).toEqual(["invoice"]);
+    expect(names(await listJobs(t.db, { q: '"total due"' }))).toEqual(["invoice"]);
+    expect(names(await listJobs(t.db, { q: "total -coffee" }))).toEqual(["invoice"]);
   });
 
   it("matches part of a file name, with % and _ taken literally", async () => {
-    expect(names(await listJobs(db, { q: "final_v" }))).toEqual(["contract"]);
+    expect(names(await listJobs(t.db, { q: "final_v" }))).toEqual(["contract"]);
     // Parts of names that start like printf conversions (%i, %d, %s, %f) reach Postgres unchanged.
-    expect(names(await listJobs(db, { q: "ice-2" }))).toEqual(["queued"]);
-    expect(names(await listJobs(db, { q: "inal_v" }))).toEqual(["contract"]);
-    expect(names(await listJobs(db, { q: "can-00" }))).toEqual(["invoice"]);
-    expect(names(await listJobs(db, { q: "100%" }))).toEqual(["failed"]);
-    expect(names(await listJobs(db, { q: "%" }))).toEqual(["failed"]);
-    expect((await listJobs(db, { q: "nothing-like-this" })).total).toBe(0);
+    expect(names(await listJobs(t.db, { q: "ice-2" }))).toEqual(["queued"]);
+    expect(names(await listJobs(t.db, { q: "inal_v" }))).toEqual(["contract"]);
+    expect(names(await listJobs(t.db, { q: "can-00" }))).toEqual(["invoice"]);
+    expect(names(await listJobs(t.db, { q: "100%" }))).toEqual(["failed"]);
+    expect(names(await listJobs(t.db, { q: "%" }))).toEqual(["failed"]);
+    expect((await listJobs(t.db, { q: "nothing-like-this" })).total).toBe(0);
   });
 
   it("uses the GIN index on the search column and the trigram index on the file name, together", async () => {
     const where = jobFilterSql({ q: "invoice total" });
-    const plan = await db.$transaction(async (tx) => {
+    const plan = await t.db.$transaction(async (tx) => {
       await tx.$executeRawUnsafe("SET LOCAL enable_seqscan = off");
       await tx.$executeRawUnsafe("SET LOCAL enable_indexscan = off");
       return tx.$queryRaw<{ "QUERY PLAN": string }[]>`EXPLAIN SELECT j."id" FROM "Job" j ${where}`;
@@ -76,8 +71,8 @@ describe("search", () => {
   });
 
   it("reports an exact total, not capped, for a search that matches fewer jobs than the cap", async () => {
-    expect(await listJobs(db, { q: "total" })).toMatchObject({ total: 2, totalCapped: false, pageCount: 1 });
-    expect(await listJobs(db, {})).toMatchObject({ total: 5, totalCapped: false });
+    expect(await listJobs(t.db, { q: "total" })).toMatchObject({ total: 2, totalCapped: false, pageCount: 1 });
+    expect(await listJobs(t.db, {})).toMatchObject({ total: 5, totalCapped: false });
   });
 });
 
@@ -95,7 +90,7 @@ describe("filters", () => {
   ])("%j", async (f, want) => {
     const which = (f as { nodeId?: string }).nodeId;
     const nodeId = which === "A" ? nodeA : which === "B" ? nodeB : undefined;
-    expect(names(await listJobs(db, { ...f, nodeId }))).toEqual(want);
+    expect(names(await listJobs(t.db, { ...f, nodeId }))).toEqual(want);
   });
 });
 
@@ -109,13 +104,13 @@ describe("sorting and paging", () => {
     ["peak", "desc", ["contract", "invoice", "receipt", "queued", "failed"]],
     ["peak", "asc", ["receipt", "invoice", "contract", "queued", "failed"]],
   ] as const)("%s %s", async (sort, dir, want) => {
-    expect(names(await listJobs(db, { sort, dir }))).toEqual(want);
+    expect(names(await listJobs(t.db, { sort, dir }))).toEqual(want);
   });
 
   it("pages a sorted view without overlap and reports node, duration and type", async () => {
-    const p1 = await listJobs(db, { sort: "duration", dir: "desc", pageSize: 2 });
-    const p2 = await listJobs(db, { sort: "duration", dir: "desc", pageSize: 2, page: 2 });
-    const p3 = await listJobs(db, { sort: "duration", dir: "desc", pageSize: 2, page: 3 });
+    const p1 = await listJobs(t.db, { sort: "duration", dir: "desc", pageSize: 2 });
+    const p2 = await listJobs(t.db, { sort: "duration", dir: "desc", pageSize: 2, page: 2 });
+    const p3 = await listJobs(t.db, { sort: "duration", dir: "desc", pageSize: 2, page: 3 });
     expect([...names(p1), ...names(p2), ...names(p3)]).toEqual(["receipt", "invoice", "contract", "queued", "failed"]);
     expect(p1).toMatchObject({ total: 5, pageCount: 3 });
     expect(p1.items[0]).toMatchObject({ node: { id: nodeB, name: "gpu-b" }, durationMs: 9_000, observedPeakMiB: 1_500, mimeType: "image/jpeg", pages: 1 });

@@ -1,14 +1,14 @@
 // The UI's list queries against a real Postgres.
 import { randomUUID } from "node:crypto";
 import type { Prisma, PrismaClient } from "@headroom/db";
-import { createTestDatabase } from "@headroom/db/testing";
+import { useTestDatabase } from "@headroom/db/testing";
 import { DEFAULT_THRESHOLDS } from "@headroom/protocol";
 import { settingsVersion } from "@headroom/scheduler";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { listJobs } from "./list-jobs";
 import { listNodes } from "../nodes/list-nodes";
 
-let db: PrismaClient;
+const t = useTestDatabase();
 
 function makeNode(db: PrismaClient, over: Partial<Prisma.NodeUncheckedCreateInput> = {}) {
   return db.node.create({
@@ -24,29 +24,21 @@ function makeJob(db: PrismaClient, over: Partial<Prisma.JobUncheckedCreateInput>
     data: { fileName: "page.png", mimeType: "image/png", sizeBytes: 1_000, sha256: "0".repeat(64), storageKey: randomUUID(), ...over },
   });
 }
-let drop: () => Promise<void>;
-
-beforeAll(async () => {
-  ({ prisma: db, drop } = await createTestDatabase());
-});
-afterAll(async () => {
-  await drop();
-});
 
 describe("listJobs", () => {
   it("pages newest first without overlap, filters by status, and derives durations", async () => {
-    const node = await makeNode(db, { name: "gpu-a" });
+    const node = await makeNode(t.db, { name: "gpu-a" });
     const t0 = Date.parse("2030-01-01T00:00:00Z");
     for (let i = 0; i < 30; i++) {
-      await makeJob(db, { fileName: `f${i}.png`, createdAt: new Date(t0 + i * 1000), status: i % 3 === 0 ? "FAILED" : "QUEUED" });
+      await makeJob(t.db, { fileName: `f${i}.png`, createdAt: new Date(t0 + i * 1000), status: i % 3 === 0 ? "FAILED" : "QUEUED" });
     }
-    const done = await makeJob(db, {
+    const done = await makeJob(t.db, {
       fileName: "done.png", status: "SUCCEEDED", nodeId: node.id, createdAt: new Date(t0 + 60_000),
       startedAt: new Date(t0 + 61_000), finishedAt: new Date(t0 + 63_500), observedPeakMiB: 1234,
     });
 
-    const p1 = await listJobs(db, { page: 1, pageSize: 25 });
-    const p2 = await listJobs(db, { page: 2, pageSize: 25 });
+    const p1 = await listJobs(t.db, { page: 1, pageSize: 25 });
+    const p2 = await listJobs(t.db, { page: 2, pageSize: 25 });
     expect(p1).toMatchObject({ total: 31, page: 1, pageSize: 25, pageCount: 2 });
     expect(p1.items).toHaveLength(25);
     expect(p2.items).toHaveLength(6);
@@ -56,31 +48,31 @@ describe("listJobs", () => {
     expect(p1.items[1]!.fileName).toBe("f29.png");
     expect(p2.items.at(-1)!.fileName).toBe("f0.png");
 
-    const failed = await listJobs(db, { page: 1, pageSize: 25, status: "FAILED" });
+    const failed = await listJobs(t.db, { page: 1, pageSize: 25, status: "FAILED" });
     expect(failed.total).toBe(10);
     expect(failed.items.every((j) => j.status === "FAILED")).toBe(true);
 
-    expect(await listJobs(db, { page: 9, pageSize: 25 })).toMatchObject({ items: [], total: 31, pageCount: 2 });
+    expect(await listJobs(t.db, { page: 9, pageSize: 25 })).toMatchObject({ items: [], total: 31, pageCount: 2 });
   });
 });
 
 describe("listNodes", () => {
   it("reports state, memory, load and the thresholds in force", async () => {
     const now = Date.parse("2030-06-01T12:00:00Z");
-    await db.fleetSettings.upsert({ where: { id: 1 }, create: { id: 1, version: 3, sweepIntervalS: 600 }, update: { version: 3, sweepIntervalS: 600 } });
-    const online = await makeNode(db, {
+    await t.db.fleetSettings.upsert({ where: { id: 1 }, create: { id: 1, version: 3, sweepIntervalS: 600 }, update: { version: 3, sweepIntervalS: 600 } });
+    const online = await makeNode(t.db, {
       name: "n1-online", totalMiB: 24_576, usedMiB: 6_144, freeMiB: 18_432, processMiB: 2_000, utilPct: 37.5, provider: "webgpu",
       lastHeartbeatAt: new Date(now - 2_000), appliedSettingsVersion: settingsVersion(3, 2),
     });
-    await db.nodeSettingsOverride.create({ data: { nodeId: online.id, version: 2, admissionMaxUsagePct: 85, admissionMinFreeMiB: 0 } });
-    await makeNode(db, { name: "n2-drained", drained: true, lastHeartbeatAt: new Date(now - 1_000) });
-    await makeNode(db, { name: "n3-stale", lastHeartbeatAt: new Date(now - 60_000) });
-    await makeNode(db, { name: "n4-offline", status: "OFFLINE", totalMiB: 0, usedMiB: 0, freeMiB: 0 });
-    await makeJob(db, { nodeId: online.id, status: "RUNNING" });
-    await makeJob(db, { nodeId: online.id, status: "PLACED" });
-    await makeJob(db, { nodeId: online.id, status: "SUCCEEDED" });
+    await t.db.nodeSettingsOverride.create({ data: { nodeId: online.id, version: 2, admissionMaxUsagePct: 85, admissionMinFreeMiB: 0 } });
+    await makeNode(t.db, { name: "n2-drained", drained: true, lastHeartbeatAt: new Date(now - 1_000) });
+    await makeNode(t.db, { name: "n3-stale", lastHeartbeatAt: new Date(now - 60_000) });
+    await makeNode(t.db, { name: "n4-offline", status: "OFFLINE", totalMiB: 0, usedMiB: 0, freeMiB: 0 });
+    await makeJob(t.db, { nodeId: online.id, status: "RUNNING" });
+    await makeJob(t.db, { nodeId: online.id, status: "PLACED" });
+    await makeJob(t.db, { nodeId: online.id, status: "SUCCEEDED" });
 
-    const all = await listNodes(db, { nowMs: now, offlineAfterMs: 15_000 });
+    const all = await listNodes(t.db, { nowMs: now, offlineAfterMs: 15_000 });
     // Only this test's nodes (the jobs test made one too).
     const out = { ...all, nodes: all.nodes.filter((n) => n.name.startsWith("n")) };
     expect(out.fleet).toEqual({ thresholds: { ...DEFAULT_THRESHOLDS, sweepIntervalS: 600 }, version: 3 });
