@@ -6,15 +6,16 @@
  *
  *   npx tsx bench/ab.ts --a 'HEADROOM_OCR_CPU_REWRITE=0' --b '' [--from 0] [--to 29] [--reps 1]
  *
- * --a/--b: space-separated KEY=VALUE environment settings in force while that engine is created and
- * while it runs (manifest overrides via OCR_MANIFEST=path). --a-src/--b-src: another copy of
- * src/ocr/index.ts to load for that side (e.g. a git worktree of an older commit inside the repo).
+ * --a/--b: space-separated KEY=VALUE settings for that side, on top of this process's environment:
+ * the OCR switches (HEADROOM_OCR_INT8=0 etc., src/ocr/switches.ts) and a manifest via OCR_MANIFEST=path.
+ * --a-src/--b-src: another copy of src/ocr/index.ts to load for that side (e.g. a git worktree of an
+ * older commit inside the repo).
  */
 import os from "node:os";
 import path from "node:path";
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { createOcrEngine } from "../src/ocr/index.ts";
+import { createOcrEngine, ocrSwitchesFromEnv } from "../src/ocr/index.ts";
 import { readGroundTruth, scoreImage, summarise, type TImageScore } from "./score.ts";
 
 const { values: args } = parseArgs({
@@ -31,22 +32,42 @@ const { values: args } = parseArgs({
   },
 });
 
-function withEnv<T>(spec: string, f: () => Promise<T>): Promise<T> {
-  const env = Object.fromEntries(spec.split(/\s+/).filter(Boolean).map((kv) => kv.split("=") as [string, string]));
-  const saved: Record<string, string | undefined> = {};
-  for (const [k, v] of Object.entries(env)) { saved[k] = process.env[k]; process.env[k] = v; }
-  return f().finally(() => {
+/** "K=V K2=V2" as a map (a value may itself hold "="). */
+function assignments(spec: string): Record<string, string> {
+  return Object.fromEntries(
+    spec.split(/\s+/).filter(Boolean).map((kv) => {
+      const i = kv.indexOf("=");
+      if (i < 1) throw new Error(`not KEY=VALUE: ${kv}`);
+      return [kv.slice(0, i), kv.slice(i + 1)];
+    }),
+  );
+}
+
+/** Sets the assignments in process.env while `f` runs, for an older tree (--a-src) whose OCR modules read it themselves. */
+async function withEnv<T>(set: Record<string, string>, f: () => Promise<T>): Promise<T> {
+  const saved = Object.fromEntries(Object.keys(set).map((k) => [k, process.env[k]]));
+  Object.assign(process.env, set);
+  try {
+    return await f();
+  } finally {
     for (const [k, v] of Object.entries(saved)) { if (v === undefined) delete process.env[k]; else process.env[k] = v; }
-  });
+  }
 }
 
 async function make(spec: string, src: string | undefined) {
-  const mod = (src ? await import(path.resolve(src)) : { createOcrEngine }) as { createOcrEngine: typeof createOcrEngine };
-  const { engine } = await withEnv(spec, () => {
-    const manifestPath = process.env.OCR_MANIFEST;
-    return mod.createOcrEngine({ providers: ["cpu"], threads: Number(args.threads), ...(manifestPath ? { manifestPath } : {}) });
-  });
-  return { recognize: (b: Buffer) => withEnv(spec, () => engine.recognize(b)), release: () => engine.release() };
+  const set = assignments(spec);
+  const env = { ...process.env, ...set };
+  // This tree's engine takes its switches as an argument, so the two sides cannot leak into each other.
+  const switches = ocrSwitchesFromEnv(env);
+  const manifestPath = env.OCR_MANIFEST;
+  const opts = { providers: ["cpu"], threads: Number(args.threads), switches, ...(manifestPath ? { manifestPath } : {}) };
+  if (!src) {
+    const { engine } = await createOcrEngine(opts);
+    return { recognize: (b: Buffer) => engine.recognize(b), release: () => engine.release() };
+  }
+  const mod = (await import(path.resolve(src))) as { createOcrEngine: typeof createOcrEngine };
+  const { engine } = await withEnv(set, () => mod.createOcrEngine(opts));
+  return { recognize: (b: Buffer) => withEnv(set, () => engine.recognize(b)), release: () => engine.release() };
 }
 
 const ids = Array.from({ length: Number(args.to) - Number(args.from) + 1 }, (_, i) => String(Number(args.from) + i).padStart(3, "0"));

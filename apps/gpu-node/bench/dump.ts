@@ -7,7 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { createOcrEngine } from "../src/ocr/index.ts";
+import { createOcrEngine, ocrSwitchesFromEnv } from "../src/ocr/index.ts";
 import { normalisedForm, readGroundTruth, referenceText, scoreImage } from "./score.ts";
 
 const { values: args } = parseArgs({
@@ -19,7 +19,8 @@ const { values: args } = parseArgs({
   },
 });
 const manifestPath = process.env.OCR_MANIFEST;
-const { engine } = await createOcrEngine({ providers: ["cpu"], threads: os.availableParallelism(), ...(manifestPath ? { manifestPath } : {}) });
+const switches = ocrSwitchesFromEnv(process.env); // HEADROOM_OCR_INT8=0 etc. (src/ocr/switches.ts)
+const { engine } = await createOcrEngine({ providers: ["cpu"], threads: os.availableParallelism(), switches, ...(manifestPath ? { manifestPath } : {}) });
 const rows = [];
 for (let i = Number(args.from); i <= Number(args.to); i++) {
   const id = String(i).padStart(3, "0");

@@ -22,7 +22,7 @@ import { DEFAULT_THRESHOLDS, type TMemoryReading, type TThresholds } from "@head
 import ort from "onnxruntime-node";
 import pino from "pino";
 import sharp from "sharp";
-import { createOcrEngine, defaultManifest, loadManifest, rewriteAttributeClips, type TOcrManifest } from "../src/ocr/index.ts";
+import { createOcrEngine, defaultManifest, loadManifest, ocrSwitchesFromEnv, rewriteAttributeClips, type TOcrManifest } from "../src/ocr/index.ts";
 import { shouldSweep, usagePct } from "../src/rules/memory-rules.ts";
 import { runnerIsolationFor } from "../src/runner/gpu-isolation.ts";
 import { Runner } from "../src/runner/runner.ts";
@@ -48,6 +48,9 @@ const { values: args } = parseArgs({
 });
 
 const log = pino({ level: process.env.LOG_LEVEL ?? "warn" });
+// The OCR switches (HEADROOM_OCR_INT8, HEADROOM_MODEL_CACHE, ...; src/ocr/switches.ts), read once as the
+// agent does, for this process's engines and the runners' children alike.
+const ocrSwitches = ocrSwitchesFromEnv(process.env);
 const threads = Number(args.threads);
 mkdirSync(args.out, { recursive: true });
 const baseManifest: TOcrManifest = args.manifest ? await loadManifest(args.manifest) : defaultManifest();
@@ -115,7 +118,7 @@ if (args.isolation && gpus.length > 1) {
   for (const g of gpus) {
     const { wrapper, note } = await runnerIsolationFor(g.index);
     const runner = new Runner({
-      config: { providers: args.providers.split(","), manifestPath: writeManifest(`iso${g.index}`, {}), threads: Math.max(1, Math.floor(threads / gpus.length)) },
+      config: { providers: args.providers.split(","), manifestPath: writeManifest(`iso${g.index}`, {}), threads: Math.max(1, Math.floor(threads / gpus.length)), ocrSwitches },
       log,
       launchWrapper: wrapper,
       ...(args.child ? { childModulePath: path.resolve(args.child) } : {}),
@@ -142,7 +145,7 @@ if (args.isolation && gpus.length > 1) {
 if (!args["skip-runner"]) {
   const providers = args.providers.split(",");
   const runner = new Runner({
-    config: { providers, manifestPath: writeManifest("runner", {}), threads },
+    config: { providers, manifestPath: writeManifest("runner", {}), threads, ocrSwitches },
     log,
     ...(args.child ? { childModulePath: path.resolve(args.child) } : {}),
   });
@@ -232,7 +235,7 @@ for (const name of args.variants.split(",").filter(Boolean)) {
   let engine;
   const t0 = performance.now();
   try {
-    ({ engine } = await createOcrEngine({ providers: v.providers, threads, manifestPath: writeManifest(name, v.patch) }));
+    ({ engine } = await createOcrEngine({ providers: v.providers, threads, switches: ocrSwitches, manifestPath: writeManifest(name, v.patch) }));
   } catch (err) {
     variants[name] = { failed: (err as Error).message };
     console.log("variant", name, "failed:", (err as Error).message);

@@ -9,7 +9,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { createOcrEngine, defaultManifest } from "../src/ocr/index.ts";
+import { createOcrEngine, defaultManifest, ocrSwitchesFromEnv } from "../src/ocr/index.ts";
 import { readGroundTruth, scoreImage, summarise, type THypLine, type TImageScore } from "./score.ts";
 import { loadPeers, type TBenchEngine } from "./peers.ts";
 
@@ -44,7 +44,8 @@ async function ours(): Promise<TBenchEngine> {
     manifestPath = path.join(os.tmpdir(), `bench-ocr-manifest-${process.pid}.json`);
     writeFileSync(manifestPath, JSON.stringify(m));
   }
-  const { engine } = await createOcrEngine({ providers: ["cpu"], threads, ...(manifestPath ? { manifestPath } : {}) });
+  // The OCR switches (HEADROOM_OCR_INT8=0 etc., src/ocr/switches.ts) from this process's environment.
+  const { engine } = await createOcrEngine({ providers: ["cpu"], threads, switches: ocrSwitchesFromEnv(process.env), ...(manifestPath ? { manifestPath } : {}) });
   const stages: Record<string, number[]> = {};
   return {
     name: args.label ?? `this pipeline (${engine.model}, ${engine.provider}, ${threads} threads)`,

@@ -3,6 +3,7 @@
 //   npm run -w @headroom/gpu-node bench:recycle -- [--rounds 5] [--providers cpu]
 import os from "node:os";
 import pino from "pino";
+import { ocrSwitchesFromEnv } from "../src/ocr/switches.ts";
 import { Runner } from "../src/runner/runner.ts";
 
 const arg = (name: string, fallback: string) => {
@@ -12,9 +13,10 @@ const arg = (name: string, fallback: string) => {
 const rounds = Number(arg("rounds", "5"));
 const providers = arg("providers", "cpu").split(",");
 const log = pino({ level: "warn" });
+const ocrSwitches = ocrSwitchesFromEnv(process.env); // as the agent passes them to its runners (env.ts)
 
 async function measure(keepSpare: boolean): Promise<number[]> {
-  const runner = new Runner({ config: { providers }, log, keepSpare });
+  const runner = new Runner({ config: { providers, ocrSwitches }, log, keepSpare });
   await runner.start();
   const out: number[] = [];
   for (let i = 0; i < rounds; i++) {

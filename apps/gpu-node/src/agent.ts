@@ -70,7 +70,7 @@ export class Agent {
         // runner/README.md). With N slots recycles come N times as often, and a slot without a spare
         // would be out of service 3.5x longer per recycle (824 ms instead of 238 ms on CPU).
         new Runner({
-          config: { providers: o.env.providers, manifestPath: o.env.modelManifestPath, threads: o.env.ocrThreads, pdfDpi: o.env.pdfDpi, maxPages: o.env.maxPages },
+          config: { providers: o.env.providers, manifestPath: o.env.modelManifestPath, threads: o.env.ocrThreads, pdfDpi: o.env.pdfDpi, maxPages: o.env.maxPages, ocrSwitches: o.env.ocrSwitches },
           ...o.runner,
           log: o.log.child({ component: "runner", ...(count > 1 && { slot: index }) }),
           onRestart: (e) => this.onRunnerRestart(slot, e),

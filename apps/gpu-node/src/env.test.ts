@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseEnv } from "./env.ts";
+import { DEFAULT_OCR_SWITCHES } from "./ocr/switches.ts";
 import { RECLAIM_MIN_INTERVAL_MS } from "./rules/memory-rules.ts";
 
 const host = { hostname: "box", totalMemMiB: 6000 };
@@ -22,6 +23,7 @@ describe("parseEnv", () => {
       maxPages: 50,
       runnerSlots: 1,
       reclaimMinIntervalMs: RECLAIM_MIN_INTERVAL_MS,
+      ocrSwitches: DEFAULT_OCR_SWITCHES,
       logLevel: "info",
     });
   });
@@ -47,6 +49,20 @@ describe("parseEnv", () => {
     expect(parseEnv({ ...base, HEADROOM_RECLAIM_MIN_INTERVAL_MS: "0" }, host).reclaimMinIntervalMs).toBe(0);
   });
 
+  it("the OCR switches for A/B runs, parsed here once for the runner child", () => {
+    const e = parseEnv({ ...base, HEADROOM_OCR_INT8: "det, rec", HEADROOM_OCR_INT8_HSWISH: "0", HEADROOM_OCR_CPU_REWRITE: "1", HEADROOM_OCR_CLS_PROBE: "0", HEADROOM_MODEL_CACHE: "/var/cache/headroom" }, host);
+    expect(e.ocrSwitches).toEqual({ modelCacheDir: "/var/cache/headroom", cpuRewrite: true, int8Stages: ["det", "rec"], int8HardSwish: false, clsProbe: false });
+    expect(parseEnv({ ...base, HEADROOM_OCR_INT8: "0", HEADROOM_OCR_CPU_REWRITE: "0" }, host).ocrSwitches).toMatchObject({ int8Stages: [], cpuRewrite: false });
+    // Empty means unset here too: the manifest's cpuInt8 stays in charge.
+    expect(parseEnv({ ...base, HEADROOM_OCR_INT8: "", HEADROOM_MODEL_CACHE: "" }, host).ocrSwitches).toEqual(DEFAULT_OCR_SWITCHES);
+  });
+
+  it("reports a bad OCR switch together with the other problems", () => {
+    expect(() => parseEnv({ HEADROOM_OCR_INT8: "rec,bogus", HEADROOM_PDF_DPI: "10" }, host)).toThrow(
+      /^Invalid gpu-node configuration:\n {2}HEADROOM_ENROLL_TOKEN: .*\n {2}HEADROOM_PDF_DPI: .*\n {2}HEADROOM_OCR_INT8: unknown stage "bogus"/,
+    );
+  });
+
   it.each<[string, Record<string, string>, RegExp]>([
     ["missing enrolment token", {}, /HEADROOM_ENROLL_TOKEN: .*required/],
     ["bad GPU index", { ...base, HEADROOM_GPU_INDEX: "first" }, /HEADROOM_GPU_INDEX/],
@@ -62,6 +78,11 @@ describe("parseEnv", () => {
     ["a slot count that is not a number", { ...base, HEADROOM_RUNNER_SLOTS: "two" }, /HEADROOM_RUNNER_SLOTS/],
     ["a negative reclaim interval", { ...base, HEADROOM_RECLAIM_MIN_INTERVAL_MS: "-1" }, /HEADROOM_RECLAIM_MIN_INTERVAL_MS/],
     ["a reclaim interval in words", { ...base, HEADROOM_RECLAIM_MIN_INTERVAL_MS: "soon" }, /HEADROOM_RECLAIM_MIN_INTERVAL_MS/],
+    ["an unknown int8 stage", { ...base, HEADROOM_OCR_INT8: "rec,det,bogus" }, /HEADROOM_OCR_INT8: unknown stage "bogus" \(known: det, cls, rec; "0" for none\)/],
+    ["an int8 stage list of commas only", { ...base, HEADROOM_OCR_INT8: " , " }, /HEADROOM_OCR_INT8: lists no stage/],
+    ["an on/off switch in words", { ...base, HEADROOM_OCR_CPU_REWRITE: "off" }, /HEADROOM_OCR_CPU_REWRITE: must be 0 or 1, got "off"/],
+    ["a hard-swish switch of false", { ...base, HEADROOM_OCR_INT8_HSWISH: "false" }, /HEADROOM_OCR_INT8_HSWISH: must be 0 or 1/],
+    ["a probe switch of 2", { ...base, HEADROOM_OCR_CLS_PROBE: "2" }, /HEADROOM_OCR_CLS_PROBE: must be 0 or 1/],
   ])("fails readably: %s", (_n, raw, message) => {
     expect(() => parseEnv(raw, host)).toThrow(message);
   });

@@ -2,6 +2,8 @@
 // the runner child gets what it needs as an argument, so its behaviour is visible in one place.
 import os from "node:os";
 import { z } from "zod";
+// switches.ts, not ocr/index.ts: the agent process never loads onnxruntime.
+import { OcrSwitchesError, ocrSwitchesFromEnv, type TOcrSwitches } from "./ocr/switches.ts";
 import { RECLAIM_MIN_INTERVAL_MS } from "./rules/memory-rules.ts";
 
 const ZIntFromString = z.coerce.number().int();
@@ -46,6 +48,8 @@ export type TAgentEnv = {
   /** Runner slots: jobs this agent runs at once, each in its own runner process (1..8). */
   runnerSlots: number;
   reclaimMinIntervalMs: number;
+  /** The OCR engine's A/B switches (HEADROOM_OCR_INT8, HEADROOM_MODEL_CACHE, ...; ocr/switches.ts), for the runner child. */
+  ocrSwitches: TOcrSwitches;
   logLevel: z.infer<typeof ZRawEnvSchema>["LOG_LEVEL"];
 };
 
@@ -57,10 +61,16 @@ export function parseEnv(raw: Record<string, string | undefined>, host = { hostn
   // Treat empty strings as unset, the way shells and .env files usually mean them.
   const cleaned = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined && v !== ""));
   const parsed = ZRawEnvSchema.safeParse(cleaned);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".") || "(env)"}: ${i.message}`);
-    throw new Error(`Invalid gpu-node configuration:\n${lines.join("\n")}`);
+  const issues = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join(".") || "(env)"}: ${i.message}`);
+  // The OCR switches have their own parser (benches use it too); its complaints join the rest.
+  let ocrSwitches: TOcrSwitches | undefined;
+  try {
+    ocrSwitches = ocrSwitchesFromEnv(cleaned);
+  } catch (err) {
+    if (!(err instanceof OcrSwitchesError)) throw err;
+    issues.push(...err.issues);
   }
+  if (!parsed.success || !ocrSwitches) throw new Error(`Invalid gpu-node configuration:\n${issues.map((i) => `  ${i}`).join("\n")}`);
   const e = parsed.data;
   const gpuIndex = e.HEADROOM_GPU_INDEX ?? null;
   const providers = (e.HEADROOM_PROVIDERS ?? (gpuIndex === null ? "cpu" : "cuda,webgpu,cpu"))
@@ -83,6 +93,7 @@ export function parseEnv(raw: Record<string, string | undefined>, host = { hostn
     maxPages: e.HEADROOM_MAX_PAGES,
     runnerSlots: e.HEADROOM_RUNNER_SLOTS,
     reclaimMinIntervalMs: e.HEADROOM_RECLAIM_MIN_INTERVAL_MS,
+    ocrSwitches,
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -13,10 +13,11 @@ export type TClsOptions = { inputHeightPx: number; inputWidthPx: number; thresho
 /**
  * Flips lines in place that the classifier calls upside down; returns crop and run times in ms.
  *
- * With `probe` (the default), horizontal lines are classified widest first, one batch at a time, and
- * classification stops after a batch in which every line was confidently upright (the "0" class above
- * `threshold`): on an upright page the rest are upright too. A page turned 180° shows in the first
- * batch, and lines turned 90° at cropping (taller than wide) are always classified.
+ * With `probe` (the switches' clsProbe, on unless HEADROOM_OCR_CLS_PROBE=0), horizontal lines are
+ * classified widest first, one batch at a time, and classification stops after a batch in which every
+ * line was confidently upright (the "0" class above `threshold`): on an upright page the rest are
+ * upright too. A page turned 180° shows in the first batch, and lines turned 90° at cropping (taller
+ * than wide) are always classified.
  */
 export async function classifyOrientation(
   session: InferenceSession,
@@ -24,7 +25,7 @@ export async function classifyOrientation(
   lines: TTextLine[],
   opts: TClsOptions,
   channelOrder: readonly [number, number, number],
-  probe = process.env.HEADROOM_OCR_CLS_PROBE !== "0",
+  probe: boolean,
 ): Promise<{ cropMs: number; runMs: number; classified: number }> {
   const H = opts.inputHeightPx;
   const W = opts.inputWidthPx;

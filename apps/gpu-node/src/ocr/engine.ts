@@ -41,6 +41,8 @@ export class PaddleOcrEngine {
     private readonly sessions: TOcrSessions,
     private readonly charset: readonly string[],
     private readonly pageOptions: TPageOptions,
+    /** Classify only until a batch is all upright (classify.ts); the switches' clsProbe. */
+    private readonly clsProbe: boolean,
   ) {
     this.channelOrder = manifest.colorOrder === "bgr" ? [2, 1, 0] : [0, 1, 2];
   }
@@ -49,14 +51,20 @@ export class PaddleOcrEngine {
     return this.manifest.name;
   }
 
-  static async create(provider: string, manifest: TOcrManifest, sessions: TOcrSessions, pageOptions: Partial<TPageOptions> = {}): Promise<PaddleOcrEngine> {
+  static async create(
+    provider: string,
+    manifest: TOcrManifest,
+    sessions: TOcrSessions,
+    opts: Partial<TPageOptions> & { clsProbe: boolean },
+  ): Promise<PaddleOcrEngine> {
     const charset = buildCharset(await readFile(manifest.dictionary.file, "utf8"), manifest.dictionary.useSpaceChar);
     const meta = sessions.rec.outputMetadata[0];
     const classes = meta && meta.isTensor ? meta.shape[meta.shape.length - 1] : undefined;
     if (typeof classes === "number" && classes !== charset.length) {
       throw new Error(`dictionary has ${charset.length} classes with blank${manifest.dictionary.useSpaceChar ? " and space" : ""}, but the recognition model outputs ${classes}`);
     }
-    return new PaddleOcrEngine(provider, manifest, sessions, charset, { ...DEFAULT_PAGE_OPTIONS, ...pageOptions });
+    const { clsProbe, ...pageOptions } = opts;
+    return new PaddleOcrEngine(provider, manifest, sessions, charset, { ...DEFAULT_PAGE_OPTIONS, ...pageOptions }, clsProbe);
   }
 
   recognize(input: Buffer, opts: { signal?: AbortSignal } = {}): Promise<TOcrResult> {
@@ -124,7 +132,7 @@ export class PaddleOcrEngine {
     t.post += performance.now() - t0;
 
     if (this.sessions.cls && m.cls && lines.length > 0) {
-      const c = await classifyOrientation(this.sessions.cls, img, lines, m.cls, this.channelOrder);
+      const c = await classifyOrientation(this.sessions.cls, img, lines, m.cls, this.channelOrder, this.clsProbe);
       t.crop += c.cropMs;
       t.classify += c.runMs;
       signal?.throwIfAborted();

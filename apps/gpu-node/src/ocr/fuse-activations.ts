@@ -13,6 +13,7 @@
 
 import { readFile } from "node:fs/promises";
 import { int8Model } from "./int8.ts";
+import type { TOcrSwitches } from "./switches.ts";
 
 // ---- protobuf wire format ----------------------------------------------------------------------
 
@@ -418,16 +419,21 @@ export function rewriteOnnxForCpu(input: Uint8Array): { model: Uint8Array; stats
 
 /**
  * The model as the CPU provider should get it: rewritten as above, and quantized to int8 with `int8`
- * (int8.ts) where calibrated ranges exist. Set HEADROOM_OCR_CPU_REWRITE=0 to load the file unchanged
- * (for A/B measurements). Returns the path unchanged when nothing matched.
+ * (int8.ts) where calibrated ranges exist. Without `switches.cpuRewrite` (HEADROOM_OCR_CPU_REWRITE=0,
+ * for A/B measurements) the file loads unchanged. Returns the path unchanged when nothing matched.
  */
-export async function cpuModel(file: string, log?: (msg: string, data?: object) => void, opts: { int8?: boolean } = {}): Promise<string | Uint8Array> {
-  if (process.env.HEADROOM_OCR_CPU_REWRITE === "0") return file;
+export async function cpuModel(
+  file: string,
+  opts: { int8: boolean; switches: Pick<TOcrSwitches, "cpuRewrite" | "modelCacheDir" | "int8HardSwish"> },
+  log?: (msg: string, data?: object) => void,
+): Promise<string | Uint8Array> {
+  const { switches } = opts;
+  if (!switches.cpuRewrite) return file;
   const t0 = performance.now();
   const { model, stats } = rewriteOnnxForCpu(await readFile(file));
   if (opts.int8) {
     try {
-      const q = await int8Model(file, model, log);
+      const q = await int8Model(file, model, { cacheDir: switches.modelCacheDir, hardSwish: switches.int8HardSwish }, log);
       if (q) return q;
     } catch (err) {
       // A model the int8 path cannot handle still loads, as float.

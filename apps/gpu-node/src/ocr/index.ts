@@ -6,11 +6,13 @@ import type { TOcrResult } from "@headroom/protocol";
 import { PaddleOcrEngine } from "./engine.ts";
 import { loadManifest, type TOcrManifest } from "./manifest.ts";
 import { openSessions, type TProviderNote, type TStageProviders } from "./sessions.ts";
+import { DEFAULT_OCR_SWITCHES, type TOcrSwitches } from "./switches.ts";
 
 export { OcrInputError } from "./errors.ts";
 export { defaultManifest, loadManifest, ZOcrManifestSchema, type TOcrManifest } from "./manifest.ts";
 export type { TOcrStage, TProviderNote, TStageProviders } from "./sessions.ts";
 export { preparedModel, rewriteAttributeClips, type TClipRewrite } from "./model-rewrite.ts";
+export { DEFAULT_OCR_SWITCHES, ocrSwitchesFromEnv, OcrSwitchesError, type TOcrSwitches } from "./switches.ts";
 
 export interface OcrEngine {
   /**
@@ -39,15 +41,20 @@ export async function createOcrEngine(opts: {
   maxPages?: number;
   /** Overrides the manifest's `stageProviders`; null forces one provider for all stages. */
   stageProviders?: TStageProviders | null;
+  /** The A/B switches (switches.ts); what is left out keeps its default. The agent parses them once (env.ts). */
+  switches?: Partial<TOcrSwitches>;
   log?: (msg: string, data?: object) => void;
 }): Promise<{ engine: OcrEngine; providerNotes: TProviderNote[] }> {
   const manifest = await loadManifest(opts.manifestPath);
   const stages = opts.stageProviders === undefined ? (manifest.stageProviders ?? undefined) : (opts.stageProviders ?? undefined);
-  const { provider, stageProvider, sessions, notes } = await openSessions(manifest, opts.providers, opts.threads, opts.log, stages);
+  const switches: TOcrSwitches = { ...DEFAULT_OCR_SWITCHES, ...opts.switches };
+  const load = { threads: opts.threads, switches, log: opts.log };
+  const { provider, stageProvider, sessions, notes } = await openSessions(manifest, opts.providers, load, stages);
   try {
     const engine = await PaddleOcrEngine.create(provider, withStageBatching(manifest, stageProvider.rec), sessions, {
       ...(opts.pdfDpi ? { pdfDpi: opts.pdfDpi } : {}),
       ...(opts.maxPages ? { maxPages: opts.maxPages } : {}),
+      clsProbe: switches.clsProbe,
     });
     return { engine, providerNotes: notes };
   } catch (err) {

@@ -9,22 +9,19 @@ import { readFileSync } from "node:fs";
 import { access, mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { modelCacheDir } from "./model-rewrite.ts";
 import { prepareForInt8, quantizeConvs, type TRanges } from "./quantize.ts";
+import type { TInt8Stage } from "./switches.ts";
 
 /** One model's calibration: activation ranges, and per-conv bias corrections (for the uint8 hard-swish form). */
 export type TInt8Calibration = { ranges: TRanges; biasShift?: Record<string, number[]> };
 
-export type TInt8Stage = "det" | "cls" | "rec";
 export const INT8_RANGES_FILE = path.join(path.dirname(fileURLToPath(import.meta.url)), "int8-ranges.json");
 /** Bumped whenever quantize.ts's output changes, so stale cache files are not reused. */
 const INT8_VERSION = 2;
 
-/** HEADROOM_OCR_INT8 ("rec", "det,rec", "0" for none), when set, overrides the manifest's cpuInt8 (A/B runs). */
-export function int8Stages(fromManifest: readonly TInt8Stage[]): Set<TInt8Stage> {
-  const env = process.env.HEADROOM_OCR_INT8;
-  if (env === undefined) return new Set(fromManifest);
-  return new Set(env.split(",").map((s) => s.trim()).filter((s): s is TInt8Stage => s === "det" || s === "cls" || s === "rec"));
+/** The stages that run int8 on the CPU: the switches' list (HEADROOM_OCR_INT8, A/B runs) where set, else the manifest's cpuInt8. */
+export function int8Stages(fromManifest: readonly TInt8Stage[], fromSwitches: readonly TInt8Stage[] | null): Set<TInt8Stage> {
+  return new Set(fromSwitches ?? fromManifest);
 }
 
 export const modelKey = (file: string, bytes: Uint8Array) => `${path.basename(file, ".onnx")}.${createHash("sha256").update(bytes).digest("hex").slice(0, 16)}`;
@@ -38,15 +35,17 @@ export function readRangesFile(file = INT8_RANGES_FILE): Record<string, TInt8Cal
 }
 
 /**
- * `cpuBytes` (the CPU-rewritten float model of `file`) quantized to int8, as a cached path or bytes;
- * null when there are no calibrated ranges for this exact file.
+ * `cpuBytes` (the CPU-rewritten float model of `file`) quantized to int8, as a cached path (under
+ * `cacheDir`) or bytes; null when there are no calibrated ranges for this exact file. Without
+ * `hardSwish` (HEADROOM_OCR_INT8_HSWISH=0, A/B runs) hard-swish stays float between the int8 convs.
  */
 export async function int8Model(
   file: string,
   cpuBytes: Uint8Array,
+  opts: { cacheDir: string; hardSwish: boolean; rangesFile?: string },
   log?: (msg: string, data?: object) => void,
-  rangesFile = INT8_RANGES_FILE,
 ): Promise<string | Uint8Array | null> {
+  const { cacheDir, hardSwish, rangesFile = INT8_RANGES_FILE } = opts;
   const t0 = performance.now();
   const key = modelKey(file, await readFile(file));
   const cal = readRangesFile(rangesFile)[key];
@@ -54,9 +53,7 @@ export async function int8Model(
     log?.("ocr int8 model unavailable: no calibrated ranges", { file, key });
     return null;
   }
-  // HEADROOM_OCR_INT8_HSWISH=0: hard-swish stays float between the int8 convs (A/B runs).
-  const hardSwish = process.env.HEADROOM_OCR_INT8_HSWISH !== "0";
-  const cached = int8CacheFile(key, cal, hardSwish);
+  const cached = int8CacheFile(cacheDir, key, cal, hardSwish);
   try {
     await access(cached);
     return cached;
@@ -77,8 +74,8 @@ export async function int8Model(
   }
 }
 
-/** Where the int8 model for a model key and calibration is cached (model-rewrite.ts's cache folder). */
-export function int8CacheFile(key: string, cal: TInt8Calibration, hardSwish = true): string {
+/** Where in `cacheDir` (model-rewrite.ts's cache folder too) the int8 model for a model key and calibration is cached. */
+export function int8CacheFile(cacheDir: string, key: string, cal: TInt8Calibration, hardSwish = true): string {
   const calHash = createHash("sha256").update(JSON.stringify(cal)).digest("hex").slice(0, 12);
-  return path.join(modelCacheDir(), `${key}.int8-${calHash}${hardSwish ? "" : "-nohs"}.v${INT8_VERSION}.onnx`);
+  return path.join(cacheDir, `${key}.int8-${calHash}${hardSwish ? "" : "-nohs"}.v${INT8_VERSION}.onnx`);
 }

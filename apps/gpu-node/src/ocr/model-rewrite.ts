@@ -18,7 +18,6 @@
  */
 import { createHash } from "node:crypto";
 import { access, mkdir, readFile, rename, writeFile } from "node:fs/promises";
-import os from "node:os";
 import path from "node:path";
 import protobuf from "protobufjs/minimal.js";
 
@@ -210,10 +209,6 @@ export function rewriteAttributeClips(model: Uint8Array, strategy: TClipRewrite 
 /** Bumped whenever the rewrite's output changes, so stale cache files are not reused. */
 const REWRITE_VERSION = 1;
 
-export function modelCacheDir(): string {
-  return process.env.HEADROOM_MODEL_CACHE || path.join(os.tmpdir(), "headroom-model-cache");
-}
-
 /**
  * The model at `file` with its attribute-form Clips rewritten, as a path to a cached copy on disk
  * (keyed by the original's hash and the strategy, so a runner recycle reuses it). Where the cache
@@ -222,8 +217,8 @@ export function modelCacheDir(): string {
  */
 export async function preparedModel(
   file: string,
-  strategy: TClipRewrite = "hardsigmoid",
-  cacheDir = modelCacheDir(),
+  strategy: TClipRewrite,
+  cacheDir: string,
 ): Promise<{ source: string | Uint8Array; rewritten: number | null; cached: boolean; ms: number }> {
   const t0 = performance.now();
   const original = await readFile(file);

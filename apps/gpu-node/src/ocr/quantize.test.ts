@@ -12,6 +12,7 @@ import { int8CacheFile, int8Model, int8Stages, modelKey, readRangesFile } from "
 import { defaultManifest } from "./manifest.ts";
 import { listNodes } from "./model-rewrite.ts";
 import { convActivations, modelOpset, parseModel, prepareForInt8, quantizeConvs, uint8Params, upgradeOpset } from "./quantize.ts";
+import { ocrSwitchesFromEnv } from "./switches.ts";
 
 const m = defaultManifest();
 const opts = { executionProviders: ["cpu"], graphOptimizationLevel: "all", intraOpNumThreads: 2, logSeverityLevel: 3 } as const;
@@ -130,49 +131,34 @@ describe("int8 rec (QDQ)", () => {
 
   it("stays float where no ranges were calibrated, and HEADROOM_OCR_INT8 picks the stages", async () => {
     const none = path.join(os.tmpdir(), `no-ranges-${process.pid}.json`);
-    expect(await int8Model(m.rec.file, new Uint8Array(), undefined, none)).toBeNull();
-    const saved = process.env.HEADROOM_OCR_INT8;
-    try {
-      process.env.HEADROOM_OCR_INT8 = "rec,det,bogus";
-      expect([...int8Stages([])].sort()).toEqual(["det", "rec"]);
-      process.env.HEADROOM_OCR_INT8 = "0";
-      expect(int8Stages(["rec"]).size).toBe(0);
-      delete process.env.HEADROOM_OCR_INT8;
-      expect([...int8Stages(["rec"])]).toEqual(["rec"]);
-    } finally {
-      if (saved === undefined) delete process.env.HEADROOM_OCR_INT8;
-      else process.env.HEADROOM_OCR_INT8 = saved;
-    }
+    expect(await int8Model(m.rec.file, new Uint8Array(), { cacheDir: os.tmpdir(), hardSwish: true, rangesFile: none })).toBeNull();
+    const stages = (v: string | undefined, fromManifest: Array<"det" | "cls" | "rec">) => [...int8Stages(fromManifest, ocrSwitchesFromEnv({ HEADROOM_OCR_INT8: v }).int8Stages)].sort();
+    expect(stages("rec,det", [])).toEqual(["det", "rec"]);
+    expect(stages("0", ["rec"])).toEqual([]);
+    expect(stages(undefined, ["rec"])).toEqual(["rec"]);
+    // A stage name it does not know used to be dropped silently; now the switch is refused.
+    expect(() => stages("rec,det,bogus", [])).toThrow(/HEADROOM_OCR_INT8: unknown stage "bogus"/);
   });
 
   it("an engine with int8 rec still reads the engine test's English line exactly", async () => {
-    const saved = process.env.HEADROOM_OCR_INT8;
-    process.env.HEADROOM_OCR_INT8 = "rec";
+    const { engine } = await createOcrEngine({ providers: ["cpu"], threads: 2, switches: { int8Stages: ["rec"] } });
     try {
-      const { engine } = await createOcrEngine({ providers: ["cpu"], threads: 2 });
-      try {
-        const r = await engine.recognize(await renderPng([{ text: "Headroom keeps every GPU alive 2026", sizePx: 40 }]));
-        expect(r.text).toBe("Headroom keeps every GPU alive 2026");
-      } finally {
-        await engine.release();
-      }
+      const r = await engine.recognize(await renderPng([{ text: "Headroom keeps every GPU alive 2026", sizePx: 40 }]));
+      expect(r.text).toBe("Headroom keeps every GPU alive 2026");
     } finally {
-      if (saved === undefined) delete process.env.HEADROOM_OCR_INT8;
-      else process.env.HEADROOM_OCR_INT8 = saved;
+      await engine.release();
     }
   }, 120_000);
 
   it("falls back to the float model when the int8 one cannot be loaded", async () => {
-    const saved = process.env.HEADROOM_MODEL_CACHE;
     const dir = await mkdtemp(path.join(os.tmpdir(), "int8-broken-"));
-    process.env.HEADROOM_MODEL_CACHE = dir;
     try {
       const key = modelKey(m.rec.file, await readFile(m.rec.file));
-      const cached = int8CacheFile(key, readRangesFile()[key]!);
+      const cached = int8CacheFile(dir, key, readRangesFile()[key]!);
       await mkdir(path.dirname(cached), { recursive: true });
       await writeFile(cached, "not an onnx model");
       const notes: string[] = [];
-      const { engine } = await createOcrEngine({ providers: ["cpu"], threads: 2, log: (msg) => notes.push(msg) });
+      const { engine } = await createOcrEngine({ providers: ["cpu"], threads: 2, switches: { modelCacheDir: dir }, log: (msg) => notes.push(msg) });
       try {
         expect(notes).toContain("ocr int8 model failed to load; using float");
         const r = await engine.recognize(await renderPng([{ text: "Headroom keeps every GPU alive 2026", sizePx: 40 }]));
@@ -182,8 +168,6 @@ describe("int8 rec (QDQ)", () => {
         await engine.release();
       }
     } finally {
-      if (saved === undefined) delete process.env.HEADROOM_MODEL_CACHE;
-      else process.env.HEADROOM_MODEL_CACHE = saved;
       await rm(dir, { recursive: true, force: true });
     }
   }, 120_000);

@@ -13,6 +13,7 @@ import type { TOcrManifest } from "./manifest.ts";
 import { cpuModel } from "./fuse-activations.ts";
 import { int8Stages } from "./int8.ts";
 import { preparedModel } from "./model-rewrite.ts";
+import type { TOcrSwitches } from "./switches.ts";
 
 export type TOcrStage = "det" | "cls" | "rec";
 export type TStageProviders = Partial<Record<TOcrStage, string[]>>;
@@ -21,6 +22,9 @@ export type TProviderNote = { provider: string; ok: boolean; reason?: string; st
 export type TOcrSessions = { det: TInferenceSession; cls: TInferenceSession | null; rec: TInferenceSession };
 
 const KNOWN_PROVIDERS = new Set(["cuda", "webgpu", "cpu"]);
+
+/** What loading any model needs besides the model: intra-op threads, the A/B switches (switches.ts), a log. */
+export type TLoadOptions = { threads: number | undefined; switches: TOcrSwitches; log?: (msg: string, data?: object) => void };
 
 export function sessionOptions(provider: string, threads?: number): TInferenceSession.SessionOptions {
   return {
@@ -33,47 +37,42 @@ export function sessionOptions(provider: string, threads?: number): TInferenceSe
 }
 
 /** The model file as the provider should get it: on WebGPU with its attribute-form Clips rewritten. */
-async function modelFor(
-  manifest: TOcrManifest,
-  file: string,
-  provider: string,
-  log?: (msg: string, data?: object) => void,
-  int8 = false,
-): Promise<string | Uint8Array> {
+async function modelFor(manifest: TOcrManifest, file: string, provider: string, load: TLoadOptions, int8: boolean): Promise<string | Uint8Array> {
+  const { switches, log } = load;
   // On the CPU: hard-swish and affine blocks folded into fewer passes (fuse-activations.ts, exact),
-  // and int8 for the stages the manifest (or HEADROOM_OCR_INT8) names (int8.ts).
-  if (provider === "cpu") return cpuModel(file, log, { int8 });
+  // and int8 for the stages the manifest (or the switches, HEADROOM_OCR_INT8) names (int8.ts).
+  if (provider === "cpu") return cpuModel(file, { int8, switches }, log);
   if (provider !== "webgpu" || manifest.webgpuClipRewrite === "none") return file;
-  const p = await preparedModel(file, manifest.webgpuClipRewrite);
+  const p = await preparedModel(file, manifest.webgpuClipRewrite, switches.modelCacheDir);
   if (p.source !== file) log?.("ocr model rewritten for webgpu", { file, strategy: manifest.webgpuClipRewrite, rewritten: p.rewritten, cached: p.cached, ms: p.ms });
   return p.source;
 }
 
 const stageOf = (m: TOcrManifest, file: string): TOcrStage => (file === m.det.file ? "det" : file === m.rec.file ? "rec" : "cls");
 
-async function openModel(manifest: TOcrManifest, file: string, provider: string, threads?: number, log?: (msg: string, data?: object) => void) {
-  const opts = sessionOptions(provider, threads);
+async function openModel(manifest: TOcrManifest, file: string, provider: string, load: TLoadOptions) {
+  const opts = sessionOptions(provider, load.threads);
   const create = (source: string | Uint8Array) =>
     typeof source === "string" ? ort.InferenceSession.create(source, opts) : ort.InferenceSession.create(source, opts);
   // int8 only ever on the CPU provider; other providers get the float model.
-  const int8 = provider === "cpu" && int8Stages(manifest.cpuInt8).has(stageOf(manifest, file));
-  const source = await modelFor(manifest, file, provider, log, int8);
+  const int8 = provider === "cpu" && int8Stages(manifest.cpuInt8, load.switches.int8Stages).has(stageOf(manifest, file));
+  const source = await modelFor(manifest, file, provider, load, int8);
   try {
     return await create(source);
   } catch (err) {
     if (!int8) throw err;
     // A broken int8 model (a damaged cache file, an ORT without the kernels) must not take the CPU
     // provider down with it: load the float model instead.
-    log?.("ocr int8 model failed to load; using float", { file, reason: reasonOf(err) });
-    return create(await modelFor(manifest, file, provider, log, false));
+    load.log?.("ocr int8 model failed to load; using float", { file, reason: reasonOf(err) });
+    return create(await modelFor(manifest, file, provider, load, false));
   }
 }
 
-async function createFor(manifest: TOcrManifest, provider: string, threads?: number, log?: (msg: string, data?: object) => void): Promise<TOcrSessions> {
+async function createFor(manifest: TOcrManifest, provider: string, load: TLoadOptions): Promise<TOcrSessions> {
   const made: TInferenceSession[] = [];
   try {
     const open = async (file: string) => {
-      const s = await openModel(manifest, file, provider, threads, log);
+      const s = await openModel(manifest, file, provider, load);
       made.push(s);
       return s;
     };
@@ -105,8 +104,7 @@ const reasonOf = (err: unknown) => (err instanceof Error ? err.message.trim() : 
 export async function openSessions(
   manifest: TOcrManifest,
   providers: readonly string[],
-  threads: number | undefined,
-  log?: (msg: string, data?: object) => void,
+  load: TLoadOptions,
   stageProviders: TStageProviders | undefined = manifest.stageProviders ?? undefined,
 ): Promise<{ provider: string; stageProvider: Partial<Record<TOcrStage, string>>; sessions: TOcrSessions; notes: TProviderNote[] }> {
   const orders = {
@@ -117,7 +115,8 @@ export async function openSessions(
   // Only known providers can load anything, so orders that differ only in unknown names are the same.
   const known = (ps: readonly string[]) => ps.filter((p) => KNOWN_PROVIDERS.has(p)).join();
   const uniform = (["det", "cls", "rec"] as const).every((k) => known(orders[k]) === known(providers));
-  if (!uniform) return openPerStage(manifest, orders, threads, log);
+  if (!uniform) return openPerStage(manifest, orders, load);
+  const { log } = load;
   const notes: TProviderNote[] = [];
   for (const provider of providers) {
     if (!KNOWN_PROVIDERS.has(provider)) {
@@ -125,7 +124,7 @@ export async function openSessions(
       continue;
     }
     try {
-      const sessions = await createFor(manifest, provider, threads, log);
+      const sessions = await createFor(manifest, provider, load);
       notes.push({ provider, ok: true });
       log?.("ocr provider ready", { provider, model: manifest.name });
       const stageProvider = { det: provider, ...(sessions.cls ? { cls: provider } : {}), rec: provider };
@@ -144,9 +143,9 @@ export async function openSessions(
 async function openPerStage(
   manifest: TOcrManifest,
   orders: Record<TOcrStage, string[]>,
-  threads: number | undefined,
-  log?: (msg: string, data?: object) => void,
+  load: TLoadOptions,
 ): Promise<{ provider: string; stageProvider: Partial<Record<TOcrStage, string>>; sessions: TOcrSessions; notes: TProviderNote[] }> {
+  const { log } = load;
   const notes: TProviderNote[] = [];
   const opened: Partial<Record<TOcrStage, { provider: string; session: TInferenceSession }>> = {};
   const files: Array<[TOcrStage, string]> = [["det", manifest.det.file], ...(manifest.cls ? [["cls", manifest.cls.file] as [TOcrStage, string]] : []), ["rec", manifest.rec.file]];
@@ -157,7 +156,7 @@ async function openPerStage(
         continue;
       }
       try {
-        opened[stage] = { provider, session: await openModel(manifest, file, provider, threads, log) };
+        opened[stage] = { provider, session: await openModel(manifest, file, provider, load) };
         notes.push({ provider, ok: true, stage });
         break;
       } catch (err) {

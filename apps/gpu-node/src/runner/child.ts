@@ -14,6 +14,7 @@ await serveRunner(
       ...(config.threads ? { threads: config.threads } : {}),
       ...(config.pdfDpi ? { pdfDpi: config.pdfDpi } : {}),
       ...(config.maxPages ? { maxPages: config.maxPages } : {}),
+      ...(config.ocrSwitches ? { switches: config.ocrSwitches } : {}),
       log,
     }),
   (e) => e instanceof OcrInputError,

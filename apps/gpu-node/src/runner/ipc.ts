@@ -1,6 +1,7 @@
 // Messages between the agent and its runner child over the fork IPC channel ("advanced"
 // serialization, so image bytes cross as a Uint8Array without base64).
 import type { TJobErrorCode, TOcrResult } from "@headroom/protocol";
+import type { TOcrSwitches } from "../ocr/switches.ts";
 
 export type TProviderNote = { provider: string; ok: boolean; reason?: string };
 
@@ -12,6 +13,8 @@ export type TRunnerChildConfig = {
   /** PDF rendering resolution and the page cap (engine defaults: 150 DPI, 50 pages). */
   pdfDpi?: number;
   maxPages?: number;
+  /** The OCR A/B switches, parsed once by the agent (env.ts); absent = the defaults. */
+  ocrSwitches?: TOcrSwitches;
 };
 
 export type TParentMessage = { type: "load" } | { type: "recognize"; id: number; bytes: Uint8Array };

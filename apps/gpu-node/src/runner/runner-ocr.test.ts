@@ -1,9 +1,12 @@
 // The runner with its real child (src/runner/child.ts) and the real OCR engine on the CPU provider:
 // the model loads once in the child, answers over IPC, and bad bytes come back as INVALID_INPUT.
-import { readFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
 import pino from "pino";
 import { afterAll, describe, expect, it } from "vitest";
 import { renderPng } from "../../test-fixtures/render-text.ts";
+import { DEFAULT_OCR_SWITCHES } from "../ocr/switches.ts";
 import { parseVmRssMiB } from "../telemetry/host-memory.ts";
 import { Runner, RunnerError } from "./runner.ts";
 
@@ -43,5 +46,18 @@ describe("Runner with the real OCR child (CPU)", { timeout: 120_000 }, () => {
     expect(unavailableMs).toBeGreaterThan(0);
     const png = await renderPng([{ text: "after recycle", sizePx: 40 }]);
     expect((await runner.recognize(png, { timeoutMs: 60_000 })).text).toBe("after recycle");
+  });
+
+  it("the child uses the OCR switches from its config, not its environment", async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), "runner-switches-"));
+    const own = new Runner({ config: { providers: ["cpu"], threads: 2, ocrSwitches: { ...DEFAULT_OCR_SWITCHES, modelCacheDir: dir } }, log: pino({ level: "silent" }), keepSpare: false });
+    try {
+      await own.start();
+      // The default manifest runs rec int8 on the CPU; its quantized model is cached where the config says.
+      expect((await readdir(dir)).filter((f) => f.includes(".int8-"))).toHaveLength(1);
+    } finally {
+      await own.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
