@@ -149,7 +149,7 @@ if (!args["skip-runner"]) {
     log,
     ...(args.child ? { childModulePath: path.resolve(args.child) } : {}),
   });
-  const reader = createMemoryReader({ gpuIndex: gpus.length ? 0 : null, cpuBudgetMiB: 16_384, runnerPid: () => runner.pid });
+  const reader = createMemoryReader({ gpuIndex: gpus.length ? 0 : null, cpuBudgetMiB: 16_384, runnerPids: () => (runner.pid === null ? [] : [runner.pid]) });
   const r: Record<string, unknown> = {};
   report.runner = r;
   r.idle = mem(await reader.read());

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { NON_RETRYABLE_JOB_ERRORS, type TJobErrorCode } from "@headroom/protocol";
@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Agent } from "./agent.ts";
 import { FakeControlPlane } from "./agent/fake-control-plane.ts";
 import { scriptedAgent } from "./agent/scripted-agent.ts";
+import { parseVmRssMiB } from "./telemetry/index.ts";
 import { alive, until } from "./test-support.ts";
 
 // An agent with two runner slots against the in-memory control plane and the scripted child (as in
@@ -62,6 +63,20 @@ describe("Agent with two runner slots", () => {
     expect(alive(a!) && alive(b!)).toBe(true);
   });
 
+  it("the reading's processMiB is both slots' runners summed, not slot 0's alone", async () => {
+    const runners = pids();
+    const rss = () => runners.map((pid) => parseVmRssMiB(readFileSync(`/proc/${pid}/status`, "utf8")) ?? 0);
+    const before = rss();
+    const from = cp.heartbeats.length;
+    const hb = await until(() => cp.heartbeats[from + 1]);
+    const after = rss();
+    const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+    // Idle runners' RSS barely moves between two heartbeats; slot 0's runner alone would be about half.
+    expect(hb.memory.processMiB).toBeGreaterThanOrEqual(Math.min(sum(before), sum(after)) * 0.9 - 2);
+    expect(hb.memory.processMiB).toBeLessThanOrEqual(Math.max(sum(before), sum(after)) * 1.1 + 2);
+    expect(hb.memory.processMiB).toBeGreaterThan(Math.max(...before, ...after) * 1.5);
+  });
+
   it("runs two jobs at the same time, one on each runner, each sampled and leased", async () => {
     const [ga, gb] = [gate(), gate()];
     const a = cp.enqueue(ga.cmd);
@@ -97,6 +112,8 @@ describe("Agent with two runner slots", () => {
     expect(bSlot).toBeGreaterThanOrEqual(0);
     const ev = await until(() => cleanups()[0]);
     expect(ev.data).toMatchObject({ slot: bSlot, batchImages: 1, reason: "a job of 1 pages (a batch of its own)" });
+    // Every slot records the process MiB (all runners summed) before and after its recycle, slot 1 included.
+    expect(ev.data).toMatchObject({ processBeforeMiB: expect.any(Number), processAfterMiB: expect.any(Number) });
     await until(() => agent.runners[bSlot]!.pid !== before[bSlot] && agent.runners[bSlot]!.ready);
     expect(alive(before[bSlot]!)).toBe(false);
     // The other slot's runner was left alone under its job, which is still in flight and finishes there.
@@ -108,7 +125,7 @@ describe("Agent with two runner slots", () => {
     expect(ranOn(fa)).toBe(before[aSlot]);
     // Its own cleanup follows, on its own slot.
     const ev2 = await until(() => cleanups()[1]);
-    expect(ev2.data).toMatchObject({ slot: aSlot });
+    expect(ev2.data).toMatchObject({ slot: aSlot, processBeforeMiB: expect.any(Number), processAfterMiB: expect.any(Number) });
     cp.setThresholds({ batchCleanupEvery: 1000 });
     await applied();
     await until(() => agent.runners[aSlot]!.pid !== before[aSlot]);

@@ -32,7 +32,7 @@ export type TAgentOptions = {
 };
 
 export class Agent {
-  /** One per runner slot; slot 0 is also the runner the memory reading's processMiB is about. */
+  /** One per runner slot; the memory reading's processMiB sums every slot's runner processes. */
   private readonly slots: RunnerSlot[];
   /** Every reading the agent decides on or reports goes through the memory budget in force. */
   private readonly memory: BudgetedMemoryReader;
@@ -53,11 +53,20 @@ export class Agent {
 
   constructor(private readonly o: TAgentOptions) {
     this.log = o.log;
-    // The telemetry reads one runner pid for processMiB (and, on a CPU node, the runner's RSS in the
-    // used total): with several slots that is slot 0's runner. The device's used/free (nvidia-smi)
-    // are whole-card numbers either way; per-runner MiB would need the reader to return every pid.
+    // processMiB is the sum over every slot's live runner (each its own model in device memory).
+    // Warm spares are left out: on a GPU a spare holds no session, so the driver lists no row for it
+    // and it would add nothing; on a CPU node its RSS (an idle Node process, about 100 MiB a slot) is
+    // Headroom's memory too, but a recycle never gives it back (a fresh spare replaces it, starting
+    // just after the cleanup's after-reading), so counting it would put that spare's start-up growth
+    // into what the control plane's reclaim expects a recycle to free. A CPU node's used total thus
+    // leaves the spares out; budget for them. The device's used/free (nvidia-smi) are whole-card numbers.
     this.memory = new BudgetedMemoryReader(
-      (this.telemetry = createMemoryReader({ gpuIndex: o.env.gpuIndex, cpuBudgetMiB: o.env.cpuBudgetMiB, runnerPid: () => this.runner.pid, sampleIntervalMs: () => this.thresholds.sampleIntervalMs })),
+      (this.telemetry = createMemoryReader({
+        gpuIndex: o.env.gpuIndex,
+        cpuBudgetMiB: o.env.cpuBudgetMiB,
+        runnerPids: () => this.slots.flatMap((s) => (s.runner.pid === null ? [] : [s.runner.pid])),
+        sampleIntervalMs: () => this.thresholds.sampleIntervalMs,
+      })),
       () => this.thresholds.memoryBudgetMiB,
     );
     this.outbox = new Outbox(o.client, o.log.child({ component: "outbox" }));
@@ -99,9 +108,6 @@ export class Agent {
   async run(): Promise<void> {
     // Fail fast on a misconfigured node: no reading or no model means nothing can be served honestly.
     this.lastReading = await this.memory.read();
-    if (this.slots.length > 1 && this.o.env.gpuIndex === null) {
-      this.log.warn({ slots: this.slots.length }, "several runner slots on a CPU node: host readings count only slot 0's runner, so the memory rules see less than is used");
-    }
     let ready: TRunnerReady | undefined;
     // One slot after another: slot 0 fails fast on a model or provider that cannot load, and the
     // children never initialise the device or write the rewritten-model cache at the same moment.
@@ -264,8 +270,8 @@ export class Agent {
   }
 
   /**
-   * The device crossed the cap during some job. The reading is the whole card's and processMiB is
-   * slot 0's runner only, so with several jobs in flight there is no telling whose runner grew:
+   * The device crossed the cap during some job. The reading is the whole card's and processMiB the
+   * sum over all runners, so with several jobs in flight there is no telling whose runner grew:
    * every running job on the device is aborted (GPU_OOM, retryable elsewhere), which is safe. With
    * one slot the job has already aborted itself and this does nothing.
    */

@@ -52,8 +52,8 @@ export class RunnerSlot {
   /**
    * Recycle this slot's runner (the only cleanup that really returns memory) and record what it gave
    * back. With other slots busy the before/after readings are the device's, so freedMiB also moves
-   * with their jobs. The reading's processMiB is slot 0's runner (agent.ts), so other slots record
-   * their process MiB as unknown (null) rather than another runner's.
+   * with their jobs. The reading's processMiB is every slot's runners summed (agent.ts), so
+   * processBefore/AfterMiB are that total before and after this slot's recycle, for every slot.
    */
   cleanup(type: "cleanup" | "sweep", why: string, extra: Record<string, unknown> = {}): Promise<void> {
     const { memory, outbox, stopping } = this.deps;
@@ -63,12 +63,11 @@ export class RunnerSlot {
         const { unavailableMs, ready } = await this.runner.recycle();
         const after = await memory.read();
         this.deps.onReading(after);
-        const ownProcess = this.index === 0;
         const data = {
           reason: why,
           freedMiB: before.usedMiB - after.usedMiB,
-          processBeforeMiB: ownProcess ? before.processMiB : null,
-          processAfterMiB: ownProcess ? after.processMiB : null,
+          processBeforeMiB: before.processMiB,
+          processAfterMiB: after.processMiB,
           unavailableMs,
           // The batch rule's count when the cleanup ran: images of this batch since the last cleanup.
           batchImages: this.batch.images,

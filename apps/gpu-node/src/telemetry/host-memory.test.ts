@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { hostReading, parseMemInfo, parseVmRssMiB } from "./host-memory.ts";
+import { hostReading, parseMemInfo, parseVmRssMiB, sumRssMiB } from "./host-memory.ts";
 
 const STATUS = `Name:\tnode
 Umask:\t0022
@@ -25,6 +25,16 @@ describe("parseVmRssMiB", () => {
     ["a kernel thread has no VmRSS", "Name:\tkthreadd\nState:\tS (sleeping)\n", null],
     ["VmHWM alone is not VmRSS", "VmHWM:\t    2068 kB\n", null],
   ])("%s", (_n, text, expected) => expect(parseVmRssMiB(text)).toBe(expected));
+});
+
+describe("sumRssMiB", () => {
+  const OTHER = "Name:\tnode\nVmRSS:\t  102400 kB\n";
+  it.each<[string, (string | null)[], number]>([
+    ["two runners' status files summed", [STATUS, OTHER], 250],
+    ["a runner that vanished (no status file) counts 0", [STATUS, null], 150],
+    ["a zombie (no VmRSS) counts 0", [STATUS, OTHER, "Name:\tnode\nState:\tZ (zombie)\n"], 250],
+    ["no runner", [], 0],
+  ])("%s", (_n, texts, expected) => expect(sumRssMiB(texts)).toBe(expected));
 });
 
 describe("parseMemInfo", () => {

@@ -1,4 +1,4 @@
-// A CPU node's "device" is host memory: the runner's resident set (plus the agent's own) against a
+// A CPU node's "device" is host memory: the runners' resident sets (plus the agent's own) against a
 // configured budget, so the same memory rules run on a laptop or in CI. Pure parsing and arithmetic.
 import type { TMemoryReading } from "@headroom/protocol";
 
@@ -8,6 +8,15 @@ const KIB_PER_MIB = 1024;
 export function parseVmRssMiB(statusText: string): number | null {
   const m = /^VmRSS:\s+(\d+)\s+kB$/m.exec(statusText);
   return m?.[1] === undefined ? null : Number(m[1]) / KIB_PER_MIB;
+}
+
+/**
+ * The runners' RSS summed, in MiB, from each one's /proc/<pid>/status text: null where the file could
+ * not be read (the process exited between listing and reading: it holds nothing any more), and a
+ * status without VmRSS (a zombie), both count 0.
+ */
+export function sumRssMiB(statusTexts: readonly (string | null)[]): number {
+  return statusTexts.reduce((sum, text) => sum + (text === null ? 0 : (parseVmRssMiB(text) ?? 0)), 0);
 }
 
 /** MemTotal and MemAvailable from /proc/meminfo, in MiB. */
@@ -21,7 +30,7 @@ export function parseMemInfo(text: string): { totalMiB: number; availableMiB: nu
 }
 
 export type THostMemoryInput = {
-  /** The runner's RSS; 0 while no runner is alive. */
+  /** The runners' RSS summed (sumRssMiB); 0 while none is alive. */
   runnerRssMiB: number;
   agentRssMiB: number;
   budgetMiB: number;

@@ -1,7 +1,7 @@
 // Memory telemetry for one node: nvidia-smi on a GPU node, host memory against a budget on a CPU node.
 import { readFile } from "node:fs/promises";
 import type { TMemoryReading } from "@headroom/protocol";
-import { hostReading, parseMemInfo, parseVmRssMiB } from "./host-memory.ts";
+import { hostReading, parseMemInfo, sumRssMiB } from "./host-memory.ts";
 import { CSV_FORMAT, runNvidiaSmi } from "./nvidia-smi-exec.ts";
 import { NvidiaSmiReader } from "./nvidia-smi-reader.ts";
 import { DISCOVER_QUERY_FIELDS, parseDiscover, type TDiscoveredGpu } from "./nvidia-smi.ts";
@@ -30,8 +30,12 @@ export interface MemoryReader {
 export type TMemoryReaderOptions = {
   gpuIndex: number | null;
   cpuBudgetMiB: number;
-  /** The runner child's pid now, or null while it is down. Read on every sample: the runner is recycled. */
-  runnerPid: () => number | null;
+  /**
+   * The pids of the agent's runner processes now (every slot's runner; empty while none is up).
+   * processMiB is their sum on the device (and, on a CPU node, their RSS is in usedMiB). Read on
+   * every sample: runners are recycled.
+   */
+  runnerPids: () => readonly number[];
   /** The in-flight sample interval in force (ms): a GPU node's nvidia-smi stream prints a row this often. */
   sampleIntervalMs?: () => number;
 };
@@ -39,25 +43,20 @@ export type TMemoryReaderOptions = {
 /** A GPU node reads one long-lived nvidia-smi stream (nvidia-smi-reader.ts); a CPU node reads /proc. */
 export function createMemoryReader(o: TMemoryReaderOptions): MemoryReader {
   if (o.gpuIndex === null) return new HostMemoryReader(o);
-  return new NvidiaSmiReader({ gpuIndex: o.gpuIndex, runnerPid: o.runnerPid, ...(o.sampleIntervalMs && { intervalMs: o.sampleIntervalMs }) });
+  return new NvidiaSmiReader({ gpuIndex: o.gpuIndex, runnerPids: o.runnerPids, ...(o.sampleIntervalMs && { intervalMs: o.sampleIntervalMs }) });
 }
 
-async function rssMiB(pid: number): Promise<number> {
-  try {
-    return parseVmRssMiB(await readFile(`/proc/${pid}/status`, "utf8")) ?? 0;
-  } catch {
-    return 0; // the process just exited: it holds nothing any more
-  }
-}
+/** A process's /proc status, or null when it has just exited (it holds nothing any more). */
+const procStatus = (pid: number): Promise<string | null> => readFile(`/proc/${pid}/status`, "utf8").catch(() => null);
 
 class HostMemoryReader implements MemoryReader {
   constructor(private readonly o: TMemoryReaderOptions) {}
 
   async read(): Promise<TMemoryReading> {
-    const pid = this.o.runnerPid();
-    const [runnerRssMiB, meminfo] = await Promise.all([pid === null ? 0 : rssMiB(pid), readFile("/proc/meminfo", "utf8")]);
+    const pids = [...new Set(this.o.runnerPids())];
+    const [statuses, meminfo] = await Promise.all([Promise.all(pids.map(procStatus)), readFile("/proc/meminfo", "utf8")]);
     return hostReading({
-      runnerRssMiB,
+      runnerRssMiB: sumRssMiB(statuses),
       agentRssMiB: process.memoryUsage.rss() / 1048576,
       budgetMiB: this.o.cpuBudgetMiB,
       hostAvailableMiB: parseMemInfo(meminfo).availableMiB,

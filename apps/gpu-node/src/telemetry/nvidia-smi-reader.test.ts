@@ -51,7 +51,7 @@ afterAll(() => {
 const readers: NvidiaSmiReader[] = [];
 // Long stale/first-row windows unless a test is about them, so a loaded machine cannot trip them.
 function reader(o: Partial<TNvidiaSmiReaderOptions> = {}): NvidiaSmiReader {
-  const r = new NvidiaSmiReader({ gpuIndex: 0, runnerPid: () => 4242, intervalMs: () => 50, staleAfterMs: 60_000, firstRowWaitMs: 60_000, appsMaxAgeMs: 60_000, ...o });
+  const r = new NvidiaSmiReader({ gpuIndex: 0, runnerPids: () => [4242], intervalMs: () => 50, staleAfterMs: 60_000, firstRowWaitMs: 60_000, appsMaxAgeMs: 60_000, ...o });
   readers.push(r);
   return r;
 }
@@ -80,16 +80,36 @@ describe("NvidiaSmiReader", () => {
   });
 
   it("queries the per-process list at most once per window, again for a new runner, never without one", async () => {
-    let pid: number | null = 4242;
-    const r = reader({ runnerPid: () => pid });
+    let pids: number[] = [4242];
+    const r = reader({ runnerPids: () => pids });
     for (let i = 0; i < 20; i++) expect((await r.read()).processMiB).toBe(777);
     expect(appsCalls()).toHaveLength(1);
-    pid = 999; // the runner was recycled
+    pids = [999]; // the runner was recycled
     expect((await r.read()).processMiB).toBe(5000);
     expect(appsCalls()).toHaveLength(2);
-    pid = null;
+    pids = [];
     expect((await r.read()).processMiB).toBe(0);
     expect(appsCalls()).toHaveLength(2);
+  });
+
+  it("sums every runner's rows, and queries again whenever the set of pids changes, not when its order does", async () => {
+    writeFileSync(join(dir, "apps.csv"), "4242, 00000000:00:06.0, 777\n4343, 00000000:00:06.0, 600\n999, 00000000:00:06.0, 5000\n4545, 00000000:00:06.0, 300\n");
+    let pids: number[] = [4242];
+    const r = reader({ runnerPids: () => pids });
+    expect((await r.read()).processMiB).toBe(777);
+    expect(appsCalls()).toHaveLength(1);
+    pids = [4242, 4343]; // a second slot's runner came up
+    expect((await r.read()).processMiB).toBe(1377);
+    expect(appsCalls()).toHaveLength(2);
+    pids = [4343, 4242]; // the same runners, listed in another order: the cached list still serves
+    for (let i = 0; i < 5; i++) expect((await r.read()).processMiB).toBe(1377);
+    expect(appsCalls()).toHaveLength(2);
+    pids = [4242, 4545]; // slot 1's runner recycled: same count, other pid
+    expect((await r.read()).processMiB).toBe(1077);
+    expect(appsCalls()).toHaveLength(3);
+    pids = [4242, 4545, 4646]; // a third slot's runner, not on the GPU yet: no row of its own, but a new set
+    expect((await r.read()).processMiB).toBe(1077);
+    expect(appsCalls()).toHaveLength(4);
   });
 
   it("re-queries the per-process list once the window has passed", async () => {
@@ -152,7 +172,7 @@ describe("NvidiaSmiReader", () => {
   });
 
   it("createMemoryReader gives a GPU node this reader, streaming at the sample interval in force", async () => {
-    const r = createMemoryReader({ gpuIndex: 0, cpuBudgetMiB: 0, runnerPid: () => 4242, sampleIntervalMs: () => 50 });
+    const r = createMemoryReader({ gpuIndex: 0, cpuBudgetMiB: 0, runnerPids: () => [4242], sampleIntervalMs: () => 50 });
     try {
       expect((await r.read()).usedMiB).toBe(1111);
       expect(streamCalls()).toHaveLength(1);

@@ -10,15 +10,15 @@ import { APPS_QUERY_FIELDS, GPU_QUERY_FIELDS, gpuReading, parseComputeApps, pars
 
 export type TNvidiaSmiReaderOptions = {
   gpuIndex: number;
-  /** The runner child's pid now, or null while it is down. Read on every read(): the runner is recycled. */
-  runnerPid: () => number | null;
+  /** The pids of the agent's runner processes now (empty while none is up). Read on every read(): runners are recycled. */
+  runnerPids: () => readonly number[];
   /** The stream's row interval in ms, checked on each read(); a change restarts the stream. Default 250. */
   intervalMs?: () => number;
   /** A row older than this (ms) means a wedged stream: it is killed, and read() falls back to a one-shot query. */
   staleAfterMs?: number;
   /** How long read() waits for a new stream's first row (ms) before falling back. */
   firstRowWaitMs?: number;
-  /** How long a per-process list is reused (ms) while the runner pid stays the same. */
+  /** How long a per-process list is reused (ms) while the set of runner pids stays the same. */
   appsMaxAgeMs?: number;
   /** Delay before starting the stream again after it died or went stale. */
   restartBackoff?: Backoff;
@@ -74,7 +74,7 @@ export class NvidiaSmiReader {
   private restartAtMs = 0;
   private closed = false;
   private target: Promise<string> | null = null;
-  private appsCache: { atMs: number; pid: number; apps: Promise<TAppRow[] | null> } | null = null;
+  private appsCache: { atMs: number; pids: string; apps: Promise<TAppRow[] | null> } | null = null;
   private readonly backoff: Backoff;
 
   constructor(private readonly o: TNvidiaSmiReaderOptions) {
@@ -82,9 +82,9 @@ export class NvidiaSmiReader {
   }
 
   async read(): Promise<TMemoryReading> {
-    const pid = this.o.runnerPid();
-    const [gpu, apps] = await Promise.all([this.deviceRow(), this.apps(pid)]);
-    return gpuReading(gpu, apps, pid);
+    const pids = this.o.runnerPids();
+    const [gpu, apps] = await Promise.all([this.deviceRow(), this.apps(pids)]);
+    return gpuReading(gpu, apps, pids);
   }
 
   /** Ends the stream; later reads fall back to one-shot queries. */
@@ -159,19 +159,21 @@ export class NvidiaSmiReader {
   }
 
   /**
-   * The per-process list, for processMiB. It changes slowly (the runner's allocation grows with
-   * its largest input and stays), so one is reused for appsMaxAgeMs unless the runner pid changed
-   * (a recycled runner). No runner, no query: its processMiB is 0 whatever the list says.
+   * The per-process list, for processMiB. It changes slowly (a runner's allocation grows with its
+   * largest input and stays), so one is reused for appsMaxAgeMs unless the set of runner pids
+   * changed (a runner recycled, or one more or fewer up). No runner, no query: processMiB is then 0
+   * whatever the list says.
    */
-  private apps(pid: number | null): Promise<TAppRow[] | null> {
-    if (pid === null) return Promise.resolve([]);
+  private apps(runnerPids: readonly number[]): Promise<TAppRow[] | null> {
+    if (runnerPids.length === 0) return Promise.resolve([]);
+    const pids = [...new Set(runnerPids)].sort((a, b) => a - b).join(",");
     const c = this.appsCache;
-    if (c && c.pid === pid && Date.now() - c.atMs < (this.o.appsMaxAgeMs ?? 2_000)) return c.apps;
+    if (c && c.pids === pids && Date.now() - c.atMs < (this.o.appsMaxAgeMs ?? 2_000)) return c.apps;
     // The list failing leaves the device numbers intact; processMiB is then unknown (null).
     const apps = this.resolveTarget()
       .then((t) => runNvidiaSmi([`--query-compute-apps=${APPS_QUERY_FIELDS}`, CSV_FORMAT, "-i", t]))
       .then(parseComputeApps, () => null);
-    this.appsCache = { atMs: Date.now(), pid, apps };
+    this.appsCache = { atMs: Date.now(), pids, apps };
     return apps;
   }
 }

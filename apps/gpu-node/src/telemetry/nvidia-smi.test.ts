@@ -61,22 +61,32 @@ describe("selectGpu and gpuReading", () => {
     expect(selectGpu(parseGpuQuery(H200_IDLE), 3)?.index).toBe(0);
   });
 
-  it.each<[string, string, string | null, number | null, number | null]>([
-    ["the runner's row on a real H200", H200_BUSY, H200_APPS, 418, 2054],
-    ["runner not on the GPU (CPU fallback)", H200_BUSY, "", 418, 0],
-    ["someone else's process", H200_BUSY, "999, 00000000:00:06.0, 5000\n", 418, 0],
-    ["per-process list unreadable", H200_BUSY, null, 418, null],
-    ["runner down", H200_BUSY, H200_APPS, null, 0],
-    ["usage hidden", H200_BUSY, "418, 00000000:00:06.0, [N/A]\n", 418, null],
-  ])("%s", (_n, gpuText, appsText, pid, processMiB) => {
+  it.each<[string, string, string | null, number[], number | null]>([
+    ["the runner's row on a real H200", H200_BUSY, H200_APPS, [418], 2054],
+    ["runner not on the GPU (CPU fallback)", H200_BUSY, "", [418], 0],
+    ["someone else's process", H200_BUSY, "999, 00000000:00:06.0, 5000\n", [418], 0],
+    ["per-process list unreadable", H200_BUSY, null, [418], null],
+    ["runner down", H200_BUSY, H200_APPS, [], 0],
+    ["usage hidden", H200_BUSY, "418, 00000000:00:06.0, [N/A]\n", [418], null],
+    ["two slots' runners: their rows summed, a stranger's left out", H200_BUSY, "418, 00000000:00:06.0, 2054\n419, 00000000:00:06.0, 1500\n999, 00000000:00:06.0, 5000\n", [418, 419], 3554],
+    ["a second runner not on the GPU (yet) adds nothing", H200_BUSY, H200_APPS, [418, 420], 2054],
+    ["one runner's usage hidden makes the sum unknown", H200_BUSY, "418, 00000000:00:06.0, 2054\n419, 00000000:00:06.0, [N/A]\n", [418, 419], null],
+    ["a pid listed twice in the set counts once", H200_BUSY, H200_APPS, [418, 418], 2054],
+  ])("%s", (_n, gpuText, appsText, pids, processMiB) => {
     const gpu = parseGpuQuery(gpuText)[0]!;
-    const r = gpuReading(gpu, appsText === null ? null : parseComputeApps(appsText), pid);
+    const r = gpuReading(gpu, appsText === null ? null : parseComputeApps(appsText), pids);
     expect(r).toEqual({ usedMiB: 2063, totalMiB: 143771, freeMiB: 141094, processMiB, utilPct: 2, source: "nvidia-smi" });
   });
 
-  it("counts only the runner's rows on this card's bus", () => {
+  it("counts only the runners' rows on this card's bus", () => {
     const gpu = selectGpu(two, 1)!;
     const apps = parseComputeApps("42, 00000000:18:00.0, 700\n42, 00000000:2A:00.0, 900\n");
-    expect(gpuReading(gpu, apps, 42).processMiB).toBe(900);
+    expect(gpuReading(gpu, apps, [42]).processMiB).toBe(900);
+  });
+
+  it("two runners, one with a row on another card's bus too: only this bus's rows are summed", () => {
+    const gpu = selectGpu(two, 1)!;
+    const apps = parseComputeApps("42, 00000000:18:00.0, 700\n42, 00000000:2A:00.0, 900\n43, 00000000:2A:00.0, 400\n44, 00000000:18:00.0, 3000\n");
+    expect(gpuReading(gpu, apps, [42, 43, 44]).processMiB).toBe(1300);
   });
 });

@@ -74,14 +74,17 @@ export function selectGpu(rows: TGpuRow[], gpuIndex: number): TGpuRow | undefine
 }
 
 /**
- * One reading from the device list and the per-process list. processMiB is the runner's own
- * allocation on this GPU: 0 when the driver lists nothing for it (it has not touched the GPU, e.g.
- * after falling back to the CPU provider), null when the per-process list could not be read.
+ * One reading from the device list and the per-process list. processMiB is what the agent's runner
+ * processes (runnerPids: every slot's runner, see agent.ts) hold on this GPU, summed: 0 when the
+ * driver lists none of them (no runner, or one that has not touched the GPU, e.g. after falling back
+ * to the CPU provider), null when the per-process list could not be read or hides the usage of one
+ * of them.
  */
-export function gpuReading(gpu: TGpuRow, apps: TAppRow[] | null, runnerPid: number | null): TMemoryReading {
+export function gpuReading(gpu: TGpuRow, apps: TAppRow[] | null, runnerPids: readonly number[]): TMemoryReading {
   let processMiB: number | null = null;
   if (apps !== null) {
-    const mine = runnerPid === null ? [] : apps.filter((a) => a.pid === runnerPid && (a.busId === "" || gpu.busId === "" || a.busId === gpu.busId));
+    const pids = new Set(runnerPids);
+    const mine = apps.filter((a) => pids.has(a.pid) && (a.busId === "" || gpu.busId === "" || a.busId === gpu.busId));
     processMiB = mine.some((a) => a.usedMiB === null) ? null : mine.reduce((sum, a) => sum + (a.usedMiB ?? 0), 0);
   }
   return {
