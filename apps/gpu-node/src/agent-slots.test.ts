@@ -111,7 +111,8 @@ describe("Agent with two runner slots", () => {
     const aSlot = 1 - bSlot;
     expect(bSlot).toBeGreaterThanOrEqual(0);
     const ev = await until(() => cleanups()[0]);
-    expect(ev.data).toMatchObject({ slot: bSlot, batchImages: 1, reason: "a job of 1 pages (a batch of its own)" });
+    // The other slot's runner is under a job: this after-reading is no fresh-runner baseline.
+    expect(ev.data).toMatchObject({ slot: bSlot, batchImages: 1, reason: "a job of 1 pages (a batch of its own)", allFresh: false });
     // Every slot records the process MiB (all runners summed) before and after its recycle, slot 1 included.
     expect(ev.data).toMatchObject({ processBeforeMiB: expect.any(Number), processAfterMiB: expect.any(Number) });
     await until(() => agent.runners[bSlot]!.pid !== before[bSlot] && agent.runners[bSlot]!.ready);
@@ -125,7 +126,8 @@ describe("Agent with two runner slots", () => {
     expect(ranOn(fa)).toBe(before[aSlot]);
     // Its own cleanup follows, on its own slot.
     const ev2 = await until(() => cleanups()[1]);
-    expect(ev2.data).toMatchObject({ slot: aSlot, processBeforeMiB: expect.any(Number), processAfterMiB: expect.any(Number) });
+    // Slot bSlot has run nothing since its recycle, so now both runners are fresh.
+    expect(ev2.data).toMatchObject({ slot: aSlot, processBeforeMiB: expect.any(Number), processAfterMiB: expect.any(Number), allFresh: true });
     cp.setThresholds({ batchCleanupEvery: 1000 });
     await applied();
     await until(() => agent.runners[aSlot]!.pid !== before[aSlot]);
@@ -174,6 +176,8 @@ describe("Agent with two runner slots", () => {
     const evs = await until(() => reclaims().length >= 2 && reclaims().slice(0, 2));
     cp.reclaim = null;
     expect(evs.map((e) => (e.data as { slot: number }).slot).sort()).toEqual([0, 1]);
+    // After the last recycle every runner is fresh: that reading is the node's new baseline.
+    expect(evs[1]!.data).toMatchObject({ allFresh: true });
     await until(() => agent.runners.every((r, i) => r.pid !== before[i]));
     await bothReady();
   });

@@ -84,7 +84,7 @@ export class Agent {
           log: o.log.child({ component: "runner", ...(count > 1 && { slot: index }) }),
           onRestart: (e) => this.onRunnerRestart(slot, e),
         }),
-        { memory: this.memory, outbox: this.outbox, log: () => this.log, stopping: this.stopping.signal, onReading: (r) => (this.lastReading = r), tagEvents: count > 1 },
+        { memory: this.memory, outbox: this.outbox, log: () => this.log, stopping: this.stopping.signal, onReading: (r) => (this.lastReading = r), tagEvents: count > 1, allFresh: () => this.slots.every((s) => s.fresh) },
       );
       return slot;
     });
@@ -313,7 +313,10 @@ export class Agent {
             thresholds: () => this.thresholds,
             lastReading: () => this.lastReading,
             log: this.slots.length > 1 ? this.log.child(slot.tag) : this.log,
-            onRunning: () => (job.running = true),
+            onRunning: () => {
+              job.running = true;
+              slot.fresh = false;
+            },
             onOverCap: (reason) => this.onOverCap(reason),
           },
           a,
@@ -373,6 +376,7 @@ export class Agent {
   }
 
   private onRunnerRestart(slot: RunnerSlot, e: TRunnerRestart): void {
+    slot.fresh = true; // a new runner, whatever ended the old one
     this.log.warn({ reason: e.reason, detail: e.detail, unavailableMs: e.unavailableMs, pid: e.ready.pid, ...slot.tag }, "runner restarted");
     this.outbox.event("runner_restart", { data: { reason: e.reason, detail: e.detail, unavailableMs: e.unavailableMs, provider: e.ready.provider, ...slot.tag } });
   }

@@ -29,6 +29,8 @@ export type TRunnerSlotDeps = {
   onReading: (r: TMemoryReading) => void;
   /** Several slots: node events say which one (data.slot). One slot: events stay as they were. */
   tagEvents: boolean;
+  /** Has every slot's runner run no job since it was loaded? (See `fresh`.) */
+  allFresh: () => boolean;
 };
 
 export class RunnerSlot {
@@ -37,6 +39,14 @@ export class RunnerSlot {
   /** Images of the current batch (a multi-page job, or consecutive jobs of one upload) this runner ran since its last cleanup. */
   batch: TBatchCount = NO_BATCH;
   lastCleanupAt = Date.now();
+  /**
+   * The runner has run no job since it was loaded. With several slots, a cleanup's after-reading is
+   * the fresh-runner baseline that the control plane's reclaim measures growth from only when every
+   * slot is fresh (`allFresh` in the event): a recycle of one slot beside grown ones is no baseline,
+   * and taking it for one made a node under a tight budget look as if a recycle would free nothing,
+   * so its queued jobs waited forever (run 13, docs/gpu-runs.md).
+   */
+  fresh = true;
 
   constructor(
     readonly index: number,
@@ -61,6 +71,7 @@ export class RunnerSlot {
       try {
         const before = await memory.read();
         const { unavailableMs, ready } = await this.runner.recycle();
+        this.fresh = true;
         const after = await memory.read();
         this.deps.onReading(after);
         const data = {
@@ -74,6 +85,7 @@ export class RunnerSlot {
           batchId: this.batch.batchId,
           provider: ready.provider,
           ...this.tag,
+          ...(this.deps.tagEvents && { allFresh: this.deps.allFresh() }),
           ...extra,
         };
         this.deps.log().info({ type, beforeMiB: before.usedMiB, afterMiB: after.usedMiB, ...data }, "runner recycled to free memory");

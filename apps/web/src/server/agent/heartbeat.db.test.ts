@@ -83,6 +83,19 @@ describe("reclaim in the heartbeat answer", () => {
     expect((await beat(nodeId, reading(1_200, 160))).reclaim).toBeNull();
   });
 
+  it("with runner slots, a recycle of one slot beside grown ones is no baseline; one with all fresh is", async () => {
+    const nodeId = await grownNode();
+    await scan();
+    await tick();
+    // Slot 0 was recycled after its job while slot 1's runner stayed grown (run 13: this reading
+    // taken as the baseline made the node look as if a recycle would free nothing, forever).
+    await storeNodeEvents(t.db, nodeId, { events: [{ type: "cleanup", at: new Date().toISOString(), beforeMiB: 1_700, afterMiB: 1_243, data: { slot: 0, allFresh: false } }] });
+    expect((await beat(nodeId, reading(1_243, 1_100))).reclaim?.neededMiB).toBe(704); // grown from the registered 300 MiB
+    // The reclaim recycles both; the last event has every runner fresh, and it freed little: no second ask.
+    await storeNodeEvents(t.db, nodeId, { events: [{ type: "cleanup", at: new Date().toISOString(), beforeMiB: 1_243, afterMiB: 1_200, data: { slot: 1, allFresh: true } }] });
+    expect((await beat(nodeId, reading(1_200, 160))).reclaim).toBeNull();
+  });
+
   it("not for a drained node, a busy one, or a job that waits for its retry time", async () => {
     const nodeId = await grownNode();
     const job = await scan();

@@ -29,15 +29,30 @@ export async function reclaimForNode(
   if (!waiting) return null;
   const [inFlight, fresh] = await Promise.all([
     db.job.count({ where: { nodeId: node.id, status: { in: ["PLACED", "RUNNING"] } } }),
-    db.nodeEvent.findFirst({
-      where: { nodeId: node.id, type: { in: Object.keys(FRESH_READINGS) } },
-      orderBy: { createdAt: "desc" },
-      select: { type: true, beforeMiB: true, afterMiB: true },
-    }),
+    latestFreshReading(db, node.id),
   ]);
   const freshUsedMiB = fresh ? fresh[FRESH_READINGS[fresh.type as keyof typeof FRESH_READINGS]] : null;
   return reclaimFor(
     { drained: node.drained, inFlight, totalMiB: memory.totalMiB, usedMiB: memory.usedMiB, processMiB: memory.processMiB, freshUsedMiB, thresholds },
     waiting.headroomNeededMiB,
+  );
+}
+
+/**
+ * The node's latest reading with every runner fresh. An agent with several runner slots marks a
+ * recycle of one slot beside grown ones `allFresh: false`: that after-reading still holds the other
+ * runners' growth, so it is no baseline. Events without the mark (one slot, older agents) count.
+ */
+async function latestFreshReading(db: Db, nodeId: string) {
+  const recent = await db.nodeEvent.findMany({
+    where: { nodeId, type: { in: Object.keys(FRESH_READINGS) } },
+    orderBy: { createdAt: "desc" },
+    take: 50,
+    select: { type: true, beforeMiB: true, afterMiB: true, data: true },
+  });
+  const allFresh = (data: unknown) => (data as { allFresh?: unknown } | null)?.allFresh !== false;
+  return (
+    recent.find((e) => allFresh(e.data)) ??
+    (await db.nodeEvent.findFirst({ where: { nodeId, type: "registered" }, orderBy: { createdAt: "desc" }, select: { type: true, beforeMiB: true, afterMiB: true, data: true } }))
   );
 }
