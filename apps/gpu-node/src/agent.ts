@@ -11,7 +11,7 @@ import { RunnerSlot, type TSlotJob } from "./agent/runner-slot.ts";
 import { ControlError, isUnauthenticated, type ControlClient } from "./control-client.ts";
 import type { TAgentEnv } from "./env.ts";
 import { applyMemoryBudget, BudgetedMemoryReader } from "./rules/memory-budget.ts";
-import { countBatchImages, shouldBatchCleanup, shouldCleanupAfterJob, shouldReclaim, shouldSweep } from "./rules/memory-rules.ts";
+import { countBatchImages, GROWTH_HISTORY, pendingGrowthMiB, shouldBatchCleanup, shouldCleanupAfterJob, shouldReclaim, shouldSweep } from "./rules/memory-rules.ts";
 import { Runner, type TRunnerOptions, type TRunnerReady, type TRunnerRestart } from "./runner/runner.ts";
 import { createMemoryReader, type MemoryReader } from "./telemetry/index.ts";
 
@@ -45,7 +45,9 @@ export class Agent {
   private appliedSettingsVersion: number | null = null;
   private drained = false;
   private lastReading: TMemoryReading | null = null;
-  /** A reclaim recycling the idle slots one after another; no slot starts a job meanwhile. */
+  /** Growth (peak − before) of the latest completed jobs, for the other slots' admission (pendingGrowthMiB). */
+  private recentGrowthMiB: number[] = [];
+    /** A reclaim recycling the idle slots one after another; no slot starts a job meanwhile. */
   private reclaiming: Promise<void> | null = null;
   private readonly stopping = new AbortController();
   private loops: Promise<unknown>[] = [];
@@ -318,6 +320,7 @@ export class Agent {
               slot.fresh = false;
             },
             onOverCap: (reason) => this.onOverCap(reason),
+            pendingGrowthMiB: () => pendingGrowthMiB(this.slots.filter((o) => o !== slot && o.current !== null).length, this.recentGrowthMiB),
           },
           a,
           abort,
@@ -326,6 +329,7 @@ export class Agent {
         slot.current = job;
         try {
           const outcome = await done;
+          if (outcome.kind === "completed") this.recentGrowthMiB = [...this.recentGrowthMiB, outcome.growthMiB].slice(-GROWTH_HISTORY);
           if (outcome.kind === "completed" || outcome.kind === "failed") {
             slot.batch = countBatchImages(slot.batch, a);
             if (outcome.after) this.lastReading = outcome.after;

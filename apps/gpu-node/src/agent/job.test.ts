@@ -61,6 +61,21 @@ describe("runAssignment", () => {
     expect(outcome.kind).toBe("completed");
   });
 
+  it("admission counts what the other jobs in flight may still grow (several slots)", async () => {
+    const jobId = cp.enqueue("quick");
+    // 8,000 of 10,000 MiB used admits alone; another job that may grow 1,600 MiB would take the card to 96 %.
+    const outcome = await runAssignment({ ...context([8000]), pendingGrowthMiB: () => 1600 }, await claim(), new AbortController());
+    expect(outcome).toMatchObject({ kind: "refused", reason: "usage 96.0 % is above the admission limit of 95.0 % (counting 1600 MiB that the jobs in flight may still grow)" });
+    expect(cp.reports.filter((r) => r.jobId === jobId).map((r) => r.kind)).toEqual(["refuse"]);
+  });
+
+  it("a completed job reports how much it grew the device (peak − before), for the other slots' admission", async () => {
+    cp.enqueue("quick");
+    const outcome = await runAssignment(context([7000, 7400, 7250]), await claim(), new AbortController());
+    expect(outcome).toMatchObject({ kind: "completed", growthMiB: expect.any(Number) });
+    expect((outcome as { growthMiB: number }).growthMiB).toBeGreaterThanOrEqual(0);
+  });
+
   it("admission on the live reading refuses without starting", async () => {
     const jobId = cp.enqueue("quick");
     const outcome = await runAssignment(context([9600]), await claim(), new AbortController());

@@ -26,10 +26,12 @@ export type TJobContext = {
    * and aborts every running job on the device (agent.ts).
    */
   onOverCap?: (reason: string) => void;
+  /** MiB the device's other jobs in flight may still grow (agent.ts, several slots); admission counts them as used. */
+  pendingGrowthMiB?: () => number;
 };
 
 export type TJobOutcome =
-  | { kind: "completed"; after: TMemoryReading }
+  | { kind: "completed"; after: TMemoryReading; growthMiB: number }
   | { kind: "failed"; code: TJobErrorCode; after: TMemoryReading | null }
   | { kind: "refused"; reason: string }
   | { kind: "dropped"; why: string };
@@ -77,7 +79,7 @@ export async function runAssignment(ctx: TJobContext, a: TAssignment, abort: Abo
   const t = ctx.thresholds();
   try {
     before = await ctx.memory.read();
-    decision = admit(before, t);
+    decision = admit(before, t, ctx.pendingGrowthMiB?.() ?? 0);
   } catch (err) {
     // Admission without a live reading would be a guess; let another node take it.
     const last = ctx.lastReading();
@@ -130,7 +132,7 @@ export async function runAssignment(ctx: TJobContext, a: TAssignment, abort: Abo
       log.warn({ err }, "could not report the result; the lease will expire and the job will run again");
     }
     log.info({ durationMs, ...memory, provider: result.provider, chars: result.text.length }, "job completed");
-    return { kind: "completed", after };
+    return { kind: "completed", after, growthMiB: Math.max(0, memory.peakMiB - memory.beforeMiB) };
   } catch (err) {
     const { memory, after } = await sampler.stop();
     const reason: unknown = abort.signal.reason;

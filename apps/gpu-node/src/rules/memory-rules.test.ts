@@ -6,6 +6,7 @@ import {
   countBatchImages,
   NO_BATCH,
   overCap,
+  pendingGrowthMiB,
   RECLAIM_MIN_INTERVAL_MS,
   shouldBatchCleanup,
   shouldCleanupAfterJob,
@@ -48,6 +49,35 @@ describe("admit", () => {
     const d = admit(reading, { ...T, ...overrides });
     expect(d.ok).toBe(ok);
     if (!d.ok && reason) expect(d.reason).toMatch(reason);
+  });
+});
+
+describe("admit with what the jobs in flight may still grow", () => {
+  // Run 13's case: a 2,560 MiB budget, 2,030 MiB used with three fresh runners, jobs growing ~370 MiB.
+  const budget = { usedMiB: 2030, totalMiB: 2560, freeMiB: 530 };
+
+  it("alone, the reading admits; with another job in flight that may grow 370 MiB, it refuses and says why", () => {
+    expect(admit(budget, T)).toEqual({ ok: true });
+    expect(admit(budget, T, 0)).toEqual({ ok: true });
+    const d = admit(budget, T, 370);
+    expect(d).toEqual({ ok: false, reason: "free memory 160 MiB is below the admission floor of 500 MiB (counting 370 MiB that the jobs in flight may still grow)" });
+  });
+
+  it("pending growth also counts towards the usage limit; a negative one counts as none", () => {
+    // Free memory held apart from usage here (other tenants, a budget), so only the usage limit decides.
+    expect(admit({ usedMiB: 3700, totalMiB: 4000, freeMiB: 3000 }, T, 200)).toMatchObject({ ok: false, reason: expect.stringMatching(/usage 97\.5 % is above the admission limit of 95\.0 % \(counting 200 MiB/) });
+    expect(admit(budget, T, -500)).toEqual({ ok: true });
+  });
+});
+
+describe("pendingGrowthMiB", () => {
+  it.each<[string, number, number[], number]>([
+    ["no other job in flight", 0, [300, 370], 0],
+    ["nothing remembered yet", 2, [], 0],
+    ["each other job counts the largest recent growth", 2, [120, 370, 200], 740],
+    ["growths never count below zero", 1, [0], 0],
+  ])("%s", (_name, others, growths, expected) => {
+    expect(pendingGrowthMiB(others, growths)).toBe(expected);
   });
 });
 

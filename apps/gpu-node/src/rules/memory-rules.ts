@@ -15,16 +15,37 @@ export function usagePct(r: TRuleReading): number {
 
 const pct = (n: number) => `${n.toFixed(1)} %`;
 
-/** May a job start on this reading? Refuse when usage is above the max or free memory is below the floor. */
-export function admit(r: TRuleReading, t: TThresholds): TDecision {
-  const usage = usagePct(r);
+/**
+ * May a job start on this reading? Refuse when usage is above the max or free memory is below the
+ * floor. `pendingMiB` is what jobs already in flight on the device (other runner slots) may still
+ * grow: it counts as used, since a reading taken while they start says nothing of their peaks.
+ */
+export function admit(r: TRuleReading, t: TThresholds, pendingMiB = 0): TDecision {
+  const pending = Math.max(0, pendingMiB);
+  const seen = { ...r, usedMiB: r.usedMiB + pending, freeMiB: r.freeMiB - pending };
+  const withPending = pending > 0 ? ` (counting ${pending} MiB that the jobs in flight may still grow)` : "";
+  const usage = usagePct(seen);
   if (usage > t.admissionMaxUsagePct) {
-    return { ok: false, reason: `usage ${pct(usage)} is above the admission limit of ${pct(t.admissionMaxUsagePct)}` };
+    return { ok: false, reason: `usage ${pct(usage)} is above the admission limit of ${pct(t.admissionMaxUsagePct)}${withPending}` };
   }
-  if (r.freeMiB < t.admissionMinFreeMiB) {
-    return { ok: false, reason: `free memory ${r.freeMiB} MiB is below the admission floor of ${t.admissionMinFreeMiB} MiB` };
+  if (seen.freeMiB < t.admissionMinFreeMiB) {
+    return { ok: false, reason: `free memory ${seen.freeMiB} MiB is below the admission floor of ${t.admissionMinFreeMiB} MiB${withPending}` };
   }
   return { ok: true };
+}
+
+/** Jobs' growth remembered for `pendingGrowthMiB`: enough to see every kind of page a few times. */
+export const GROWTH_HISTORY = 20;
+
+/**
+ * What the other jobs in flight on the device may still grow, for a slot's admission: each counts
+ * the largest growth (peak − before) of the agent's recent jobs. Conservative on purpose: with
+ * three slots under a 2,560 MiB budget, three jobs admitted at once at 2,030 MiB grew together past
+ * the cap (run 13, docs/gpu-runs.md). Nothing remembered yet means nothing counted.
+ */
+export function pendingGrowthMiB(othersInFlight: number, recentGrowthMiB: readonly number[]): number {
+  if (othersInFlight <= 0 || recentGrowthMiB.length === 0) return 0;
+  return othersInFlight * Math.max(0, ...recentGrowthMiB);
 }
 
 /** After a job: clean up when usage is above cleanupAbovePct. */
