@@ -6,26 +6,16 @@
  *
  *   npx tsx bench/int8-check.ts [--lines 60]
  */
-import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import ort from "onnxruntime-node";
-import { defaultManifest } from "../src/ocr/index.ts";
-import { buildCharset, ctcGreedyDecode } from "../src/ocr/ctc.ts";
-import { rewriteOnnxForCpu } from "../src/ocr/fuse-activations.ts";
-import { lineTensor, randomLine, renderLine, rng, type TCalibration } from "../src/ocr/int8-calibrate.ts";
-import { parseModel, prepareForInt8, quantizeConvs, type TRanges } from "../src/ocr/quantize.ts";
+import { parseModel, quantizeConvs, type TRanges } from "../src/ocr/quantize.ts";
+import { heldOutRec, SESSION_OPTIONS as opts } from "./int8-heldout.ts";
 import { editDistance } from "./score.ts";
 
 const convTensorsOnly = (b: Uint8Array) => parseModel(b).nodes.filter((n) => n.op === "Conv").flatMap((n) => [n.inputs[0]!, n.outputs[0]!]);
 
 const { values: args } = parseArgs({ options: { lines: { type: "string", default: "60" } } });
-const m = defaultManifest();
-const fp = prepareForInt8(rewriteOnnxForCpu(readFileSync(m.rec.file)).model);
-const cal = JSON.parse(readFileSync("/tmp/int8-calibration-rec.json", "utf8")) as TCalibration;
-const charset = buildCharset(readFileSync(m.dictionary.file, "utf8"), true);
-const cjk = charset.filter((s) => /[\u4e00-\u9fff]/.test(s));
-const r = rng(31337);
-const lines = Array.from({ length: Number(args.lines) }, () => lineTensor(renderLine(randomLine(r, cjk), 48, r)));
+const { fp, calibration: cal, lines, decode } = heldOutRec(31337, Number(args.lines));
 const noSwish = (rs: TRanges, keep: Set<string>) => Object.fromEntries(Object.entries(rs).filter(([k]) => keep.has(k)));
 const convOnly = new Set(convTensorsOnly(fp));
 const variants: Array<[string, Uint8Array]> = [["float", fp]];
@@ -36,9 +26,7 @@ for (const method of ["minmax", "mean", "mse"] as const) {
   const plain = quantizeConvs(fp, plainRanges);
   variants.push([`${method} convs (hswish ${plain.stats.hardSwish})`, plain.model], [`${method} convs+hswish (${full.stats.hardSwish})`, full.model]);
 }
-const opts = { executionProviders: ["cpu"], graphOptimizationLevel: "all", intraOpNumThreads: 2, logSeverityLevel: 3 } as const;
 const sessions = await Promise.all(variants.map(([, b]) => ort.InferenceSession.create(b, opts)));
-const decode = (d: Float32Array) => ctcGreedyDecode(d, 0, d.length / charset.length, charset.length, charset, true).text;
 const edit = editDistance;
 const texts: string[][] = variants.map(() => []);
 for (const x of lines) for (const [k, s] of sessions.entries()) texts[k]!.push(decode((await s.run({ [s.inputNames[0]!]: x }))[s.outputNames[0]!]!.data as Float32Array));

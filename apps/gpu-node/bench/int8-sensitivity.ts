@@ -5,26 +5,15 @@
  *
  *   npx tsx bench/int8-sensitivity.ts [--lines 40] [--method mean]
  */
-import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import ort from "onnxruntime-node";
-import { defaultManifest } from "../src/ocr/index.ts";
-import { buildCharset, ctcGreedyDecode } from "../src/ocr/ctc.ts";
-import { rewriteOnnxForCpu } from "../src/ocr/fuse-activations.ts";
-import { lineTensor, randomLine, renderLine, rng, type TCalibration } from "../src/ocr/int8-calibrate.ts";
-import { parseModel, prepareForInt8, quantizeConvs } from "../src/ocr/quantize.ts";
+import { parseModel, quantizeConvs } from "../src/ocr/quantize.ts";
+import { heldOutRec, SESSION_OPTIONS as opts } from "./int8-heldout.ts";
 import { editDistance } from "./score.ts";
 
 const { values: args } = parseArgs({ options: { lines: { type: "string", default: "40" }, method: { type: "string", default: "mean" } } });
-const m = defaultManifest();
-const fp = prepareForInt8(rewriteOnnxForCpu(readFileSync(m.rec.file)).model);
-const ranges = (JSON.parse(readFileSync("/tmp/int8-calibration-rec.json", "utf8")) as TCalibration)[args.method as "mean" | "minmax"];
-const charset = buildCharset(readFileSync(m.dictionary.file, "utf8"), true);
-const cjk = charset.filter((s) => /[\u4e00-\u9fff]/.test(s));
-const r = rng(4242);
-const lines = Array.from({ length: Number(args.lines) }, () => lineTensor(renderLine(randomLine(r, cjk), 48, r)));
-const opts = { executionProviders: ["cpu"], graphOptimizationLevel: "all", intraOpNumThreads: 2, logSeverityLevel: 3 } as const;
-const decode = (d: Float32Array) => ctcGreedyDecode(d, 0, d.length / charset.length, charset.length, charset, true).text;
+const { fp, calibration, lines, decode } = heldOutRec(4242, Number(args.lines));
+const ranges = calibration[args.method as "mean" | "minmax"];
 const edit = editDistance;
 async function read(model: Uint8Array): Promise<string[]> {
   const s = await ort.InferenceSession.create(model, opts);

@@ -38,6 +38,8 @@ export async function reclaimForNode(
   );
 }
 
+const FRESH_SELECT = { type: true, beforeMiB: true, afterMiB: true, data: true } as const;
+
 /**
  * The node's latest reading with every runner fresh. An agent with several runner slots marks a
  * recycle of one slot beside grown ones `allFresh: false`: that after-reading still holds the other
@@ -48,11 +50,11 @@ async function latestFreshReading(db: Db, nodeId: string) {
     where: { nodeId, type: { in: Object.keys(FRESH_READINGS) } },
     orderBy: { createdAt: "desc" },
     take: 50,
-    select: { type: true, beforeMiB: true, afterMiB: true, data: true },
+    select: FRESH_SELECT,
   });
   const allFresh = (data: unknown) => (data as { allFresh?: unknown } | null)?.allFresh !== false;
   return (
     recent.find((e) => allFresh(e.data)) ??
-    (await db.nodeEvent.findFirst({ where: { nodeId, type: "registered" }, orderBy: { createdAt: "desc" }, select: { type: true, beforeMiB: true, afterMiB: true, data: true } }))
+    (await db.nodeEvent.findFirst({ where: { nodeId, type: "registered" }, orderBy: { createdAt: "desc" }, select: FRESH_SELECT }))
   );
 }
