@@ -30,6 +30,21 @@ async function codeOf(p: Promise<unknown>): Promise<string> {
 }
 
 describe("scheduler tick", () => {
+  it("a budget saved a moment ago binds placement before the node reports budgeted readings", async () => {
+    // The node's last heartbeat still shows the whole 80,000 MiB card, 1,900 MiB of it used.
+    const node = await makeNode(t.db, { usedMiB: 1_900, freeMiB: 78_100 });
+    await t.db.fleetSettings.upsert({ where: { id: 1 }, create: { id: 1, memoryBudgetMiB: 2_048 }, update: { memoryBudgetMiB: 2_048 } });
+    try {
+      const job = await makeJob(t.db);
+      expect(await tick()).toMatchObject({ placed: 0, unschedulable: 1 });
+      expect(await t.db.job.findUniqueOrThrow({ where: { id: job.id } })).toMatchObject({ status: "QUEUED", nodeId: null });
+      await t.db.node.update({ where: { id: node.id }, data: { usedMiB: 300, freeMiB: 1_748, totalMiB: 2_048 } });
+      expect(await tick()).toMatchObject({ placed: 1 });
+    } finally {
+      await t.db.fleetSettings.deleteMany();
+    }
+  });
+
   it("places a job on the node with the most headroom and records why", async () => {
     const busy = await makeNode(t.db, { usedMiB: 60_000 });
     const idle = await makeNode(t.db, { usedMiB: 2_000 });

@@ -6,12 +6,10 @@ type TOverride = { [K in keyof TThresholds]?: TThresholds[K] | null };
  * Thresholds in force on a node: the fleet's, with the node's non-null overrides on top. Every key
  * of the protocol's thresholds merges the same way, memoryBudgetMiB included.
  *
- * Placement (placement.ts) does not read memoryBudgetMiB: the agent applies the budget to every
- * reading it reports (apps/gpu-node/src/rules/memory-budget.ts), so Node.totalMiB is already
- * min(physical total, budget) and totalMiB × memoryCapPct is a share of the budget. Applying it a
- * second time here would only matter for the one heartbeat (~2 s) between a budget change and the
- * agent's next report; a job placed in that window is re-checked by the agent's own admission on
- * the budgeted reading and refused back to the queue if it does not fit.
+ * Placement (placement.ts) does not read memoryBudgetMiB: its nodes' totalMiB is already
+ * min(physical total, budget). The agent reports budgeted readings (apps/gpu-node/src/rules/
+ * memory-budget.ts), and the tick applies the budget again when it loads the fleet (idempotent), for
+ * the heartbeat between a budget change and the agent's next report.
  */
 export function effectiveThresholds(fleet: Partial<TThresholds> | null, override: TOverride | null): TThresholds {
   const out: TThresholds = { ...DEFAULT_THRESHOLDS };

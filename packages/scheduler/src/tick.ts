@@ -2,6 +2,7 @@
 // Several control-plane replicas may run this loop; a transaction-scoped advisory lock lets one
 // of them place at a time, so two replicas never hand the same headroom to two jobs.
 import type { Prisma, PrismaClient } from "@headroom/db";
+import { budgetedTotalMiB } from "@headroom/protocol";
 import { placeJob, summarizeCandidates, type TPlacementNode } from "./placement.ts";
 import { PeakModelCache } from "./history.ts";
 import { notifyPlaced } from "./notify.ts";
@@ -71,18 +72,23 @@ async function loadFleet(tx: Prisma.TransactionClient): Promise<TPlacementNode[]
     tx.node.findMany({ select: { id: true, name: true, provider: true, model: true, status: true, drained: true, maxConcurrent: true, totalMiB: true, usedMiB: true, settingsOverride: true } }),
     tx.job.findMany({ where: { status: { in: ["PLACED", "RUNNING"] }, nodeId: { not: null } }, select: { nodeId: true, predictedPeakMiB: true } }),
   ]);
-  return nodes.map((n) => ({
-    id: n.id,
-    name: n.name,
-    predictionKey: predictionKey(n.model, n.provider),
-    online: n.status === "ONLINE",
-    drained: n.drained,
-    maxConcurrent: n.maxConcurrent,
-    totalMiB: n.totalMiB,
-    usedMiB: n.usedMiB,
-    inFlightPeaksMiB: inFlight.filter((j) => j.nodeId === n.id).map((j) => j.predictedPeakMiB ?? 0),
-    thresholds: effectiveThresholds(fleet, n.settingsOverride),
-  }));
+  return nodes.map((n) => {
+    const thresholds = effectiveThresholds(fleet, n.settingsOverride);
+    return {
+      id: n.id,
+      name: n.name,
+      predictionKey: predictionKey(n.model, n.provider),
+      online: n.status === "ONLINE",
+      drained: n.drained,
+      maxConcurrent: n.maxConcurrent,
+      // The node reports a budgeted total, but only from its next heartbeat on: a budget saved a moment
+      // ago binds placement now (runs x4c and h1s placed on the whole card for up to 3.3 s).
+      totalMiB: budgetedTotalMiB(n.totalMiB, thresholds.memoryBudgetMiB),
+      usedMiB: n.usedMiB,
+      inFlightPeaksMiB: inFlight.filter((j) => j.nodeId === n.id).map((j) => j.predictedPeakMiB ?? 0),
+      thresholds,
+    };
+  });
 }
 
 /** For each retried job, the nodes where an attempt of it failed or lost its lease. */
