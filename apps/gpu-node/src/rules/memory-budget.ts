@@ -1,7 +1,8 @@
 // The per-GPU memory budget (thresholds.memoryBudgetMiB): Headroom treats at most that many MiB of
 // the device as its own. The agent applies it to every reading before anything looks at it
 // (admission, cleanup, sweep, the in-flight cap, samples, heartbeats), so every percentage rule,
-// and the scheduler's totalMiB × memoryCapPct, works on the budget without knowing about it.
+// and the scheduler's totalMiB × memoryCapPct, works on the budget. (The scheduler also clamps the
+// stored total itself, for the heartbeat between a budget change and this agent's next report.)
 import { budgetedTotalMiB, type TMemoryReading } from "@headroom/protocol";
 import type { MemoryReader } from "../telemetry/index.ts";
 import type { TRuleReading } from "./memory-rules.ts";
