@@ -47,7 +47,7 @@ export class Agent {
   private lastReading: TMemoryReading | null = null;
   /** Growth (peak − before) of the latest completed jobs, for the other slots' admission (pendingGrowthMiB). */
   private recentGrowthMiB: number[] = [];
-    /** A reclaim recycling the idle slots one after another; no slot starts a job meanwhile. */
+  /** A reclaim recycling the idle slots one after another; no slot starts a job meanwhile. */
   private reclaiming: Promise<void> | null = null;
   private readonly stopping = new AbortController();
   private loops: Promise<unknown>[] = [];
