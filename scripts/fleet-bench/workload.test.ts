@@ -5,8 +5,8 @@ import path from "node:path";
 import { PDFDocument } from "pdf-lib";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { A4, BASE_PAGES, makeWorkload, planWorkload, readWorkload, seededRandom } from "./workload.ts";
-import type { TWorkload } from "./types.ts";
+import { A4, BASE_PAGES, makeWorkload, planWorkload, readWorkload, repeatKind, seededRandom } from "./workload.ts";
+import type { TWorkload, TWorkloadFile } from "./types.ts";
 
 const SRC = "/work/shared/eval/sroie2019/img";
 
@@ -27,6 +27,29 @@ describe("planWorkload", () => {
       expect(Math.min(p.receipts, p.scans, p.a4, p.pdfPages.length)).toBeGreaterThanOrEqual(1);
       for (const n of p.pdfPages) expect(n >= 2 && n <= 8).toBe(true);
     }
+  });
+});
+
+describe("repeatKind", () => {
+  const file = (name: string, kind: TWorkloadFile["kind"], pages = 1): TWorkloadFile => ({ path: `/w/${name}`, name, kind, pages, widthPx: 1, heightPx: 1, bytes: 1 });
+  const mixed: TWorkload = {
+    files: [file("a4-0001.jpg", "a4-150dpi"), file("receipt-0001.jpg", "receipt"), file("doc-0001.pdf", "pdf", 3), file("a4-0002.jpg", "a4-150dpi"), file("doc-0002.pdf", "pdf", 2)],
+    pages: 8,
+  };
+
+  it("offers one kind alone, in whole rounds of the workload's order, until it holds the pages asked for", () => {
+    const a4 = repeatKind(mixed, "a4-150dpi", 5);
+    expect(a4.files.map((f) => f.name)).toEqual(["a4-0001.jpg", "a4-0002.jpg", "a4-0001.jpg", "a4-0002.jpg", "a4-0001.jpg", "a4-0002.jpg"]);
+    expect(a4.pages).toBe(6);
+  });
+
+  it("counts a PDF's pages, and offers every file once at least", () => {
+    expect(repeatKind(mixed, "pdf", 6)).toMatchObject({ pages: 10 });
+    expect(repeatKind(mixed, "receipt", 0)).toMatchObject({ pages: 1 });
+  });
+
+  it("refuses a kind the workload lacks", () => {
+    expect(() => repeatKind(mixed, "scan4000x3000", 10)).toThrow(/no scan4000x3000 pages/);
   });
 });
 

@@ -194,3 +194,17 @@ export async function readWorkload(dir: string): Promise<TWorkload> {
   const files = m.files.map((f) => ({ ...f, path: path.resolve(dir, f.path) }));
   return { files, pages: files.reduce((n, f) => n + f.pages, 0) };
 }
+
+/**
+ * One kind's files alone, in the workload's order, repeated in whole rounds until they hold at least
+ * `minPages` pages: a phase that measures one kind (fleet-plan.ts `gpu:1@45:a4`) needs more of it than
+ * the mix has. The same file offered again is a new job (the API keys jobs by upload, not content).
+ */
+export function repeatKind(workload: TWorkload, kind: TWorkloadKind, minPages: number): TWorkload {
+  const round = workload.files.filter((f) => f.kind === kind);
+  const perRound = round.reduce((n, f) => n + f.pages, 0);
+  if (perRound === 0) throw new Error(`the workload has no ${kind} pages`);
+  const rounds = Math.max(1, Math.ceil(minPages / perRound));
+  const files = Array.from({ length: rounds }, () => round).flat();
+  return { files, pages: rounds * perRound };
+}

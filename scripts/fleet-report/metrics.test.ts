@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { jobOverhead, memoryRules, placement, scaling, stageMediansByKind, stageMediansPerPage, stageNames, throughput, wallSeconds } from "./metrics.ts";
-import { at, dumpJob, dumpNode, jobEvent, nodeEvent, phase } from "./test-phase.ts";
+import { jobOverhead, memoryPeaks, memoryRules, phaseWorkload, placement, scaling, stageMediansByKind, stageMediansPerPage, stageNames, throughput, wallSeconds } from "./metrics.ts";
+import { at, dumpJob, dumpNode, jobEvent, nodeEvent, phase, sample } from "./test-phase.ts";
 
 describe("throughput", () => {
   const p = phase({
@@ -21,6 +21,13 @@ describe("throughput", () => {
       { name: "gpu1", jobs: 1, pages: 3, pagesPerS: 0.3 },
     ]);
     expect(t.latencyP50S).toBe(6.5);
+    expect(t.latencyP95S).toBe(8.75);
+  });
+
+  it("takes latency quantiles from upload to result over succeeded jobs only", () => {
+    const jobs = Array.from({ length: 21 }, (_, i) => dumpJob({ createdAt: at(0), finishedAt: at(i + 1) }));
+    const t = throughput(phase({ jobs: [...jobs, dumpJob({ status: "FAILED", createdAt: at(0), finishedAt: at(500) })] }));
+    expect([t.latencyP50S, t.latencyP90S, t.latencyP95S]).toEqual([11, 19, 20]);
   });
 
   it("takes the GPU count from the phase config when the orchestrator set one", () => {
@@ -41,9 +48,54 @@ describe("scaling", () => {
       want: [[1, 1], [1.8, 0.9], [3, 0.75]],
     },
     { name: "without a baseline", rows: [{ label: "gpu2", gpus: 2, pagesPerS: 3 }], want: [[null, null]] },
+    {
+      name: "each workload against its own one-GPU phase",
+      rows: [
+        { label: "gpu1", gpus: 1, pagesPerS: 2, workload: "mixed" },
+        { label: "gpu1-a4", gpus: 1, pagesPerS: 4, workload: "a4-150dpi" },
+        { label: "gpu2", gpus: 2, pagesPerS: 3, workload: "mixed" },
+        { label: "gpu2-a4", gpus: 2, pagesPerS: 6, workload: "a4-150dpi" },
+        { label: "gpu2-scan", gpus: 2, pagesPerS: 1, workload: "scan4000x3000" },
+      ],
+      want: [[1, 1], [1, 1], [1.5, 0.75], [1.5, 0.75], [null, null]],
+    },
     { name: "a phase with no rate", rows: [{ label: "gpu1", gpus: 1, pagesPerS: 2 }, { label: "gpu2", gpus: 2, pagesPerS: null }], want: [[1, 1], [null, null]] },
   ])("$name", ({ rows, want }) => {
     expect(scaling(rows).map((r) => [r.speedup, r.efficiency])).toEqual(want);
+  });
+});
+
+describe("phaseWorkload", () => {
+  it.each([
+    { config: { workload: "a4-150dpi" }, want: "a4-150dpi" },
+    { config: { workload: "mixed" }, want: "mixed" },
+    // Runs made before subsets offered the whole workload.
+    { config: {}, want: "mixed" },
+    { config: undefined, want: "mixed" },
+  ])("$config → $want", ({ config, want }) => {
+    expect(phaseWorkload({ ...phase(), config })).toBe(want);
+  });
+});
+
+describe("memoryPeaks", () => {
+  it("takes the largest runner and device MiB any agent reported", () => {
+    const p = phase({
+      samples: [
+        sample({ nodeName: "gpu0", usedMiB: 2000, processMiB: 900 }),
+        sample({ nodeName: "gpu1", usedMiB: 1500, processMiB: 1300 }),
+        sample({ nodeName: "gpu0", usedMiB: 2600, processMiB: null }),
+        sample({ nodeName: "gpu1", usedMiB: 1200, processMiB: 1100 }),
+      ],
+    });
+    expect(memoryPeaks(p)).toEqual({ runnerPeakMiB: 1300, devicePeakMiB: 2600 });
+  });
+
+  it.each([
+    { name: "no samples", samples: [], want: { runnerPeakMiB: null, devicePeakMiB: null } },
+    { name: "no per-process reading", samples: [sample({ usedMiB: 700, processMiB: null })], want: { runnerPeakMiB: null, devicePeakMiB: 700 } },
+    { name: "no runner up", samples: [sample({ usedMiB: 300, processMiB: 0 })], want: { runnerPeakMiB: 0, devicePeakMiB: 300 } },
+  ])("$name", ({ samples, want }) => {
+    expect(memoryPeaks(phase({ samples }))).toEqual(want);
   });
 });
 

@@ -19,9 +19,10 @@ export type TThroughput = {
   wallS: number | null;
   pagesPerS: number | null;
   pagesPerSPerGpu: number | null;
-  /** createdAt → finishedAt of succeeded jobs, s */
+  /** createdAt → finishedAt of succeeded jobs (upload to result), s */
   latencyP50S: number | null;
   latencyP90S: number | null;
+  latencyP95S: number | null;
   perNode: TNodeThroughput[];
 };
 
@@ -38,6 +39,34 @@ export function gpuCount(phase: TPhase): number {
 export function phaseKind(phase: TPhase): string {
   const kind = phase.config?.kind;
   return typeof kind === "string" ? kind : "gpu";
+}
+
+/**
+ * The pages a phase was offered: "mixed" (the whole workload), or the one kind a subset phase
+ * offered alone (`config.workload`, scripts/gpu-host/fleet-plan.ts). Runs before subsets were mixed.
+ */
+export function phaseWorkload(phase: TPhase): string {
+  const w = phase.config?.workload;
+  return typeof w === "string" ? w : "mixed";
+}
+
+export type TMemoryPeaks = {
+  /** The largest processMiB any agent reported: its runners' device MiB (summed over runner slots), RSS on a CPU node. */
+  runnerPeakMiB: number | null;
+  /** The largest usedMiB any agent reported: the whole device (host memory held by the agent and runners on a CPU node). */
+  devicePeakMiB: number | null;
+};
+
+/** Peaks over the phase's exported samples; a downsampled export keeps each bucket's peak (export.ts). */
+export function memoryPeaks(phase: TPhaseDump): TMemoryPeaks {
+  // A loop, not Math.max(...xs): an export holds up to 50,000 samples, too many to spread as arguments.
+  let runnerPeakMiB: number | null = null;
+  let devicePeakMiB: number | null = null;
+  for (const s of phase.samples) {
+    if (s.processMiB !== null && (runnerPeakMiB === null || s.processMiB > runnerPeakMiB)) runnerPeakMiB = s.processMiB;
+    if (devicePeakMiB === null || s.usedMiB > devicePeakMiB) devicePeakMiB = s.usedMiB;
+  }
+  return { runnerPeakMiB, devicePeakMiB };
 }
 
 export function wallSeconds(phase: TPhaseDump): number | null {
@@ -76,6 +105,7 @@ export function throughput(phase: TPhase): TThroughput {
     pagesPerSPerGpu: pagesPerS !== null && gpus > 0 ? pagesPerS / gpus : null,
     latencyP50S: quantile(latency, 0.5),
     latencyP90S: quantile(latency, 0.9),
+    latencyP95S: quantile(latency, 0.95),
     perNode,
   };
 }
@@ -83,12 +113,13 @@ export function throughput(phase: TPhase): TThroughput {
 export type TScalingRow = { label: string; gpus: number; pagesPerS: number | null; speedup: number | null; efficiency: number | null };
 
 /**
- * pages/s(n) / (n × pages/s(1)), against the first phase with one GPU. Phases are taken in the
- * order given; with no one-GPU phase there is no baseline and the ratios stay null.
+ * pages/s(n) / (n × pages/s(1)), against the first phase with one GPU that offered the same pages
+ * (`workload`: an A4-only phase is no baseline for the mixed workload). Phases are taken in the
+ * order given; with no such one-GPU phase there is no baseline and the ratios stay null.
  */
-export function scaling(rows: readonly Pick<TThroughput, "label" | "gpus" | "pagesPerS">[]): TScalingRow[] {
-  const base = rows.find((r) => r.gpus === 1 && r.pagesPerS !== null)?.pagesPerS ?? null;
+export function scaling(rows: readonly (Pick<TThroughput, "label" | "gpus" | "pagesPerS"> & { workload?: string })[]): TScalingRow[] {
   return rows.map((r) => {
+    const base = rows.find((b) => b.gpus === 1 && b.pagesPerS !== null && b.workload === r.workload)?.pagesPerS ?? null;
     const speedup = base && r.pagesPerS !== null ? r.pagesPerS / base : null;
     return { label: r.label, gpus: r.gpus, pagesPerS: r.pagesPerS, speedup, efficiency: speedup !== null && r.gpus > 0 ? speedup / r.gpus : null };
   });

@@ -1,7 +1,7 @@
 // From fleet runs to one Markdown report and the memory charts it links. Pure apart from the
 // chart rendering, which the CLI (report-cli.ts) drives: this module says which charts to make.
 import { counts, fmt, pct, table } from "./markdown.ts";
-import { jobOverhead, memoryRules, phaseKind, placement, scaling, stageMediansByKind, stageMediansPerPage, stageNames, throughput } from "./metrics.ts";
+import { jobOverhead, memoryPeaks, memoryRules, phaseKind, phaseWorkload, placement, scaling, stageMediansByKind, stageMediansPerPage, stageNames, throughput } from "./metrics.ts";
 import type { TFleetRun } from "./types.ts";
 
 export type TNamedRun = { name: string; run: TFleetRun };
@@ -54,8 +54,15 @@ function runSection({ name, run }: TNamedRun, chartHref: (fileName: string) => s
     "### Throughput",
     "",
     table(
-      ["phase", "agents", "jobs", "ok", "failed", "pages", "wall s", "pages/s", "pages/s per agent", "latency p50 s", "latency p90 s"],
-      tp.map((t, i) => [t.label, `${t.gpus} ${phaseKind(run.phases[i]!) === "cpu" ? "CPU" : "GPU"}`, t.jobs, t.succeeded, t.failed, t.pages, t.wallS, t.pagesPerS, t.pagesPerSPerGpu, t.latencyP50S, t.latencyP90S].map(round2)),
+      ["phase", "agents", "pages of", "jobs", "ok", "failed", "pages", "wall s", "pages/s", "pages/s per agent", "latency p50 s", "latency p90 s", "latency p95 s", "runner peak MiB", "device peak MiB"],
+      tp.map((t, i) => {
+        const p = run.phases[i]!;
+        const m = memoryPeaks(p);
+        return [
+          t.label, `${t.gpus} ${phaseKind(p) === "cpu" ? "CPU" : "GPU"}`, phaseWorkload(p), t.jobs, t.succeeded, t.failed, t.pages, t.wallS,
+          t.pagesPerS, t.pagesPerSPerGpu, t.latencyP50S, t.latencyP90S, t.latencyP95S, m.runnerPeakMiB, m.devicePeakMiB,
+        ].map(round2);
+      }),
     ),
     "",
     "### Per GPU",
@@ -70,7 +77,7 @@ function runSection({ name, run }: TNamedRun, chartHref: (fileName: string) => s
     table(
       ["phase", "GPUs", "pages/s", "speed-up", "efficiency"],
       // Only the plain GPU phases: a tight budget, a killed runner or CPU agents measure something else.
-      scaling(tp.filter((_, i) => phaseKind(run.phases[i]!) === "gpu")).map((s) => [s.label, s.gpus, round2(s.pagesPerS), round2(s.speedup), pct(s.efficiency)]),
+      scaling(tp.flatMap((t, i) => (phaseKind(run.phases[i]!) === "gpu" ? [{ ...t, workload: phaseWorkload(run.phases[i]!) }] : []))).map((s) => [s.label, s.gpus, round2(s.pagesPerS), round2(s.speedup), pct(s.efficiency)]),
     ),
     "",
     "### Placement",
@@ -136,7 +143,9 @@ function definitions(): string {
     "## How the numbers are made",
     "",
     "- wall s: the first job's creation to the last job's finish (database clock); pages/s = pages of succeeded jobs / wall s; per GPU: that node's pages / the phase's wall s.",
-    "- latency: a succeeded job's creation to its finish. Scaling efficiency: pages/s(n) / (n × pages/s of the run's first one-GPU phase).",
+    "- pages of: `mixed`, the whole workload, or the one kind of page a subset phase offered alone (plan suffix `:a4` → `a4-150dpi`), repeated to fill its window; its pages/s are that kind's.",
+    "- latency: a succeeded job's creation (its upload) to its finish. Every phase offers its pages at once, so latency includes the wait in the queue. Scaling efficiency: pages/s(n) / (n × pages/s of the run's first one-GPU phase of the same pages).",
+    "- runner peak MiB: the largest runner memory any agent of the phase reported in its samples (device MiB of its runner processes, summed over runner slots; RSS on a CPU agent). Device peak MiB: the largest whole-device use any agent reported (on a CPU agent: its own and its runners' RSS).",
     "- headroom: what the placement decision saw on the node it chose (effective limit − used − reserved), from each `placed` job event. Wait: creation to the last placement.",
     "- still unplaced: jobs queued with a reason at export time (the scheduler records no event for a pass that finds no node). Others passed over: the reasons other nodes were rejected, summed over decisions.",
     "- thresholds (chart lines, overrides) are those in force when the phase was exported; settings changes inside the window are counted from the audit.",

@@ -1,5 +1,5 @@
 // A small hand-made phase for the unit tests: rows with defaults, overridable per test.
-import type { TDumpJob, TDumpJobEvent, TDumpNode, TDumpNodeEvent, TPhaseDump } from "./types.ts";
+import type { TDumpJob, TDumpJobEvent, TDumpNode, TDumpNodeEvent, TDumpSample, TPhaseDump } from "./types.ts";
 
 export const T0 = "2026-01-01T00:00:00.000Z";
 export const at = (s: number) => new Date(Date.parse(T0) + s * 1000).toISOString();
@@ -49,6 +49,10 @@ export function jobEvent(over: Partial<TDumpJobEvent> = {}): TDumpJobEvent {
 
 export function nodeEvent(over: Partial<TDumpNodeEvent> = {}): TDumpNodeEvent {
   return { type: "cleanup", nodeName: "gpu0", beforeMiB: null, afterMiB: null, freedMiB: null, data: null, createdAt: at(0), ...over };
+}
+
+export function sample(over: Partial<TDumpSample> = {}): TDumpSample {
+  return { nodeName: "gpu0", at: at(0), usedMiB: 1000, totalMiB: 10_000, processMiB: 800, ...over };
 }
 
 export function phase(over: Partial<TPhaseDump> = {}): TPhaseDump {

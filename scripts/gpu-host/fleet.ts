@@ -20,11 +20,11 @@ import { ensureBootstrapCredentials } from "../../apps/web/src/server/auth/boots
 import { cancelJob, getSettings, listNodes, putSettings, setDrained, type TThresholds } from "../fleet-bench/api.ts";
 import { driveWorkload } from "../fleet-bench/drive.ts";
 import type { TWorkload } from "../fleet-bench/types.ts";
-import { makeWorkload } from "../fleet-bench/workload.ts";
+import { makeWorkload, repeatKind } from "../fleet-bench/workload.ts";
 import { loadOrCreateCredentials } from "../fleet/credentials.ts";
 import { startChild, stopChildren, waitForHttp, type TChild } from "../fleet/processes.ts";
 import { exportWindow, type TFleetRun } from "../fleet-report/export.ts";
-import { defaultPlan, parsePlan, type TPhase } from "./fleet-plan.ts";
+import { defaultPlan, offerPages, parsePlan, type TPhase } from "./fleet-plan.ts";
 import { descendantsMatching, readProcs } from "./proc-tree.ts";
 
 const { values: args } = parseArgs({
@@ -55,6 +55,11 @@ const DATA = path.join(ROOT, "data");
 const LOGS = path.join(ROOT, "logs");
 const app = (f: string) => path.join(ROOT, "app", f);
 const t0 = Date.now();
+// Ceilings for a subset phase's offer (offerPages), pages/s: several times the best measured, so a
+// faster build does not run dry. One GPU runner did ≤ 1.6 A4 pages/s (626 ms a page, x2b gpu1 in
+// docs/gpu-runs.md); a 16-thread CPU agent about 1 (detect 323 + recognise 577 ms, x4d cpu4).
+const GPU_PAGES_PER_S_PER_SLOT = 8;
+const CPU_PAGES_PER_S_PER_AGENT = 2;
 const log = (msg: string) => console.log(`[fleet +${((Date.now() - t0) / 1000).toFixed(1)}s] ${msg}`);
 
 type TAgent = { name: string; child: TChild };
@@ -105,14 +110,30 @@ async function main(): Promise<void> {
   const run: TFleetRun = { host: hostInfo(gpus), command: process.argv.slice(2).join(" "), phases: [] };
   const outFile = path.join(OUT, `fleet-${args.name}.json.gz`);
   for (const phase of plan) {
-    run.phases.push(await runPhase(phase, { prisma, apiKey: credentials.apiKey, accel, startAgent, workload }));
+    run.phases.push(await runPhase(phase, { prisma, apiKey: credentials.apiKey, accel, startAgent, workload, rehearse: rehearse > 0 }));
     writeFileSync(outFile, gzipSync(JSON.stringify(run))); // after every phase: a later failure keeps the earlier ones
   }
   log(`wrote ${outFile}`);
   await prisma.$disconnect();
 }
 
-type TPhaseContext = { prisma: PrismaClient; apiKey: string; accel: TAgent[]; startAgent: (name: string, extra: Record<string, string>) => TAgent; workload: TWorkload };
+type TPhaseContext = {
+  prisma: PrismaClient;
+  apiKey: string;
+  accel: TAgent[];
+  startAgent: (name: string, extra: Record<string, string>) => TAgent;
+  workload: TWorkload;
+  /** CPU agents stand in for the accelerators. */
+  rehearse: boolean;
+};
+
+/** What a phase offers: the mixed workload, or one kind of it repeated to fill the phase's window. */
+function offeredWorkload(phase: TPhase, c: TPhaseContext): TWorkload {
+  if (!phase.subset) return c.workload;
+  const onCpu = phase.kind === "cpu" || c.rehearse;
+  const pagesPerS = phase.agents * (onCpu ? CPU_PAGES_PER_S_PER_AGENT : GPU_PAGES_PER_S_PER_SLOT * Number(args["gpu-slots"]));
+  return repeatKind(c.workload, phase.subset, offerPages(phase, c.workload.pages, pagesPerS));
+}
 
 async function runPhase(phase: TPhase, c: TPhaseContext): Promise<TFleetRun["phases"][number]> {
   const extra: TAgent[] = [];
@@ -142,10 +163,15 @@ async function runPhase(phase: TPhase, c: TPhaseContext): Promise<TFleetRun["pha
     const since = new Date();
     const capS = phase.capS ?? Number(args["phase-timeout-s"]);
     config.windowS = capS;
+    const offered = offeredWorkload(phase, c);
+    // The report labels the phase's pages with this (scripts/fleet-report/metrics.ts phaseWorkload).
+    config.workload = phase.subset ?? "mixed";
+    config.offeredPages = offered.pages;
+    if (phase.subset) log(`phase ${phase.label}: ${offered.files.length} ${phase.subset} files, ${offered.pages} pages`);
     const drive = driveWorkload({
       baseUrl: BASE,
       apiKey: c.apiKey,
-      files: c.workload.files,
+      files: offered.files,
       timeoutMs: capS * 1000,
       label: phase.label,
       log: (s) => log(`${phase.label}: ${s}`),
