@@ -3,11 +3,12 @@
 # (git-ignored through .git/info/exclude), under the device tool's 64 MiB carry limit:
 #   node.xz        this machine's Node binary, stripped, xz
 #   rt.tar.xz      onnxruntime-node (linux-x64 binary, dist) + onnxruntime-common, sharp + @img libvips,
-#                  the PP-OCRv4 models and a manifest naming them, the receipts, and the agent code
-#                  bundled to plain JS with esbuild (bench entry + runner child entry)
+#                  the PP-OCRv4 models and the receipts
+#   app.tar.xz     the code bundled to plain JS with esbuild (bench/gpu-run.ts and the runner child;
+#                  bench/gpu-ceiling.ts and bench/cer-compare.ts, which scripts/gpu-host/bench.sh runs) and a
+#                  manifest naming the models. It travels alone so a code change repacks in seconds
+#                  (rt.tar.xz and node.xz are kept when present; --full rebuilds them)
 #   *.deb          Debian's Vulkan loader and glvnd (the host has neither), unpacked there by run.sh
-#   app.tar.xz     the bundle alone, so a code change repacks in seconds (rt.tar.xz and node.xz are
-#                  kept when present; --full rebuilds them)
 # Usage: scripts/gpu-host/pack.sh [--full] [receipt count, default 10]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -17,7 +18,8 @@ PACK=$ROOT/.gpu-pack
 FULL=0
 if [ "${1:-}" = --full ]; then FULL=1; shift; fi
 COUNT=${1:-10}
-IMAGES=${HEADROOM_EVAL_IMAGES:-/work/shared/eval/sroie2019/img}
+# Shared data sits beside the repository, not at one machine's absolute path.
+IMAGES=${HEADROOM_EVAL_IMAGES:-$ROOT/../shared/eval/sroie2019/img}
 grep -qx '/.gpu-pack/' .git/info/exclude 2>/dev/null || echo '/.gpu-pack/' >> .git/info/exclude
 [ -f "$PACK/rt.tar.xz" ] && [ -f "$PACK/node.xz" ] || FULL=1
 [ "$FULL" = 1 ] && rm -rf "$PACK"
@@ -25,15 +27,16 @@ mkdir -p "$PACK"
 STAGE=$(mktemp -d)
 trap 'rm -rf "$STAGE"' EXIT
 
-# The measurement and the runner child as plain JS (bundle.sh).
+# The measurements and the runner child as plain JS (bundle.sh).
 mkdir -p "$STAGE/app"
-bundle "$STAGE/app" apps/gpu-node/bench/gpu-run.ts apps/gpu-node/src/runner/child.ts
+bundle "$STAGE/app" apps/gpu-node/bench/gpu-run.ts apps/gpu-node/src/runner/child.ts apps/gpu-node/bench/gpu-ceiling.ts apps/gpu-node/bench/cer-compare.ts
 
 # Models and a manifest with paths relative to it (the default manifest's settings); the manifest
 # travels with the bundle (it changes with the code), the models with the runtime.
 mkdir -p "$STAGE/models"
 node_modules/.bin/tsx scripts/gpu-host/write-manifest.ts "$STAGE" --copy-models
-cp apps/gpu-node/src/ocr/int8-ranges.json "$STAGE/app/" # the CPU provider's int8 calibration, read beside the bundle
+# The CPU provider's int8 calibration, read beside the bundle (model-prep/ since the model preparation moved there).
+cp "$(ls apps/gpu-node/src/ocr/model-prep/int8-ranges.json apps/gpu-node/src/ocr/int8-ranges.json 2>/dev/null | head -n 1)" "$STAGE/app/"
 tar -C "$STAGE" -cf - app base-manifest.json | xz -6 > "$PACK/app.tar.xz"
 if [ "$FULL" = 0 ]; then du -ch "$PACK"/* | sed 's/^/pack: /'; exit 0; fi
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { editDistance, matchedAtIou, normalisedForm, rawForm, referenceText, scoreImage } from "./score.ts";
+import { editDistance, lineMatchedCount, matchedAtIou, normalisedForm, rawForm, referenceText, scoreImage, summarise } from "./score.ts";
 
 describe("bench scoring", () => {
   it("edit distance counts code points", () => {
@@ -22,5 +22,32 @@ describe("bench scoring", () => {
     const s = scoreImage([{ quad: sq(0), text: "AB C" }], [{ quad: sq(0), text: "ab c" }]);
     expect(s.norm).toEqual({ edits: 0, refChars: 3 });
     expect(s.raw).toEqual({ edits: 3, refChars: 4 });
+  });
+});
+
+describe("line-matched CER", () => {
+  const box = (x: number, y: number, w: number, h = 10) => [[x, y], [x + w, y], [x + w, y + h], [x, y + h]] as [number, number][];
+  it("scores each joined group in x order, whatever the page order", () => {
+    // One printed row split into two ground-truth boxes, read as one predicted line; a second row read exactly.
+    const gt = [{ quad: box(0, 0, 40), text: "TOTAL" }, { quad: box(50, 0, 30), text: "9.00" }, { quad: box(0, 20, 40), text: "CASH" }];
+    const hyp = [{ quad: box(0, 20, 40), text: "Cash" }, { quad: box(0, 0, 80), text: "total 9.0O" }];
+    expect(lineMatchedCount(gt, hyp)).toEqual({ edits: 1, refChars: 13 });
+  });
+  it("counts a lone prediction as insertions and a lone box as deletions", () => {
+    const gt = [{ quad: box(0, 0, 40), text: "AB" }];
+    const hyp = [{ quad: box(0, 100, 40), text: "x y" }];
+    expect(lineMatchedCount(gt, hyp)).toEqual({ edits: 4, refChars: 2 });
+  });
+  it("joins on half of the smaller box, not on IoU", () => {
+    // A short prediction inside a long box: IoU 0.25, but it covers all of the smaller box.
+    const gt = [{ quad: box(0, 0, 100), text: "ABCD" }];
+    expect(lineMatchedCount(gt, [{ quad: box(0, 0, 25), text: "ABCD" }])).toEqual({ edits: 0, refChars: 4 });
+    // Under half of the smaller box: not joined, so deletions plus insertions.
+    expect(lineMatchedCount(gt, [{ quad: box(90, 0, 30), text: "ABCD" }])).toEqual({ edits: 8, refChars: 4 });
+  });
+  it("is part of scoreImage and summarise", () => {
+    const s = scoreImage([{ quad: box(0, 0, 40), text: "AB" }], [{ quad: box(0, 0, 40), text: "ab" }]);
+    expect(s.line).toEqual({ edits: 0, refChars: 2 });
+    expect(summarise([s]).lineCerTotal).toBe(0);
   });
 });

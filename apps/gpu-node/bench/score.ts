@@ -1,10 +1,32 @@
 /**
- * Scoring for the SROIE receipts, as /work/shared/eval/README.md defines it: CER in code points per
+ * Scoring for the SROIE receipts, as ../shared/eval/README.md defines it: CER in code points per
  * image over the page text, normalised (upper case, no whitespace) and raw (whitespace runs
- * collapsed), plus detection recall at IoU ≥ 0.5 with one-to-one matching by box overlap.
+ * collapsed), the order-free line-matched CER, plus detection recall at IoU ≥ 0.5 with one-to-one
+ * matching by box overlap.
  */
-import { readFileSync } from "node:fs";
-import { quadIou, type TPoint } from "../src/ocr/geometry.ts";
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { convexIntersection, polygonArea, quadIou, type TPoint } from "../src/ocr/geometry.ts";
+
+/**
+ * ../shared/eval/sroie2019 beside the repository that holds the working directory or this module,
+ * found at run time (no machine's absolute path); undefined where neither is inside a checkout
+ * (a bundle on a GPU host, which passes its folders explicitly).
+ */
+export function defaultSroieDir(): string | undefined {
+  for (const start of [process.cwd(), path.dirname(fileURLToPath(import.meta.url))]) {
+    for (let dir = start; ; dir = path.dirname(dir)) {
+      if (existsSync(path.join(dir, ".git"))) {
+        const sroie = path.join(dir, "..", "shared", "eval", "sroie2019");
+        if (existsSync(sroie)) return sroie;
+        break;
+      }
+      if (path.dirname(dir) === dir) break;
+    }
+  }
+  return undefined;
+}
 
 export type TGroundLine = { quad: TPoint[]; text: string };
 export type THypLine = { quad: TPoint[]; text: string };
@@ -70,7 +92,45 @@ export function matchedAtIou(gt: readonly TPoint[][], hyp: readonly TPoint[][], 
   return usedG.size;
 }
 
-export type TImageScore = { norm: TCerCount; raw: TCerCount; gtBoxes: number; matchedBoxes: number };
+/**
+ * Line-matched CER counts (normalised form), the README's order-free score: a predicted line and a
+ * ground-truth box are joined when their intersection covers at least half of the smaller of the
+ * two; each connected group is one unit, scored as its ground-truth texts in x order against its
+ * predicted texts in x order. Lone predictions count as insertions, lone boxes as deletions.
+ */
+export function lineMatchedCount(gt: readonly TGroundLine[], hyp: readonly THypLine[]): TCerCount {
+  // Union-find over gt (0..g-1) then hyp (g..g+h-1).
+  const parent = Array.from({ length: gt.length + hyp.length }, (_, i) => i);
+  const find = (i: number): number => (parent[i] === i ? i : (parent[i] = find(parent[i]!)));
+  gt.forEach((g, i) => {
+    const ga = polygonArea(g.quad);
+    hyp.forEach((h, j) => {
+      const inter = polygonArea(convexIntersection(g.quad, h.quad));
+      if (inter > 0 && inter >= 0.5 * Math.min(ga, polygonArea(h.quad))) parent[find(i)] = find(gt.length + j);
+    });
+  });
+  const units = new Map<number, { gt: TGroundLine[]; hyp: THypLine[] }>();
+  const unit = (i: number) => {
+    const root = find(i);
+    if (!units.has(root)) units.set(root, { gt: [], hyp: [] });
+    return units.get(root)!;
+  };
+  gt.forEach((g, i) => unit(i).gt.push(g));
+  hyp.forEach((h, j) => unit(gt.length + j).hyp.push(h));
+  const minX = (q: readonly TPoint[]) => Math.min(...q.map((p) => p[0]));
+  const inXOrder = (ls: ReadonlyArray<{ quad: TPoint[]; text: string }>) =>
+    normalisedForm([...ls].sort((a, b) => minX(a.quad) - minX(b.quad)).map((l) => l.text).join(" "));
+  let edits = 0, refChars = 0;
+  for (const u of units.values()) {
+    const ref = inXOrder(u.gt), out = inXOrder(u.hyp);
+    // A lone box or a lone prediction is the same edit distance against the empty string.
+    edits += editDistance(ref, out);
+    refChars += Array.from(ref).length;
+  }
+  return { edits, refChars };
+}
+
+export type TImageScore = { norm: TCerCount; raw: TCerCount; line: TCerCount; gtBoxes: number; matchedBoxes: number };
 
 export function scoreImage(gt: readonly TGroundLine[], hyp: readonly THypLine[]): TImageScore {
   const ref = referenceText(gt);
@@ -78,13 +138,15 @@ export function scoreImage(gt: readonly TGroundLine[], hyp: readonly THypLine[])
   return {
     norm: cerCount(normalisedForm(ref), normalisedForm(out)),
     raw: cerCount(rawForm(ref), rawForm(out)),
+    line: lineMatchedCount(gt, hyp),
     gtBoxes: gt.length,
     matchedBoxes: matchedAtIou(gt.map((g) => g.quad), hyp.map((h) => h.quad)),
   };
 }
 
 export type TSummary = {
-  normCerMean: number; normCerTotal: number; rawCerMean: number; rawCerTotal: number; detRecall: number;
+  normCerMean: number; normCerTotal: number; rawCerMean: number; rawCerTotal: number;
+  lineCerMean: number; lineCerTotal: number; detRecall: number;
 };
 
 export function summarise(scores: readonly TImageScore[]): TSummary {
@@ -99,6 +161,8 @@ export function summarise(scores: readonly TImageScore[]): TSummary {
     normCerTotal: total((s) => s.norm),
     rawCerMean: mean((s) => s.raw.edits / s.raw.refChars),
     rawCerTotal: total((s) => s.raw),
+    lineCerMean: mean((s) => s.line.edits / s.line.refChars),
+    lineCerTotal: total((s) => s.line),
     detRecall: scores.reduce((a, s) => a + s.matchedBoxes, 0) / scores.reduce((a, s) => a + s.gtBoxes, 0),
   };
 }
