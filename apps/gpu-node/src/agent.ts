@@ -7,7 +7,7 @@ import type { Logger } from "pino";
 import { Backoff, sleep } from "./backoff.ts";
 import { JobAbort, runAssignment } from "./agent/job.ts";
 import { Outbox } from "./agent/outbox.ts";
-import { RunnerSlot, type TSlotJob } from "./agent/runner-slot.ts";
+import { RunnerShare, RunnerSlot, type TSlotJob } from "./agent/runner-slot.ts";
 import { ControlError, isUnauthenticated, type ControlClient } from "./control-client.ts";
 import type { TAgentEnv } from "./env.ts";
 import { applyMemoryBudget, BudgetedMemoryReader } from "./rules/memory-budget.ts";
@@ -66,30 +66,41 @@ export class Agent {
       (this.telemetry = createMemoryReader({
         gpuIndex: o.env.gpuIndex,
         cpuBudgetMiB: o.env.cpuBudgetMiB,
-        runnerPids: () => this.slots.flatMap((s) => (s.runner.pid === null ? [] : [s.runner.pid])),
+        runnerPids: () => this.leaders().flatMap((s) => (s.runner.pid === null ? [] : [s.runner.pid])),
         sampleIntervalMs: () => this.thresholds.sampleIntervalMs,
       })),
       () => this.thresholds.memoryBudgetMiB,
     );
     this.outbox = new Outbox(o.client, o.log.child({ component: "outbox" }));
-    const count = o.env.runnerSlots;
-    this.slots = Array.from({ length: count }, (_, index) => {
-      const slot: RunnerSlot = new RunnerSlot(
-        index,
-        // Every slot keeps its own warm spare (the Runner default): a spare has loaded no session, so
-        // it holds no device memory, only host memory (one idle Node process, about 100 MiB RSS, see
-        // runner/README.md). With N slots recycles come N times as often, and a slot without a spare
-        // would be out of service 3.5x longer per recycle (824 ms instead of 238 ms on CPU).
+    const runners = o.env.runnerSlots;
+    const jobs = o.env.runnerJobs;
+    const count = runners * jobs;
+    this.slots = [];
+    for (let r = 0; r < runners; r++) {
+      // Every runner keeps its own warm spare (the Runner default): a spare has loaded no session, so
+      // it holds no device memory, only host memory (one idle Node process, about 100 MiB RSS, see
+      // runner/README.md). With N runners recycles come N times as often, and a runner without a
+      // spare would be out of service 3.5x longer per recycle (824 ms instead of 238 ms on CPU).
+      const share: RunnerShare = new RunnerShare(
         new Runner({
-          config: { providers: o.env.providers, manifestPath: o.env.modelManifestPath, threads: o.env.ocrThreads, pdfDpi: o.env.pdfDpi, maxPages: o.env.maxPages, ocrSwitches: o.env.ocrSwitches },
+          config: {
+            providers: o.env.providers, manifestPath: o.env.modelManifestPath, threads: o.env.ocrThreads, pdfDpi: o.env.pdfDpi, maxPages: o.env.maxPages, ocrSwitches: o.env.ocrSwitches,
+            maxJobs: jobs, ...(o.env.cropWorkers !== undefined && { cropWorkers: o.env.cropWorkers }),
+          },
           ...o.runner,
-          log: o.log.child({ component: "runner", ...(count > 1 && { slot: index }) }),
-          onRestart: (e) => this.onRunnerRestart(slot, e),
+          log: o.log.child({ component: "runner", ...(count > 1 && { slot: r * jobs }) }),
+          onRestart: (e) => this.onRunnerRestart(share.slots[0]!, e),
         }),
-        { memory: this.memory, outbox: this.outbox, log: () => this.log, stopping: this.stopping.signal, onReading: (r) => (this.lastReading = r), tagEvents: count > 1, allFresh: () => this.slots.every((s) => s.fresh) },
       );
-      return slot;
-    });
+      for (let j = 0; j < jobs; j++) {
+        this.slots.push(new RunnerSlot(r * jobs + j, share, { memory: this.memory, outbox: this.outbox, log: () => this.log, stopping: this.stopping.signal, onReading: (rd) => (this.lastReading = rd), tagEvents: count > 1, allFresh: () => this.slots.every((s) => s.fresh) }));
+      }
+    }
+  }
+
+  /** One slot per runner: the slot that starts, stops, sweeps and reclaims it. */
+  private leaders(): RunnerSlot[] {
+    return this.slots.filter((s) => s.leads);
   }
 
   /** Slot 0's runner (the only one with one slot). */
@@ -97,9 +108,9 @@ export class Agent {
     return this.slots[0]!.runner;
   }
 
-  /** Every slot's runner, by slot index. */
+  /** Every runner, in slot order (slots sharing a runner list it once). */
   get runners(): readonly Runner[] {
-    return this.slots.map((s) => s.runner);
+    return this.leaders().map((s) => s.runner);
   }
 
   get id(): string | null {
@@ -113,7 +124,7 @@ export class Agent {
     let ready: TRunnerReady | undefined;
     // One slot after another: slot 0 fails fast on a model or provider that cannot load, and the
     // children never initialise the device or write the rewritten-model cache at the same moment.
-    for (const slot of this.slots) {
+    for (const slot of this.leaders()) {
       let r: TRunnerReady;
       try {
         r = await slot.runner.start();
@@ -147,7 +158,7 @@ export class Agent {
       }
     }
     await Promise.race([Promise.all([this.reclaiming, ...this.slots.map((s) => s.cleaning)]), sleep(5_000)]);
-    await Promise.all(this.slots.map((s) => s.runner.stop()));
+    await Promise.all(this.leaders().map((s) => s.runner.stop()));
     await Promise.race([Promise.allSettled(this.loops), sleep(3_000)]);
     await Promise.race([this.outbox.flush(), sleep(2_000)]);
     this.telemetry.close?.();
@@ -267,7 +278,7 @@ export class Agent {
   /** Every slot's runner, one after another (each its own cleanup event); no slot starts a job until all are done. */
   private reclaim(why: string, extra: Record<string, unknown>): void {
     this.reclaiming ??= (async () => {
-      for (const slot of this.slots) if (!slot.current && !this.stopping.signal.aborted) await slot.cleanup("cleanup", why, extra);
+      for (const slot of this.leaders()) if (!slot.runnerBusy && !this.stopping.signal.aborted) await slot.cleanup("cleanup", why, extra);
     })().finally(() => (this.reclaiming = null));
   }
 
@@ -369,9 +380,9 @@ export class Agent {
   private async sweepLoop(): Promise<void> {
     while (!this.stopping.signal.aborted) {
       await sleep(1_000, this.stopping.signal);
-      for (const slot of this.slots) {
+      for (const slot of this.leaders()) {
         const reading = this.lastReading;
-        if (slot.current || slot.cleaning || this.reclaiming || !reading || this.stopping.signal.aborted) continue;
+        if (slot.runnerBusy || slot.cleaning || this.reclaiming || !reading || this.stopping.signal.aborted) continue;
         if (shouldSweep(reading, this.thresholds, Date.now() - slot.lastCleanupAt)) {
           await slot.cleanup("sweep", `usage above sweepAbovePct ${this.thresholds.sweepAbovePct} % after ${this.thresholds.sweepIntervalS} s`);
         }

@@ -26,6 +26,13 @@ const ZRawEnvSchema = z.object({
   HEADROOM_MAX_PAGES: ZIntFromString.positive().default(50),
   /** Jobs in flight at once, each in its own runner child (agent/runner-slot.ts); 1 = one job at a time. */
   HEADROOM_RUNNER_SLOTS: ZIntFromString.min(1, "must be at least 1").max(8, "must be at most 8 (each slot holds its own model in device memory)").default(1),
+  /**
+   * Jobs in flight at once in each runner process, sharing its one copy of the model: while one job's
+   * det or rec runs on the GPU, the others' CPU stages run (ocr/engine.ts). 1 = one job at a time.
+   */
+  HEADROOM_RUNNER_JOBS: ZIntFromString.min(1, "must be at least 1").max(16, "must be at most 16").default(1),
+  /** Worker threads for line crops in each runner; absent = 4 (fewer on small hosts) where rec runs on a GPU, 0 on the CPU. */
+  HEADROOM_OCR_CROP_WORKERS: ZIntFromString.min(0).max(32).optional(),
   /** The least time between a cleanup and a control-plane-requested reclaim (a runner recycle), in ms. */
   HEADROOM_RECLAIM_MIN_INTERVAL_MS: ZIntFromString.min(0).max(600_000).default(RECLAIM_MIN_INTERVAL_MS),
   LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
@@ -45,8 +52,12 @@ export type TAgentEnv = {
   runnerModulePath: string | undefined;
   pdfDpi: number;
   maxPages: number;
-  /** Runner slots: jobs this agent runs at once, each in its own runner process (1..8). */
+  /** Runner processes of this agent (1..8), each with its own copy of the model. */
   runnerSlots: number;
+  /** Jobs in flight at once in each runner process (1..16); the agent runs runnerSlots × runnerJobs at once. */
+  runnerJobs: number;
+  /** Worker threads for line crops in each runner; undefined = the engine's choice by provider. */
+  cropWorkers: number | undefined;
   reclaimMinIntervalMs: number;
   /** The OCR engine's A/B switches (HEADROOM_OCR_INT8, HEADROOM_MODEL_CACHE, ...; ocr/switches.ts), for the runner child. */
   ocrSwitches: TOcrSwitches;
@@ -92,6 +103,8 @@ export function parseEnv(raw: Record<string, string | undefined>, host = { hostn
     pdfDpi: e.HEADROOM_PDF_DPI,
     maxPages: e.HEADROOM_MAX_PAGES,
     runnerSlots: e.HEADROOM_RUNNER_SLOTS,
+    runnerJobs: e.HEADROOM_RUNNER_JOBS,
+    cropWorkers: e.HEADROOM_OCR_CROP_WORKERS,
     reclaimMinIntervalMs: e.HEADROOM_RECLAIM_MIN_INTERVAL_MS,
     ocrSwitches,
     logLevel: e.LOG_LEVEL,

@@ -1,5 +1,7 @@
-// One runner slot of an agent: a supervised runner child, the job it runs (at most one) and the
-// per-runner state of the memory rules. An agent has HEADROOM_RUNNER_SLOTS of them (default 1).
+// One runner slot of an agent: the job it runs (at most one) on a supervised runner child, and the
+// per-runner state of the memory rules. An agent has HEADROOM_RUNNER_SLOTS runners (default 1), each
+// shared by HEADROOM_RUNNER_JOBS slots (default 1): a multi-job runner keeps that many jobs in flight
+// in one process, with one copy of the model (ocr/engine.ts).
 //
 // What is per slot and why (the rules' pure functions are unchanged; only their wiring is here):
 // - the batch count: the batch rule bounds what one runner grows over consecutive images, so each
@@ -7,7 +9,9 @@
 // - the last cleanup time: the sweep interval runs per runner, so a sweep never recycles a runner
 //   that was fresh a moment ago because another one was not;
 // - the cleanup in progress: a recycle ends only this slot's child; a job claimed on this slot waits
-//   for it, the other slots' jobs carry on.
+//   for it, the other runners' jobs carry on. The jobs already in flight on the same runner finish
+//   first (the recycle drains it), so a recycle loses no job.
+// All of this belongs to the runner, so slots that share one runner share it (RunnerShare).
 // The memory reading stays the device's: every rule still decides on the whole card.
 import type { TMemoryReading } from "@headroom/protocol";
 import type { Logger } from "pino";
@@ -33,8 +37,9 @@ export type TRunnerSlotDeps = {
   allFresh: () => boolean;
 };
 
-export class RunnerSlot {
-  current: TSlotJob | null = null;
+/** One runner and the rules' state that goes with it, shared by the slots that run jobs on it. */
+export class RunnerShare {
+  readonly slots: RunnerSlot[] = [];
   cleaning: Promise<void> | null = null;
   /** Images of the current batch (a multi-page job, or consecutive jobs of one upload) this runner ran since its last cleanup. */
   batch: TBatchCount = NO_BATCH;
@@ -48,11 +53,49 @@ export class RunnerSlot {
    */
   fresh = true;
 
+  constructor(readonly runner: Runner) {}
+}
+
+export class RunnerSlot {
+  current: TSlotJob | null = null;
+
   constructor(
     readonly index: number,
-    readonly runner: Runner,
+    readonly share: RunnerShare,
     private readonly deps: TRunnerSlotDeps,
-  ) {}
+  ) {
+    share.slots.push(this);
+  }
+
+  get runner(): Runner {
+    return this.share.runner;
+  }
+  get cleaning(): Promise<void> | null {
+    return this.share.cleaning;
+  }
+  get batch(): TBatchCount {
+    return this.share.batch;
+  }
+  set batch(b: TBatchCount) {
+    this.share.batch = b;
+  }
+  get lastCleanupAt(): number {
+    return this.share.lastCleanupAt;
+  }
+  get fresh(): boolean {
+    return this.share.fresh;
+  }
+  set fresh(f: boolean) {
+    this.share.fresh = f;
+  }
+  /** The first slot of its runner: the one that starts, stops, sweeps and reclaims it. */
+  get leads(): boolean {
+    return this.share.slots[0] === this;
+  }
+  /** Any job in flight on this slot's runner. */
+  get runnerBusy(): boolean {
+    return this.share.slots.some((s) => s.current !== null);
+  }
 
   /** The slot's part of a node event's data: `{ slot }` when the agent has several, else nothing. */
   get tag(): { slot?: number } {
@@ -67,8 +110,12 @@ export class RunnerSlot {
    */
   cleanup(type: "cleanup" | "sweep", why: string, extra: Record<string, unknown> = {}): Promise<void> {
     const { memory, outbox, stopping } = this.deps;
-    this.cleaning ??= (async () => {
+    const share = this.share;
+    share.cleaning ??= (async () => {
       try {
+        // Drain: the other jobs on this runner finish first (their slots wait for this cleanup
+        // before they start another), so ending the child loses none of them.
+        await Promise.all(share.slots.map((s) => s.current?.done));
         const before = await memory.read();
         const { unavailableMs, ready } = await this.runner.recycle();
         this.fresh = true;
@@ -93,10 +140,10 @@ export class RunnerSlot {
       } catch (err) {
         if (!stopping.aborted) this.deps.log().error({ err, ...this.tag }, `${type} failed`);
       } finally {
-        this.batch = afterCleanup(this.batch);
-        this.lastCleanupAt = Date.now();
+        share.batch = afterCleanup(share.batch);
+        share.lastCleanupAt = Date.now();
       }
-    })().finally(() => (this.cleaning = null));
-    return this.cleaning;
+    })().finally(() => (share.cleaning = null));
+    return share.cleaning;
   }
 }

@@ -1,7 +1,9 @@
 /**
  * The OCR pipeline: the input is split into pages (a PDF's pages rasterised, an image's frames),
  * decoded one at a time, and each goes detect → crop → classify → recognise → order.
- * Sessions stay resident; calls are serialised so one page has the cores to itself.
+ * Sessions stay resident. Up to `maxJobs` inputs are in flight at once: onnxruntime-node runs each
+ * session call on the JS thread, so while one job's det or rec batch runs, the others' line crops are
+ * made on the crop pool's workers, and the lines of every page in flight share rec batches.
  */
 import { readFile } from "node:fs/promises";
 import type { TOcrLine, TOcrPage, TOcrResult } from "@headroom/protocol";
@@ -15,6 +17,8 @@ import { detInputSizePx, packDetTensor, runDetector } from "./detect.ts";
 import { toTextLine } from "./line.ts";
 import type { TOcrManifest } from "./manifest.ts";
 import { sortReadingOrder } from "./order.ts";
+import { CropPool } from "./crop-pool.ts";
+import { RecBatcher } from "./rec-batcher.ts";
 import { recognizeLines } from "./recognize.ts";
 import type { TOcrSessions } from "./sessions.ts";
 import { documentMarkdown, pageMarkdown } from "./markdown.ts";
@@ -24,6 +28,8 @@ import { DEFAULT_MAX_PAGES, DEFAULT_PDF_DPI } from "../pdf/rasterize.ts";
 /** How documents become pages: PDF rendering resolution and the most pages one input may have. */
 export type TPageOptions = { pdfDpi: number; maxPages: number };
 export const DEFAULT_PAGE_OPTIONS: TPageOptions = { pdfDpi: DEFAULT_PDF_DPI, maxPages: DEFAULT_MAX_PAGES };
+/** How much runs at once: inputs in flight, and worker threads for the line crops (0: on the JS thread). */
+export type TConcurrency = { maxJobs: number; cropWorkers: number };
 
 export type TTimingsMs = { decode: number; detect: number; crop: number; classify: number; recognize: number; post: number };
 
@@ -31,9 +37,13 @@ export type TTimingsMs = { decode: number; detect: number; crop: number; classif
 export const DROP_SCORE = 0.5;
 
 export class PaddleOcrEngine {
-  private queue: Promise<unknown> = Promise.resolve();
   private released = false;
   private readonly channelOrder: readonly [number, number, number];
+  private inFlight = 0;
+  private readonly waiting: Array<() => void> = [];
+  private idle: (() => void) | null = null;
+  private readonly batcher: RecBatcher;
+  private readonly pool: CropPool;
 
   private constructor(
     readonly provider: string,
@@ -43,8 +53,17 @@ export class PaddleOcrEngine {
     private readonly pageOptions: TPageOptions,
     /** Classify only until a batch is all upright (classify.ts); the switches' clsProbe. */
     private readonly clsProbe: boolean,
+    private readonly concurrency: TConcurrency,
   ) {
     this.channelOrder = manifest.colorOrder === "bgr" ? [2, 1, 0] : [0, 1, 2];
+    const r = manifest.rec;
+    this.batcher = new RecBatcher(sessions.rec, charset, { heightPx: r.inputHeightPx, maxLines: r.batchSize, maxColumnsPx: r.batchColumnsPx });
+    this.pool = new CropPool(concurrency.cropWorkers);
+  }
+
+  /** The largest rec batch run so far, in lines. */
+  get maxRecBatchLines(): number {
+    return this.batcher.maxBatchLines;
   }
 
   get model(): string {
@@ -55,7 +74,7 @@ export class PaddleOcrEngine {
     provider: string,
     manifest: TOcrManifest,
     sessions: TOcrSessions,
-    opts: Partial<TPageOptions> & { clsProbe: boolean },
+    opts: Partial<TPageOptions> & Partial<TConcurrency> & { clsProbe: boolean },
   ): Promise<PaddleOcrEngine> {
     const charset = buildCharset(await readFile(manifest.dictionary.file, "utf8"), manifest.dictionary.useSpaceChar);
     const meta = sessions.rec.outputMetadata[0];
@@ -63,22 +82,28 @@ export class PaddleOcrEngine {
     if (typeof classes === "number" && classes !== charset.length) {
       throw new Error(`dictionary has ${charset.length} classes with blank${manifest.dictionary.useSpaceChar ? " and space" : ""}, but the recognition model outputs ${classes}`);
     }
-    const { clsProbe, ...pageOptions } = opts;
-    return new PaddleOcrEngine(provider, manifest, sessions, charset, { ...DEFAULT_PAGE_OPTIONS, ...pageOptions }, clsProbe);
+    const { clsProbe, maxJobs = 1, cropWorkers = 0, ...pageOptions } = opts;
+    return new PaddleOcrEngine(provider, manifest, sessions, charset, { ...DEFAULT_PAGE_OPTIONS, ...pageOptions }, clsProbe, { maxJobs, cropWorkers });
   }
 
-  recognize(input: Buffer, opts: { signal?: AbortSignal } = {}): Promise<TOcrResult> {
-    const run = this.queue.then(() => this.recognizeNow(input, opts.signal));
-    this.queue = run.catch(() => undefined);
-    return run;
+  async recognize(input: Buffer, opts: { signal?: AbortSignal } = {}): Promise<TOcrResult> {
+    if (this.inFlight >= this.concurrency.maxJobs) await new Promise<void>((r) => this.waiting.push(r));
+    this.inFlight++;
+    try {
+      return await this.recognizeNow(input, opts.signal);
+    } finally {
+      this.inFlight--;
+      this.waiting.shift()?.();
+      if (this.inFlight === 0) this.idle?.();
+    }
   }
 
   async release(): Promise<void> {
     if (this.released) return;
     this.released = true;
-    await this.queue;
+    if (this.inFlight > 0) await new Promise<void>((r) => (this.idle = r));
     const { det, cls, rec } = this.sessions;
-    await Promise.all([det.release(), cls?.release(), rec.release()]);
+    await Promise.all([det.release(), cls?.release(), rec.release(), this.pool.close()]);
   }
 
   private async recognizeNow(input: Buffer, signal?: AbortSignal): Promise<TOcrResult> {
@@ -114,16 +139,19 @@ export class PaddleOcrEngine {
   }
 
   /** One decoded page through the pipeline; adds its stage times to `t`. */
-  private async recognizePage(img: TRgbImage, pageNo: number, t: TTimingsMs, signal?: AbortSignal): Promise<TOcrPage> {
+  private async recognizePage(decoded: TRgbImage, pageNo: number, t: TTimingsMs, signal?: AbortSignal): Promise<TOcrPage> {
     const m = this.manifest;
     let t0: number;
+    t0 = performance.now();
+    const img = this.pool.share(decoded);
+    t.decode += performance.now() - t0;
 
     t0 = performance.now();
     const size = detInputSizePx(img.widthPx, img.heightPx, m.det.limitSidePx, m.det.limitType);
     const small = await resizeRgb(img, size.widthPx, size.heightPx);
     const tensor = packDetTensor(small, this.channelOrder, m.det.mean, m.det.std);
     const prob = await runDetector(this.sessions.det, tensor, size.widthPx, size.heightPx);
-    t.detect = performance.now() - t0;
+    t.detect += performance.now() - t0;
     signal?.throwIfAborted();
 
     t0 = performance.now();
@@ -142,7 +170,7 @@ export class PaddleOcrEngine {
     // a flipped line is also recognised unflipped and the more confident reading wins.
     const flipped = lines.filter((l) => l.flipped);
     const unflipped = flipped.map((l) => ({ ...l, quad: rotateQuad180(l.quad), flipped: false }));
-    const r = await recognizeLines(this.sessions.rec, img, [...lines, ...unflipped], this.charset, m.rec, this.channelOrder, signal);
+    const r = await recognizeLines(this.batcher, this.pool, img, [...lines, ...unflipped], m.rec, this.channelOrder, signal);
     t.crop += r.cropMs;
     t.recognize += r.runMs;
     t.post += r.decodeMs;

@@ -2,6 +2,7 @@
  * PP-OCR text recognition on ONNX Runtime. The agent's model runner creates one engine at start and
  * keeps its sessions resident; see docs/bench-ocr.md for accuracy and speed.
  */
+import os from "node:os";
 import type { TOcrResult } from "@headroom/protocol";
 import { PaddleOcrEngine } from "./engine.ts";
 import { loadManifest, type TOcrManifest } from "./manifest.ts";
@@ -39,6 +40,10 @@ export async function createOcrEngine(opts: {
   pdfDpi?: number;
   /** The most pages (PDF pages, image frames) one input may have (default 50); more is bad input. */
   maxPages?: number;
+  /** Inputs in flight at once in this engine (default 1); they share rec batches (rec-batcher.ts). */
+  maxJobs?: number;
+  /** Worker threads for line crops (crop-pool.ts); default: cropWorkersFor(rec's provider). */
+  cropWorkers?: number;
   /** Overrides the manifest's `stageProviders`; null forces one provider for all stages. */
   stageProviders?: TStageProviders | null;
   /** The A/B switches (switches.ts); what is left out keeps its default. The agent parses them once (env.ts). */
@@ -54,6 +59,8 @@ export async function createOcrEngine(opts: {
     const engine = await PaddleOcrEngine.create(provider, withStageBatching(manifest, stageProvider.rec), sessions, {
       ...(opts.pdfDpi ? { pdfDpi: opts.pdfDpi } : {}),
       ...(opts.maxPages ? { maxPages: opts.maxPages } : {}),
+      maxJobs: opts.maxJobs ?? 1,
+      cropWorkers: opts.cropWorkers ?? cropWorkersFor(stageProvider.rec),
       clsProbe: switches.clsProbe,
     });
     return { engine, providerNotes: notes };
@@ -63,8 +70,16 @@ export async function createOcrEngine(opts: {
   }
 }
 
+/**
+ * On a GPU the JS thread should only feed the device, so crops go to workers (up to 4: an A4 page's
+ * crops take about 90 ms on one thread). On the CPU, ORT's intra-op threads already have the cores.
+ */
+export function cropWorkersFor(recProvider: string | undefined): number {
+  return recProvider === "webgpu" || recProvider === "cuda" ? Math.min(4, Math.max(1, os.availableParallelism() - 2)) : 0;
+}
+
 /** Recognition batches sized for the provider rec runs on: a GPU wants far larger batches than the CPU's cache does. */
 function withStageBatching(m: TOcrManifest, recProvider: string | undefined): TOcrManifest {
-  if (recProvider !== "webgpu" || !m.rec.webgpu) return m;
+  if ((recProvider !== "webgpu" && recProvider !== "cuda") || !m.rec.webgpu) return m;
   return { ...m, rec: { ...m.rec, batchSize: m.rec.webgpu.batchSize, batchColumnsPx: m.rec.webgpu.batchColumnsPx } };
 }

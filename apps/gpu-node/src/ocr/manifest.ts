@@ -46,8 +46,8 @@ export const ZOcrManifestSchema = z.object({
     file: z.string(),
     inputHeightPx: z.number().int().positive().default(48),
     /**
-     * Batches are padded to at least this width. PaddleOCR pads to 320; padding only to the widest
-     * line of the batch scored the same on SROIE and ran up to 3× faster (docs/bench-ocr.md).
+     * Lines are padded to at least this width. PaddleOCR pads to 320; padding each line only to its
+     * own width bucket (rec-buckets.ts) keeps its text independent of its batch neighbours.
      */
     minWidthPx: z.number().int().nonnegative().default(0),
     /** Most lines per batch. */
@@ -61,7 +61,7 @@ export const ZOcrManifestSchema = z.object({
     dropScore: z.number().min(0).max(1).default(0.5),
     /** Margin added around each box for the cls/rec crops, as a fraction of the box's short side. */
     cropPadRatio: z.number().nonnegative().default(0.1),
-    /** batchSize and batchColumnsPx in force when rec runs on WebGPU (docs/gpu-runs.md); null: the above. */
+    /** batchSize and batchColumnsPx in force when rec runs on a GPU (WebGPU, CUDA); null: the above. */
     webgpu: z
       .object({ batchSize: z.number().int().positive(), batchColumnsPx: z.number().int().positive() })
       .nullable()
@@ -104,9 +104,9 @@ export function defaultManifest(): TOcrManifest {
     // recogniser drops spaces; 1.8 measured better on SROIE (docs/bench-ocr.md).
     det: { file: path.join(dir, "ch_PP-OCRv4_det_infer.onnx"), limitSidePx: 1600, limitType: "max", unclipRatio: 1.8 },
     cls: { file: path.join(dir, "ch_ppocr_mobile_v2.0_cls_infer.onnx") },
-    // rec keeps the CPU's batching on WebGPU too: larger batches ran 10–25 % faster there but pad
-    // lines more, which changed recognised text on every receipt (docs/gpu-runs.md).
-    rec: { file: path.join(dir, "ch_PP-OCRv4_rec_infer.onnx") },
+    // On a GPU, batches of up to 64 lines of one width bucket (rec-buckets.ts), within 40,960 padded
+    // columns; buckets keep each line's text independent of its batch (docs/gpu-runs.md, issue 11).
+    rec: { file: path.join(dir, "ch_PP-OCRv4_rec_infer.onnx"), webgpu: { batchSize: 64, batchColumnsPx: 40_960 } },
     dictionary: { file: path.join(dir, "ppocr_keys_v1.txt") },
     // The orientation classifier ran faster on the CPU than on WebGPU (H200: 5.3 vs 10.5 ms a
     // receipt, docs/gpu-runs.md); det and rec follow the node's order (cuda, webgpu, cpu).

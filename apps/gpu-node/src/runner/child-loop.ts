@@ -1,12 +1,12 @@
-// The runner child's side: load an engine once, keep it resident, answer recognize requests one
-// by one, and never outlive the agent that forked it.
+// The runner child's side: load an engine once, keep it resident, answer recognize requests (the
+// engine bounds how many run at once), cancel one on request, and never outlive the agent that forked it.
 import type { TJobErrorCode, TOcrResult } from "@headroom/protocol";
 import type { TChildMessage, TParentMessage, TProviderNote } from "./ipc.ts";
 
 export type TChildEngine = {
   readonly provider: string;
   readonly model: string;
-  recognize(input: Buffer): Promise<TOcrResult>;
+  recognize(input: Buffer, opts?: { signal?: AbortSignal }): Promise<TOcrResult>;
 };
 
 export type TChildEngineLoader = (log: (msg: string, data?: object) => void) => Promise<{ engine: TChildEngine; providerNotes: TProviderNote[] }>;
@@ -69,17 +69,21 @@ export async function serveRunner(load: TChildEngineLoader, isInputError: (e: un
     return;
   }
 
-  // One job at a time: the engine is not re-entrant and memory is measured per job.
-  let queue: Promise<void> = Promise.resolve();
+  // The engine queues what it cannot start yet (its maxJobs) and serialises its sessions; a cancel
+  // ends one job and leaves the others running (a multi-job runner, HEADROOM_RUNNER_JOBS).
+  const inFlight = new Map<number, AbortController>();
   process.on("message", (raw: TParentMessage) => {
+    if (raw?.type === "cancel") return inFlight.get(raw.id)?.abort(new Error(raw.reason));
     if (raw?.type !== "recognize") return;
-    queue = queue.then(async () => {
-      const bytes = Buffer.from(raw.bytes.buffer, raw.bytes.byteOffset, raw.bytes.byteLength);
-      try {
-        send({ type: "result", id: raw.id, result: await engine.recognize(bytes) });
-      } catch (err) {
-        send({ type: "error", id: raw.id, code: classifyError(err, isInputError), message: err instanceof Error ? err.message : String(err) });
-      }
-    });
+    const abort = new AbortController();
+    inFlight.set(raw.id, abort);
+    const bytes = Buffer.from(raw.bytes.buffer, raw.bytes.byteOffset, raw.bytes.byteLength);
+    engine
+      .recognize(bytes, { signal: abort.signal })
+      .then(
+        (result) => send({ type: "result", id: raw.id, result }),
+        (err) => send({ type: "error", id: raw.id, code: classifyError(err, isInputError), message: err instanceof Error ? err.message : String(err) }),
+      )
+      .finally(() => inFlight.delete(raw.id));
   });
 }

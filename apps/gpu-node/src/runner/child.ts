@@ -15,6 +15,8 @@ await serveRunner(
       ...(config.pdfDpi ? { pdfDpi: config.pdfDpi } : {}),
       ...(config.maxPages ? { maxPages: config.maxPages } : {}),
       ...(config.ocrSwitches ? { switches: config.ocrSwitches } : {}),
+      ...(config.maxJobs ? { maxJobs: config.maxJobs } : {}),
+      ...(config.cropWorkers !== undefined ? { cropWorkers: config.cropWorkers } : {}),
       log,
     }),
   (e) => e instanceof OcrInputError,

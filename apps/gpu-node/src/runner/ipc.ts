@@ -15,9 +15,13 @@ export type TRunnerChildConfig = {
   maxPages?: number;
   /** The OCR A/B switches, parsed once by the agent (env.ts); absent = the defaults. */
   ocrSwitches?: TOcrSwitches;
+  /** Jobs in flight in this runner at once (HEADROOM_RUNNER_JOBS; engine default 1). */
+  maxJobs?: number;
+  /** Worker threads for line crops (HEADROOM_OCR_CROP_WORKERS); absent = the engine's choice by provider. */
+  cropWorkers?: number;
 };
 
-export type TParentMessage = { type: "load" } | { type: "recognize"; id: number; bytes: Uint8Array };
+export type TParentMessage = { type: "load" } | { type: "recognize"; id: number; bytes: Uint8Array } | { type: "cancel"; id: number; reason: string };
 
 export type TChildMessage =
   | { type: "warm" }

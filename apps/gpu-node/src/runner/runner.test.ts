@@ -16,8 +16,8 @@ const until = async (cond: () => boolean, timeoutMs = 5_000) => {
 };
 
 const runners: Runner[] = [];
-function makeRunner(providers = ["scripted"], restarts: TRunnerRestart[] = []) {
-  const r = new Runner({ config: { providers }, log, childModulePath: SCRIPTED, killGraceMs: 500, onRestart: (e) => restarts.push(e) });
+function makeRunner(providers = ["scripted"], restarts: TRunnerRestart[] = [], maxJobs?: number) {
+  const r = new Runner({ config: { providers, ...(maxJobs && { maxJobs }) }, log, childModulePath: SCRIPTED, killGraceMs: 500, onRestart: (e) => restarts.push(e) });
   runners.push(r);
   return r;
 }
@@ -124,5 +124,19 @@ describe("Runner supervising a child process", () => {
     expect(alive(childPid)).toBe(true);
     harness.kill("SIGKILL");
     await until(() => !alive(childPid), 5_000);
+  });
+
+  it("with several jobs in flight, an aborted job is canceled in the child and the others finish there", async () => {
+    const restarts: TRunnerRestart[] = [];
+    const r = makeRunner(["scripted"], restarts, 2);
+    const { pid } = await r.start();
+    const ac = new AbortController();
+    const gone = r.recognize(Buffer.from("slow:400"), { timeoutMs: 5_000, signal: ac.signal });
+    const kept = r.recognize(Buffer.from("slow:300"), { timeoutMs: 5_000 });
+    ac.abort("canceled by the user");
+    expect(await codeOf(gone)).toBe("ABORTED");
+    expect((await kept).text).toBe(`slow:300 (pid ${pid})`);
+    expect(r.pid).toBe(pid);
+    expect(restarts).toEqual([]);
   });
 });

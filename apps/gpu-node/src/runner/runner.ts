@@ -114,7 +114,16 @@ export class Runner {
         void this.restartBecause(reason, detail);
       };
       const timer = setTimeout(() => giveUp("TIMEOUT", "timeout", `no result within ${opts.timeoutMs} ms`), opts.timeoutMs);
-      const onAbort = () => giveUp("ABORTED", "abort", String(opts.signal?.reason ?? "aborted"));
+      // With several jobs in flight in the child (config.maxJobs), an aborted job is canceled inside
+      // it, since ending the child would take the other jobs with it; with one, ending the child is
+      // the quickest way to free what the aborted job holds.
+      const onAbort = () => {
+        const reason = String(opts.signal?.reason ?? "aborted");
+        if ((this.o.config.maxJobs ?? 1) <= 1) return giveUp("ABORTED", "abort", reason);
+        done();
+        reject(new RunnerError("ABORTED", reason));
+        if (child.connected) child.send({ type: "cancel", id, reason } satisfies TParentMessage, () => {});
+      };
       opts.signal?.addEventListener("abort", onAbort, { once: true });
       this.pending.set(id, {
         resolve: (r) => (done(), resolve(r)),
