@@ -42,6 +42,8 @@ const { values: args } = parseArgs({
     "cpu-threads": { type: "string" },
     // Jobs in flight per GPU agent (HEADROOM_RUNNER_SLOTS): one runner each.
     "gpu-slots": { type: "string", default: "1" },
+    // Jobs in flight in each GPU runner (HEADROOM_RUNNER_JOBS): one copy of the model, CPU stages overlapped.
+    "gpu-jobs": { type: "string", default: "1" },
     name: { type: "string", default: os.hostname() },
     port: { type: "string", default: "3000" },
   },
@@ -99,7 +101,7 @@ async function main(): Promise<void> {
   const accel: TAgent[] = gpus.length
     ? // Each runner's CPU stages get an equal share of the cores: left to ORT's default, every
       // runner takes all of them, and two GPUs' runners slowed each other down (2×H200 run, 2026-11-27).
-      gpus.map((g) => startAgent(`${args.name}-gpu${g.index}`, { HEADROOM_GPU_INDEX: String(g.index), HEADROOM_OCR_THREADS: String(threadsFor(gpus.length * Number(args["gpu-slots"]))), HEADROOM_RUNNER_SLOTS: args["gpu-slots"]! }))
+      gpus.map((g) => startAgent(`${args.name}-gpu${g.index}`, { HEADROOM_GPU_INDEX: String(g.index), HEADROOM_OCR_THREADS: String(threadsFor(gpus.length * Number(args["gpu-slots"]))), HEADROOM_RUNNER_SLOTS: args["gpu-slots"]!, HEADROOM_RUNNER_JOBS: args["gpu-jobs"]! }))
     : Array.from({ length: rehearse }, (_, i) => startAgent(`${args.name}-rehearsal${i}`, { HEADROOM_OCR_THREADS: String(threadsFor(rehearse)) }));
   await waitOnline(credentials.apiKey, accel.map((a) => a.name), 180_000);
   log(`${accel.length} agents online`);
@@ -131,7 +133,7 @@ type TPhaseContext = {
 function offeredWorkload(phase: TPhase, c: TPhaseContext): TWorkload {
   if (!phase.subset) return c.workload;
   const onCpu = phase.kind === "cpu" || c.rehearse;
-  const pagesPerS = phase.agents * (onCpu ? CPU_PAGES_PER_S_PER_AGENT : GPU_PAGES_PER_S_PER_SLOT * Number(args["gpu-slots"]));
+  const pagesPerS = phase.agents * (onCpu ? CPU_PAGES_PER_S_PER_AGENT : GPU_PAGES_PER_S_PER_SLOT * Number(args["gpu-slots"]) * Number(args["gpu-jobs"]));
   return repeatKind(c.workload, phase.subset, offerPages(phase, c.workload.pages, pagesPerS));
 }
 
