@@ -62,6 +62,7 @@ const t0 = Date.now();
 // docs/gpu-runs.md); a 16-thread CPU agent about 1 (detect 323 + recognise 577 ms, x4d cpu4).
 const GPU_PAGES_PER_S_PER_SLOT = 8;
 const CPU_PAGES_PER_S_PER_AGENT = 2;
+const GPU_PAGES_PER_S_PER_GPU_MAX = 30;
 const log = (msg: string) => console.log(`[fleet +${((Date.now() - t0) / 1000).toFixed(1)}s] ${msg}`);
 
 type TAgent = { name: string; child: TChild };
@@ -133,7 +134,10 @@ type TPhaseContext = {
 function offeredWorkload(phase: TPhase, c: TPhaseContext): TWorkload {
   if (!phase.subset) return c.workload;
   const onCpu = phase.kind === "cpu" || c.rehearse;
-  const pagesPerS = phase.agents * (onCpu ? CPU_PAGES_PER_S_PER_AGENT : GPU_PAGES_PER_S_PER_SLOT * Number(args["gpu-slots"]) * Number(args["gpu-jobs"]));
+  // A multi-job runner shares one GPU: jobs in flight raise its ceiling, but not past the 20 pages/s
+  // target with room to spare (an offer of thousands of pages only costs uploads and cancels).
+  const perGpu = Math.min(GPU_PAGES_PER_S_PER_GPU_MAX, GPU_PAGES_PER_S_PER_SLOT * Number(args["gpu-slots"]) * Number(args["gpu-jobs"]));
+  const pagesPerS = phase.agents * (onCpu ? CPU_PAGES_PER_S_PER_AGENT : perGpu);
   return repeatKind(c.workload, phase.subset, offerPages(phase, c.workload.pages, pagesPerS));
 }
 
