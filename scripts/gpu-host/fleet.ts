@@ -103,7 +103,7 @@ async function main(): Promise<void> {
     ? // Each runner's CPU stages get an equal share of the cores: left to ORT's default, every
       // runner takes all of them, and two GPUs' runners slowed each other down (2×H200 run, 2026-11-27).
       gpus.map((g) => startAgent(`${args.name}-gpu${g.index}`, { HEADROOM_GPU_INDEX: String(g.index), HEADROOM_OCR_THREADS: String(threadsFor(gpus.length * Number(args["gpu-slots"]))), HEADROOM_RUNNER_SLOTS: args["gpu-slots"]!, HEADROOM_RUNNER_JOBS: args["gpu-jobs"]! }))
-    : Array.from({ length: rehearse }, (_, i) => startAgent(`${args.name}-rehearsal${i}`, { HEADROOM_OCR_THREADS: String(threadsFor(rehearse)) }));
+    : Array.from({ length: rehearse }, (_, i) => startAgent(`${args.name}-rehearsal${i}`, { HEADROOM_OCR_THREADS: String(threadsFor(rehearse)), HEADROOM_RUNNER_SLOTS: args["gpu-slots"]!, HEADROOM_RUNNER_JOBS: args["gpu-jobs"]! }));
   await waitOnline(credentials.apiKey, accel.map((a) => a.name), 180_000);
   log(`${accel.length} agents online`);
 
