@@ -4,7 +4,7 @@
  * swapped every image), so load changes hit both alike. Reports each side's median and the median of
  * the per-image time ratios, plus both CERs.
  *
- *   npx tsx bench/ab.ts --a 'HEADROOM_OCR_CPU_REWRITE=0' --b '' [--from 0] [--to 29] [--reps 1]
+ *   npx tsx bench/ab.ts --a 'HEADROOM_OCR_INT8=0' --b '' [--from 0] [--to 29] [--reps 1]
  *
  * --a/--b: space-separated KEY=VALUE settings for that side, on top of this process's environment:
  * the OCR switches (HEADROOM_OCR_INT8=0 etc., src/ocr/switches.ts) and a manifest via OCR_MANIFEST=path.

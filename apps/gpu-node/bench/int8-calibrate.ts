@@ -1,8 +1,8 @@
 /**
- * Calibrate the int8 CPU models (src/ocr/quantize.ts, int8.ts) on synthetic text only: receipt-like
+ * Calibrate the int8 CPU models (src/ocr/model-prep/quantize.ts, int8.ts) on synthetic text only: receipt-like
  * Latin lines and Chinese lines from the model's dictionary, rendered with the system fonts (rec, cls),
  * and pages of such lines (det), then (rec, cls) sequential bias correction on further rendered lines.
- * No eval receipt is used. Writes src/ocr/int8-ranges.json.
+ * No eval receipt is used. Writes src/ocr/model-prep/int8-ranges.json.
  *
  *   npx tsx bench/int8-calibrate.ts [--lines 300] [--pages 8] [--stages det,rec] [--method mse|mean|minmax] [--float-convs N] [--float-last N]
  */
@@ -10,11 +10,13 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import ort from "onnxruntime-node";
 import { defaultManifest } from "../src/ocr/index.ts";
-import { rewriteOnnxForCpu } from "../src/ocr/fuse-activations.ts";
-import { biasCorrection, calibrate, lineTensor, randomLine, renderLine, renderPage, rng } from "../src/ocr/int8-calibrate.ts";
-import { INT8_RANGES_FILE, modelKey, readRangesFile } from "../src/ocr/int8.ts";
-import { parseModel, prepareForInt8 } from "../src/ocr/quantize.ts";
 import { packDetTensor } from "../src/ocr/detect.ts";
+import { fuseActivations } from "../src/ocr/model-prep/fuse-activations.ts";
+import { prepareForInt8 } from "../src/ocr/model-prep/int8-form.ts";
+import { INT8_RANGES_FILE, modelKey, readRangesFile } from "../src/ocr/model-prep/int8.ts";
+import { decodeModel } from "../src/ocr/model-prep/onnx-model.ts";
+import { lineTensor, randomLine, renderLine, renderPage, rng } from "../test-fixtures/synthetic-text.ts";
+import { biasCorrection, calibrate } from "./int8-calibration.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -35,7 +37,7 @@ const all = readRangesFile();
 for (const stage of args.stages.split(",")) {
   const file = stage === "det" ? m.det.file : stage === "cls" ? m.cls!.file : m.rec.file;
   const original = readFileSync(file);
-  const model = prepareForInt8(rewriteOnnxForCpu(original).model);
+  const model = prepareForInt8(fuseActivations(original).model);
   const r = rng(stage === "det" ? 11 : 7);
   const t0 = performance.now();
   const detPage = () => {
@@ -55,7 +57,7 @@ for (const stage of args.stages.split(",")) {
   const ranges = { ...cal[args.method as keyof typeof cal] };
   // --float-convs N / --float-last N: the first / last N convs (graph order) stay float: quantizeConvs
   // skips a conv without ranges.
-  const convs = parseModel(model).nodes.filter((n) => n.op === "Conv").map((n) => n.outputs[0]!);
+  const convs = decodeModel(model).nodes.filter((n) => n.op === "Conv").map((n) => n.outputs[0]!);
   for (const y of convs.slice(0, Number(args["float-convs"]))) delete ranges[y];
   for (const y of convs.slice(convs.length - Number(args["float-last"]))) delete ranges[y];
   // Bias correction on a separate set of rendered lines or pages.

@@ -8,11 +8,12 @@
  */
 import { parseArgs } from "node:util";
 import ort from "onnxruntime-node";
-import { parseModel, quantizeConvs, type TRanges } from "../src/ocr/quantize.ts";
+import { decodeModel } from "../src/ocr/model-prep/onnx-model.ts";
+import { quantizeConvs, type TRanges } from "../src/ocr/model-prep/quantize.ts";
 import { heldOutRec, SESSION_OPTIONS as opts } from "./int8-heldout.ts";
 import { editDistance } from "./score.ts";
 
-const convTensorsOnly = (b: Uint8Array) => parseModel(b).nodes.filter((n) => n.op === "Conv").flatMap((n) => [n.inputs[0]!, n.outputs[0]!]);
+const convTensorsOnly = (b: Uint8Array) => decodeModel(b).nodes.filter((n) => n.op === "Conv").flatMap((n) => [n.inputs[0]!, n.outputs[0]!]);
 
 const { values: args } = parseArgs({ options: { lines: { type: "string", default: "60" } } });
 const { fp, calibration: cal, lines, decode } = heldOutRec(31337, Number(args.lines));

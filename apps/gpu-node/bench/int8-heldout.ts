@@ -6,9 +6,10 @@
 import { readFileSync } from "node:fs";
 import { defaultManifest } from "../src/ocr/index.ts";
 import { buildCharset, ctcGreedyDecode } from "../src/ocr/ctc.ts";
-import { rewriteOnnxForCpu } from "../src/ocr/fuse-activations.ts";
-import { lineTensor, randomLine, renderLine, rng, type TCalibration } from "../src/ocr/int8-calibrate.ts";
-import { prepareForInt8 } from "../src/ocr/quantize.ts";
+import { fuseActivations } from "../src/ocr/model-prep/fuse-activations.ts";
+import { prepareForInt8 } from "../src/ocr/model-prep/int8-form.ts";
+import { lineTensor, randomLine, renderLine, rng } from "../test-fixtures/synthetic-text.ts";
+import type { TCalibration } from "./int8-calibration.ts";
 
 export const SESSION_OPTIONS = { executionProviders: ["cpu"], graphOptimizationLevel: "all", intraOpNumThreads: 2, logSeverityLevel: 3 } as const;
 
@@ -18,7 +19,7 @@ export function heldOutRec(seed: number, lineCount: number) {
   const cjk = charset.filter((s) => /[\u4e00-\u9fff]/.test(s));
   const r = rng(seed);
   return {
-    fp: prepareForInt8(rewriteOnnxForCpu(readFileSync(m.rec.file)).model),
+    fp: prepareForInt8(fuseActivations(readFileSync(m.rec.file)).model),
     calibration: JSON.parse(readFileSync("/tmp/int8-calibration-rec.json", "utf8")) as TCalibration,
     lines: Array.from({ length: lineCount }, () => lineTensor(renderLine(randomLine(r, cjk), 48, r))),
     decode: (d: Float32Array) => ctcGreedyDecode(d, 0, d.length / charset.length, charset.length, charset, true).text,

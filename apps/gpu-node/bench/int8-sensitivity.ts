@@ -7,7 +7,8 @@
  */
 import { parseArgs } from "node:util";
 import ort from "onnxruntime-node";
-import { parseModel, quantizeConvs } from "../src/ocr/quantize.ts";
+import { decodeModel } from "../src/ocr/model-prep/onnx-model.ts";
+import { quantizeConvs } from "../src/ocr/model-prep/quantize.ts";
 import { heldOutRec, SESSION_OPTIONS as opts } from "./int8-heldout.ts";
 import { editDistance } from "./score.ts";
 
@@ -26,7 +27,7 @@ const ref = await read(fp);
 const chars = ref.reduce((a, t) => a + t.length, 0);
 const cer = (ts: string[]) => ts.reduce((a, t, i) => a + edit(ref[i]!, t), 0) / chars;
 console.log(`all quantized: CER vs float ${cer(await read(quantizeConvs(fp, ranges).model)).toFixed(4)}`);
-const convs = parseModel(fp).nodes.filter((n) => n.op === "Conv").map((n) => n.outputs[0]!);
+const convs = decodeModel(fp).nodes.filter((n) => n.op === "Conv").map((n) => n.outputs[0]!);
 const rows: Array<[string, number]> = [];
 for (const [i, y] of convs.entries()) {
   const sub = { ...ranges };

@@ -50,9 +50,9 @@ describe("parseEnv", () => {
   });
 
   it("the OCR switches for A/B runs, parsed here once for the runner child", () => {
-    const e = parseEnv({ ...base, HEADROOM_OCR_INT8: "det, rec", HEADROOM_OCR_INT8_HSWISH: "0", HEADROOM_OCR_CPU_REWRITE: "1", HEADROOM_OCR_CLS_PROBE: "0", HEADROOM_MODEL_CACHE: "/var/cache/headroom" }, host);
-    expect(e.ocrSwitches).toEqual({ modelCacheDir: "/var/cache/headroom", cpuRewrite: true, int8Stages: ["det", "rec"], int8HardSwish: false, clsProbe: false });
-    expect(parseEnv({ ...base, HEADROOM_OCR_INT8: "0", HEADROOM_OCR_CPU_REWRITE: "0" }, host).ocrSwitches).toMatchObject({ int8Stages: [], cpuRewrite: false });
+    const e = parseEnv({ ...base, HEADROOM_OCR_INT8: "det, rec", HEADROOM_OCR_CLS_PROBE: "0", HEADROOM_MODEL_CACHE: "/var/cache/headroom" }, host);
+    expect(e.ocrSwitches).toEqual({ modelCacheDir: "/var/cache/headroom", int8Stages: ["det", "rec"], clsProbe: false });
+    expect(parseEnv({ ...base, HEADROOM_OCR_INT8: "0" }, host).ocrSwitches).toMatchObject({ int8Stages: [] });
     // Empty means unset here too: the manifest's cpuInt8 stays in charge.
     expect(parseEnv({ ...base, HEADROOM_OCR_INT8: "", HEADROOM_MODEL_CACHE: "" }, host).ocrSwitches).toEqual(DEFAULT_OCR_SWITCHES);
   });
@@ -80,8 +80,7 @@ describe("parseEnv", () => {
     ["a reclaim interval in words", { ...base, HEADROOM_RECLAIM_MIN_INTERVAL_MS: "soon" }, /HEADROOM_RECLAIM_MIN_INTERVAL_MS/],
     ["an unknown int8 stage", { ...base, HEADROOM_OCR_INT8: "rec,det,bogus" }, /HEADROOM_OCR_INT8: unknown stage "bogus" \(known: det, cls, rec; "0" for none\)/],
     ["an int8 stage list of commas only", { ...base, HEADROOM_OCR_INT8: " , " }, /HEADROOM_OCR_INT8: lists no stage/],
-    ["an on/off switch in words", { ...base, HEADROOM_OCR_CPU_REWRITE: "off" }, /HEADROOM_OCR_CPU_REWRITE: must be 0 or 1, got "off"/],
-    ["a hard-swish switch of false", { ...base, HEADROOM_OCR_INT8_HSWISH: "false" }, /HEADROOM_OCR_INT8_HSWISH: must be 0 or 1/],
+    ["an on/off switch in words", { ...base, HEADROOM_OCR_CLS_PROBE: "off" }, /HEADROOM_OCR_CLS_PROBE: must be 0 or 1, got "off"/],
     ["a probe switch of 2", { ...base, HEADROOM_OCR_CLS_PROBE: "2" }, /HEADROOM_OCR_CLS_PROBE: must be 0 or 1/],
   ])("fails readably: %s", (_n, raw, message) => {
     expect(() => parseEnv(raw, host)).toThrow(message);

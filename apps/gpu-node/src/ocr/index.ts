@@ -12,7 +12,7 @@ import { DEFAULT_OCR_SWITCHES, type TOcrSwitches } from "./switches.ts";
 export { OcrInputError } from "./errors.ts";
 export { defaultManifest, loadManifest, ZOcrManifestSchema, type TOcrManifest } from "./manifest.ts";
 export type { TOcrStage, TProviderNote, TStageProviders } from "./sessions.ts";
-export { preparedModel, rewriteAttributeClips, type TClipRewrite } from "./model-rewrite.ts";
+export { prepareModel, rewriteAttributeClips, type TClipRewrite } from "./model-prep/index.ts";
 export { DEFAULT_OCR_SWITCHES, ocrSwitchesFromEnv, OcrSwitchesError, type TOcrSwitches } from "./switches.ts";
 
 export interface OcrEngine {

@@ -4,15 +4,13 @@
  *
  * With `stageProviders`, each stage (det, cls, rec) tries its own order instead (its preferred
  * providers that the node allows, then the node's other providers), so detection and recognition can
- * run where each is fastest. On WebGPU a model's attribute-form Clips are rewritten first
- * (model-rewrite.ts), since that provider has no kernel for them.
+ * run where each is fastest. Each model is prepared for its provider first (model-prep/: the Clip
+ * rewrite on WebGPU, activation fusions and int8 on the CPU).
  */
 import type { InferenceSession as TInferenceSession } from "onnxruntime-node";
 import ort from "onnxruntime-node";
 import type { TOcrManifest } from "./manifest.ts";
-import { cpuModel } from "./fuse-activations.ts";
-import { int8Stages } from "./int8.ts";
-import { preparedModel } from "./model-rewrite.ts";
+import { prepareModel } from "./model-prep/index.ts";
 import type { TOcrSwitches } from "./switches.ts";
 
 export type TOcrStage = "det" | "cls" | "rec";
@@ -36,35 +34,24 @@ export function sessionOptions(provider: string, threads?: number): TInferenceSe
   };
 }
 
-/** The model file as the provider should get it: on WebGPU with its attribute-form Clips rewritten. */
-async function modelFor(manifest: TOcrManifest, file: string, provider: string, load: TLoadOptions, int8: boolean): Promise<string | Uint8Array> {
-  const { switches, log } = load;
-  // On the CPU: hard-swish and affine blocks folded into fewer passes (fuse-activations.ts, exact),
-  // and int8 for the stages the manifest (or the switches, HEADROOM_OCR_INT8) names (int8.ts).
-  if (provider === "cpu") return cpuModel(file, { int8, switches }, log);
-  if (provider !== "webgpu" || manifest.webgpuClipRewrite === "none") return file;
-  const p = await preparedModel(file, manifest.webgpuClipRewrite, switches.modelCacheDir);
-  if (p.source !== file) log?.("ocr model rewritten for webgpu", { file, strategy: manifest.webgpuClipRewrite, rewritten: p.rewritten, cached: p.cached, ms: p.ms });
-  return p.source;
-}
-
 const stageOf = (m: TOcrManifest, file: string): TOcrStage => (file === m.det.file ? "det" : file === m.rec.file ? "rec" : "cls");
 
+/** A session for one model on one provider, prepared for it (model-prep/). */
 async function openModel(manifest: TOcrManifest, file: string, provider: string, load: TLoadOptions) {
   const opts = sessionOptions(provider, load.threads);
   const create = (source: string | Uint8Array) =>
     typeof source === "string" ? ort.InferenceSession.create(source, opts) : ort.InferenceSession.create(source, opts);
-  // int8 only ever on the CPU provider; other providers get the float model.
-  const int8 = provider === "cpu" && int8Stages(manifest.cpuInt8, load.switches.int8Stages).has(stageOf(manifest, file));
-  const source = await modelFor(manifest, file, provider, load, int8);
+  const prepare = { manifest, switches: load.switches, log: load.log };
+  const stage = stageOf(manifest, file);
+  const model = await prepareModel(stage, provider, prepare);
   try {
-    return await create(source);
+    return await create(model.source);
   } catch (err) {
-    if (!int8) throw err;
+    if (!model.int8) throw err;
     // A broken int8 model (a damaged cache file, an ORT without the kernels) must not take the CPU
     // provider down with it: load the float model instead.
     load.log?.("ocr int8 model failed to load; using float", { file, reason: reasonOf(err) });
-    return create(await modelFor(manifest, file, provider, load, false));
+    return create((await prepareModel(stage, provider, { ...prepare, float: true })).source);
   }
 }
 

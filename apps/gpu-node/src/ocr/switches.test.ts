@@ -4,12 +4,10 @@ import { describe, expect, it } from "vitest";
 import { DEFAULT_OCR_SWITCHES, OcrSwitchesError, ocrSwitchesFromEnv } from "./switches.ts";
 
 describe("ocrSwitchesFromEnv", () => {
-  it("nothing set: the defaults (the manifest decides int8; rewrite, hard-swish and probe on)", () => {
+  it("nothing set: the defaults (the manifest decides int8; probe on)", () => {
     expect(ocrSwitchesFromEnv({})).toEqual({
       modelCacheDir: path.join(os.tmpdir(), "headroom-model-cache"),
-      cpuRewrite: true,
       int8Stages: null,
-      int8HardSwish: true,
       clsProbe: true,
     });
     expect(ocrSwitchesFromEnv({ HEADROOM_OCR_INT8: "", HEADROOM_MODEL_CACHE: " ", HEADROOM_OCR_CLS_PROBE: undefined })).toEqual(DEFAULT_OCR_SWITCHES);
@@ -17,8 +15,6 @@ describe("ocrSwitchesFromEnv", () => {
 
   it("each switch", () => {
     expect(ocrSwitchesFromEnv({ HEADROOM_MODEL_CACHE: "/cache" }).modelCacheDir).toBe("/cache");
-    expect(ocrSwitchesFromEnv({ HEADROOM_OCR_CPU_REWRITE: "0" }).cpuRewrite).toBe(false);
-    expect(ocrSwitchesFromEnv({ HEADROOM_OCR_INT8_HSWISH: "0" }).int8HardSwish).toBe(false);
     expect(ocrSwitchesFromEnv({ HEADROOM_OCR_CLS_PROBE: "0" }).clsProbe).toBe(false);
     expect(ocrSwitchesFromEnv({ HEADROOM_OCR_CLS_PROBE: "1" }).clsProbe).toBe(true);
   });
@@ -36,16 +32,15 @@ describe("ocrSwitchesFromEnv", () => {
     expect(() => ocrSwitchesFromEnv({ HEADROOM_OCR_INT8: "," })).toThrow(/HEADROOM_OCR_INT8: lists no stage/);
     let caught: unknown;
     try {
-      ocrSwitchesFromEnv({ HEADROOM_OCR_CPU_REWRITE: "no", HEADROOM_OCR_INT8: "fast", HEADROOM_OCR_CLS_PROBE: "true" });
+      ocrSwitchesFromEnv({ HEADROOM_OCR_INT8: "fast", HEADROOM_OCR_CLS_PROBE: "true" });
     } catch (err) {
       caught = err;
     }
     expect(caught).toBeInstanceOf(OcrSwitchesError);
     expect((caught as OcrSwitchesError).issues).toEqual([
-      'HEADROOM_OCR_CPU_REWRITE: must be 0 or 1, got "no"',
       'HEADROOM_OCR_INT8: unknown stage "fast" (known: det, cls, rec; "0" for none)',
       'HEADROOM_OCR_CLS_PROBE: must be 0 or 1, got "true"',
     ]);
-    expect((caught as Error).message).toMatch(/^Invalid OCR switches:\n {2}HEADROOM_OCR_CPU_REWRITE/);
+    expect((caught as Error).message).toMatch(/^Invalid OCR switches:\n {2}HEADROOM_OCR_INT8/);
   });
 });

@@ -3,6 +3,10 @@
  * the environment once, at an edge (the agent's env.ts, a bench script), and passed down through
  * createOcrEngine: no OCR module reads the environment, so a runner child does what its config says
  * and a test or an A/B bench can run two settings side by side in one process.
+ *
+ * A switch whose A/B is settled is retired and its winner kept: HEADROOM_OCR_CPU_REWRITE (the exact
+ * CPU fusions won, 0.81× the time at the same CER) and HEADROOM_OCR_INT8_HSWISH (uint8 hard-swish won,
+ * 0.91× the time, and the committed bias corrections were measured with it) no longer exist.
  */
 import os from "node:os";
 import path from "node:path";
@@ -11,23 +15,17 @@ export type TInt8Stage = "det" | "cls" | "rec";
 const INT8_STAGES: readonly TInt8Stage[] = ["det", "cls", "rec"];
 
 export type TOcrSwitches = {
-  /** Where CPU-rewritten, WebGPU-rewritten and int8 models are cached, so a runner recycle reuses them. HEADROOM_MODEL_CACHE. */
+  /** Where WebGPU-rewritten and int8 models are cached, so a runner recycle reuses them. HEADROOM_MODEL_CACHE. */
   modelCacheDir: string;
-  /** false: the CPU provider loads the model files unchanged (no folding, no int8). HEADROOM_OCR_CPU_REWRITE=0. */
-  cpuRewrite: boolean;
   /** The stages that run int8 on the CPU provider; null leaves it to the manifest's `cpuInt8`. HEADROOM_OCR_INT8. */
   int8Stages: TInt8Stage[] | null;
-  /** false: hard-swish stays float between the int8 convs. HEADROOM_OCR_INT8_HSWISH=0. */
-  int8HardSwish: boolean;
   /** false: the angle classifier reads every line instead of stopping at an all-upright batch (classify.ts). HEADROOM_OCR_CLS_PROBE=0. */
   clsProbe: boolean;
 };
 
 export const DEFAULT_OCR_SWITCHES: Readonly<TOcrSwitches> = {
   modelCacheDir: path.join(os.tmpdir(), "headroom-model-cache"),
-  cpuRewrite: true,
   int8Stages: null,
-  int8HardSwish: true,
   clsProbe: true,
 };
 
@@ -56,9 +54,7 @@ export function ocrSwitchesFromEnv(env: Readonly<Record<string, string | undefin
   };
   const switches: TOcrSwitches = {
     modelCacheDir: set("HEADROOM_MODEL_CACHE") ?? DEFAULT_OCR_SWITCHES.modelCacheDir,
-    cpuRewrite: onOff("HEADROOM_OCR_CPU_REWRITE", DEFAULT_OCR_SWITCHES.cpuRewrite),
     int8Stages: int8StageList(set("HEADROOM_OCR_INT8"), (m) => issues.push(`HEADROOM_OCR_INT8: ${m}`)),
-    int8HardSwish: onOff("HEADROOM_OCR_INT8_HSWISH", DEFAULT_OCR_SWITCHES.int8HardSwish),
     clsProbe: onOff("HEADROOM_OCR_CLS_PROBE", DEFAULT_OCR_SWITCHES.clsProbe),
   };
   if (issues.length > 0) throw new OcrSwitchesError(issues);

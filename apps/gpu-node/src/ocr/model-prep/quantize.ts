@@ -11,15 +11,12 @@
  * held (0.1441 → 0.1449 on 000–029, 0.1260 → 0.1239 held out) at ~0.87× the pipeline time, so the
  * default manifest runs rec int8 on the CPU (`cpuInt8`; HEADROOM_OCR_INT8=0 turns it off).
  *
- * Activation ranges come from calibration (int8-calibrate.ts, on rendered text, never on the eval
- * receipts) and are stored per model hash in `int8-ranges.json`, so loading is deterministic.
+ * Activation ranges come from calibration (bench/int8-calibrate.ts, on rendered text, never on the
+ * eval receipts) and are stored per model hash in `int8-ranges.json`, so loading is deterministic.
  *
- * The float model is first brought to opset 13 with BatchNorms folded (onnx-graph.ts prepareForInt8).
+ * The float model is first brought to opset 13 with BatchNorms folded (int8-form.ts prepareForInt8).
  */
-import { readFields, type TField, type TNode } from "./fuse-activations.ts";
-import { attrFloatOf, bytesOf, constNode, dec, DT, floatConst, intAttr, modelOpset, parseModel, plainNode, writeModel } from "./onnx-graph.ts";
-
-export { modelOpset, parseModel, prepareForInt8, upgradeOpset, withGraphOutputs, writeModel, type TModelGraph } from "./onnx-graph.ts";
+import { attrFloat, bytesOf, constantValue, constNode, decodeModel, DT, encodeModel, graphValues, intAttr, modelOpset, plainNode, withoutDeadConstants, type TField, type TNode } from "./onnx-model.ts";
 
 /** A conv output y read only by y·HardSigmoid(y; α > 0, β > 0): quantizeConvs runs it in uint8. */
 type THardSwish = { y: string; hs: TNode; mul: TNode; alpha: number; beta: number };
@@ -36,7 +33,7 @@ function hardSwishes(nodes: readonly TNode[]): Map<string, THardSwish> {
     const mul = rs.find((n) => n.op === "Mul" && !n.domain);
     if (rs.length !== 2 || !hs || !mul || !mul.inputs.includes(hs.outputs[0]!) || !mul.inputs.includes(y)) continue;
     if ((readers.get(hs.outputs[0]!) ?? []).length !== 1) continue;
-    const alpha = attrFloatOf(hs, "alpha") ?? 0.2, beta = attrFloatOf(hs, "beta") ?? 0.5;
+    const alpha = attrFloat(hs, "alpha") ?? 0.2, beta = attrFloat(hs, "beta") ?? 0.5;
     if (alpha > 0 && beta > 0) out.set(y, { y, hs, mul, alpha, beta });
   }
   return out;
@@ -44,7 +41,7 @@ function hardSwishes(nodes: readonly TNode[]): Map<string, THardSwish> {
 
 /** The tensors whose ranges calibration must measure: Conv inputs and outputs, and hard-swish outputs after a Conv. */
 export function convActivations(bytes: Uint8Array): string[] {
-  const m = parseModel(bytes);
+  const m = decodeModel(bytes);
   const names = new Set<string>();
   for (const n of m.nodes) {
     if (n.op !== "Conv" || n.domain) continue;
@@ -65,21 +62,20 @@ export function uint8Params(min: number, max: number): { scale: number; zeroPoin
   return { scale: Math.fround(scale), zeroPoint: Math.min(255, Math.max(0, Math.round(-lo / scale))) };
 }
 
-
 /**
  * QDQ-quantize every Conv whose input and output ranges are known (see the file comment). The model
- * must be at opset ≥ 13 (upgradeOpset). Returns the new model and what was quantized.
+ * must be at opset ≥ 13 (prepareForInt8). Returns the new model and what was quantized.
  */
 export function quantizeConvs(
   bytes: Uint8Array,
   ranges: TRanges,
   opts: { hardSwish?: boolean; biasShift?: Record<string, readonly number[]> } = {},
 ): { model: Uint8Array; stats: TQuantStats } {
-  const m = parseModel(bytes);
-  if (modelOpset(m) < 13) throw new Error("quantizeConvs needs opset 13 (upgradeOpset first)");
+  const m = decodeModel(bytes);
+  if (modelOpset(m) < 13) throw new Error("quantizeConvs needs opset 13 (prepareForInt8 first)");
   const producer = new Map<string, TNode>();
   for (const n of m.nodes) for (const o of n.outputs) producer.set(o, n);
-  const graphOutputs = new Set(m.graphFields.filter((f) => f.no === 12).map((f) => dec.decode(readFields(f.bytes!).find((x) => x.no === 1)?.bytes)));
+  const graphOutputs = graphValues(m, "output");
 
   const head: TNode[] = [];
   const qTensors = new Set<string>();
@@ -88,8 +84,8 @@ export function quantizeConvs(
   for (const n of m.nodes) {
     if (n.op !== "Conv" || n.domain) continue;
     const x = n.inputs[0]!, y = n.outputs[0]!;
-    const w = floatConst((k) => producer.get(k), n.inputs[1]!);
-    const b = n.inputs[2] ? floatConst((k) => producer.get(k), n.inputs[2]) : null;
+    const w = constantValue(producer.get(n.inputs[1]!));
+    const b = n.inputs[2] ? constantValue(producer.get(n.inputs[2])) : null;
     const rx = ranges[x], ry = ranges[y];
     if (!w || w.dims.length !== 4 || (n.inputs[2] && !b) || !rx || !ry || graphOutputs.has(y)) { skipped++; continue; }
     const cout = w.dims[0]!, per = w.data.length / cout;
@@ -174,7 +170,7 @@ export function quantizeConvs(
   };
 
   const out: TNode[] = [...head];
-  const graphInputs = new Set(m.graphFields.filter((f) => f.no === 11).map((f) => dec.decode(readFields(f.bytes!).find((x) => x.no === 1)?.bytes)));
+  const graphInputs = graphValues(m, "input");
   for (const t of qTensors) if (graphInputs.has(t)) out.push(...qdq(t));
   for (const n of m.nodes) {
     const h = bySwishNode.get(n);
@@ -191,9 +187,6 @@ export function quantizeConvs(
       out.push(...(swishY.has(o) ? qdq(o).slice(0, 3) : qdq(o)));
     }
   }
-  // The float weights the quantized convs no longer read.
-  const read = new Set<string>(graphOutputs);
-  for (const n of out) for (const v of n.inputs) read.add(v);
-  const live = out.filter((n) => n.op !== "Constant" || n.domain || n.outputs.some((o) => read.has(o)));
-  return { model: writeModel(m, live), stats: { convs: convs.size, tensors: qTensors.size, skipped, hardSwish: swishes.length } };
+  // Without the float weights the quantized convs no longer read.
+  return { model: encodeModel(m, { nodes: withoutDeadConstants(m, out) }), stats: { convs: convs.size, tensors: qTensors.size, skipped, hardSwish: swishes.length } };
 }
