@@ -22,6 +22,8 @@ describe("parseEnv", () => {
       pdfDpi: 150,
       maxPages: 50,
       runnerSlots: 1,
+      runnerJobs: 1,
+      cropWorkers: undefined,
       reclaimMinIntervalMs: RECLAIM_MIN_INTERVAL_MS,
       ocrSwitches: DEFAULT_OCR_SWITCHES,
       logLevel: "info",

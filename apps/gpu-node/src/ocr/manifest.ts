@@ -83,7 +83,7 @@ export const ZOcrManifestSchema = z.object({
     .default(null),
   /**
    * How a model's opset-9 attribute-form Clips are rewritten before it is loaded on WebGPU, which has
-   * no kernel for them (model-rewrite.ts); "none" loads the model as it is.
+   * no kernel for them (model-prep/clip-rewrite.ts); "none" loads the model as it is.
    */
   webgpuClipRewrite: z.enum(["hardsigmoid", "minmax", "none"]).default("hardsigmoid"),
   /**
