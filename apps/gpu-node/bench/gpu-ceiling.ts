@@ -55,11 +55,12 @@ const load = { threads: Number(args.threads) || undefined, switches: ocrSwitches
 const outDir = args.out ? path.resolve(args.out) : undefined;
 if (outDir) mkdirSync(outDir, { recursive: true });
 
-// NCHW is ORT's default and what the agent runs, so that variant keeps the agent's options untouched.
+// Each layout set explicitly on every WebGPU session: the agent's own choice differs by stage
+// (manifest rec.webgpu.layout), so "the agent's options" would measure a mix.
 const variants: Array<{ name: string; extra: TExtraOptions }> =
   provider === "cpu"
     ? [{ name: "cpu", extra: {} }]
-    : layouts.map((l) => ({ name: `webgpu ${l}`, extra: l === "NHWC" ? { preferredLayout: "NHWC" as const } : {} }));
+    : layouts.map((l) => ({ name: `webgpu ${l}`, extra: { preferredLayout: l as "NCHW" | "NHWC" } }));
 
 const m = machine();
 console.log(`# WebGPU ceiling: bare det and rec loops (${manifest.name})\n\n${machineLine(m)}\n`);

@@ -218,7 +218,7 @@ const VARIANTS: Record<string, TVariant> = {
 for (const [n, cols] of [[16, 4096], [32, 8192], [64, 16384], [128, 32768]] as const) {
   VARIANTS[`mixed-rec-b${n}`] = {
     providers: ["webgpu", "cpu"],
-    patch: { stageProviders: { cls: ["cpu"] }, webgpuClipRewrite: "hardsigmoid", rec: { ...baseManifest.rec, webgpu: { batchSize: n, batchColumnsPx: cols } } },
+    patch: { stageProviders: { cls: ["cpu"] }, webgpuClipRewrite: "hardsigmoid", rec: { ...baseManifest.rec, webgpu: { batchSize: n, batchColumnsPx: cols, layout: "NCHW" } } },
   };
 }
 const median = (xs: number[]) => {

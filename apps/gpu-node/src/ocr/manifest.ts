@@ -63,7 +63,12 @@ export const ZOcrManifestSchema = z.object({
     cropPadRatio: z.number().nonnegative().default(0.1),
     /** batchSize and batchColumnsPx in force when rec runs on a GPU (WebGPU, CUDA); null: the above. */
     webgpu: z
-      .object({ batchSize: z.number().int().positive(), batchColumnsPx: z.number().int().positive() })
+      .object({
+        batchSize: z.number().int().positive(),
+        batchColumnsPx: z.number().int().positive(),
+        /** The WebGPU provider's preferredLayout for rec (docs/gpu-runs.md: NHWC ran 6–18 % faster). */
+        layout: z.enum(["NCHW", "NHWC"]).default("NCHW"),
+      })
       .nullable()
       .default(null),
   }),
@@ -87,6 +92,11 @@ export const ZOcrManifestSchema = z.object({
    */
   webgpuClipRewrite: z.enum(["hardsigmoid", "minmax", "none"]).default("hardsigmoid"),
   /**
+   * On WebGPU, reshape targets that the model computes from a tensor's shape become constants
+   * (model-prep/static-reshape.ts): each computed one cost a GPU→host copy that stalls the queue.
+   */
+  webgpuStaticReshapes: z.boolean().default(true),
+  /**
    * Stages whose model runs int8 (static QDQ, int8.ts) on the CPU provider; other providers always
    * get the float model. A stage without calibrated ranges for its exact file stays float.
    */
@@ -104,9 +114,10 @@ export function defaultManifest(): TOcrManifest {
     // recogniser drops spaces; 1.8 measured better on SROIE (docs/bench-ocr.md).
     det: { file: path.join(dir, "ch_PP-OCRv4_det_infer.onnx"), limitSidePx: 1600, limitType: "max", unclipRatio: 1.8 },
     cls: { file: path.join(dir, "ch_ppocr_mobile_v2.0_cls_infer.onnx") },
-    // On a GPU, batches of up to 64 lines of one width bucket (rec-buckets.ts), within 40,960 padded
-    // columns; buckets keep each line's text independent of its batch (docs/gpu-runs.md, issue 11).
-    rec: { file: path.join(dir, "ch_PP-OCRv4_rec_infer.onnx"), webgpu: { batchSize: 64, batchColumnsPx: 40_960 } },
+    // On a GPU, batches of up to 64 lines of one width bucket (rec-buckets.ts), within 20,480 padded
+    // columns: on an H100, 64×320 and 16×1280 ran at 136–145k columns/s, 64×1280 and 256×320 at 37k
+    // (gpu-ceiling, docs/gpu-runs.md). Buckets keep each line's text independent of its batch.
+    rec: { file: path.join(dir, "ch_PP-OCRv4_rec_infer.onnx"), webgpu: { batchSize: 64, batchColumnsPx: 20_480, layout: "NHWC" } },
     dictionary: { file: path.join(dir, "ppocr_keys_v1.txt") },
     // The orientation classifier ran faster on the CPU than on WebGPU (H200: 5.3 vs 10.5 ms a
     // receipt, docs/gpu-runs.md); det and rec follow the node's order (cuda, webgpu, cpu).

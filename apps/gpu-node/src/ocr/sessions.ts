@@ -24,9 +24,9 @@ const KNOWN_PROVIDERS = new Set(["cuda", "webgpu", "cpu"]);
 /** What loading any model needs besides the model: intra-op threads, the A/B switches (switches.ts), a log. */
 export type TLoadOptions = { threads: number | undefined; switches: TOcrSwitches; log?: (msg: string, data?: object) => void };
 
-export function sessionOptions(provider: string, threads?: number): TInferenceSession.SessionOptions {
+export function sessionOptions(provider: string, threads?: number, layout?: "NCHW" | "NHWC"): TInferenceSession.SessionOptions {
   return {
-    executionProviders: [provider],
+    executionProviders: [provider === "webgpu" && layout ? { name: "webgpu", preferredLayout: layout } : provider],
     graphOptimizationLevel: "all",
     executionMode: "sequential",
     interOpNumThreads: 1,
@@ -38,11 +38,11 @@ const stageOf = (m: TOcrManifest, file: string): TOcrStage => (file === m.det.fi
 
 /** A session for one model on one provider, prepared for it (model-prep/). */
 async function openModel(manifest: TOcrManifest, file: string, provider: string, load: TLoadOptions) {
-  const opts = sessionOptions(provider, load.threads);
+  const stage = stageOf(manifest, file);
+  const opts = sessionOptions(provider, load.threads, stage === "rec" ? manifest.rec.webgpu?.layout : undefined);
   const create = (source: string | Uint8Array) =>
     typeof source === "string" ? ort.InferenceSession.create(source, opts) : ort.InferenceSession.create(source, opts);
   const prepare = { manifest, switches: load.switches, log: load.log };
-  const stage = stageOf(manifest, file);
   const model = await prepareModel(stage, provider, prepare);
   try {
     return await create(model.source);

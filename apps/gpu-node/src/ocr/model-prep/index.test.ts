@@ -14,6 +14,7 @@ import { rewriteAttributeClips } from "./clip-rewrite.ts";
 import { fuseActivations } from "./fuse-activations.ts";
 import { prepareModel } from "./index.ts";
 import { int8CacheFile, modelKey, readRangesFile } from "./int8.ts";
+import { staticReshapeTargets } from "./static-reshape.ts";
 
 const manifest = defaultManifest();
 /** Byte equality of two models (toEqual walks a multi-MB array element by element, far too slowly). */
@@ -65,14 +66,14 @@ describe("prepareModel", { timeout: 120_000 }, () => {
     expect(notes).toContain("ocr int8 model unavailable: no calibrated ranges");
   });
 
-  it("webgpu: the Clip rewrite, cached; 'none' and a model without Clips load the file", async () => {
+  it("webgpu: the Clip rewrite and static reshape targets, cached; with both off, and for a model with neither, the file", async () => {
     const p = await prepareModel("rec", "webgpu", { manifest, switches: switches() });
     expect(p.int8).toBe(false);
     expect(typeof p.source).toBe("string");
     expect(path.dirname(p.source as string)).toBe(cacheDir);
-    const rewritten = rewriteAttributeClips(await readFile(manifest.rec.file), manifest.webgpuClipRewrite as "hardsigmoid").bytes;
+    const rewritten = staticReshapeTargets(rewriteAttributeClips(await readFile(manifest.rec.file), manifest.webgpuClipRewrite as "hardsigmoid").bytes).bytes;
     expect(same(await readFile(p.source as string), rewritten)).toBe(true);
-    const none: TOcrManifest = { ...manifest, webgpuClipRewrite: "none" };
+    const none: TOcrManifest = { ...manifest, webgpuClipRewrite: "none", webgpuStaticReshapes: false };
     expect(await prepareModel("rec", "webgpu", { manifest: none, switches: switches() })).toEqual({ source: manifest.rec.file, int8: false });
     expect(await prepareModel("det", "webgpu", { manifest, switches: switches() })).toEqual({ source: manifest.det.file, int8: false });
   });

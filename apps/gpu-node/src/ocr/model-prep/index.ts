@@ -2,7 +2,8 @@
  * Model preparation: the one step between a manifest's model file and the ONNX Runtime session that
  * runs it, per stage and execution provider.
  *
- * - WebGPU: the attribute-form Clips rewritten (clip-rewrite.ts, manifest.webgpuClipRewrite), cached.
+ * - WebGPU: the attribute-form Clips rewritten (clip-rewrite.ts, manifest.webgpuClipRewrite) and the
+ *   reshape targets computed at run time made constant (static-reshape.ts), cached.
  * - CPU: the exact activation fusions (fuse-activations.ts), then int8 (int8.ts, quantize.ts) for the
  *   stages that manifest.cpuInt8 or switches.int8Stages (HEADROOM_OCR_INT8) name, cached.
  * - Any other provider: the file as it is.
@@ -17,6 +18,7 @@ import type { TInt8Stage, TOcrSwitches } from "../switches.ts";
 import { rewriteAttributeClips, type TClipRewrite } from "./clip-rewrite.ts";
 import { fuseActivations } from "./fuse-activations.ts";
 import { int8Model, int8Stages } from "./int8.ts";
+import { staticReshapeTargets } from "./static-reshape.ts";
 import { cachedModel } from "./model-cache.ts";
 
 export { CLIP_REWRITES, rewriteAttributeClips, type TClipRewrite } from "./clip-rewrite.ts";
@@ -41,9 +43,9 @@ export async function prepareModel(stage: TInt8Stage, provider: string, opts: TP
     const int8 = !opts.float && int8Stages(manifest.cpuInt8, switches.int8Stages).has(stage);
     return cpuModel(file, { int8, cacheDir: switches.modelCacheDir }, log);
   }
-  if (provider !== "webgpu" || manifest.webgpuClipRewrite === "none") return { source: file, int8: false };
-  const p = await clipRewrittenModel(file, manifest.webgpuClipRewrite, switches.modelCacheDir);
-  if (p.source !== file) log?.("ocr model rewritten for webgpu", { file, strategy: manifest.webgpuClipRewrite, rewritten: p.rewritten, cached: p.cached, ms: p.ms });
+  if (provider !== "webgpu" || (manifest.webgpuClipRewrite === "none" && !manifest.webgpuStaticReshapes)) return { source: file, int8: false };
+  const p = await webgpuModel(file, manifest.webgpuClipRewrite, switches.modelCacheDir, manifest.webgpuStaticReshapes);
+  if (p.source !== file) log?.("ocr model rewritten for webgpu", { file, strategy: manifest.webgpuClipRewrite, staticReshapes: manifest.webgpuStaticReshapes, rewritten: p.rewritten, cached: p.cached, ms: p.ms });
   return { source: p.source, int8: false };
 }
 
@@ -65,28 +67,30 @@ async function cpuModel(file: string, opts: { int8: boolean; cacheDir: string },
   return { source: model, int8: false };
 }
 
-/** Bumped whenever the Clip rewrite's output changes, so stale cache files are not reused. */
-const CLIP_REWRITE_VERSION = 1;
+/** Bumped whenever the WebGPU passes' output changes, so stale cache files are not reused (2: static reshapes). */
+const CLIP_REWRITE_VERSION = 2;
 
 /**
  * The model at `file` with its attribute-form Clips rewritten, as a path to a cached copy (keyed by
  * the original's hash and the strategy) or, where the cache cannot be written, the bytes. A model
  * with nothing to rewrite comes back as its own path. `rewritten` is null when the cache had it.
  */
-export async function clipRewrittenModel(
+export async function webgpuModel(
   file: string,
-  strategy: TClipRewrite,
+  strategy: TClipRewrite | "none",
   cacheDir: string,
+  staticReshapes = true,
 ): Promise<{ source: string | Uint8Array; rewritten: number | null; cached: boolean; ms: number }> {
   const t0 = performance.now();
   const original = await readFile(file);
   const hash = createHash("sha256").update(original).digest("hex").slice(0, 16);
-  const cacheFile = path.join(cacheDir, `${path.basename(file, ".onnx")}.${hash}.clip-${strategy}.v${CLIP_REWRITE_VERSION}.onnx`);
+  const cacheFile = path.join(cacheDir, `${path.basename(file, ".onnx")}.${hash}.clip-${strategy}${staticReshapes ? "" : ".dynamic-shapes"}.v${CLIP_REWRITE_VERSION}.onnx`);
   let rewritten: number | null = null;
   const r = await cachedModel(cacheFile, () => {
-    const out = rewriteAttributeClips(original, strategy);
-    rewritten = out.rewritten;
-    return out.rewritten === 0 ? null : out.bytes;
+    const clips = strategy === "none" ? { bytes: original, rewritten: 0 } : rewriteAttributeClips(original, strategy);
+    const shapes = staticReshapes ? staticReshapeTargets(clips.bytes) : { bytes: clips.bytes, rewritten: 0 };
+    rewritten = clips.rewritten + shapes.rewritten;
+    return rewritten === 0 ? null : shapes.bytes;
   });
   const ms = Math.round(performance.now() - t0);
   return r ? { source: r.source, rewritten, cached: r.hit, ms } : { source: file, rewritten: 0, cached: false, ms };

@@ -157,7 +157,7 @@ export function attrString(n: TNode, name: string): string | undefined {
 
 // ---- tensors ------------------------------------------------------------------------------------
 
-const TENSOR = { dims: 1, dataType: 2, floatData: 4, name: 8, rawData: 9, externalData: 13, dataLocation: 14 } as const;
+const TENSOR = { dims: 1, dataType: 2, floatData: 4, int32Data: 5, int64Data: 7, name: 8, rawData: 9, externalData: 13, dataLocation: 14 } as const;
 /** TensorProto.data_type */
 export const DT = { float: 1, uint8: 2, int8: 3, int32: 6, int64: 7 } as const;
 
@@ -202,6 +202,27 @@ export function floatTensor(b: Uint8Array): TFloatTensor | null {
   const data = rawData ? new Float32Array(new Uint8Array(rawData).buffer) : Float32Array.from(floats);
   if (data.length !== dims.reduce((a, d) => a * d, 1)) return null;
   return { dims, data };
+}
+
+/** The integers an int32 or int64 tensor holds (raw_data, int32_data or int64_data); null for other types. */
+export function intTensor(b: Uint8Array): number[] | null {
+  const fields = readFields(b);
+  const type = Number(fields.find((f) => f.no === TENSOR.dataType)?.int ?? 0);
+  if (type !== DT.int32 && type !== DT.int64) return null;
+  const raw = fields.find((f) => f.no === TENSOR.rawData)?.bytes;
+  if (!raw) return ints(fields, type === DT.int64 ? TENSOR.int64Data : TENSOR.int32Data);
+  const dv = new DataView(raw.buffer, raw.byteOffset, raw.length);
+  const width = type === DT.int64 ? 8 : 4;
+  const out: number[] = [];
+  for (let p = 0; p + width <= raw.length; p += width) out.push(type === DT.int64 ? Number(dv.getBigInt64(p, true)) : dv.getInt32(p, true));
+  return out;
+}
+
+/** The integers a default-domain Constant node holds, or null. */
+export function constantInts(n: TNode | null | undefined): number[] | null {
+  if (!n || n.op !== "Constant" || n.domain) return null;
+  const t = n.attrs.get("value")?.find((x) => x.no === ATTR.t);
+  return t ? intTensor(t.bytes!) : null;
 }
 
 /** The float tensor a default-domain Constant node holds, or null. */
