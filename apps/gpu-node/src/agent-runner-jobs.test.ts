@@ -1,12 +1,9 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Agent } from "./agent.ts";
 import { FakeControlPlane } from "./agent/fake-control-plane.ts";
 import { scriptedAgent } from "./agent/scripted-agent.ts";
-import { alive, until } from "./test-support.ts";
+import { alive, gateFolder, jobReports, until } from "./test-support.ts";
 
 // An agent with one multi-job runner (HEADROOM_RUNNER_JOBS=2): two jobs in flight in one process.
 // As in agent-slots.test.ts, overlap is shown by order: a `gate:<file>` job runs until the file exists.
@@ -15,15 +12,10 @@ const log = pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
 let cp: FakeControlPlane;
 let agent: Agent;
 let running: Promise<void>;
-let gates: string;
-let gateCount = 0;
-const gate = () => {
-  const file = join(gates, `g${++gateCount}`);
-  return { cmd: `gate:${file}`, open: () => writeFileSync(file, "") };
-};
+const gates = gateFolder("headroom-jobs-");
+const gate = gates.gate;
 
 beforeAll(async () => {
-  gates = mkdtempSync(join(tmpdir(), "headroom-jobs-"));
   cp = await new FakeControlPlane().listen();
   cp.thresholds = { ...cp.thresholds, batchCleanupEvery: 1000 };
   agent = scriptedAgent({ controlUrl: cp.url, log, shutdownGraceMs: 8_000, env: { HEADROOM_RUNNER_JOBS: "2" } });
@@ -37,13 +29,10 @@ afterAll(async () => {
   await running;
   if (pid) expect(alive(pid)).toBe(false);
   await cp.close();
-  rmSync(gates, { recursive: true, force: true });
+  gates.remove();
 });
 
-const reportsFor = (jobId: string) => cp.reports.filter((r) => r.jobId === jobId).map((r) => r.kind);
-const waitForFinal = (jobId: string) => until(() => cp.reports.find((r) => r.jobId === jobId && (r.kind === "complete" || r.kind === "fail" || r.kind === "refuse")));
-const started = (jobId: string) => until(() => reportsFor(jobId).includes("start"));
-const ranOn = (final: { body: Record<string, unknown> }) => Number(/\(pid (\d+)\)$/.exec((final.body.result as { text: string }).text)?.[1]);
+const { reportsFor, waitForFinal, started, ranOn } = jobReports(() => cp);
 const applied = () => until(() => cp.heartbeats.at(-1)?.appliedSettingsVersion === cp.settingsVersion);
 
 describe("Agent with one runner that keeps two jobs in flight", () => {

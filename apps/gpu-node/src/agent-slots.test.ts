@@ -1,6 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import { NON_RETRYABLE_JOB_ERRORS, type TJobErrorCode } from "@headroom/protocol";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -8,7 +6,7 @@ import type { Agent } from "./agent.ts";
 import { FakeControlPlane } from "./agent/fake-control-plane.ts";
 import { scriptedAgent } from "./agent/scripted-agent.ts";
 import { parseVmRssMiB } from "./telemetry/index.ts";
-import { alive, until } from "./test-support.ts";
+import { alive, gateFolder, jobReports, until } from "./test-support.ts";
 
 // An agent with two runner slots against the in-memory control plane and the scripted child (as in
 // agent.test.ts). Overlap is shown by order, never by timing: a `gate:<file>` job stays in flight
@@ -20,16 +18,11 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 let cp: FakeControlPlane;
 let agent: Agent;
 let running: Promise<void>;
-let gates: string;
-let gateCount = 0;
+const gates = gateFolder("headroom-slots-");
 /** A job command that runs until open() is called. */
-const gate = () => {
-  const file = join(gates, `g${++gateCount}`);
-  return { cmd: `gate:${file}`, open: () => writeFileSync(file, "") };
-};
+const gate = gates.gate;
 
 beforeAll(async () => {
-  gates = mkdtempSync(join(tmpdir(), "headroom-slots-"));
   cp = await new FakeControlPlane().listen();
   cp.thresholds = { ...cp.thresholds, batchCleanupEvery: 1000 };
   agent = scriptedAgent({ controlUrl: cp.url, log, shutdownGraceMs: 8_000, env: { HEADROOM_RUNNER_SLOTS: "2" } });
@@ -43,15 +36,11 @@ afterAll(async () => {
   await running;
   for (const pid of pids) if (pid) expect(alive(pid)).toBe(false);
   await cp.close();
-  rmSync(gates, { recursive: true, force: true });
+  gates.remove();
 });
 
-const reportsFor = (jobId: string) => cp.reports.filter((r) => r.jobId === jobId).map((r) => r.kind);
-const waitForFinal = (jobId: string) => until(() => cp.reports.find((r) => r.jobId === jobId && (r.kind === "complete" || r.kind === "fail" || r.kind === "refuse")));
-const started = (jobId: string) => until(() => reportsFor(jobId).includes("start"));
+const { reportsFor, waitForFinal, started, ranOn } = jobReports(() => cp);
 const pids = () => agent.runners.map((r) => r.pid!);
-/** The pid a scripted result names: the runner child that ran the job. */
-const ranOn = (final: { body: Record<string, unknown> }) => Number(/\(pid (\d+)\)$/.exec((final.body.result as { text: string }).text)?.[1]);
 const bothReady = () => until(() => agent.runners.every((r) => r.ready !== null));
 const applied = () => until(() => cp.heartbeats.at(-1)?.appliedSettingsVersion === cp.settingsVersion);
 

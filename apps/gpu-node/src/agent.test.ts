@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Agent } from "./agent.ts";
 import { FakeControlPlane } from "./agent/fake-control-plane.ts";
 import { scriptedAgent } from "./agent/scripted-agent.ts";
-import { alive, until } from "./test-support.ts";
+import { alive, jobReports, until } from "./test-support.ts";
 
 // The whole agent against a real HTTP control plane (in memory) and a real supervised child that
 // follows a script instead of running OCR (OCR is tested with the real models in src/ocr).
@@ -42,8 +42,7 @@ afterAll(async () => {
   await cp.close();
 });
 
-const reportsFor = (jobId: string) => cp.reports.filter((r) => r.jobId === jobId).map((r) => r.kind);
-const waitForFinal = (jobId: string) => until(() => cp.reports.find((r) => r.jobId === jobId && (r.kind === "complete" || r.kind === "fail" || r.kind === "refuse")));
+const { reportsFor, waitForFinal } = jobReports(() => cp);
 
 describe("Agent against a control plane over HTTP", () => {
   it("registered as a CPU node with its provider and a host reading", () => {
