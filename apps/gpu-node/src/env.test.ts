@@ -46,6 +46,11 @@ describe("parseEnv", () => {
     expect(parseEnv({ ...base, HEADROOM_RUNNER_SLOTS: "8" }, host).runnerSlots).toBe(8);
   });
 
+  it("jobs per runner: 1 by default; slots × jobs up to the protocol's 32 in flight", () => {
+    expect(parseEnv(base, host)).toMatchObject({ runnerJobs: 1, cropWorkers: undefined });
+    expect(parseEnv({ ...base, HEADROOM_RUNNER_JOBS: "16", HEADROOM_RUNNER_SLOTS: "2", HEADROOM_OCR_CROP_WORKERS: "0" }, host)).toMatchObject({ runnerJobs: 16, runnerSlots: 2, cropWorkers: 0 });
+  });
+
   it("the reclaim interval can be shortened, down to none", () => {
     expect(parseEnv({ ...base, HEADROOM_RECLAIM_MIN_INTERVAL_MS: "2500" }, host).reclaimMinIntervalMs).toBe(2500);
     expect(parseEnv({ ...base, HEADROOM_RECLAIM_MIN_INTERVAL_MS: "0" }, host).reclaimMinIntervalMs).toBe(0);
@@ -77,6 +82,9 @@ describe("parseEnv", () => {
     ["no runner slot", { ...base, HEADROOM_RUNNER_SLOTS: "0" }, /HEADROOM_RUNNER_SLOTS: must be at least 1/],
     ["too many runner slots", { ...base, HEADROOM_RUNNER_SLOTS: "9" }, /HEADROOM_RUNNER_SLOTS: must be at most 8/],
     ["a fractional slot count", { ...base, HEADROOM_RUNNER_SLOTS: "1.5" }, /HEADROOM_RUNNER_SLOTS/],
+    ["no job per runner", { ...base, HEADROOM_RUNNER_JOBS: "0" }, /HEADROOM_RUNNER_JOBS: must be at least 1/],
+    ["more jobs in flight than the control plane takes", { ...base, HEADROOM_RUNNER_SLOTS: "3", HEADROOM_RUNNER_JOBS: "12" }, /HEADROOM_RUNNER_SLOTS × HEADROOM_RUNNER_JOBS: must be at most 32 jobs in flight \(got 3 × 12\)/],
+    ["negative crop workers", { ...base, HEADROOM_OCR_CROP_WORKERS: "-1" }, /HEADROOM_OCR_CROP_WORKERS/],
     ["a slot count that is not a number", { ...base, HEADROOM_RUNNER_SLOTS: "two" }, /HEADROOM_RUNNER_SLOTS/],
     ["a negative reclaim interval", { ...base, HEADROOM_RECLAIM_MIN_INTERVAL_MS: "-1" }, /HEADROOM_RECLAIM_MIN_INTERVAL_MS/],
     ["a reclaim interval in words", { ...base, HEADROOM_RECLAIM_MIN_INTERVAL_MS: "soon" }, /HEADROOM_RECLAIM_MIN_INTERVAL_MS/],

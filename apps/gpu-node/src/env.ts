@@ -1,6 +1,7 @@
 // The agent's configuration, parsed once at start. Nothing else in the agent reads process.env:
 // the runner child gets what it needs as an argument, so its behaviour is visible in one place.
 import os from "node:os";
+import { MAX_CONCURRENT_JOBS } from "@headroom/protocol";
 import { z } from "zod";
 // switches.ts, not ocr/index.ts: the agent process never loads onnxruntime.
 import { OcrSwitchesError, ocrSwitchesFromEnv, type TOcrSwitches } from "./ocr/switches.ts";
@@ -81,7 +82,11 @@ export function parseEnv(raw: Record<string, string | undefined>, host = { hostn
     if (!(err instanceof OcrSwitchesError)) throw err;
     issues.push(...err.issues);
   }
-  if (!parsed.success || !ocrSwitches) throw new Error(`Invalid gpu-node configuration:\n${issues.map((i) => `  ${i}`).join("\n")}`);
+  // The control plane would refuse the registration, and the agent would keep retrying it.
+  if (parsed.success && parsed.data.HEADROOM_RUNNER_SLOTS * parsed.data.HEADROOM_RUNNER_JOBS > MAX_CONCURRENT_JOBS) {
+    issues.push(`HEADROOM_RUNNER_SLOTS × HEADROOM_RUNNER_JOBS: must be at most ${MAX_CONCURRENT_JOBS} jobs in flight (got ${parsed.data.HEADROOM_RUNNER_SLOTS} × ${parsed.data.HEADROOM_RUNNER_JOBS})`);
+  }
+  if (!parsed.success || !ocrSwitches || issues.length > 0) throw new Error(`Invalid gpu-node configuration:\n${issues.map((i) => `  ${i}`).join("\n")}`);
   const e = parsed.data;
   const gpuIndex = e.HEADROOM_GPU_INDEX ?? null;
   const providers = (e.HEADROOM_PROVIDERS ?? (gpuIndex === null ? "cpu" : "cuda,webgpu,cpu"))

@@ -18,6 +18,9 @@ export const ZMemoryReadingSchema = z.object({
 export type TMemoryReading = z.infer<typeof ZMemoryReadingSchema>;
 
 /** POST /register, authorised by the fleet's enrolment token. Same name again = same node, new token. */
+/** The most jobs one agent may keep in flight: its runner slots × the jobs in each runner. */
+export const MAX_CONCURRENT_JOBS = 32;
+
 export const ZRegisterRequestSchema = z.object({
   name: z.string().min(1).max(100),
   hostname: z.string().min(1).max(255),
@@ -31,10 +34,10 @@ export const ZRegisterRequestSchema = z.object({
   agentVersion: z.string(),
   memory: ZMemoryReadingSchema,
   /**
-   * Jobs the agent runs at once (its runner slots, HEADROOM_RUNNER_SLOTS). Optional both ways: an
+   * Jobs the agent runs at once (HEADROOM_RUNNER_SLOTS × HEADROOM_RUNNER_JOBS). Optional both ways: an
    * older agent leaves it out and runs one at a time, which is what the control plane then assumes.
    */
-  maxConcurrent: z.number().int().min(1).max(8).optional(),
+  maxConcurrent: z.number().int().min(1).max(MAX_CONCURRENT_JOBS).optional(),
 });
 export type TRegisterRequest = z.infer<typeof ZRegisterRequestSchema>;
 /**
