@@ -4,10 +4,10 @@
  * two into one homography so each output pixel is sampled once, bilinearly, from the decoded pixels.
  * When the line is shrunk by more than 1.5× we average a k×k grid of samples per pixel to avoid aliasing.
  */
+import type { TRgbImage } from "../image/rgb-image.ts";
 import type { TPoint, TQuadPx } from "./geometry.ts";
 
-/** Packed 8-bit pixels, `channels` per pixel, row-major. */
-export type TRgbImage = { data: Uint8Array; widthPx: number; heightPx: number; channels: number };
+export type { TRgbImage };
 
 /** 3×3 homography as 9 numbers, row-major, with h[8] = 1. */
 export type THomography = Float64Array;

@@ -12,7 +12,7 @@ import { rotateQuad180 } from "./crop.ts";
 import { buildCharset } from "./ctc.ts";
 import { boxesFromProbMap } from "./db-postprocess.ts";
 import type { TRgbImage } from "./crop.ts";
-import { resizeRgb } from "./decode.ts";
+import { resizeRgb } from "../image/decode.ts";
 import { detInputSizePx, packDetTensor, runDetector } from "./detect.ts";
 import { toTextLine } from "./line.ts";
 import type { TOcrManifest } from "./manifest.ts";

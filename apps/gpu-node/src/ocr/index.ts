@@ -9,7 +9,7 @@ import { loadManifest, type TOcrManifest } from "./manifest.ts";
 import { openSessions, type TProviderNote, type TStageProviders } from "./sessions.ts";
 import { DEFAULT_OCR_SWITCHES, type TOcrSwitches } from "./switches.ts";
 
-export { OcrInputError } from "./errors.ts";
+export { OcrInputError } from "../image/input-error.ts";
 export { defaultManifest, loadManifest, ZOcrManifestSchema, type TOcrManifest } from "./manifest.ts";
 export type { TOcrStage, TProviderNote, TStageProviders } from "./sessions.ts";
 export { prepareModel, rewriteAttributeClips, type TClipRewrite } from "./model-prep/index.ts";

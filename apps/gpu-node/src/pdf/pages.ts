@@ -2,9 +2,9 @@
  * One input file as a sequence of page images, decoded one at a time: a PDF's pages rasterised, a
  * multi-frame image's frames, or a single image as page 1. The same page cap applies to all.
  */
-import type { TRgbImage } from "../ocr/crop.ts";
-import { countFrames, decodeImage, rgbFromRgba } from "../ocr/decode.ts";
-import { OcrInputError } from "../ocr/errors.ts";
+import { countFrames, decodeImage, rgbFromRgba } from "../image/decode.ts";
+import { OcrInputError } from "../image/input-error.ts";
+import type { TRgbImage } from "../image/rgb-image.ts";
 import { isPdf, rasterizePdf } from "./rasterize.ts";
 
 export type TInputPage = { page: number; img: TRgbImage };

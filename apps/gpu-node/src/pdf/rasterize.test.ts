@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { OcrInputError } from "../ocr/errors.ts";
+import { OcrInputError } from "../image/input-error.ts";
 import { countPdfPages, isPdf, rasterizePdf, rasterSize, type TPdfPageRaster } from "./rasterize.ts";
 import { encryptedPdf, textPdf, zeroPagePdf } from "./test-pdfs.ts";
 

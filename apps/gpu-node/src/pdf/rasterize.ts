@@ -11,7 +11,7 @@
 import { createRequire } from "node:module";
 import path from "node:path";
 import { createCanvas } from "@napi-rs/canvas";
-import { OcrInputError } from "../ocr/errors.ts";
+import { OcrInputError } from "../image/input-error.ts";
 
 export const DEFAULT_PDF_DPI = 150;
 export const DEFAULT_MAX_PAGES = 50;

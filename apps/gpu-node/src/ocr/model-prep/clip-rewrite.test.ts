@@ -10,7 +10,7 @@ import ort from "onnxruntime-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { renderPng } from "../../../test-fixtures/render-text.ts";
 import { sampleQuad } from "../crop.ts";
-import { decodeImage } from "../decode.ts";
+import { decodeImage } from "../../image/decode.ts";
 import type { TQuadPx } from "../geometry.ts";
 import { SYMMETRIC_NORM } from "../line.ts";
 import { defaultManifest } from "../manifest.ts";

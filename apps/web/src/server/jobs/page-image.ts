@@ -12,7 +12,7 @@ export type TPageImage = { body: Buffer; contentType: string };
 
 /**
  * Frame `page` (1-based) of an image, oriented as the OCR engine decodes it (EXIF rotation applied,
- * apps/gpu-node/src/ocr/decode.ts), so the result's boxes, in that image's pixels, line up when scaled.
+ * apps/gpu-node/src/image/decode.ts), so the result's boxes, in that image's pixels, line up when scaled.
  */
 export async function renderImagePage(bytes: Buffer, page: number, maxInputPixels: number): Promise<TPageImage> {
   const body = await sharp(bytes, { page: page - 1, pages: 1, limitInputPixels: maxInputPixels, failOn: "error" })

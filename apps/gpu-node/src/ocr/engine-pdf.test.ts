@@ -6,8 +6,8 @@ import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ZOcrResultSchema } from "@headroom/protocol";
 import { renderPng } from "../../test-fixtures/render-text.ts";
-import { createOcrEngine, OcrInputError, type OcrEngine } from "../ocr/index.ts";
-import { encryptedPdf, textPdf, zeroPagePdf } from "./test-pdfs.ts";
+import { encryptedPdf, textPdf, zeroPagePdf } from "../pdf/test-pdfs.ts";
+import { createOcrEngine, OcrInputError, type OcrEngine } from "./index.ts";
 
 let engine: OcrEngine;
 beforeAll(async () => {

@@ -4,8 +4,8 @@
  * frame at a time: `countFrames`, then `decodeImage(input, max, frame)`.
  */
 import sharp from "sharp";
-import type { TRgbImage } from "./crop.ts";
-import { OcrInputError } from "./errors.ts";
+import { OcrInputError } from "./input-error.ts";
+import type { TRgbImage } from "./rgb-image.ts";
 
 export async function decodeImage(input: Buffer, maxInputPixels: number, frame = 0): Promise<TRgbImage> {
   if (input.length === 0) throw new OcrInputError("empty image: zero bytes");
