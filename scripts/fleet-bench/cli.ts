@@ -1,6 +1,7 @@
 // Local use of the fleet benchmark's pieces (the GPU host's orchestrator imports them instead):
 //
-//   npx tsx scripts/fleet-bench/cli.ts make --src /work/shared/eval/sroie2019/img --out /tmp/wl [--scale 0.1] [--seed 1]
+//   npx tsx scripts/fleet-bench/cli.ts make --src ../shared/eval/sroie2019/img --out /tmp/wl [--scale 0.1] [--seed 1]
+//        (from the repository root: the eval data sits beside the checkout; any folder of receipt JPEGs will do)
 //   npx tsx scripts/fleet-bench/cli.ts drive --url http://localhost:3000 --key $KEY --dir /tmp/wl --label x --out result.json
 //        [--concurrency 4] [--poll-ms 1000] [--timeout-s 1800]
 import { writeFile } from "node:fs/promises";

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { PDFDocument } from "pdf-lib";
@@ -8,7 +8,26 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { A4, BASE_PAGES, makeWorkload, planWorkload, readWorkload, repeatKind, seededRandom } from "./workload.ts";
 import type { TWorkload, TWorkloadFile } from "./types.ts";
 
-const SRC = "/work/shared/eval/sroie2019/img";
+/**
+ * Receipt-like JPEGs of receipt-like sizes (narrow, 1,000–2,400 px tall, dark rows of "print" on off-white
+ * paper), so the workload is made the same on every machine, with or without ../shared/eval. What it
+ * checks (sizes, page counts, determinism, ink on the pages) does not depend on what the receipts say.
+ */
+async function syntheticReceipts(dir: string, count: number): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const rand = seededRandom(42);
+  for (let i = 0; i < count; i++) {
+    const widthPx = 500 + Math.round(rand() * 400);
+    const heightPx = 1000 + Math.round(rand() * 1400);
+    const rows: string[] = [];
+    for (let y = 40; y < heightPx - 40; y += 36) {
+      const w = Math.round((0.3 + rand() * 0.6) * (widthPx - 80));
+      rows.push(`<rect x="40" y="${y}" width="${w}" height="18" fill="#222"/>`);
+    }
+    const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${widthPx}" height="${heightPx}"><rect width="100%" height="100%" fill="#f4f1ea"/>${rows.join("")}</svg>`;
+    await writeFile(path.join(dir, `${String(i).padStart(3, "0")}.jpg`), await sharp(Buffer.from(svg)).jpeg({ quality: 85 }).toBuffer());
+  }
+}
 
 describe("planWorkload", () => {
   it("offers at least 300 pages at scale 1 in roughly the promised mix, PDFs of 2–8 pages", () => {
@@ -55,10 +74,13 @@ describe("repeatKind", () => {
 
 describe("makeWorkload at scale 0.05", () => {
   let dir: string;
+  let src: string;
   let w: TWorkload;
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), "fleet-bench-"));
-    w = await makeWorkload({ srcDir: SRC, outDir: path.join(dir, "a"), scale: 0.05, seed: 7 });
+    src = path.join(dir, "src");
+    await syntheticReceipts(src, 8);
+    w = await makeWorkload({ srcDir: src, outDir: path.join(dir, "a"), scale: 0.05, seed: 7 });
   }, 120_000);
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
@@ -88,6 +110,11 @@ describe("makeWorkload at scale 0.05", () => {
     }
   });
 
+  it("uses every source receipt", async () => {
+    const m = JSON.parse(await readFile(path.join(dir, "a", "manifest.json"), "utf8")) as { sources: string[] };
+    expect(m.sources).toHaveLength(8);
+  });
+
   it("puts receipts on the pages, not just white", async () => {
     const scan = w.files.find((f) => f.kind === "scan4000x3000")!;
     const { channels } = await sharp(scan.path).stats();
@@ -100,7 +127,7 @@ describe("makeWorkload at scale 0.05", () => {
   });
 
   it("is deterministic for a seed", async () => {
-    const again = await makeWorkload({ srcDir: SRC, outDir: path.join(dir, "b"), scale: 0.05, seed: 7 });
+    const again = await makeWorkload({ srcDir: src, outDir: path.join(dir, "b"), scale: 0.05, seed: 7 });
     const digest = async (p: string) => createHash("sha256").update(await readFile(p)).digest("hex");
     expect(again.files.map((f) => f.name)).toEqual(w.files.map((f) => f.name));
     for (let i = 0; i < w.files.length; i++) expect(await digest(again.files[i]!.path)).toBe(await digest(w.files[i]!.path));

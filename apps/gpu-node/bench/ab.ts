@@ -2,9 +2,9 @@
  * Paired A/B timing of two configurations of this pipeline on the SROIE receipts, for a shared and
  * loaded machine: both engines are loaded in one process and run alternately on each image (order
  * swapped every image), so load changes hit both alike. Reports each side's median and the median of
- * the per-image time ratios, plus both CERs.
+ * the per-image time ratios, plus each side's page CER (normalised and raw), line-matched CER and recall.
  *
- *   npx tsx bench/ab.ts --a 'HEADROOM_OCR_INT8=0' --b '' [--from 0] [--to 29] [--reps 1]
+ *   npx tsx bench/ab.ts --a 'HEADROOM_OCR_INT8=0' --b '' [--from 0] [--to 29] [--reps 1] [--data DIR]
  *
  * --a/--b: space-separated KEY=VALUE settings for that side, on top of this process's environment:
  * the OCR switches (HEADROOM_OCR_INT8=0 etc., src/ocr/switches.ts) and a manifest via OCR_MANIFEST=path.
@@ -16,7 +16,7 @@ import path from "node:path";
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { createOcrEngine, ocrSwitchesFromEnv } from "../src/ocr/index.ts";
-import { readGroundTruth, scoreImage, summarise, type TImageScore } from "./score.ts";
+import { readGroundTruth, scoreImage, sroieDirOrFail, summarise, type TImageScore } from "./score.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -28,9 +28,10 @@ const { values: args } = parseArgs({
     to: { type: "string", default: "29" },
     reps: { type: "string", default: "1" },
     threads: { type: "string", default: String(os.availableParallelism()) },
-    data: { type: "string", default: "/work/shared/eval/sroie2019" },
+    data: { type: "string" }, // default: ../shared/eval/sroie2019 beside the repository
   },
 });
+const dataDir = sroieDirOrFail(args.data, "--data DIR");
 
 /** "K=V K2=V2" as a map (a value may itself hold "="). */
 function assignments(spec: string): Record<string, string> {
@@ -73,8 +74,8 @@ async function make(spec: string, src: string | undefined) {
 const ids = Array.from({ length: Number(args.to) - Number(args.from) + 1 }, (_, i) => String(Number(args.from) + i).padStart(3, "0"));
 const images = ids.map((id) => ({
   id,
-  bytes: readFileSync(path.join(args.data, "img", `${id}.jpg`)),
-  gt: readGroundTruth(path.join(args.data, "box", `${id}.csv`)),
+  bytes: readFileSync(path.join(dataDir, "img", `${id}.jpg`)),
+  gt: readGroundTruth(path.join(dataDir, "box", `${id}.csv`)),
 }));
 const engines = [await make(args.a, args["a-src"]), await make(args.b, args["b-src"])];
 for (const e of engines) await e.recognize(images[0]!.bytes);
@@ -101,7 +102,7 @@ const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); cons
 for (const k of [0, 1]) {
   const s = summarise(scores[k]!);
   const st = Object.entries(stage[k]!).map(([n, v]) => `${n} ${median(v).toFixed(0)}`).join(", ");
-  console.log(`${k ? "B" : "A"} [${(k ? args["b-src"] : args["a-src"]) ?? "this tree"} ${k ? args.b : args.a}]: median ${median(ms[k]!).toFixed(0)} ms, norm CER ${s.normCerTotal.toFixed(4)} (mean ${s.normCerMean.toFixed(4)}), raw ${s.rawCerTotal.toFixed(4)}, recall ${s.detRecall.toFixed(3)}; stages: ${st}`);
+  console.log(`${k ? "B" : "A"} [${(k ? args["b-src"] : args["a-src"]) ?? "this tree"} ${k ? args.b : args.a}]: median ${median(ms[k]!).toFixed(0)} ms, norm CER ${s.normCerTotal.toFixed(4)} (mean ${s.normCerMean.toFixed(4)}), line-matched ${s.lineCerTotal.toFixed(4)} (mean ${s.lineCerMean.toFixed(4)}), raw ${s.rawCerTotal.toFixed(4)}, recall ${s.detRecall.toFixed(3)}; stages: ${st}`);
 }
 console.log(`B/A per-image time ratio: median ${median(ratios).toFixed(3)} (n=${ratios.length}); load ${os.loadavg().map((x) => x.toFixed(1)).join(" ")}`);
 for (const e of engines) await e.release();

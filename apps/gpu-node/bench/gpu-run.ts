@@ -2,7 +2,7 @@
  * The GPU measurement (docs/gpu-runs.md): the real Runner, memory reader and memory rules, as the
  * agent uses them, plus per-stage timings of provider variants on the same images.
  *
- *   tsx bench/gpu-run.ts --images DIR [--providers cuda,webgpu,cpu] [--variants cpu,webgpu-orig,...]
+ *   tsx bench/gpu-run.ts [--images DIR] [--providers cuda,webgpu,cpu] [--variants cpu,webgpu-orig,...]
  *     [--manifest base.json] [--child child.mjs] [--out DIR] [--threads N] [--sizes 1000x1000,...]
  *   tsx bench/gpu-run.ts --placement orig|hardsigmoid|minmax   (rec session on WebGPU, verbose ORT log)
  *
@@ -12,7 +12,8 @@
  * the pure shouldSweep rule with a short interval and a low threshold, then recycled and measured.
  * (2) variants: one engine per variant in this process, each image once to warm up and once timed.
  * On a machine without a GPU the reader falls back to host memory and the GPU variants record why
- * they failed, so the script runs end to end on the CPU too.
+ * they failed, so the script runs end to end on the CPU too. --images defaults to
+ * ../shared/eval/sroie2019/img beside the repository.
  */
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -27,10 +28,11 @@ import { shouldSweep, usagePct } from "../src/rules/memory-rules.ts";
 import { runnerIsolationFor } from "../src/runner/gpu-isolation.ts";
 import { Runner } from "../src/runner/runner.ts";
 import { APPS_QUERY_FIELDS, createMemoryReader, discoverGpus, GPU_QUERY_FIELDS, parseComputeApps, parseGpuQuery, runNvidiaSmi } from "../src/telemetry/index.ts";
+import { sroieDirOrFail } from "./score.ts";
 
 const { values: args } = parseArgs({
   options: {
-    images: { type: "string", default: "/work/shared/eval/sroie2019/img" },
+    images: { type: "string" }, // default: ../shared/eval/sroie2019/img beside the repository
     count: { type: "string", default: "10" },
     providers: { type: "string", default: "cuda,webgpu,cpu" },
     variants: { type: "string", default: "cpu,webgpu-orig,webgpu-hardsigmoid,webgpu-minmax,det-webgpu+cls-cpu+rec-webgpu,det-webgpu+rest-cpu" },
@@ -72,8 +74,10 @@ if (args.placement) {
 }
 
 type TImage = { name: string; bytes: Buffer };
-const files = readdirSync(args.images).filter((f) => /\.(jpe?g|png)$/i.test(f)).sort().slice(0, Number(args.count));
-const receipts: TImage[] = files.map((f) => ({ name: f, bytes: readFileSync(path.join(args.images, f)) }));
+// Found only here, after --placement, which needs no images.
+const imagesDir = args.images ?? path.join(sroieDirOrFail(undefined, "--images DIR"), "img");
+const files = readdirSync(imagesDir).filter((f) => /\.(jpe?g|png)$/i.test(f)).sort().slice(0, Number(args.count));
+const receipts: TImage[] = files.map((f) => ({ name: f, bytes: readFileSync(path.join(imagesDir, f)) }));
 
 /** A page of W×H tiled with the receipts, three to a row, so text stays readable at the detector's 1600 px. */
 async function syntheticPage(w: number, h: number): Promise<TImage> {

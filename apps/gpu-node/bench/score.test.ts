@@ -1,5 +1,8 @@
-import { describe, expect, it } from "vitest";
-import { editDistance, lineMatchedCount, matchedAtIou, normalisedForm, rawForm, referenceText, scoreImage, summarise } from "./score.ts";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { defaultSroieDir, editDistance, lineMatchedCount, matchedAtIou, normalisedForm, rawForm, referenceText, readGroundTruth, scoreImage, sroieDirOrFail, summarise, type TGroundLine, type TImageScore } from "./score.ts";
 
 describe("bench scoring", () => {
   it("edit distance counts code points", () => {
@@ -49,5 +52,67 @@ describe("line-matched CER", () => {
     const s = scoreImage([{ quad: box(0, 0, 40), text: "AB" }], [{ quad: box(0, 0, 40), text: "ab" }]);
     expect(s.line).toEqual({ edits: 0, refChars: 2 });
     expect(summarise([s]).lineCerTotal).toBe(0);
+  });
+});
+
+describe("finding the eval data", () => {
+  // A fake layout in a temporary folder: <tmp>/with/repo (a checkout beside shared/eval/sroie2019)
+  // and <tmp>/without/repo (a fresh clone with nothing beside it).
+  const tmp = mkdtempSync(path.join(os.tmpdir(), "sroie-dir-"));
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+  const checkout = (name: string, gitIsFile = false) => {
+    const repo = path.join(tmp, name, "repo");
+    mkdirSync(path.join(repo, "apps", "gpu-node"), { recursive: true });
+    if (gitIsFile) writeFileSync(path.join(repo, ".git"), "gitdir: elsewhere\n");
+    else mkdirSync(path.join(repo, ".git"));
+    return repo;
+  };
+  const withData = checkout("with");
+  mkdirSync(path.join(tmp, "with", "shared", "eval", "sroie2019"), { recursive: true });
+  const withoutData = checkout("without");
+  const worktree = checkout("worktree", true);
+  mkdirSync(path.join(tmp, "worktree", "shared", "eval", "sroie2019"), { recursive: true });
+
+  it("finds ../shared/eval/sroie2019 beside the repository root, from any folder inside it", () => {
+    const want = path.join(tmp, "with", "shared", "eval", "sroie2019");
+    expect(defaultSroieDir([withData])).toBe(want);
+    expect(defaultSroieDir([path.join(withData, "apps", "gpu-node")])).toBe(want);
+    expect(defaultSroieDir([path.join(worktree, "apps")])).toBe(path.join(tmp, "worktree", "shared", "eval", "sroie2019"));
+  });
+
+  it("is undefined in a checkout without it, and the benches then name their flag", () => {
+    expect(defaultSroieDir([path.join(withoutData, "apps", "gpu-node")])).toBeUndefined();
+    expect(defaultSroieDir([tmp])).toBeUndefined(); // not inside any checkout
+    expect(sroieDirOrFail("/given", "--data DIR")).toBe("/given");
+  });
+
+  it("tries each start in turn", () => {
+    expect(defaultSroieDir([withoutData, withData])).toBe(path.join(tmp, "with", "shared", "eval", "sroie2019"));
+  });
+});
+
+// The real receipts' labels, where ../shared/eval sits beside this checkout; a fresh clone skips this,
+// and the title says why.
+const sroie = defaultSroieDir();
+describe.skipIf(!sroie)(`SROIE ground truth${sroie ? "" : " (skipped: no ../shared/eval/sroie2019 beside this repository)"}`, () => {
+  it("parses every box file (CRLF endings, commas in transcripts); only the page CER sees line order", () => {
+    const files = readdirSync(path.join(sroie!, "box")).filter((f) => f.endsWith(".csv"));
+    expect(files.length).toBeGreaterThan(0);
+    const minYX = (l: TGroundLine) => [Math.min(...l.quad.map((p) => p[1])), Math.min(...l.quad.map((p) => p[0]))];
+    const inFileOrder: TImageScore[] = [], inReferenceOrder: TImageScore[] = [];
+    for (const f of files) {
+      const gt = readGroundTruth(path.join(sroie!, "box", f));
+      for (const l of gt) {
+        expect(l.quad.flat().every(Number.isFinite)).toBe(true);
+        expect(l.text).not.toMatch(/\r/);
+      }
+      const sorted = [...gt].sort((a, b) => minYX(a)[0]! - minYX(b)[0]! || minYX(a)[1]! - minYX(b)[1]!);
+      inFileOrder.push(scoreImage(gt, gt));
+      inReferenceOrder.push(scoreImage(gt, sorted));
+    }
+    expect(summarise(inReferenceOrder)).toMatchObject({ normCerTotal: 0, rawCerTotal: 0, lineCerTotal: 0, detRecall: 1 });
+    // The labels' own row order is not the (min y, min x) sort: the page CER counts that, line-matched does not.
+    expect(summarise(inFileOrder).normCerTotal).toBeGreaterThan(0);
+    expect(summarise(inFileOrder)).toMatchObject({ lineCerTotal: 0, detRecall: 1 });
   });
 });

@@ -11,12 +11,14 @@ import { convexIntersection, polygonArea, quadIou, type TPoint } from "../src/oc
 
 /**
  * ../shared/eval/sroie2019 beside the repository that holds the working directory or this module,
- * found at run time (no machine's absolute path); undefined where neither is inside a checkout
- * (a bundle on a GPU host, which passes its folders explicitly).
+ * found at run time (no machine's absolute path); undefined where neither is inside a checkout with
+ * that folder beside it (a fresh clone, or a bundle on a GPU host, which passes its folders
+ * explicitly). `starts` is for tests: the folders to search upwards from.
  */
-export function defaultSroieDir(): string | undefined {
-  for (const start of [process.cwd(), path.dirname(fileURLToPath(import.meta.url))]) {
-    for (let dir = start; ; dir = path.dirname(dir)) {
+export function defaultSroieDir(starts: readonly string[] = [process.cwd(), path.dirname(fileURLToPath(import.meta.url))]): string | undefined {
+  for (const start of starts) {
+    for (let dir = path.resolve(start); ; dir = path.dirname(dir)) {
+      // `.git` is a folder in a clone and a file in a worktree: either marks the repository root.
       if (existsSync(path.join(dir, ".git"))) {
         const sroie = path.join(dir, "..", "shared", "eval", "sroie2019");
         if (existsSync(sroie)) return sroie;
@@ -26,6 +28,13 @@ export function defaultSroieDir(): string | undefined {
     }
   }
   return undefined;
+}
+
+/** A bench's data folder: the one its flag names, else the default; a readable error where there is neither. */
+export function sroieDirOrFail(given: string | undefined, flag: string): string {
+  const dir = given ?? defaultSroieDir();
+  if (!dir) throw new Error(`no ../shared/eval/sroie2019 beside this repository: pass ${flag}`);
+  return dir;
 }
 
 export type TGroundLine = { quad: TPoint[]; text: string };
