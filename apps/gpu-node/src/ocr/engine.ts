@@ -21,7 +21,7 @@ import { CropPool } from "./crop-pool.ts";
 import { RecBatcher } from "./rec-batcher.ts";
 import { recognizeLines } from "./recognize.ts";
 import type { TOcrSessions } from "./sessions.ts";
-import { documentMarkdown, pageMarkdown } from "./markdown.ts";
+import { documentMarkdown, groupRows, pageMarkdown } from "./markdown.ts";
 import { decodePages } from "../pdf/pages.ts";
 import { DEFAULT_MAX_PAGES, DEFAULT_PDF_DPI } from "../pdf/rasterize.ts";
 
@@ -191,7 +191,8 @@ export class PaddleOcrEngine {
       confidence: Math.min(1, Math.max(0, l.confidence)),
       box: l.quad.map(([x, y]) => [x, y] as [number, number]),
     }));
-    const text = ocrLines.map((l) => l.text).join("\n");
+    // One line of text a row: a label and its value stay together (reading-rows.ts).
+    const text = groupRows(ocrLines).map((r) => r.text).join("\n");
     const page: TOcrPage = { page: pageNo, widthPx: img.widthPx, heightPx: img.heightPx, lines: ocrLines, text, markdown: pageMarkdown(ocrLines) };
     t.post += performance.now() - t0;
     return page;

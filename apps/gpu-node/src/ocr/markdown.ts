@@ -11,6 +11,8 @@
  * `## Page N` headings when there is more than one.
  */
 import type { TOcrLine } from "@headroom/protocol";
+import type { TPoint } from "./geometry.ts";
+import { median, readingRows, type TUprightBox } from "./reading-rows.ts";
 
 export type TMarkdownOptions = {
   /**
@@ -44,41 +46,17 @@ export const DEFAULT_MARKDOWN_OPTIONS: TMarkdownOptions = {
   columnGapHeights: 1.5,
 };
 
-type TBox = { text: string; left: number; right: number; top: number; bottom: number; height: number };
+type TBox = TUprightBox & { text: string };
 type TRow = TBox & { cells: TBox[] };
 
-function boxOf(l: TOcrLine): TBox {
-  const xs = l.box.map((p) => p[0]);
-  const ys = l.box.map((p) => p[1]);
-  const top = Math.min(...ys);
-  const bottom = Math.max(...ys);
-  return { text: l.text.trim(), left: Math.min(...xs), right: Math.max(...xs), top, bottom, height: Math.max(1, bottom - top) };
-}
-
-const centre = (b: { top: number; bottom: number }) => (b.top + b.bottom) / 2;
-
-/** Lines whose vertical centres fall inside each other's band form one row, read left to right. */
+/**
+ * Lines grouped into rows in the page's deskewed frame (reading-rows.ts), each read left to right; a
+ * row's text joins its cells with one space, or three across a column gap.
+ */
 export function groupRows(lines: readonly TOcrLine[], o: TMarkdownOptions = DEFAULT_MARKDOWN_OPTIONS): TRow[] {
-  const boxes = lines.map(boxOf).filter((b) => b.text.length > 0);
-  boxes.sort((a, b) => centre(a) - centre(b) || a.left - b.left);
-  const rows: TBox[][] = [];
-  for (const b of boxes) {
-    const row = rows[rows.length - 1];
-    const last = row?.[row.length - 1];
-    // Compare with the row's median height band, so one tall cell does not swallow the next row.
-    if (row && last) {
-      const top = median(row.map((c) => c.top));
-      const bottom = median(row.map((c) => c.bottom));
-      const c = centre(b);
-      if (c > top && c < bottom && centre({ top, bottom }) > b.top && centre({ top, bottom }) < b.bottom) {
-        row.push(b);
-        continue;
-      }
-    }
-    rows.push([b]);
-  }
-  return rows.map((cells) => {
-    cells.sort((a, b) => a.left - b.left);
+  const kept = lines.filter((l) => l.text.trim().length > 0);
+  return readingRows(kept, (l) => l.box as TPoint[]).map((row) => {
+    const cells: TBox[] = row.map(({ item, box }) => ({ ...box, text: item.text.trim() }));
     const top = Math.min(...cells.map((c) => c.top));
     const bottom = Math.max(...cells.map((c) => c.bottom));
     const height = median(cells.map((c) => c.height));
@@ -86,12 +64,6 @@ export function groupRows(lines: readonly TOcrLine[], o: TMarkdownOptions = DEFA
     const text = cells.map((c, i) => (i === 0 ? "" : c.left - cells[i - 1]!.right > o.columnGapHeights * height ? "   " : " ") + c.text).join("");
     return { text, cells, left: cells[0]!.left, right: Math.max(...cells.map((c) => c.right)), top, bottom, height };
   });
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 function quantile(xs: number[], q: number): number {

@@ -1,25 +1,11 @@
 /**
- * Reading order, after PaddleOCR's sorted_boxes: sort by the top-left corner (y, then x), then one
- * insertion pass that puts boxes on the same row left to right. "Same row" means the top-left corners
- * differ in y by less than the tolerance; PaddleOCR uses a fixed 10 px, which is too tight for large
- * scans, so we use half the smaller box height, at least `minTolerancePx`.
+ * Reading order of a page's recognised lines: rows top to bottom, each row left to right, in the
+ * page's deskewed frame (reading-rows.ts). PaddleOCR's sorted_boxes sorts by the top-left corner with
+ * a fixed 10 px row tolerance, which interleaves the rows of a photo a few degrees off.
  */
 import type { TQuadPx } from "./geometry.ts";
+import { readingRows } from "./reading-rows.ts";
 
-export function sortReadingOrder<T extends { quad: TQuadPx }>(items: readonly T[], minTolerancePx = 10): T[] {
-  const out = [...items].sort((a, b) => a.quad[0][1] - b.quad[0][1] || a.quad[0][0] - b.quad[0][0]);
-  for (let i = 0; i < out.length - 1; i++) {
-    for (let j = i; j >= 0; j--) {
-      const upper = out[j]!;
-      const lower = out[j + 1]!;
-      const tol = Math.max(minTolerancePx, Math.min(boxHeightPx(upper.quad), boxHeightPx(lower.quad)) / 2);
-      if (Math.abs(lower.quad[0][1] - upper.quad[0][1]) < tol && lower.quad[0][0] < upper.quad[0][0]) {
-        out[j] = lower;
-        out[j + 1] = upper;
-      } else break;
-    }
-  }
-  return out;
+export function sortReadingOrder<T extends { quad: TQuadPx }>(items: readonly T[]): T[] {
+  return readingRows(items, (i) => i.quad).flatMap((row) => row.map((c) => c.item));
 }
-
-const boxHeightPx = (q: TQuadPx) => Math.hypot(q[3][0] - q[0][0], q[3][1] - q[0][1]);

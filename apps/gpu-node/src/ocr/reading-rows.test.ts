@@ -1,0 +1,49 @@
+import { describe, expect, it } from "vitest";
+import type { TPoint, TQuadPx } from "./geometry.ts";
+import { estimateSkewRad, readingRows } from "./reading-rows.ts";
+
+/** A w × h box at (x, y) in an upright page, then the whole page turned by `deg` about the origin. */
+function box(name: string, x: number, y: number, w: number, h = 20, deg = 0) {
+  const a = (deg * Math.PI) / 180;
+  const turn = ([px, py]: TPoint): TPoint => [px * Math.cos(a) - py * Math.sin(a), px * Math.sin(a) + py * Math.cos(a)];
+  const quad = ([[x, y], [x + w, y], [x + w, y + h], [x, y + h]] as TPoint[]).map(turn) as TQuadPx;
+  return { name, quad };
+}
+const names = (rows: Array<Array<{ item: { name: string } }>>) => rows.map((r) => r.map((c) => c.item.name).join(" "));
+
+/** A receipt's label/value rows: labels at the left, values 400 px away at the right, 30 px apart. */
+function receipt(deg: number) {
+  const rows = ["SUBTOTAL", "TAX", "TOTAL", "CASH", "CHANGE"];
+  return rows.flatMap((label, i) => [box(label, 0, i * 30, 120, 20, deg), box(`${label}-value`, 520, i * 30, 60, 20, deg)]);
+}
+
+describe("estimateSkewRad", () => {
+  it.each([0, 2, -3, 5])("finds a page turned by %d° from its wide boxes", (deg) => {
+    expect((estimateSkewRad(receipt(deg).map((b) => b.quad)) * 180) / Math.PI).toBeCloseTo(deg, 5);
+  });
+  it("ignores boxes that say nothing about the direction of rows, and pages turned far", () => {
+    expect(estimateSkewRad([box("dot", 0, 0, 20, 20, 10).quad])).toBe(0);
+    expect(estimateSkewRad(receipt(30).map((b) => b.quad))).toBe(0);
+    expect(estimateSkewRad([])).toBe(0);
+  });
+});
+
+describe("readingRows", () => {
+  it.each([0, 3, -4, 6])("keeps each label with its value on a page turned by %d°", (deg) => {
+    const shuffled = [...receipt(deg)].reverse();
+    expect(names(readingRows(shuffled, (b) => b.quad))).toEqual(["SUBTOTAL SUBTOTAL-value", "TAX TAX-value", "TOTAL TOTAL-value", "CASH CASH-value", "CHANGE CHANGE-value"]);
+  });
+
+  it("a 4° tilt interleaves rows when sorted by top edge, and not here", () => {
+    // The value of row 1 sits 36 px lower than its label, below the next row's label (30 px down).
+    const page = receipt(4);
+    const byTop = [...page].sort((a, b) => a.quad[0][1] - b.quad[0][1]).map((b) => b.name);
+    expect(byTop.indexOf("TAX")).toBeLessThan(byTop.indexOf("SUBTOTAL-value"));
+    expect(names(readingRows(page, (b) => b.quad))[0]).toBe("SUBTOTAL SUBTOTAL-value");
+  });
+
+  it("reads a row of cells left to right and tall and short lines in their own rows", () => {
+    const rows = readingRows([box("c", 400, 2, 80), box("a", 0, 0, 80), box("b", 200, 4, 80), box("big", 0, 40, 300, 60), box("after", 0, 110, 80)], (b) => b.quad);
+    expect(names(rows)).toEqual(["a b c", "big", "after"]);
+  });
+});
