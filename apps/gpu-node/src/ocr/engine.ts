@@ -8,7 +8,7 @@
 import { readFile } from "node:fs/promises";
 import type { TOcrLine, TOcrPage, TOcrResult } from "@headroom/protocol";
 import { classifyOrientation } from "./classify.ts";
-import { rotateQuad180 } from "./crop.ts";
+import { quadSizePx } from "./crop.ts";
 import { buildCharset } from "./ctc.ts";
 import { boxesFromProbMap } from "./db-postprocess.ts";
 import type { TRgbImage } from "./crop.ts";
@@ -19,7 +19,9 @@ import type { TOcrManifest } from "./manifest.ts";
 import { sortReadingOrder } from "./order.ts";
 import { CropPool } from "./crop-pool.ts";
 import { RecBatcher } from "./rec-batcher.ts";
-import { recognizeLines } from "./recognize.ts";
+import { readOriented, turnUpright } from "./orientation.ts";
+import { fromUprightQuad, pageAngle, pageSideways, toUprightQuad, turnBox } from "./page-orientation.ts";
+import type { TQuadPx } from "./geometry.ts";
 import type { TOcrSessions } from "./sessions.ts";
 import { documentMarkdown, groupRows, pageMarkdown } from "./markdown.ts";
 import { decodePages } from "../pdf/pages.ts";
@@ -138,8 +140,45 @@ export class PaddleOcrEngine {
     };
   }
 
-  /** One decoded page through the pipeline; adds its stage times to `t`. */
+  /**
+   * One decoded page through the pipeline; adds its stage times to `t`. A page found turned as a whole
+   * (page-orientation.ts) is turned upright and read again, so it reads exactly as the upright scan
+   * would; its boxes are mapped back to the decoded image's pixels.
+   */
   private async recognizePage(decoded: TRgbImage, pageNo: number, t: TTimingsMs, signal?: AbortSignal): Promise<TOcrPage> {
+    let read = await this.readPage(decoded, t, true, signal);
+    if (read.angle !== 0) {
+      const t0 = performance.now();
+      const upright = await turnUpright(decoded, read.angle);
+      t.decode += performance.now() - t0;
+      const again = await this.readPage(upright, t, false, signal);
+      const back = (q: TQuadPx) => fromUprightQuad(q, read.angle, decoded.widthPx, decoded.heightPx);
+      read = { ...again, kept: again.kept.map((l) => ({ ...l, box: back(l.box) })) };
+    }
+
+    const t0 = performance.now();
+    const asLine = (l: (typeof read.kept)[number], q: TQuadPx): TOcrLine => ({
+      text: l.text,
+      confidence: Math.min(1, Math.max(0, l.confidence)),
+      box: q.map(([x, y]) => [x, y] as [number, number]),
+    });
+    // Reading order, rows and Markdown work in the upright page's frame; `box` stays in source pixels.
+    const ordered = sortReadingOrder(read.kept);
+    const ocrLines = ordered.map((l) => asLine(l, l.box));
+    const uprightLines = ordered.map((l) => asLine(l, l.quad));
+    // One line of text a row: a label and its value stay together (reading-rows.ts).
+    const text = groupRows(uprightLines).map((r) => r.text).join("\n");
+    const page: TOcrPage = { page: pageNo, widthPx: decoded.widthPx, heightPx: decoded.heightPx, lines: ocrLines, text, markdown: pageMarkdown(uprightLines) };
+    t.post += performance.now() - t0;
+    return page;
+  }
+
+  /**
+   * Detect, classify and read one image's lines. With `vote`, the page's angle is decided too: from the
+   * boxes' shape (on its side?) and the lines' readings (upside down?); without it, the page is upright.
+   * `kept` lines carry `quad` in the upright frame and `box` in this image's pixels.
+   */
+  private async readPage(decoded: TRgbImage, t: TTimingsMs, vote: boolean, signal?: AbortSignal) {
     const m = this.manifest;
     let t0: number;
     t0 = performance.now();
@@ -156,7 +195,10 @@ export class PaddleOcrEngine {
 
     t0 = performance.now();
     const boxes = boxesFromProbMap(prob, size.widthPx, size.heightPx, img.widthPx, img.heightPx, m.det);
-    const lines = boxes.map((b) => toTextLine(b.quad, m.rec.cropPadRatio));
+    // A page on its side is first read in a frame turned 90°: each box's corners are relabelled, so
+    // crops come out upright.
+    const sideways = vote && pageSideways(boxes.map((b) => quadSizePx(b.quad))).sideways;
+    const lines = boxes.map((b) => ({ ...toTextLine(turnBox(b.quad, sideways ? 90 : 0), m.rec.cropPadRatio), box: b.quad }));
     t.post += performance.now() - t0;
 
     if (this.sessions.cls && m.cls && lines.length > 0) {
@@ -166,35 +208,15 @@ export class PaddleOcrEngine {
       signal?.throwIfAborted();
     }
 
-    // The classifier is wrong on lines of symmetric capitals ("TAX INVOICE" reads as "IOANI XVI"), so
-    // a flipped line is also recognised unflipped and the more confident reading wins.
-    const flipped = lines.filter((l) => l.flipped);
-    const unflipped = flipped.map((l) => ({ ...l, quad: rotateQuad180(l.quad), flipped: false }));
-    const r = await recognizeLines(this.batcher, this.pool, img, [...lines, ...unflipped], m.rec, this.channelOrder, signal);
-    t.crop += r.cropMs;
-    t.recognize += r.runMs;
-    t.post += r.decodeMs;
-    const texts = r.texts.slice(0, lines.length);
-    let k = lines.length;
-    lines.forEach((l, i) => {
-      if (!l.flipped) return;
-      const alt = r.texts[k++]!;
-      if (alt.confidence > texts[i]!.confidence) texts[i] = alt;
-    });
-
-    t0 = performance.now();
+    // Lines the classifier flipped, or read unsure, are read both ways (orientation.ts).
+    const r = await readOriented({ batcher: this.batcher, pool: this.pool, opts: m.rec, channelOrder: this.channelOrder, signal }, img, lines);
+    t.crop += r.cost.cropMs;
+    t.recognize += r.cost.runMs;
+    t.post += r.cost.decodeMs;
+    const angle = vote ? pageAngle(sideways, r.pageFlipped) : 0;
     const kept = lines
-      .map((line, i) => ({ quad: line.box, ...texts[i]! }))
+      .map((line, i) => ({ quad: toUprightQuad(line.box, angle, img.widthPx, img.heightPx), box: line.box, ...r.texts[i]! }))
       .filter((l) => l.text.trim().length > 0 && l.confidence >= m.rec.dropScore);
-    const ocrLines: TOcrLine[] = sortReadingOrder(kept).map((l) => ({
-      text: l.text,
-      confidence: Math.min(1, Math.max(0, l.confidence)),
-      box: l.quad.map(([x, y]) => [x, y] as [number, number]),
-    }));
-    // One line of text a row: a label and its value stay together (reading-rows.ts).
-    const text = groupRows(ocrLines).map((r) => r.text).join("\n");
-    const page: TOcrPage = { page: pageNo, widthPx: img.widthPx, heightPx: img.heightPx, lines: ocrLines, text, markdown: pageMarkdown(ocrLines) };
-    t.post += performance.now() - t0;
-    return page;
+    return { angle, kept };
   }
 }
