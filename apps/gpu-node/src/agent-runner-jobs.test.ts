@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Agent } from "./agent.ts";
 import { FakeControlPlane } from "./agent/fake-control-plane.ts";
 import { scriptedAgent } from "./agent/scripted-agent.ts";
-import { alive, gateFolder, jobReports, until } from "./test-support.ts";
+import { alive, gateFolder, jobReports, stopAgent, until } from "./test-support.ts";
 
 // An agent with one multi-job runner (HEADROOM_RUNNER_JOBS=2): two jobs in flight in one process.
 // As in agent-slots.test.ts, overlap is shown by order: a `gate:<file>` job runs until the file exists.
@@ -24,11 +24,7 @@ beforeAll(async () => {
 }, 40_000);
 
 afterAll(async () => {
-  const pid = agent.runner.pid;
-  await agent.stop("test over");
-  await running;
-  if (pid) expect(alive(pid)).toBe(false);
-  await cp.close();
+  expect(await stopAgent(agent, running, cp)).toEqual([]);
   gates.remove();
 });
 

@@ -6,7 +6,7 @@ import type { Agent } from "./agent.ts";
 import { FakeControlPlane } from "./agent/fake-control-plane.ts";
 import { scriptedAgent } from "./agent/scripted-agent.ts";
 import { parseVmRssMiB } from "./telemetry/index.ts";
-import { alive, gateFolder, jobReports, until } from "./test-support.ts";
+import { alive, gateFolder, jobReports, stopAgent, until } from "./test-support.ts";
 
 // An agent with two runner slots against the in-memory control plane and the scripted child (as in
 // agent.test.ts). Overlap is shown by order, never by timing: a `gate:<file>` job stays in flight
@@ -31,11 +31,7 @@ beforeAll(async () => {
 }, 40_000);
 
 afterAll(async () => {
-  const pids = agent.runners.map((r) => r.pid);
-  await agent.stop("test over");
-  await running;
-  for (const pid of pids) if (pid) expect(alive(pid)).toBe(false);
-  await cp.close();
+  expect(await stopAgent(agent, running, cp)).toEqual([]);
   gates.remove();
 });
 

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Agent } from "./agent.ts";
 import { FakeControlPlane } from "./agent/fake-control-plane.ts";
 import { scriptedAgent } from "./agent/scripted-agent.ts";
-import { alive, jobReports, until } from "./test-support.ts";
+import { alive, jobReports, stopAgent, until } from "./test-support.ts";
 
 // The whole agent against a real HTTP control plane (in memory) and a real supervised child that
 // follows a script instead of running OCR (OCR is tested with the real models in src/ocr).
@@ -35,11 +35,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  const pid = agent.runner.pid;
-  await agent.stop("test over");
-  await running;
-  if (pid) expect(alive(pid)).toBe(false);
-  await cp.close();
+  expect(await stopAgent(agent, running, cp)).toEqual([]);
 });
 
 const { reportsFor, waitForFinal } = jobReports(() => cp);

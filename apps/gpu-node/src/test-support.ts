@@ -3,6 +3,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { Agent } from "./agent.ts";
 import type { TReport } from "./agent/fake-control-plane.ts";
 
 /** Whether a process with this pid exists (signal 0 checks without signalling). */
@@ -52,4 +53,13 @@ export function gateFolder(prefix: string) {
     },
     remove: () => rmSync(dir, { recursive: true, force: true }),
   };
+}
+
+/** Stop the agent and its control plane; returns the runner pids still alive afterwards (none, rightly). */
+export async function stopAgent(agent: Agent, running: Promise<void>, cp: { close(): Promise<void> }): Promise<number[]> {
+  const pids = agent.runners.flatMap((r) => (r.pid === null ? [] : [r.pid]));
+  await agent.stop("test over");
+  await running;
+  await cp.close();
+  return pids.filter(alive);
 }
