@@ -1,8 +1,8 @@
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Agent } from "./agent.ts";
-import { FakeControlPlane } from "./agent/fake-control-plane.ts";
-import { scriptedAgent } from "./agent/scripted-agent.ts";
+import type { FakeControlPlane } from "./agent/fake-control-plane.ts";
+import { startScripted } from "./agent/scripted-agent.ts";
 import { alive, gateFolder, jobReports, stopAgent, until } from "./test-support.ts";
 
 // An agent with one multi-job runner (HEADROOM_RUNNER_JOBS=2): two jobs in flight in one process.
@@ -16,11 +16,7 @@ const gates = gateFolder("headroom-jobs-");
 const gate = gates.gate;
 
 beforeAll(async () => {
-  cp = await new FakeControlPlane().listen();
-  cp.thresholds = { ...cp.thresholds, batchCleanupEvery: 1000 };
-  agent = scriptedAgent({ controlUrl: cp.url, log, shutdownGraceMs: 8_000, env: { HEADROOM_RUNNER_JOBS: "2" } });
-  running = agent.run();
-  await until(() => agent.id, 30_000);
+  ({ cp, agent, running } = await startScripted({ log, env: { HEADROOM_RUNNER_JOBS: "2" } }));
 }, 40_000);
 
 afterAll(async () => {

@@ -3,8 +3,8 @@ import { NON_RETRYABLE_JOB_ERRORS, type TJobErrorCode } from "@headroom/protocol
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Agent } from "./agent.ts";
-import { FakeControlPlane } from "./agent/fake-control-plane.ts";
-import { scriptedAgent } from "./agent/scripted-agent.ts";
+import type { FakeControlPlane } from "./agent/fake-control-plane.ts";
+import { startScripted } from "./agent/scripted-agent.ts";
 import { parseVmRssMiB } from "./telemetry/index.ts";
 import { alive, gateFolder, jobReports, stopAgent, until } from "./test-support.ts";
 
@@ -23,11 +23,7 @@ const gates = gateFolder("headroom-slots-");
 const gate = gates.gate;
 
 beforeAll(async () => {
-  cp = await new FakeControlPlane().listen();
-  cp.thresholds = { ...cp.thresholds, batchCleanupEvery: 1000 };
-  agent = scriptedAgent({ controlUrl: cp.url, log, shutdownGraceMs: 8_000, env: { HEADROOM_RUNNER_SLOTS: "2" } });
-  running = agent.run();
-  await until(() => agent.id, 30_000);
+  ({ cp, agent, running } = await startScripted({ log, env: { HEADROOM_RUNNER_SLOTS: "2" } }));
 }, 40_000);
 
 afterAll(async () => {

@@ -5,6 +5,8 @@ import type { Logger } from "pino";
 import { Agent } from "../agent.ts";
 import { ControlClient } from "../control-client.ts";
 import { parseEnv } from "../env.ts";
+import { until } from "../test-support.ts";
+import { FakeControlPlane } from "./fake-control-plane.ts";
 
 export const SCRIPTED_CHILD = fileURLToPath(new URL("../runner/test-children/scripted-child.ts", import.meta.url));
 
@@ -22,4 +24,17 @@ export function scriptedAgent(o: { controlUrl: string; log: Logger; shutdownGrac
     shutdownGraceMs: o.shutdownGraceMs,
     reclaimMinIntervalMs: 1_000,
   });
+}
+
+/**
+ * A scripted agent running against a fresh in-memory control plane, registered, with the cleanup
+ * rules' batch count out of the way until a test turns it on.
+ */
+export async function startScripted(o: { log: Logger; env: Record<string, string> }): Promise<{ cp: FakeControlPlane; agent: Agent; running: Promise<void> }> {
+  const cp = await new FakeControlPlane().listen();
+  cp.thresholds = { ...cp.thresholds, batchCleanupEvery: 1000 };
+  const agent = scriptedAgent({ controlUrl: cp.url, log: o.log, shutdownGraceMs: 8_000, env: o.env });
+  const running = agent.run();
+  await until(() => agent.id, 30_000);
+  return { cp, agent, running };
 }
