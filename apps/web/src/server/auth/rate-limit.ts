@@ -1,66 +1,78 @@
-// An in-memory token bucket per key. Good enough for sign-in throttling on one replica; with
-// several replicas each keeps its own buckets, which only loosens the limit by the replica count.
+// A token bucket per key, held in Postgres so that every replica of the control plane spends from
+// the same bucket (an in-process map would multiply the limit by the replica count, and forget it
+// on every restart). Used for sign-in attempts and uploads per API key.
+//
+// One statement per attempt: an upsert whose conflict branch refills the bucket for the time
+// elapsed, spends a token when one is there and records whether it did. The row lock taken by
+// ON CONFLICT serialises concurrent attempts on one key across processes; raw SQL because Prisma
+// cannot express an arithmetic upsert with a conditional spend.
+import type { Db } from "@headroom/db";
 
 export type TRateLimitDecision = { ok: true; remaining: number } | { ok: false; retryAfterMs: number };
 
 export type TTokenBucketOptions = {
-  /** Most requests allowed in a burst. */
+  /** Most attempts allowed in a burst. */
   capacity: number;
   /** Time for an empty bucket to refill completely, in ms. */
   refillMs: number;
-  /** Buckets untouched this long are forgotten, in ms (defaults to refillMs: by then they are full). */
-  idleMs?: number;
 };
 
-type TBucket = { tokens: number; updatedAtMs: number };
+/** Rows untouched this long are full again and are deleted, at most once per this interval per process, in ms. */
+const PRUNE_EVERY_MS = 60_000;
 
-export class TokenBucketLimiter {
-  private readonly buckets = new Map<string, TBucket>();
-  private readonly capacity: number;
-  /** Tokens regained per ms. */
+/** A token counts as whole from here: refills summed in float8 land a hair under 1 (0.8333… + 0.1666…). */
+const WHOLE = 1 - 1e-9;
+
+type TRow = { tokens: number; allowed: boolean };
+
+export class PgTokenBucketLimiter {
   private readonly ratePerMs: number;
-  private readonly idleMs: number;
   private lastPruneMs = 0;
 
-  constructor(opts: TTokenBucketOptions) {
+  /** `scope` prefixes every key ("sign-in", "upload"), so limiters with other settings never share a row. */
+  constructor(
+    private readonly scope: string,
+    private readonly opts: TTokenBucketOptions,
+  ) {
     if (opts.capacity < 1 || opts.refillMs <= 0) throw new Error("capacity must be ≥ 1 and refillMs > 0");
-    this.capacity = opts.capacity;
     this.ratePerMs = opts.capacity / opts.refillMs;
-    this.idleMs = opts.idleMs ?? opts.refillMs;
   }
 
-  /** Takes one token for `key` at time `nowMs`; refuses (without taking) when the bucket is empty. */
-  take(key: string, nowMs: number = Date.now()): TRateLimitDecision {
-    this.prune(nowMs);
-    const bucket = this.buckets.get(key) ?? { tokens: this.capacity, updatedAtMs: nowMs };
-    const elapsedMs = Math.max(0, nowMs - bucket.updatedAtMs);
-    bucket.tokens = Math.min(this.capacity, bucket.tokens + elapsedMs * this.ratePerMs);
-    bucket.updatedAtMs = nowMs;
-    this.buckets.set(key, bucket);
-    if (bucket.tokens >= 1) {
-      bucket.tokens -= 1;
-      return { ok: true, remaining: Math.floor(bucket.tokens) };
-    }
-    return { ok: false, retryAfterMs: Math.ceil((1 - bucket.tokens) / this.ratePerMs) };
+  /** Takes one token for `key` at `now`; refuses (spending nothing) when the bucket holds less than one. */
+  async take(db: Db, key: string, now: Date = new Date()): Promise<TRateLimitDecision> {
+    await this.prune(db, now);
+    const { capacity } = this.opts;
+    // refilled = min(capacity, tokens + elapsed ms × rate); elapsed is never negative, so clock
+    // skew between replicas cannot drain a bucket, and updatedAt never moves backwards.
+    const rows = await db.$queryRaw<TRow[]>`
+      INSERT INTO "RateLimitBucket" AS b ("key", "tokens", "allowed", "updatedAt")
+      VALUES (${this.rowKey(key)}, ${capacity - 1}::float8, true, ${now})
+      ON CONFLICT ("key") DO UPDATE SET ("tokens", "allowed", "updatedAt") = (
+        SELECT CASE WHEN r.refilled >= ${WHOLE} THEN r.refilled - 1 ELSE r.refilled END, r.refilled >= ${WHOLE}, GREATEST(b."updatedAt", EXCLUDED."updatedAt")
+        FROM (SELECT LEAST(${capacity}::float8,
+          b."tokens" + GREATEST(0, EXTRACT(EPOCH FROM (EXCLUDED."updatedAt" - b."updatedAt")) * 1000) * ${this.ratePerMs}::float8) AS refilled) AS r
+      )
+      RETURNING "tokens", "allowed"`;
+    const row = rows[0]!;
+    if (row.allowed) return { ok: true, remaining: Math.floor(row.tokens) };
+    return { ok: false, retryAfterMs: Math.ceil((1 - row.tokens) / this.ratePerMs) };
   }
 
   /** Forgets a key, e.g. after a successful sign-in. */
-  reset(key: string): void {
-    this.buckets.delete(key);
+  async reset(db: Db, key: string): Promise<void> {
+    await db.$executeRaw`DELETE FROM "RateLimitBucket" WHERE "key" = ${this.rowKey(key)}`;
   }
 
-  /** Number of keys held; for tests. */
-  get size(): number {
-    return this.buckets.size;
+  private rowKey(key: string): string {
+    return `${this.scope}|${key}`;
   }
 
-  // At most once per idle period, drop buckets that have been idle long enough to be full again,
-  // so a flood of distinct keys cannot grow the map without bound.
-  private prune(nowMs: number): void {
-    if (nowMs - this.lastPruneMs < this.idleMs) return;
-    this.lastPruneMs = nowMs;
-    for (const [key, b] of this.buckets) {
-      if (nowMs - b.updatedAtMs >= this.idleMs) this.buckets.delete(key);
-    }
+  // A bucket idle for a whole refill period is full, the same as no row; dropping those keeps a
+  // flood of distinct keys (sprayed emails) from growing the table without bound.
+  private async prune(db: Db, now: Date): Promise<void> {
+    if (now.getTime() - this.lastPruneMs < PRUNE_EVERY_MS) return;
+    this.lastPruneMs = now.getTime();
+    const idleBefore = new Date(now.getTime() - this.opts.refillMs);
+    await db.$executeRaw`DELETE FROM "RateLimitBucket" WHERE "key" LIKE ${`${this.scope}|%`} AND "updatedAt" < ${idleBefore}`;
   }
 }

@@ -3,7 +3,7 @@ import type { Db } from "@headroom/db";
 import { AppError } from "@headroom/protocol";
 import { z } from "zod";
 import { burnPasswordCheck, verifyPassword } from "./password";
-import { TokenBucketLimiter } from "./rate-limit";
+import { PgTokenBucketLimiter } from "./rate-limit";
 import { createSession } from "./sessions";
 
 export const ZSignInInputSchema = z.object({
@@ -20,8 +20,8 @@ export const ZSignedInUserSchema = z.object({
 });
 export type TSignedInUser = z.infer<typeof ZSignedInUserSchema>;
 
-/** 10 attempts per IP + email per minute, refilling continuously. */
-const limiter = new TokenBucketLimiter({ capacity: 10, refillMs: 60_000 });
+/** 10 attempts per IP + email per minute, refilling continuously; held in Postgres, shared by every replica. */
+export const signInLimiter = new PgTokenBucketLimiter("sign-in", { capacity: 10, refillMs: 60_000 });
 
 /** The client's address as the nearest proxy reports it; "local" when there is none. */
 export function clientIp(req: Request): string {
@@ -31,7 +31,7 @@ export function clientIp(req: Request): string {
 
 export async function signIn(db: Db, input: TSignInInput, ip: string, now: Date = new Date()): Promise<{ user: TSignedInUser; token: string; expiresAt: Date }> {
   const bucketKey = `${ip}|${input.email}`;
-  const decision = limiter.take(bucketKey, now.getTime());
+  const decision = await signInLimiter.take(db, bucketKey, now);
   if (!decision.ok) {
     throw new AppError("RATE_LIMITED", `Too many sign-in attempts; try again in ${Math.ceil(decision.retryAfterMs / 1000)} s`);
   }
@@ -46,7 +46,7 @@ export async function signIn(db: Db, input: TSignInInput, ip: string, now: Date 
   if (!(await verifyPassword(user.passwordHash, input.password))) {
     throw new AppError("UNAUTHENTICATED", "Wrong email or password");
   }
-  limiter.reset(bucketKey);
+  await signInLimiter.reset(db, bucketKey);
   const { token, expiresAt } = await createSession(db, user.id, now);
   return { user: { id: user.id, email: user.email, name: user.name, role: user.role }, token, expiresAt };
 }
