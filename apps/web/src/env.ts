@@ -10,6 +10,8 @@ const ZEnvSchema = z.object({
   /** sharp's limitInputPixels: larger images are refused before any decoding work. */
   HEADROOM_MAX_PIXELS: z.coerce.number().int().positive().default(40_000_000),
   HEADROOM_MAX_PAGES: z.coerce.number().int().positive().default(50),
+  /** The most time an upload's body may take to arrive, from its first byte read; a trickling client gets 408. */
+  HEADROOM_UPLOAD_TIMEOUT_MS: z.coerce.number().int().positive().default(120_000),
   /** Agents present this to register; they get a per-node token back. */
   HEADROOM_ENROLL_TOKEN: z.string().min(16),
   HEADROOM_LEASE_MS: z.coerce.number().int().positive().default(30_000),

@@ -13,6 +13,10 @@ export const ERROR_CODES = {
   NOT_FOUND: 404,
   CONFLICT: 409,
   RATE_LIMITED: 429,
+  /** The request body did not arrive within the upload time limit (a client trickling its upload). */
+  UPLOAD_TIMEOUT: 408,
+  /** The upload store has no room left (disk full): nothing of the request was kept. */
+  INSUFFICIENT_STORAGE: 507,
   LEASE_LOST: 409,
   NO_HEADROOM: 503,
   GPU_OOM: 507,

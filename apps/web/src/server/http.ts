@@ -5,7 +5,17 @@ import { AppError } from "@headroom/protocol";
 import { z } from "zod";
 import { logger } from "./logger";
 
+/** A full disk under the upload store (ENOSPC, or a quota): the client should hear that, not "Internal error". */
+function isNoSpace(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | null)?.code;
+  return code === "ENOSPC" || code === "EDQUOT";
+}
+
 export function errorResponse(err: unknown, requestId: string): Response {
+  if (isNoSpace(err)) {
+    logger().error({ err, requestId }, "upload store is full");
+    err = new AppError("INSUFFICIENT_STORAGE", "The upload store is full; nothing was stored, try again later", { cause: err });
+  }
   if (err instanceof AppError) {
     return Response.json({ error: { code: err.code, message: err.message } }, { status: err.httpStatus, headers: { "x-request-id": requestId } });
   }

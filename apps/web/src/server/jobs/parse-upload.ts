@@ -11,13 +11,13 @@ const ZFieldsSchema = z.object({
   idempotencyKey: z.string().min(1).max(200).nullable().default(null),
 });
 
-export async function parseUpload(req: Request, maxFileBytes: number): Promise<{ files: TUploadFile[]; priority: number; idempotencyKey: string | null }> {
+export async function parseUpload(req: Request, maxFileBytes: number, timeoutMs = Infinity): Promise<{ files: TUploadFile[]; priority: number; idempotencyKey: string | null }> {
   const type = req.headers.get("content-type") ?? "";
   if (!type.toLowerCase().startsWith("multipart/form-data")) {
     throw new AppError("INVALID_INPUT", "Send multipart/form-data with one or more 'file' fields");
   }
   // Room for every allowed file plus the multipart framing around them.
-  const body = await readBodyLimited(req, maxFileBytes * MAX_FILES_PER_REQUEST + 64 * 1024);
+  const body = await readBodyLimited(req, maxFileBytes * MAX_FILES_PER_REQUEST + 64 * 1024, timeoutMs);
   let form: FormData;
   try {
     form = await new Response(new Uint8Array(body), { headers: { "content-type": type } }).formData();

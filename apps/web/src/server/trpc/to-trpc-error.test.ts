@@ -16,12 +16,12 @@ describe("toTRPCError", () => {
   });
 
   // Where tRPC has the same status, the UI must see exactly what REST would answer.
-  it.each(codes.filter((c) => c !== "GPU_OOM"))("%s answers the same HTTP status as REST", (code) => {
+  it.each(codes.filter((c) => ERROR_CODES[c] !== 507))("%s answers the same HTTP status as REST", (code) => {
     expect(getHTTPStatusCodeFromError(toTRPCError(new AppError(code, "x")))).toBe(ERROR_CODES[code]);
   });
 
-  it("GPU_OOM (507) becomes a 500, the nearest tRPC can say", () => {
-    expect(getHTTPStatusCodeFromError(toTRPCError(new AppError("GPU_OOM", "x")))).toBe(500);
+  it.each(["GPU_OOM", "INSUFFICIENT_STORAGE"] as const)("%s (507) becomes a 500, the nearest tRPC can say", (code) => {
+    expect(getHTTPStatusCodeFromError(toTRPCError(new AppError(code, "x")))).toBe(500);
   });
 });
 

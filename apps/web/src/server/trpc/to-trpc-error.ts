@@ -1,5 +1,5 @@
 // AppError → tRPC, decided once. The HTTP status tRPC answers with follows from these codes, so
-// the UI sees the same status a REST client would (except 507 GPU_OOM, which tRPC cannot say).
+// the UI sees the same status a REST client would (except the 507s, GPU_OOM and INSUFFICIENT_STORAGE, which tRPC cannot say).
 import { AppError, type TErrorCode } from "@headroom/protocol";
 import { TRPCError } from "@trpc/server";
 
@@ -17,6 +17,8 @@ export const TRPC_CODE_FOR: Readonly<Record<TErrorCode, TTrpcCode>> = {
   NOT_FOUND: "NOT_FOUND",
   CONFLICT: "CONFLICT",
   RATE_LIMITED: "TOO_MANY_REQUESTS",
+  UPLOAD_TIMEOUT: "TIMEOUT",
+  INSUFFICIENT_STORAGE: "INTERNAL_SERVER_ERROR",
   LEASE_LOST: "CONFLICT",
   NO_HEADROOM: "SERVICE_UNAVAILABLE",
   GPU_OOM: "INTERNAL_SERVER_ERROR",

@@ -16,7 +16,7 @@ export const POST = route(async (req, { requestId }) => {
   const principal = await requirePrincipal(req);
   if (principal.kind === "user") checkOrigin(req);
   const e = env();
-  const upload = await parseUpload(req, e.HEADROOM_MAX_UPLOAD_BYTES);
+  const upload = await parseUpload(req, e.HEADROOM_MAX_UPLOAD_BYTES, e.HEADROOM_UPLOAD_TIMEOUT_MS);
   const { jobs, replayed } = await createJobs(db(), uploadStore(), { maxBytes: e.HEADROOM_MAX_UPLOAD_BYTES, maxPixels: e.HEADROOM_MAX_PIXELS, maxPages: e.HEADROOM_MAX_PAGES }, {
     files: upload.files,
     priority: upload.priority,

@@ -1,0 +1,34 @@
+import { AppError } from "@headroom/protocol";
+import { beforeAll, describe, expect, it, vi } from "vitest";
+import { errorResponse } from "./http";
+
+// errorResponse logs through the app's logger, which reads the parsed env; none of it is used here.
+beforeAll(() => {
+  vi.stubEnv("DATABASE_URL", "postgresql://unused@127.0.0.1:1/unused");
+  vi.stubEnv("HEADROOM_ENROLL_TOKEN", "unused-enroll-token-0000");
+  vi.stubEnv("LOG_LEVEL", "silent");
+});
+
+function fsError(code: string): NodeJS.ErrnoException {
+  return Object.assign(new Error(`${code}: no space left on device, write`), { code });
+}
+
+describe("errorResponse", () => {
+  it.each(["ENOSPC", "EDQUOT"])("a full upload store (%s) is 507 INSUFFICIENT_STORAGE, not a bare 500", async (code) => {
+    const res = errorResponse(fsError(code), "r1");
+    expect(res.status).toBe(507);
+    expect(await res.json()).toEqual({ error: { code: "INSUFFICIENT_STORAGE", message: expect.stringContaining("full") } });
+  });
+
+  it("keeps an AppError's own code and status", async () => {
+    const res = errorResponse(new AppError("UPLOAD_TIMEOUT", "slow"), "r2");
+    expect(res.status).toBe(408);
+    expect(await res.json()).toEqual({ error: { code: "UPLOAD_TIMEOUT", message: "slow" } });
+  });
+
+  it("any other failure is 500 INTERNAL without its details", async () => {
+    const res = errorResponse(fsError("EACCES"), "r3");
+    expect(res.status).toBe(500);
+    expect(await res.json()).toEqual({ error: { code: "INTERNAL", message: "Internal error" } });
+  });
+});
