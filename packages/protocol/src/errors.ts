@@ -8,6 +8,18 @@ export const ERROR_CODES = {
   /** A PDF or multi-frame image with more pages than HEADROOM_MAX_PAGES. */
   TOO_MANY_PAGES: 413,
   EMPTY_FILE: 400,
+  /** Compressed data (a PNG's chunks, a PDF's streams) that inflates far past what the file can need. */
+  DECOMPRESSION_BOMB: 413,
+  /** A PDF with scripts, launch actions, attachments or XFA forms: never needed to read a page. */
+  ACTIVE_CONTENT: 415,
+  /** A PDF that needs a password to open. */
+  ENCRYPTED_PDF: 400,
+  /** A file that is valid but takes longer than HEADROOM_DECODE_TIMEOUT_MS to check. */
+  DECODE_TIMEOUT: 422,
+  /** More files in one request than the per-request limit. */
+  TOO_MANY_FILES: 413,
+  /** A file name that is too long, has control or bidirectional override characters, or a path. */
+  INVALID_FILE_NAME: 400,
   UNAUTHENTICATED: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
