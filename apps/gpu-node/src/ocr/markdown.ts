@@ -12,6 +12,7 @@
  */
 import type { TOcrLine } from "@headroom/protocol";
 import type { TPoint } from "./geometry.ts";
+import { findTables, tableMarkdown } from "./markdown-table.ts";
 import { median, readingRows, type TUprightBox } from "./reading-rows.ts";
 
 export type TMarkdownOptions = {
@@ -47,7 +48,9 @@ export const DEFAULT_MARKDOWN_OPTIONS: TMarkdownOptions = {
 };
 
 type TBox = TUprightBox & { text: string };
-type TRow = TBox & { cells: TBox[] };
+/** A run of a row's cells between column gaps: one table cell when the row is part of a table. */
+export type TSegment = { text: string; left: number; right: number };
+export type TRow = TBox & { cells: TBox[]; segments: TSegment[] };
 
 /**
  * Lines grouped into rows in the page's deskewed frame (reading-rows.ts), each read left to right; a
@@ -61,8 +64,14 @@ export function groupRows(lines: readonly TOcrLine[], o: TMarkdownOptions = DEFA
     const bottom = Math.max(...cells.map((c) => c.bottom));
     const height = median(cells.map((c) => c.height));
     // A word gap the detector split on becomes one space; a column gap three.
-    const text = cells.map((c, i) => (i === 0 ? "" : c.left - cells[i - 1]!.right > o.columnGapHeights * height ? "   " : " ") + c.text).join("");
-    return { text, cells, left: cells[0]!.left, right: Math.max(...cells.map((c) => c.right)), top, bottom, height };
+    const segments: TSegment[] = [];
+    cells.forEach((c, i) => {
+      const seg = segments[segments.length - 1];
+      if (seg && c.left - cells[i - 1]!.right <= o.columnGapHeights * height) Object.assign(seg, { text: `${seg.text} ${c.text}`, right: Math.max(seg.right, c.right) });
+      else segments.push({ text: c.text, left: c.left, right: c.right });
+    });
+    const text = segments.map((s) => s.text).join("   ");
+    return { text, cells, segments, left: cells[0]!.left, right: Math.max(...cells.map((c) => c.right)), top, bottom, height };
   });
 }
 
@@ -112,10 +121,25 @@ export function escapeLine(text: string): string {
   return text.replace(/^(\s*)([#>])/, "$1\\$2");
 }
 
-/** One page's lines as Markdown paragraphs (blank line between paragraphs). */
+/**
+ * One page's lines as Markdown: simple tables (markdown-table.ts) as pipe tables, the rest as
+ * paragraphs, a blank line between blocks.
+ */
 export function pageMarkdown(lines: readonly TOcrLine[], o: Partial<TMarkdownOptions> = {}): string {
   const opts = { ...DEFAULT_MARKDOWN_OPTIONS, ...o };
-  return groupParagraphs(groupRows(lines, opts), opts)
+  const rows = groupRows(lines, opts);
+  const blocks: string[] = [];
+  let from = 0;
+  for (const t of findTables(rows)) {
+    blocks.push(paragraphsMarkdown(rows.slice(from, t.start), opts), tableMarkdown(t));
+    from = t.end;
+  }
+  blocks.push(paragraphsMarkdown(rows.slice(from), opts));
+  return blocks.filter((b) => b.length > 0).join("\n\n");
+}
+
+function paragraphsMarkdown(rows: readonly TRow[], opts: TMarkdownOptions): string {
+  return groupParagraphs(rows, opts)
     .map((rows) => {
       const right = Math.max(...rows.map((r) => r.right));
       return rows

@@ -37,6 +37,8 @@ describe("reading order (real models, CPU)", { timeout: 60_000 }, () => {
     const png = await sharp(receiptSvg()).rotate(deg, { background: "white" }).png().toBuffer();
     const r = await engine.recognize(png);
     expect(r.text.split("\n")).toEqual(ROWS.map(([label, value]) => `${label}   ${value}`));
-    expect(r.markdown).toBe(r.text.split("\n").join("\n"));
+    // In the Markdown the label/value rows are a table, amounts right-aligned.
+    const [head, ...body] = ROWS.map(([label, value]) => `| ${label} | ${value} |`);
+    expect(r.markdown).toBe([head, "| --- | ---: |", ...body].join("\n"));
   });
 });
