@@ -22,6 +22,7 @@ import { driveWorkload } from "../fleet-bench/drive.ts";
 import type { TWorkload } from "../fleet-bench/types.ts";
 import { makeWorkload, repeatKind } from "../fleet-bench/workload.ts";
 import { loadOrCreateCredentials } from "../fleet/credentials.ts";
+import { earlyExit } from "../fleet/early-exit.ts";
 import { startChild, stopChildren, waitForHttp, type TChild } from "../fleet/processes.ts";
 import { exportWindow, type TFleetRun } from "../fleet-report/export.ts";
 import { defaultPlan, offerPages, parsePlan, type TPhase } from "./fleet-plan.ts";
@@ -104,7 +105,7 @@ async function main(): Promise<void> {
       // runner takes all of them, and two GPUs' runners slowed each other down (2×H200 run, 2026-11-27).
       gpus.map((g) => startAgent(`${args.name}-gpu${g.index}`, { HEADROOM_GPU_INDEX: String(g.index), HEADROOM_OCR_THREADS: String(threadsFor(gpus.length * Number(args["gpu-slots"]))), HEADROOM_RUNNER_SLOTS: args["gpu-slots"]!, HEADROOM_RUNNER_JOBS: args["gpu-jobs"]! }))
     : Array.from({ length: rehearse }, (_, i) => startAgent(`${args.name}-rehearsal${i}`, { HEADROOM_OCR_THREADS: String(threadsFor(rehearse)), HEADROOM_RUNNER_SLOTS: args["gpu-slots"]!, HEADROOM_RUNNER_JOBS: args["gpu-jobs"]! }));
-  await waitOnline(credentials.apiKey, accel.map((a) => a.name), 180_000);
+  await waitOnline(credentials.apiKey, accel, 180_000);
   log(`${accel.length} agents online`);
 
   const workload = await makeWorkload({ srcDir: path.join(ROOT, "src-imgs"), outDir: path.join(ROOT, "workload"), scale: Number(args.scale) });
@@ -150,7 +151,7 @@ async function runPhase(phase: TPhase, c: TPhaseContext): Promise<TFleetRun["pha
     if (phase.kind === "cpu") {
       const threads = threadsFor(phase.agents);
       extra.push(...Array.from({ length: phase.agents }, (_, i) => c.startAgent(`${args.name}-cpu${i}`, { HEADROOM_OCR_THREADS: String(threads), HEADROOM_PROVIDERS: "cpu" })));
-      await waitOnline(c.apiKey, extra.map((a) => a.name), 180_000);
+      await waitOnline(c.apiKey, extra, 180_000);
       active = extra;
       config.cpuThreadsPerAgent = threads;
     } else {
@@ -260,9 +261,13 @@ async function killOutcome(prisma: PrismaClient, kill: TKill, victimName: string
   };
 }
 
-async function waitOnline(apiKey: string, names: string[], timeoutMs: number): Promise<void> {
+/** Until every agent is online; an agent that exits first ends the run at once with its exit and log tail. */
+async function waitOnline(apiKey: string, agents: readonly TAgent[], timeoutMs: number): Promise<void> {
+  const names = agents.map((a) => a.name);
   const deadline = Date.now() + timeoutMs;
   for (;;) {
+    const exited = earlyExit(agents.map((a) => ({ ...a, logFile: path.join(LOGS, `${a.name}.log`) })));
+    if (exited) throw exited;
     const nodes = await listNodes(BASE, apiKey);
     const missing = names.filter((n) => !nodes.some((x) => x.name === n && x.state !== "offline"));
     if (missing.length === 0) return;
