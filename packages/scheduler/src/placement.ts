@@ -84,18 +84,29 @@ export function nodeFigures(node: TPlacementNode): TNodeFigures {
 
 export const FAILED_HERE = "an earlier attempt failed here";
 
+/**
+ * The memory checks alone: admission with the job's peak added, then headroom. The one place this
+ * arithmetic lives for placement; the fleet index (fleet-index.ts) asks it too.
+ */
+export function memoryRejection(node: Pick<TPlacementNode, "totalMiB" | "thresholds">, f: Pick<TNodeFigures, "usedMiB" | "reservedMiB" | "headroomMiB">, peakMiB: number): string | undefined {
+  const afterMiB = f.usedMiB + f.reservedMiB + peakMiB;
+  const t = node.thresholds;
+  if ((afterMiB / node.totalMiB) * 100 > t.admissionMaxUsagePct) return `would pass ${t.admissionMaxUsagePct}% usage`;
+  if (node.totalMiB - afterMiB < t.admissionMinFreeMiB) return `would leave under ${t.admissionMinFreeMiB} MiB free`;
+  if (f.headroomMiB < peakMiB) return `headroom ${f.headroomMiB} MiB < predicted ${peakMiB} MiB`;
+  return undefined;
+}
+
+export const busyReason = (maxConcurrent: number) => `at its concurrency limit (${maxConcurrent})`;
+
 /** Why a node cannot take the job; `memory` marks the reasons that freeing memory there would cure. */
 function rejection(node: TPlacementNode, f: TNodeFigures, peakMiB: number, avoided: boolean): { why: string; memory: boolean } | undefined {
   if (!node.online) return { why: "offline", memory: false };
   if (node.drained) return { why: "drained", memory: false };
   if (avoided) return { why: FAILED_HERE, memory: false };
-  if (f.inFlight >= node.maxConcurrent) return { why: `at its concurrency limit (${node.maxConcurrent})`, memory: false };
-  const afterMiB = f.usedMiB + f.reservedMiB + peakMiB;
-  const t = node.thresholds;
-  if ((afterMiB / node.totalMiB) * 100 > t.admissionMaxUsagePct) return { why: `would pass ${t.admissionMaxUsagePct}% usage`, memory: true };
-  if (node.totalMiB - afterMiB < t.admissionMinFreeMiB) return { why: `would leave under ${t.admissionMinFreeMiB} MiB free`, memory: true };
-  if (f.headroomMiB < peakMiB) return { why: `headroom ${f.headroomMiB} MiB < predicted ${peakMiB} MiB`, memory: true };
-  return undefined;
+  if (f.inFlight >= node.maxConcurrent) return { why: busyReason(node.maxConcurrent), memory: false };
+  const why = memoryRejection(node, f, peakMiB);
+  return why === undefined ? undefined : { why, memory: true };
 }
 
 export function placeJob(nodes: readonly TPlacementNode[], job: TPlacementJob): TPlacementDecision {
@@ -120,7 +131,8 @@ export function placeJob(nodes: readonly TPlacementNode[], job: TPlacementJob): 
   return { ok: true, nodeId: chosen.nodeId, predictedPeakMiB: peaks.get(chosen.nodeId)!, chosen, candidates };
 }
 
-function better(a: TNodeFigures, b: TNodeFigures): boolean {
+/** The placement order: most headroom, then fewer jobs in flight, then the smaller id. */
+export function better(a: TNodeFigures, b: TNodeFigures): boolean {
   if (a.headroomMiB !== b.headroomMiB) return a.headroomMiB > b.headroomMiB;
   if (a.inFlight !== b.inFlight) return a.inFlight < b.inFlight;
   return a.nodeId < b.nodeId;
@@ -147,19 +159,33 @@ export function summarizeCandidates(candidates: readonly TNodeFigures[], max = M
   return { candidates: [...eligible, ...rejected].slice(0, max), candidateCount: candidates.length, rejectedCounts };
 }
 
+/** What the reason for waiting depends on: counts of nodes by state, and the best headroom among free ones. */
+export type TWaitCounts = { registered: number; online: number; active: number; free: number; failedHere: number; bestFreeHeadroomMiB: number };
+
 /** One sentence for the UI: why the job is still waiting. */
 export function unschedulableReason(candidates: readonly TNodeFigures[], peakMiB: number): string {
-  if (candidates.length === 0) return "No nodes have registered";
   const online = candidates.filter((c) => c.rejected !== "offline");
-  if (online.length === 0) return "No node is online";
   const active = online.filter((c) => c.rejected !== "drained");
-  if (active.length === 0) return "Every online node is drained";
   const free = active.filter((c) => !c.rejected?.startsWith("at its concurrency") && c.rejected !== FAILED_HERE);
-  if (free.length === 0) {
-    return active.some((c) => c.rejected === FAILED_HERE)
-      ? "Waiting for a node other than the one where an earlier attempt failed"
-      : "Every node is busy; the job runs when one frees up";
+  return waitReason(
+    {
+      registered: candidates.length,
+      online: online.length,
+      active: active.length,
+      free: free.length,
+      failedHere: active.filter((c) => c.rejected === FAILED_HERE).length,
+      bestFreeHeadroomMiB: Math.max(...free.map((c) => c.headroomMiB)),
+    },
+    peakMiB,
+  );
+}
+
+export function waitReason(c: TWaitCounts, peakMiB: number): string {
+  if (c.registered === 0) return "No nodes have registered";
+  if (c.online === 0) return "No node is online";
+  if (c.active === 0) return "Every online node is drained";
+  if (c.free === 0) {
+    return c.failedHere > 0 ? "Waiting for a node other than the one where an earlier attempt failed" : "Every node is busy; the job runs when one frees up";
   }
-  const best = Math.max(...free.map((c) => c.headroomMiB));
-  return `No node has ${peakMiB} MiB of headroom for this job (best: ${best} MiB)`;
+  return `No node has ${peakMiB} MiB of headroom for this job (best: ${c.bestFreeHeadroomMiB} MiB)`;
 }
