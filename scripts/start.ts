@@ -59,6 +59,7 @@ async function main(): Promise<void> {
     DATABASE_URL: db.url,
     HEADROOM_DATA_DIR: config.dataDir,
     HEADROOM_ENROLL_TOKEN: credentials.enrollToken,
+    HEADROOM_STORAGE: config.HEADROOM_STORAGE,
     LOG_LEVEL: config.LOG_LEVEL,
     NEXT_TELEMETRY_DISABLED: "1",
   };

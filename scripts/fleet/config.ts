@@ -17,6 +17,8 @@ const ZStartEnvSchema = z.object({
   HEADROOM_AGENTS: z.string().default("auto"),
   /** Skip `next build` when a build exists, even if sources look newer (CI builds once). */
   HEADROOM_SKIP_BUILD: z.enum(["0", "1"]).default("0"),
+  /** One machine: uploads on its disk unless asked otherwise (the web app's own default is postgres, for replicas). */
+  HEADROOM_STORAGE: z.enum(["postgres", "fs", "s3"]).default("fs"),
   LOG_LEVEL: z.string().default("info"),
 });
 

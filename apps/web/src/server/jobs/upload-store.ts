@@ -1,10 +1,11 @@
-import path from "node:path";
 import { env } from "@/env";
-import { UploadStore } from "./storage";
+import { db } from "@/server/db";
+import type { UploadStore } from "./storage";
+import { createUploadStore } from "./storage-select";
 
 let store: UploadStore | undefined;
 export function uploadStore(): UploadStore {
   const e = env();
-  store ??= new UploadStore(e.HEADROOM_UPLOAD_DIR ?? path.join(e.HEADROOM_DATA_DIR, "uploads"));
+  store ??= createUploadStore(e, db);
   return store;
 }

@@ -1,3 +1,4 @@
+import { Readable } from "node:stream";
 import { AppError } from "@headroom/protocol";
 import { requireNode } from "@/server/agent/node-auth";
 import { db } from "@/server/db";
@@ -12,6 +13,8 @@ export const GET = route<{ params: Promise<{ id: string }> }>(async (req, { para
   const { id } = await params;
   const job = await db().job.findFirst({ where: { id, nodeId: node.id, status: "RUNNING" }, select: { storageKey: true, mimeType: true } });
   if (!job) throw new AppError("LEASE_LOST", `Job ${id} is not running on this node`);
-  const bytes = await uploadStore().get(job.storageKey);
-  return new Response(new Uint8Array(bytes), { headers: { "content-type": job.mimeType, "content-length": String(bytes.length) } });
+  // Streamed from whichever store holds it (any replica can answer), never read whole into memory.
+  const file = await uploadStore().open(job.storageKey);
+  const body = Readable.toWeb(file.body) as ReadableStream<Uint8Array>;
+  return new Response(body, { headers: { "content-type": job.mimeType, "content-length": String(file.sizeBytes) } });
 });

@@ -1,0 +1,87 @@
+// Uploads in Postgres, the one engine every replica already shares: a file is a StoredFile row and
+// its bytes are StoredFileChunk rows of CHUNK_BYTES each (bytea). Written and read a chunk at a time,
+// so a 25 MiB upload never sits whole in this process on its way in or out. bytea rows rather than
+// large objects: they are dropped with their row (ON DELETE CASCADE), copied by pg_dump like any
+// table, and need no lo_unlink bookkeeping.
+import { randomUUID } from "node:crypto";
+import { Readable } from "node:stream";
+import type { PrismaClient } from "@headroom/db";
+import { AppError } from "@headroom/protocol";
+import { assertKey, missing, rechunk, type TStoreSource } from "./storage-bytes";
+import type { TStoredFile, UploadStore } from "./storage";
+
+/** 1 MiB: one round trip per MiB, and a row small enough to stay out of the way of other queries. */
+export const CHUNK_BYTES = 1024 * 1024;
+/** An upload still incomplete after this long was cut off by a crash; the next put removes it. */
+const ABANDONED_AFTER_MS = 60 * 60 * 1000;
+
+export class PostgresUploadStore implements UploadStore {
+  constructor(
+    private readonly db: PrismaClient,
+    private readonly maxBytes = Number.MAX_SAFE_INTEGER,
+    private readonly chunkBytes = CHUNK_BYTES,
+  ) {}
+
+  async put(source: TStoreSource, given?: string): Promise<string> {
+    await this.db.storedFile.deleteMany({ where: { complete: false, createdAt: { lt: new Date(Date.now() - ABANDONED_AFTER_MS) } } });
+    const key = given ?? randomUUID();
+    assertKey(key);
+    await this.db.storedFile.create({ data: { key } });
+    let seq = 0;
+    let size = 0;
+    try {
+      for await (const chunk of rechunk(source, this.chunkBytes, this.maxBytes)) {
+        // rechunk's chunks are Buffer.concat results: a plain ArrayBuffer underneath, never a shared one.
+        await this.db.storedFileChunk.create({ data: { key, seq: seq++, bytes: chunk as Uint8Array<ArrayBuffer> } });
+        size += chunk.length;
+      }
+      // Readable from here on: open() and get() only see complete files.
+      await this.db.storedFile.update({ where: { key }, data: { complete: true, sizeBytes: BigInt(size) } });
+    } catch (err) {
+      await this.db.storedFile.deleteMany({ where: { key } }).catch(() => {});
+      throw err;
+    }
+    return key;
+  }
+
+  async get(key: string): Promise<Buffer> {
+    const { body } = await this.open(key);
+    const parts: Buffer[] = [];
+    for await (const part of body) parts.push(part as Buffer);
+    return Buffer.concat(parts);
+  }
+
+  async open(key: string): Promise<TStoredFile> {
+    assertKey(key);
+    const file = await this.db.storedFile.findFirst({ where: { key, complete: true }, select: { sizeBytes: true } });
+    if (!file) throw missing(key);
+    const sizeBytes = Number(file.sizeBytes);
+    return { sizeBytes, body: Readable.from(this.chunks(key, sizeBytes)) };
+  }
+
+  async remove(key: string): Promise<void> {
+    assertKey(key);
+    await this.db.storedFile.deleteMany({ where: { key } });
+  }
+
+  async *keys(): AsyncIterable<string> {
+    let after: string | undefined;
+    for (;;) {
+      const page = await this.db.storedFile.findMany({ where: { complete: true, ...(after && { key: { gt: after } }) }, orderBy: { key: "asc" }, take: 500, select: { key: true } });
+      for (const { key } of page) yield key;
+      if (page.length < 500) return;
+      after = page[page.length - 1]!.key;
+    }
+  }
+
+  /** One chunk per query; a file removed mid-read ends in an error, never in a short success. */
+  private async *chunks(key: string, sizeBytes: number): AsyncIterable<Buffer> {
+    let sent = 0;
+    for (let seq = 0; sent < sizeBytes; seq++) {
+      const row = await this.db.storedFileChunk.findUnique({ where: { key_seq: { key, seq } }, select: { bytes: true } });
+      if (!row) throw new AppError("NOT_FOUND", `stored file ${key} was removed while it was read (${sent} of ${sizeBytes} bytes sent)`);
+      sent += row.bytes.length;
+      yield Buffer.from(row.bytes.buffer, row.bytes.byteOffset, row.bytes.byteLength);
+    }
+  }
+}
