@@ -4,19 +4,8 @@ import { z } from "zod";
 const ZEnvSchema = z.object({
   DATABASE_URL: z.string().url({ message: "DATABASE_URL must be a postgres:// URL" }),
   HEADROOM_DATA_DIR: z.string().default("../../.data"),
-  /**
-   * Where uploads live (apps/web/src/server/jobs/storage-select.ts). postgres: shared by every
-   * replica, the default. fs: this replica's disk (HEADROOM_UPLOAD_DIR), right for one machine
-   * (`npm start` picks it). s3: an S3-compatible bucket (HEADROOM_S3_*).
-   */
-  HEADROOM_STORAGE: z.enum(["postgres", "fs", "s3"]).default("postgres"),
-  /** fs storage: the directory (default <HEADROOM_DATA_DIR>/uploads). */
+  /** Where uploads are stored under generated names. */
   HEADROOM_UPLOAD_DIR: z.string().optional(),
-  HEADROOM_S3_BUCKET: z.string().min(3).optional(),
-  HEADROOM_S3_PREFIX: z.string().default("uploads/"),
-  HEADROOM_S3_REGION: z.string().default("us-east-1"),
-  HEADROOM_S3_ENDPOINT: z.string().url().optional(),
-  HEADROOM_S3_FORCE_PATH_STYLE: z.enum(["true", "false"]).default("false").transform((v) => v === "true"),
   HEADROOM_MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(25 * 1024 * 1024),
   /** sharp's limitInputPixels: larger images are refused before any decoding work. */
   HEADROOM_MAX_PIXELS: z.coerce.number().int().positive().default(40_000_000),
@@ -28,11 +17,12 @@ const ZEnvSchema = z.object({
   HEADROOM_LEASE_MS: z.coerce.number().int().positive().default(30_000),
   HEADROOM_NODE_OFFLINE_MS: z.coerce.number().int().positive().default(15_000),
   HEADROOM_MAX_ATTEMPTS: z.coerce.number().int().positive().default(3),
+  /** Upload requests one API key may make a minute (a bucket refilling over the minute); more get 429 with Retry-After. */
+  HEADROOM_UPLOADS_PER_MINUTE: z.coerce.number().int().positive().default(600),
+  /** Back-pressure: while more jobs than this wait in the queue, uploads get 503 QUEUE_FULL with Retry-After. */
+  HEADROOM_MAX_QUEUED_JOBS: z.coerce.number().int().positive().default(10_000),
   HEADROOM_SECURE_COOKIES: z.enum(["true", "false"]).default("false").transform((v) => v === "true"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
-}).refine((e) => e.HEADROOM_STORAGE !== "s3" || e.HEADROOM_S3_BUCKET !== undefined, {
-  path: ["HEADROOM_S3_BUCKET"],
-  message: "HEADROOM_STORAGE=s3 needs HEADROOM_S3_BUCKET",
 });
 
 export type TEnv = z.infer<typeof ZEnvSchema>;

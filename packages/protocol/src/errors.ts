@@ -25,6 +25,8 @@ export const ERROR_CODES = {
   NOT_FOUND: 404,
   CONFLICT: 409,
   RATE_LIMITED: 429,
+  /** Back-pressure: more jobs wait in the queue than HEADROOM_MAX_QUEUED_JOBS; submit again after Retry-After. */
+  QUEUE_FULL: 503,
   /** The request body did not arrive within the upload time limit (a client trickling its upload). */
   UPLOAD_TIMEOUT: 408,
   /** The upload store has no room left (disk full): nothing of the request was kept. */

@@ -17,7 +17,10 @@ export function errorResponse(err: unknown, requestId: string): Response {
     err = new AppError("INSUFFICIENT_STORAGE", "The upload store is full; nothing was stored, try again later", { cause: err });
   }
   if (err instanceof AppError) {
-    return Response.json({ error: { code: err.code, message: err.message } }, { status: err.httpStatus, headers: { "x-request-id": requestId } });
+    const headers: Record<string, string> = { "x-request-id": requestId };
+    // Throttles and back-pressure say when to come back (RFC 9110 Retry-After, whole seconds).
+    if (err instanceof RetryLaterError) headers["retry-after"] = String(Math.max(1, Math.ceil(err.retryAfterMs / 1000)));
+    return Response.json({ error: { code: err.code, message: err.message } }, { status: err.httpStatus, headers });
   }
   if (err instanceof z.ZodError) {
     const message = err.issues.map((i) => `${i.path.join(".") || "body"}: ${i.message}`).join("; ");
@@ -25,6 +28,17 @@ export function errorResponse(err: unknown, requestId: string): Response {
   }
   logger().error({ err, requestId }, "unhandled error");
   return Response.json({ error: { code: "INTERNAL", message: "Internal error" } }, { status: 500, headers: { "x-request-id": requestId } });
+}
+
+/** An AppError whose answer carries Retry-After: a rate limit, or a queue too deep to take more. */
+export class RetryLaterError extends AppError {
+  constructor(
+    code: "RATE_LIMITED" | "QUEUE_FULL",
+    message: string,
+    readonly retryAfterMs: number,
+  ) {
+    super(code, message);
+  }
 }
 
 type THandler<C> = (req: Request, ctx: C & { requestId: string }) => Promise<Response>;

@@ -2,6 +2,7 @@
 import type { Db } from "@headroom/db";
 import { AppError } from "@headroom/protocol";
 import { z } from "zod";
+import { RetryLaterError } from "../http";
 import { burnPasswordCheck, verifyPassword } from "./password";
 import { PgTokenBucketLimiter } from "./rate-limit";
 import { createSession } from "./sessions";
@@ -33,7 +34,7 @@ export async function signIn(db: Db, input: TSignInInput, ip: string, now: Date 
   const bucketKey = `${ip}|${input.email}`;
   const decision = await signInLimiter.take(db, bucketKey, now);
   if (!decision.ok) {
-    throw new AppError("RATE_LIMITED", `Too many sign-in attempts; try again in ${Math.ceil(decision.retryAfterMs / 1000)} s`);
+    throw new RetryLaterError("RATE_LIMITED", `Too many sign-in attempts; try again in ${Math.ceil(decision.retryAfterMs / 1000)} s`, decision.retryAfterMs);
   }
   const user = await db.user.findUnique({
     where: { email: input.email },

@@ -1,0 +1,104 @@
+// Upload limits through the real POST /api/v1/jobs handler and a real Postgres: a rate per API key
+// (429 + Retry-After) and back-pressure past a queue depth (503 QUEUE_FULL + Retry-After).
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { randomUUID } from "node:crypto";
+import { useTestDatabase } from "@headroom/db/testing";
+import sharp from "sharp";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { generateApiKey } from "./secrets";
+import { admitUpload } from "./upload-admission";
+import { RetryLaterError } from "../http";
+import { rejection } from "../test-support";
+
+const t = useTestDatabase();
+const PER_MINUTE = 3;
+const MAX_QUEUED = 8;
+let uploadDir = "";
+let png: Buffer;
+let POST: (req: Request, ctx: object) => Promise<Response>;
+
+beforeAll(async () => {
+  uploadDir = await mkdtemp(path.join(tmpdir(), "headroom-admission-"));
+  Object.assign(process.env, {
+    DATABASE_URL: t.url,
+    HEADROOM_ENROLL_TOKEN: "admission-enrolment-token-0123",
+    HEADROOM_STORAGE: "fs",
+    HEADROOM_UPLOAD_DIR: uploadDir,
+    HEADROOM_UPLOADS_PER_MINUTE: String(PER_MINUTE),
+    HEADROOM_MAX_QUEUED_JOBS: String(MAX_QUEUED),
+    LOG_LEVEL: "silent",
+  });
+  (globalThis as { headroomDb?: unknown }).headroomDb = t.db;
+  png = await sharp({ create: { width: 48, height: 24, channels: 3, background: "#ffffff" } }).png().toBuffer();
+  ({ POST } = (await import("../../app/api/v1/jobs/route")) as unknown as { POST: typeof POST });
+});
+
+afterAll(async () => {
+  delete (globalThis as { headroomDb?: unknown }).headroomDb;
+  await rm(uploadDir, { recursive: true, force: true });
+});
+
+async function apiKey(): Promise<string> {
+  const { key, prefix, hash } = generateApiKey();
+  await t.db.apiKey.create({ data: { name: "admission", prefix, keyHash: hash, role: "VIEWER" } });
+  return key;
+}
+
+async function upload(key: string): Promise<Response> {
+  const form = new FormData();
+  form.append("file", new Blob([new Uint8Array(png)], { type: "image/png" }), "line.png");
+  return POST(new Request("http://localhost:3000/api/v1/jobs", { method: "POST", headers: { authorization: `Bearer ${key}` }, body: form }), {});
+}
+
+describe("upload rate per API key", () => {
+  it("takes the configured burst, then answers 429 RATE_LIMITED with Retry-After; another key is not held back", async () => {
+    const key = await apiKey();
+    for (let i = 0; i < PER_MINUTE; i++) expect((await upload(key)).status).toBe(201);
+    const refused = await upload(key);
+    expect(refused.status).toBe(429);
+    // A bucket of 3 a minute regains one token in 20 s.
+    expect(Number(refused.headers.get("retry-after"))).toBeGreaterThanOrEqual(19);
+    expect(Number(refused.headers.get("retry-after"))).toBeLessThanOrEqual(20);
+    expect(await refused.json()).toMatchObject({ error: { code: "RATE_LIMITED" } });
+    expect((await upload(await apiKey())).status).toBe(201);
+  });
+
+  it("refills with time", async () => {
+    const principal = { kind: "apiKey", id: randomUUID(), role: "VIEWER", label: "k" } as const;
+    const limits = { perKeyPerMinute: 2, maxQueuedJobs: 1_000_000 };
+    const t0 = new Date("2031-01-01T00:00:00Z");
+    await admitUpload(t.db, principal, limits, t0);
+    await admitUpload(t.db, principal, limits, t0);
+    const err = await rejection(admitUpload(t.db, principal, limits, t0), RetryLaterError);
+    expect(err).toMatchObject({ code: "RATE_LIMITED", retryAfterMs: 30_000 });
+    await expect(admitUpload(t.db, principal, limits, new Date(t0.getTime() + 30_000))).resolves.toBeUndefined();
+  });
+
+  it("does not limit signed-in users (they upload by hand)", async () => {
+    const principal = { kind: "user", id: randomUUID(), role: "VIEWER", label: "u" } as const;
+    for (let i = 0; i < 5; i++) await admitUpload(t.db, principal, { perKeyPerMinute: 1, maxQueuedJobs: 1_000_000 });
+  });
+});
+
+describe("back-pressure on queue depth", () => {
+  it("answers 503 QUEUE_FULL with Retry-After once the queue holds the configured depth, and accepts again when it drains", async () => {
+    const queued = await t.db.job.count({ where: { status: "QUEUED" } });
+    expect(queued).toBeLessThan(MAX_QUEUED);
+    await t.db.job.createMany({
+      data: Array.from({ length: MAX_QUEUED - queued }, (_, i) => ({ fileName: `q${i}.png`, mimeType: "image/png", sizeBytes: 1, sha256: "0", storageKey: randomUUID() })),
+    });
+    const res = await upload(await apiKey());
+    expect(res.status).toBe(503);
+    expect(res.headers.get("retry-after")).toBe("10");
+    expect(await res.json()).toMatchObject({ error: { code: "QUEUE_FULL" } });
+    const stored = await t.db.job.count();
+
+    // Jobs that leave the queue (placed, running, finished) no longer count.
+    const one = await t.db.job.findFirstOrThrow({ where: { status: "QUEUED" }, select: { id: true } });
+    await t.db.job.update({ where: { id: one.id }, data: { status: "SUCCEEDED" } });
+    expect((await upload(await apiKey())).status).toBe(201);
+    expect(await t.db.job.count()).toBe(stored + 1);
+  });
+});

@@ -1,0 +1,42 @@
+// Whether POST /api/v1/jobs takes an upload at all, decided before its body is read: an API key
+// may submit at most so many requests a minute (a runaway client gets 429 with Retry-After rather
+// than filling the queue), and nobody may submit while the queue is deeper than the configured
+// depth (503 QUEUE_FULL with Retry-After: back-pressure that a client can see and wait out).
+import type { Db } from "@headroom/db";
+import { RetryLaterError } from "../http";
+import type { TPrincipal } from "./principal";
+import { PgTokenBucketLimiter } from "./rate-limit";
+
+export type TUploadLimits = {
+  /** Upload requests per API key per minute, as a bucket refilling over a minute (HEADROOM_UPLOADS_PER_MINUTE). */
+  perKeyPerMinute: number;
+  /** Jobs waiting in the queue past which uploads are refused (HEADROOM_MAX_QUEUED_JOBS). */
+  maxQueuedJobs: number;
+};
+
+/** When to come back after QUEUE_FULL, in ms: long enough for agents to drain some, short enough to keep a client's batch moving. */
+export const QUEUE_FULL_RETRY_MS = 10_000;
+
+// One limiter per configured rate (in practice one per process); the buckets themselves live in Postgres.
+const limiters = new Map<number, PgTokenBucketLimiter>();
+function limiterFor(perMinute: number): PgTokenBucketLimiter {
+  let l = limiters.get(perMinute);
+  if (!l) limiters.set(perMinute, (l = new PgTokenBucketLimiter(`upload:${perMinute}`, { capacity: perMinute, refillMs: 60_000 })));
+  return l;
+}
+
+/** Throws RetryLaterError RATE_LIMITED (429) or QUEUE_FULL (503); returns when the upload may be read. */
+export async function admitUpload(db: Db, principal: TPrincipal, limits: TUploadLimits, now: Date = new Date()): Promise<void> {
+  // Signed-in people upload through the UI by hand; keys are what scripts and runaway loops use.
+  if (principal.kind === "apiKey") {
+    const decision = await limiterFor(limits.perKeyPerMinute).take(db, principal.id, now);
+    if (!decision.ok) {
+      throw new RetryLaterError("RATE_LIMITED", `This API key may submit ${limits.perKeyPerMinute} uploads a minute; try again in ${Math.ceil(decision.retryAfterMs / 1000)} s`, decision.retryAfterMs);
+    }
+  }
+  // Served by the (status, priority, createdAt) index; a count is cheap next to reading an upload.
+  const queued = await db.job.count({ where: { status: "QUEUED" } });
+  if (queued >= limits.maxQueuedJobs) {
+    throw new RetryLaterError("QUEUE_FULL", `${queued} jobs are waiting, the most this server queues is ${limits.maxQueuedJobs}; try again later`, QUEUE_FULL_RETRY_MS);
+  }
+}
