@@ -8,3 +8,5 @@ export * from "./lifecycle.ts";
 export * from "./tick.ts";
 export * from "./history.ts";
 export * from "./notify.ts";
+export * from "./fleet-index.ts";
+export * from "./plan.ts";

@@ -52,9 +52,11 @@ describe("scheduler tick", () => {
     expect(await tick()).toMatchObject({ locked: true, placed: 1 });
     const placed = await t.db.job.findUniqueOrThrow({ where: { id: job.id }, include: { events: true } });
     expect(placed).toMatchObject({ status: "PLACED", nodeId: idle.id });
+    expect(placed.placement).toMatchObject({ chosen: { nodeId: idle.id, usedMiB: 2_000 } });
+    expect(JSON.stringify(placed.placement)).toContain(busy.id);
+    // The record is stored once, on the job; the event keeps the peak only.
     const event = placed.events.find((e) => e.type === "placed");
-    expect(event?.data).toMatchObject({ chosen: { nodeId: idle.id, usedMiB: 2_000 } });
-    expect(JSON.stringify(event?.data)).toContain(busy.id);
+    expect(event).toMatchObject({ nodeId: idle.id, data: { predictedPeakMiB: placed.predictedPeakMiB } });
   });
 
   it("keeps a job queued with a visible reason when no node has room", async () => {

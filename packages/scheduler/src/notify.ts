@@ -11,6 +11,9 @@ export async function notifyQueueChanged(db: Db): Promise<void> {
   await db.$executeRaw`SELECT pg_notify(${QUEUE_CHANNEL}, '')`;
 }
 
+/** One statement for the whole batch: a tick may place on a thousand nodes at once. */
 export async function notifyPlaced(db: Db, nodeIds: Iterable<string>): Promise<void> {
-  for (const id of new Set(nodeIds)) await db.$executeRaw`SELECT pg_notify(${PLACED_CHANNEL}, ${id})`;
+  const ids = [...new Set(nodeIds)];
+  if (ids.length === 0) return;
+  await db.$executeRaw`SELECT pg_notify(${PLACED_CHANNEL}, id) FROM unnest(${ids}::text[]) AS id`;
 }

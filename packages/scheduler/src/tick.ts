@@ -1,32 +1,43 @@
 // One scheduling pass: sweep what expired, then place queued jobs by measured headroom.
 // Several control-plane replicas may run this loop; a transaction-scoped advisory lock lets one
-// of them place at a time, so two replicas never hand the same headroom to two jobs.
+// of them place at a time, so two replicas never hand the same headroom to two jobs. The lock is
+// held from reading the fleet to the last write, because a replica that read the fleet before
+// another one committed would hand out headroom that is already reserved; what keeps the
+// transaction short instead is the work inside it: three reads, in-memory decisions from the
+// headroom-ordered index (fleet-index.ts, microseconds each) and two bulk statements
+// (placement-writes.ts). The writes are conditional, so a job canceled, drained or requeued by
+// someone else between the read and the write is skipped, never placed over.
 import type { Prisma, PrismaClient } from "@headroom/db";
-import { budgetedTotalMiB } from "@headroom/protocol";
-import { placeJob, summarizeCandidates, type TPlacementNode } from "./placement.ts";
 import { PeakModelCache } from "./history.ts";
 import { notifyPlaced } from "./notify.ts";
-import { predictionKey, predictPeakMiB, type TPeakModel } from "./prediction.ts";
-import { effectiveThresholds } from "./thresholds.ts";
+import { planPlacements } from "./plan.ts";
+import { writePlacements, writeWaiting } from "./placement-writes.ts";
 
 const SCHEDULER_LOCK_KEY = 0x4e4144; // arbitrary, fixed: "HEAD"room's placement lock
 
 export type TTickOptions = { nodeOfflineMs: number; batchSize?: number; now?: Date; peakModels?: PeakModelCache };
 
 const defaultPeakModels = new PeakModelCache();
-export type TTickResult = { locked: boolean; placed: number; unschedulable: number; expired: number; offline: number };
+/** `skipped`: decided but not written, because the job or its node changed after the tick read them. */
+export type TTickResult = { locked: boolean; placed: number; skipped: number; unschedulable: number; expired: number; offline: number };
+
+/** Jobs looked at per tick. At 1,000 nodes a tick of this many takes tens of ms (docs/bench-scheduler.md). */
+export const DEFAULT_BATCH_SIZE = 1_000;
 
 export async function schedulerTick(db: PrismaClient, opts: TTickOptions): Promise<TTickResult> {
   return db.$transaction(
     async (tx) => {
       const [lock] = await tx.$queryRaw<{ ok: boolean }[]>`SELECT pg_try_advisory_xact_lock(${SCHEDULER_LOCK_KEY}) AS ok`;
-      if (!lock?.ok) return { locked: false, placed: 0, unschedulable: 0, expired: 0, offline: 0 };
+      if (!lock?.ok) return { locked: false, placed: 0, skipped: 0, unschedulable: 0, expired: 0, offline: 0 };
       const now = opts.now ?? new Date();
       const offline = await markOfflineNodes(tx, new Date(now.getTime() - opts.nodeOfflineMs));
       const expired = await sweepExpiredLeases(tx, now);
       const models = await (opts.peakModels ?? defaultPeakModels).get(tx, now.getTime());
-      const { placed, unschedulable } = await placeQueued(tx, now, opts.batchSize ?? 200, models);
-      return { locked: true, placed, unschedulable, expired, offline };
+      const plan = await planPlacements(tx, now, opts.batchSize ?? DEFAULT_BATCH_SIZE, models);
+      const placedOn = await writePlacements(tx, plan.placements, now);
+      await writeWaiting(tx, plan.waiting);
+      await notifyPlaced(tx, placedOn.map((p) => p.nodeId));
+      return { locked: true, placed: placedOn.length, skipped: plan.placements.length - placedOn.length, unschedulable: plan.unschedulable, expired, offline };
     },
     { timeout: 20_000 },
   );
@@ -66,77 +77,3 @@ async function sweepExpiredLeases(tx: Prisma.TransactionClient, now: Date): Prom
   return expired.length;
 }
 
-async function loadFleet(tx: Prisma.TransactionClient): Promise<TPlacementNode[]> {
-  const [fleet, nodes, inFlight] = await Promise.all([
-    tx.fleetSettings.findUnique({ where: { id: 1 } }),
-    tx.node.findMany({ select: { id: true, name: true, provider: true, model: true, status: true, drained: true, maxConcurrent: true, totalMiB: true, usedMiB: true, settingsOverride: true } }),
-    tx.job.findMany({ where: { status: { in: ["PLACED", "RUNNING"] }, nodeId: { not: null } }, select: { nodeId: true, predictedPeakMiB: true } }),
-  ]);
-  return nodes.map((n) => {
-    const thresholds = effectiveThresholds(fleet, n.settingsOverride);
-    return {
-      id: n.id,
-      name: n.name,
-      predictionKey: predictionKey(n.model, n.provider),
-      online: n.status === "ONLINE",
-      drained: n.drained,
-      maxConcurrent: n.maxConcurrent,
-      // The node reports a budgeted total, but only from its next heartbeat on: a budget saved a moment
-      // ago binds placement now (runs x4c and h1s placed on the whole card for up to 3.3 s).
-      totalMiB: budgetedTotalMiB(n.totalMiB, thresholds.memoryBudgetMiB),
-      usedMiB: n.usedMiB,
-      inFlightPeaksMiB: inFlight.filter((j) => j.nodeId === n.id).map((j) => j.predictedPeakMiB ?? 0),
-      thresholds,
-    };
-  });
-}
-
-/** For each retried job, the nodes where an attempt of it failed or lost its lease. */
-async function nodesThatFailed(tx: Prisma.TransactionClient, jobIds: string[]): Promise<Map<string, string[]>> {
-  const byJob = new Map<string, string[]>();
-  if (jobIds.length === 0) return byJob;
-  const events = await tx.jobEvent.findMany({ where: { jobId: { in: jobIds }, type: { in: ["retried", "lease_expired"] }, nodeId: { not: null } }, select: { jobId: true, nodeId: true } });
-  for (const e of events) byJob.set(e.jobId, [...(byJob.get(e.jobId) ?? []), e.nodeId!]);
-  return byJob;
-}
-
-async function placeQueued(tx: Prisma.TransactionClient, now: Date, batchSize: number, models: Map<string, TPeakModel>): Promise<{ placed: number; unschedulable: number }> {
-  const queued = await tx.job.findMany({
-    where: { status: "QUEUED", runAfter: { lte: now } },
-    orderBy: [{ priority: "desc" }, { createdAt: "asc" }],
-    take: batchSize,
-    select: { id: true, attempt: true, widthPx: true, heightPx: true, pages: true, unschedulableReason: true, headroomNeededMiB: true },
-  });
-  if (queued.length === 0) return { placed: 0, unschedulable: 0 };
-  const fleet = await loadFleet(tx);
-  const failedOn = await nodesThatFailed(tx, queued.filter((j) => j.attempt > 0).map((j) => j.id));
-  let placed = 0;
-  let unschedulable = 0;
-  const placedOn: string[] = [];
-  for (const job of queued) {
-    const peakMiBByKey = Object.fromEntries([...models].map(([key, m]) => [key, predictPeakMiB(job, m)]));
-    const decision = placeJob(fleet, { id: job.id, predictedPeakMiB: predictPeakMiB(job), peakMiBByKey, avoidNodeIds: failedOn.get(job.id) });
-    const predictedPeakMiB = decision.predictedPeakMiB;
-    if (!decision.ok) {
-      unschedulable++;
-      const { reason, headroomNeededMiB } = decision;
-      if (job.unschedulableReason !== reason || job.headroomNeededMiB !== headroomNeededMiB) {
-        await tx.job.update({ where: { id: job.id }, data: { unschedulableReason: reason, headroomNeededMiB, predictedPeakMiB } });
-      }
-      continue;
-    }
-    const model = models.get(fleet.find((n) => n.id === decision.nodeId)?.predictionKey ?? "");
-    const prediction = model ? { source: "history", n: model.n, baseMiB: Math.round(model.baseMiB), mibPerMegapixel: Math.round(model.mibPerMegapixel * 10) / 10 } : { source: "prior" };
-    const placement = { reason: "most headroom after placement", predictedPeakMiB, prediction, chosen: decision.chosen, ...summarizeCandidates(decision.candidates) };
-    await tx.job.update({
-      where: { id: job.id },
-      data: { status: "PLACED", nodeId: decision.nodeId, placedAt: now, predictedPeakMiB, unschedulableReason: null, headroomNeededMiB: null, placement: placement as Prisma.InputJsonValue },
-    });
-    await tx.jobEvent.create({ data: { jobId: job.id, nodeId: decision.nodeId, attempt: job.attempt, type: "placed", data: placement as Prisma.InputJsonValue } });
-    fleet.find((n) => n.id === decision.nodeId)?.inFlightPeaksMiB.push(predictedPeakMiB);
-    placedOn.push(decision.nodeId);
-    placed++;
-  }
-  await notifyPlaced(tx, placedOn);
-  return { placed, unschedulable };
-}

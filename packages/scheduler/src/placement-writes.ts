@@ -1,0 +1,50 @@
+// A tick's writes, in bulk: one statement places every job of the batch and records their events,
+// one more stores the changed wait reasons. Raw SQL because Prisma cannot say "update these rows,
+// each with its own values" in one statement: `updateMany` sets the same values on every row, and a
+// write per job (what the tick did before) cost a round trip and a WAL record per job and per event
+// (docs/bench-scheduler.md, issue 14). Each array element is one job; `unnest` zips them into rows.
+//
+// Every write is conditional on what the decision assumed: the job still queued, at the attempt it
+// was read at and on no node; the node still online and not drained. A job that changed in between
+// (canceled, placed by someone else, retried) or a node drained meanwhile is skipped, not overwritten;
+// the caller learns which jobs were placed from the rows returned.
+import type { Db } from "@headroom/db";
+import type { TPlannedPlacement, TPlannedWait } from "./plan.ts";
+
+export async function writePlacements(db: Db, placements: readonly TPlannedPlacement[], now: Date): Promise<{ jobId: string; nodeId: string }[]> {
+  if (placements.length === 0) return [];
+  // The record is stored once, on the job (the UI reads it there); the event keeps the peak only.
+  return db.$queryRaw<{ jobId: string; nodeId: string }[]>`
+    WITH d AS (
+      SELECT * FROM unnest(
+        ${placements.map((p) => p.jobId)}::uuid[], ${placements.map((p) => p.nodeId)}::uuid[], ${placements.map((p) => p.attempt)}::int[],
+        ${placements.map((p) => p.predictedPeakMiB)}::int[], ${placements.map((p) => JSON.stringify(p.placement))}::text[]
+      ) AS d(job_id, node_id, attempt, peak_mib, record)
+    ), placed AS (
+      UPDATE "Job" j
+      SET status = 'PLACED', "nodeId" = d.node_id, "placedAt" = ${now.toISOString()}::timestamptz AT TIME ZONE 'UTC', "predictedPeakMiB" = d.peak_mib,
+          "unschedulableReason" = NULL, "headroomNeededMiB" = NULL, placement = d.record::jsonb
+      FROM d JOIN "Node" n ON n.id = d.node_id
+      WHERE j.id = d.job_id AND j.status = 'QUEUED' AND j.attempt = d.attempt AND j."nodeId" IS NULL
+        AND n.status = 'ONLINE' AND NOT n.drained
+      RETURNING j.id, j."nodeId", j.attempt, j."predictedPeakMiB"
+    ), events AS (
+      INSERT INTO "JobEvent" ("jobId", type, "nodeId", attempt, data)
+      SELECT id, 'placed', "nodeId", attempt, jsonb_build_object('predictedPeakMiB', "predictedPeakMiB") FROM placed
+    )
+    SELECT id::text AS "jobId", "nodeId"::text AS "nodeId" FROM placed`;
+}
+
+/** Stores why each job still waits (shown in the UI, read by heartbeats for reclaim); only queued jobs. */
+export async function writeWaiting(db: Db, waiting: readonly TPlannedWait[]): Promise<void> {
+  if (waiting.length === 0) return;
+  await db.$executeRaw`
+    UPDATE "Job" j
+    SET "unschedulableReason" = d.reason, "headroomNeededMiB" = d.needed_mib, "predictedPeakMiB" = d.peak_mib
+    FROM unnest(
+      ${waiting.map((w) => w.jobId)}::uuid[], ${waiting.map((w) => w.reason)}::text[],
+      ${waiting.map((w) => w.headroomNeededMiB)}::int[], ${waiting.map((w) => w.predictedPeakMiB)}::int[]
+    ) AS d(job_id, reason, needed_mib, peak_mib)
+    WHERE j.id = d.job_id AND j.status = 'QUEUED'`;
+}
+

@@ -1,0 +1,82 @@
+// Reading and deciding, without writing: the queued batch and the fleet in, the placements and the
+// changed wait reasons out. The tick writes the result (placement-writes.ts); tests can change rows
+// between the two to prove that the writes skip what changed.
+import type { Db, Prisma } from "@headroom/db";
+import { budgetedTotalMiB } from "@headroom/protocol";
+import { FleetIndex, type TIndexNode } from "./fleet-index.ts";
+import { predictionKey, predictPeakMiB, type TPeakModel } from "./prediction.ts";
+import { effectiveThresholds } from "./thresholds.ts";
+
+export type TPlannedPlacement = { jobId: string; nodeId: string; attempt: number; predictedPeakMiB: number; placement: Prisma.InputJsonObject };
+export type TPlannedWait = { jobId: string; reason: string; headroomNeededMiB: number | null; predictedPeakMiB: number };
+/** `waiting` holds only the jobs whose stored reason changed; `unschedulable` counts them all. */
+export type TPlan = { placements: TPlannedPlacement[]; waiting: TPlannedWait[]; unschedulable: number };
+
+/** Every node with its jobs in flight as a count and a sum: one aggregate, not a row per job. */
+export async function loadFleet(db: Db): Promise<TIndexNode[]> {
+  const [fleet, nodes, inFlight] = await Promise.all([
+    db.fleetSettings.findUnique({ where: { id: 1 } }),
+    db.node.findMany({ select: { id: true, name: true, provider: true, model: true, status: true, drained: true, maxConcurrent: true, totalMiB: true, usedMiB: true, settingsOverride: true } }),
+    db.job.groupBy({ by: ["nodeId"], where: { status: { in: ["PLACED", "RUNNING"] }, nodeId: { not: null } }, _count: { _all: true }, _sum: { predictedPeakMiB: true } }),
+  ]);
+  const byNode = new Map(inFlight.map((g) => [g.nodeId, g]));
+  return nodes.map((n) => {
+    const thresholds = effectiveThresholds(fleet, n.settingsOverride);
+    const jobs = byNode.get(n.id);
+    return {
+      id: n.id,
+      name: n.name,
+      predictionKey: predictionKey(n.model, n.provider),
+      online: n.status === "ONLINE",
+      drained: n.drained,
+      maxConcurrent: n.maxConcurrent,
+      // The node reports a budgeted total, but only from its next heartbeat on: a budget saved a moment
+      // ago binds placement now (runs x4c and h1s placed on the whole card for up to 3.3 s).
+      totalMiB: budgetedTotalMiB(n.totalMiB, thresholds.memoryBudgetMiB),
+      usedMiB: n.usedMiB,
+      inFlight: jobs?._count._all ?? 0,
+      reservedMiB: jobs?._sum.predictedPeakMiB ?? 0,
+      thresholds,
+    };
+  });
+}
+
+/** For each retried job, the nodes where an attempt of it failed or lost its lease. */
+async function nodesThatFailed(db: Db, jobIds: string[]): Promise<Map<string, string[]>> {
+  const byJob = new Map<string, string[]>();
+  if (jobIds.length === 0) return byJob;
+  const events = await db.jobEvent.findMany({ where: { jobId: { in: jobIds }, type: { in: ["retried", "lease_expired"] }, nodeId: { not: null } }, select: { jobId: true, nodeId: true } });
+  for (const e of events) byJob.set(e.jobId, [...(byJob.get(e.jobId) ?? []), e.nodeId!]);
+  return byJob;
+}
+
+export async function planPlacements(db: Db, now: Date, batchSize: number, models: Map<string, TPeakModel>): Promise<TPlan> {
+  const queued = await db.job.findMany({
+    where: { status: "QUEUED", runAfter: { lte: now } },
+    orderBy: [{ priority: "desc" }, { createdAt: "asc" }],
+    take: batchSize,
+    select: { id: true, attempt: true, widthPx: true, heightPx: true, pages: true, unschedulableReason: true, headroomNeededMiB: true },
+  });
+  const plan: TPlan = { placements: [], waiting: [], unschedulable: 0 };
+  if (queued.length === 0) return plan;
+  const [nodes, failedOn] = await Promise.all([loadFleet(db), nodesThatFailed(db, queued.filter((j) => j.attempt > 0).map((j) => j.id))]);
+  const keyOf = new Map(nodes.map((n) => [n.id, n.predictionKey ?? ""]));
+  const index = new FleetIndex(nodes);
+  for (const job of queued) {
+    const peakMiBByKey = Object.fromEntries([...models].map(([key, m]) => [key, predictPeakMiB(job, m)]));
+    const decision = index.place({ id: job.id, predictedPeakMiB: predictPeakMiB(job), peakMiBByKey, avoidNodeIds: failedOn.get(job.id) });
+    const { predictedPeakMiB } = decision;
+    if (!decision.ok) {
+      plan.unschedulable++;
+      const { reason, headroomNeededMiB } = decision;
+      if (job.unschedulableReason !== reason || job.headroomNeededMiB !== headroomNeededMiB) plan.waiting.push({ jobId: job.id, reason, headroomNeededMiB, predictedPeakMiB });
+      continue;
+    }
+    const model = models.get(keyOf.get(decision.nodeId) ?? "");
+    const prediction = model ? { source: "history", n: model.n, baseMiB: Math.round(model.baseMiB), mibPerMegapixel: Math.round(model.mibPerMegapixel * 10) / 10 } : { source: "prior" };
+    const placement = { reason: "most headroom after placement", predictedPeakMiB, prediction, chosen: decision.chosen, ...decision.summary };
+    plan.placements.push({ jobId: job.id, nodeId: decision.nodeId, attempt: job.attempt, predictedPeakMiB, placement });
+    index.reserve(decision.nodeId, predictedPeakMiB);
+  }
+  return plan;
+}
