@@ -42,7 +42,7 @@ describe("migrate", () => {
     );
     expect(rows.map((r) => r.table_name)).toEqual([
       "ApiKey", "FleetSettings", "Job", "JobEvent", "MemorySample", "Node", "NodeEvent",
-      "NodeSettingsOverride", "Session", "SettingsAudit", "User", "_prisma_migrations",
+      "NodeSettingsOverride", "RateLimitBucket", "Session", "SettingsAudit", "StoredFile", "StoredFileChunk", "User", "_prisma_migrations",
     ]);
   });
 
