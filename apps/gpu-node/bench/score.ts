@@ -53,10 +53,21 @@ export function readGroundTruth(csvPath: string): TGroundLine[] {
     });
 }
 
+/** Each line's rank in the reference: lines sorted by (min y, then min x). */
+export function referenceOrder(lines: readonly TGroundLine[]): number[] {
+  const key = (l: TGroundLine) => [Math.min(...l.quad.map((p) => p[1])), Math.min(...l.quad.map((p) => p[0]))] as const;
+  const sorted = lines.map((l, i) => ({ k: key(l), i })).sort((a, b) => a.k[0] - b.k[0] || a.k[1] - b.k[1]);
+  const rank = new Array<number>(lines.length);
+  sorted.forEach((s, r) => (rank[s.i] = r));
+  return rank;
+}
+
 /** Reference page text: lines sorted by (min y, then min x), joined by newlines. */
 export function referenceText(lines: readonly TGroundLine[]): string {
-  const key = (l: TGroundLine) => [Math.min(...l.quad.map((p) => p[1])), Math.min(...l.quad.map((p) => p[0]))] as const;
-  return [...lines].sort((a, b) => key(a)[0] - key(b)[0] || key(a)[1] - key(b)[1]).map((l) => l.text).join("\n");
+  const rank = referenceOrder(lines);
+  const out = new Array<string>(lines.length);
+  lines.forEach((l, i) => (out[rank[i]!] = l.text));
+  return out.join("\n");
 }
 
 export const normalisedForm = (s: string) => s.toUpperCase().replace(/\s+/g, "");
