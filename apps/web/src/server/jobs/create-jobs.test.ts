@@ -43,10 +43,11 @@ async function pdf(n: number): Promise<Buffer> {
 
 describe("createJobs", () => {
   it("stores each file under a generated name and queues a job with a created event", async () => {
-    const { jobs } = await createJobs(t.db, store, limits, input([{ name: "../../etc/passwd.png", bytes: await png() }]));
+    const { jobs } = await createJobs(t.db, store, limits, input([{ name: "<img src=x onerror=alert(1)>.png", bytes: await png() }]));
     expect(jobs).toEqual([{ id: expect.any(String), status: "QUEUED" }]);
     const job = await t.db.job.findUniqueOrThrow({ where: { id: jobs[0]!.id }, include: { events: true } });
-    expect(job).toMatchObject({ widthPx: 100, heightPx: 50, mimeType: "image/png", fileName: "../../etc/passwd.png" });
+    expect(job).toMatchObject({ widthPx: 100, heightPx: 50, mimeType: "image/png", fileName: "<img src=x onerror=alert(1)>.png" });
+    expect(job.storageKey).toMatch(/^[0-9a-f-]{36}$/);
     expect(job.events.map((e) => e.type)).toEqual(["created"]);
     expect(await readdir(dir)).toContain(job.storageKey);
   });

@@ -4,6 +4,7 @@ import { createHash, randomUUID } from "node:crypto";
 import type { PrismaClient } from "@headroom/db";
 import { AppError } from "@headroom/protocol";
 import { notifyQueueChanged } from "@headroom/scheduler";
+import { checkFileName } from "./file-name";
 import { inspectUpload, type TInspectedUpload, type TUploadLimits } from "./inspect-upload";
 import type { UploadStore } from "./storage";
 
@@ -22,20 +23,40 @@ function keyFor(base: string | null, index: number, count: number): string | nul
   return count === 1 ? base : `${base}:${index}`;
 }
 
+const sha256 = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
+
+/**
+ * The jobs an earlier request with this idempotency key created, or null when there are none. The
+ * same key with other files is a client bug that a replay would hide: CONFLICT.
+ */
+async function replayOf(db: PrismaClient, input: TCreateJobsInput, hashes: string[]): Promise<TCreatedJob[] | null> {
+  if (input.idempotencyKey === null) return null;
+  const keys = input.files.map((_, i) => keyFor(input.idempotencyKey, i, input.files.length)!);
+  const existing = await db.job.findMany({ where: { idempotencyKey: { in: keys } }, select: { id: true, status: true, idempotencyKey: true, sha256: true } });
+  if (existing.length === 0) return null;
+  const order = new Map(keys.map((k, i) => [k, i]));
+  existing.sort((a, b) => order.get(a.idempotencyKey!)! - order.get(b.idempotencyKey!)!);
+  if (existing.length !== keys.length || existing.some((job, i) => job.sha256 !== hashes[i])) {
+    throw new AppError("CONFLICT", `The idempotency key ${JSON.stringify(input.idempotencyKey)} was already used for other files; use a new key for a new upload`);
+  }
+  return existing.map(({ id, status }) => ({ id, status }));
+}
+
+/** A unique-constraint violation on Job.idempotencyKey (Prisma's P2002). */
+function isIdempotencyClash(err: unknown): boolean {
+  const e = err as { code?: string; meta?: { target?: unknown; driverAdapterError?: unknown } };
+  return e.code === "P2002" && JSON.stringify(e.meta ?? {}).includes("idempotencyKey");
+}
+
 export async function createJobs(db: PrismaClient, store: UploadStore, limits: TUploadLimits, input: TCreateJobsInput): Promise<{ jobs: TCreatedJob[]; replayed: boolean }> {
   if (input.files.length === 0) throw new AppError("INVALID_INPUT", "Send at least one file in a multipart field named 'file'");
-  if (input.idempotencyKey !== null) {
-    const keys = input.files.map((_, i) => keyFor(input.idempotencyKey, i, input.files.length)!);
-    const existing = await db.job.findMany({ where: { idempotencyKey: { in: keys } }, select: { id: true, status: true, idempotencyKey: true } });
-    if (existing.length > 0) {
-      const order = new Map(keys.map((k, i) => [k, i]));
-      existing.sort((a, b) => order.get(a.idempotencyKey!)! - order.get(b.idempotencyKey!)!);
-      return { jobs: existing.map(({ id, status }) => ({ id, status })), replayed: true };
-    }
-  }
+  const names = input.files.map((f) => checkFileName(f.name));
+  const hashes = input.files.map((f) => sha256(f.bytes));
+  const earlier = await replayOf(db, input, hashes);
+  if (earlier) return { jobs: earlier, replayed: true };
 
   const inspected: TInspectedUpload[] = [];
-  for (const f of input.files) inspected.push(await inspectUpload(f.name, f.bytes, limits));
+  for (const [i, f] of input.files.entries()) inspected.push(await inspectUpload(names[i]!, f.bytes, limits));
 
   const stored: string[] = [];
   try {
@@ -48,10 +69,10 @@ export async function createJobs(db: PrismaClient, store: UploadStore, limits: T
         const meta = inspected[i]!;
         const job = await tx.job.create({
           data: {
-            fileName: f.name.slice(0, 255),
+            fileName: names[i]!,
             mimeType: meta.mimeType,
             sizeBytes: f.bytes.length,
-            sha256: createHash("sha256").update(f.bytes).digest("hex"),
+            sha256: hashes[i]!,
             widthPx: meta.widthPx,
             heightPx: meta.heightPx,
             pages: meta.pages,
@@ -62,7 +83,7 @@ export async function createJobs(db: PrismaClient, store: UploadStore, limits: T
             maxAttempts: input.maxAttempts,
             userId: input.owner.userId,
             apiKeyId: input.owner.apiKeyId,
-            events: { create: { type: "created", data: { fileName: f.name, sizeBytes: f.bytes.length, widthPx: meta.widthPx, heightPx: meta.heightPx, pages: meta.pages, batchId } } },
+            events: { create: { type: "created", data: { fileName: names[i]!, sizeBytes: f.bytes.length, widthPx: meta.widthPx, heightPx: meta.heightPx, pages: meta.pages, batchId } } },
           },
           select: { id: true, status: true },
         });
@@ -74,6 +95,12 @@ export async function createJobs(db: PrismaClient, store: UploadStore, limits: T
     return { jobs, replayed: false };
   } catch (err) {
     await Promise.all(stored.map((k) => store.remove(k)));
+    // The same key sent twice at once: both passed the replay check and the other one's insert
+    // committed first (the unique index made this one wait for it). Answer with its jobs.
+    if (isIdempotencyClash(err)) {
+      const winner = await replayOf(db, input, hashes);
+      if (winner) return { jobs: winner, replayed: true };
+    }
     throw err;
   }
 }

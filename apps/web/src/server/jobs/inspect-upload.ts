@@ -1,11 +1,15 @@
 // Checks one uploaded file before anything is stored: its real type by magic bytes (never the
 // client's name or Content-Type), its size, for images a full decode under a pixel limit, and for
 // PDFs that pdf.js can open them (not encrypted, not damaged, not empty) and their page count, so a
-// truncated or hostile file is refused here rather than failing later on a GPU node.
+// truncated or hostile file is refused here rather than failing later on a GPU node. Before any
+// decoder runs, PNGs and PDFs are walked for compression bombs (png-scan.ts, pdf-scan.ts), and the
+// whole check runs under a time limit. docs/security.md "Bad input" lists what is refused and why.
 import { AppError } from "@headroom/protocol";
 import { fileTypeFromBuffer } from "file-type";
 import sharp, { type Metadata } from "sharp";
-import { openPdf, type TPdfDocument } from "./pdfjs";
+import { checkPdfStructure } from "./pdf-scan";
+import { openPdf, preloadPdfjs, type TPdfDocument } from "./pdfjs";
+import { checkPngInflation } from "./png-scan";
 
 export const ACCEPTED_TYPES = ["image/jpeg", "image/png", "image/webp", "image/tiff", "image/gif", "image/bmp", "application/pdf"] as const;
 
@@ -13,8 +17,15 @@ export const ACCEPTED_TYPES = ["image/jpeg", "image/png", "image/webp", "image/t
 export const PDF_DPI = 150;
 export const DEFAULT_MAX_PAGES = 50;
 
-/** maxPages: the most pages a PDF (or frames a multi-frame image) may have; HEADROOM_MAX_PAGES. */
-export type TUploadLimits = { maxBytes: number; maxPixels: number; maxPages?: number };
+export const DEFAULT_DECODE_TIMEOUT_MS = 10_000;
+
+/**
+ * maxPages: the most pages a PDF (or frames a multi-frame image) may have; HEADROOM_MAX_PAGES.
+ * decodeTimeoutMs: the most time the check of one file may take; HEADROOM_DECODE_TIMEOUT_MS.
+ * maxStreamBytes: the most one compressed PDF stream may inflate to (default: a page image at the
+ * pixel limit, 4 bytes a pixel).
+ */
+export type TUploadLimits = { maxBytes: number; maxPixels: number; maxPages?: number; decodeTimeoutMs?: number; maxStreamBytes?: number };
 /**
  * For a PDF, widthPx × heightPx is its largest page as the node will rasterise it (at PDF_DPI,
  * within maxPixels): pages render one at a time, so the largest one sets the memory a job needs.
@@ -30,8 +41,18 @@ export async function inspectUpload(name: string, bytes: Buffer, limits: TUpload
   if (!type || !(ACCEPTED_TYPES as readonly string[]).includes(type.mime)) {
     throw new AppError("UNSUPPORTED_MEDIA_TYPE", `${name}: not a supported image or PDF (${type?.mime ?? "unknown content"}); send JPEG, PNG, WebP, TIFF, GIF, BMP or PDF`);
   }
+  if (hasZipDirectory(bytes)) {
+    throw new AppError("UNSUPPORTED_MEDIA_TYPE", `${name}: the file is a ${type.mime} and a ZIP archive at once; send the ${type.mime} alone`);
+  }
   const maxPages = limits.maxPages ?? DEFAULT_MAX_PAGES;
-  const inspected = type.mime === "application/pdf" ? await pdfCheck(name, bytes, limits.maxPixels, maxPages) : await decodeCheck(name, bytes, limits.maxPixels);
+  const timeoutMs = limits.decodeTimeoutMs ?? DEFAULT_DECODE_TIMEOUT_MS;
+  // Loading pdf.js is the server's cost, not the file's: it stays outside the time limit.
+  if (type.mime === "application/pdf") await preloadPdfjs();
+  const inspected = await withinTime(name, timeoutMs, (signal) =>
+    type.mime === "application/pdf"
+      ? pdfCheck(name, bytes, { maxPixels: limits.maxPixels, maxPages, maxStreamBytes: limits.maxStreamBytes ?? 4 * limits.maxPixels }, signal)
+      : decodeCheck(name, bytes, limits.maxPixels, timeoutMs),
+  );
   if (inspected.pages > maxPages) {
     const what = type.mime === "application/pdf" ? "pages" : "frames (pages)";
     throw new AppError("TOO_MANY_PAGES", `${name}: ${inspected.pages} ${what} is over the limit of ${maxPages}`);
@@ -39,7 +60,39 @@ export async function inspectUpload(name: string, bytes: Buffer, limits: TUpload
   return { mimeType: type.mime, ...inspected };
 }
 
-async function decodeCheck(name: string, bytes: Buffer, maxPixels: number): Promise<Omit<TInspectedUpload, "mimeType">> {
+/**
+ * Runs the check with a deadline: a valid file that takes too long to decode (a huge, highly
+ * compressed image; a page tree that takes long to walk) is refused rather than tying up the server.
+ * The check is told through `signal` to stop, and sharp's own timeout stops libvips.
+ */
+async function withinTime<T>(name: string, timeoutMs: number, check: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const ac = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      ac.abort();
+      reject(new AppError("DECODE_TIMEOUT", `${name}: checking the file took longer than the limit of ${timeoutMs} ms`));
+    }, timeoutMs);
+  });
+  const work = check(ac.signal);
+  work.catch(() => {}); // once late, its own failure is not news
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * A ZIP archive's end record within the last 64 KiB (where unzip tools look for it) and a local file
+ * header: the file opens as an archive too (a polyglot), and a download of it could be unpacked.
+ */
+function hasZipDirectory(bytes: Buffer): boolean {
+  const tail = bytes.subarray(Math.max(0, bytes.length - 65_557));
+  return tail.includes(Buffer.from([0x50, 0x4b, 0x05, 0x06])) && bytes.includes(Buffer.from([0x50, 0x4b, 0x03, 0x04]));
+}
+
+async function decodeCheck(name: string, bytes: Buffer, maxPixels: number, timeoutMs: number): Promise<Omit<TInspectedUpload, "mimeType">> {
   const opts = { limitInputPixels: maxPixels, failOn: "truncated" as const, pages: 1 };
   let meta: Metadata;
   try {
@@ -54,9 +107,11 @@ async function decodeCheck(name: string, bytes: Buffer, maxPixels: number): Prom
   if (widthPx * heightPx > maxPixels) {
     throw new AppError("TOO_MANY_PIXELS", `${name}: ${widthPx}×${heightPx} is over the limit of ${maxPixels} pixels`);
   }
+  if (meta.format === "png") await checkPngInflation(name, bytes);
   try {
     // A full decode finds truncation that the header alone does not show; the output is discarded.
-    await sharp(bytes, opts).resize(8, 8, { fit: "fill" }).raw().toBuffer();
+    // sharp's timeout (whole seconds) stops libvips itself once withinTime has given up on it.
+    await sharp(bytes, opts).resize(8, 8, { fit: "fill" }).timeout({ seconds: Math.ceil(timeoutMs / 1000) }).raw().toBuffer();
   } catch (err) {
     throw new AppError("INVALID_INPUT", `${name}: the image is damaged or truncated (${reason(err)})`);
   }
@@ -64,13 +119,15 @@ async function decodeCheck(name: string, bytes: Buffer, maxPixels: number): Prom
 }
 
 /** Open the PDF (no rendering): its page count and largest page in pixels at PDF_DPI, within maxPixels. */
-async function pdfCheck(name: string, bytes: Buffer, maxPixels: number, maxPages: number): Promise<Omit<TInspectedUpload, "mimeType">> {
+async function pdfCheck(name: string, bytes: Buffer, limits: { maxPixels: number; maxPages: number; maxStreamBytes: number }, signal: AbortSignal): Promise<Omit<TInspectedUpload, "mimeType">> {
+  const { maxPixels, maxPages } = limits;
+  await checkPdfStructure(name, bytes, limits);
   let doc: TPdfDocument;
   try {
     doc = await openPdf(bytes);
   } catch (err) {
     if ((err as { name?: string }).name === "PasswordException") {
-      throw new AppError("INVALID_INPUT", `${name}: the PDF is encrypted and needs a password; send an unencrypted copy`);
+      throw new AppError("ENCRYPTED_PDF", `${name}: the PDF is encrypted and needs a password; send an unencrypted copy`);
     }
     throw new AppError("INVALID_INPUT", `${name}: the PDF is damaged or truncated (${reason(err)})`);
   }
@@ -80,7 +137,7 @@ async function pdfCheck(name: string, bytes: Buffer, maxPixels: number, maxPages
     if (pages > maxPages) return { pages, widthPx: 0, heightPx: 0 }; // refused by the caller; sizes not needed
     let widthPx = 0;
     let heightPx = 0;
-    for (let n = 1; n <= pages; n++) {
+    for (let n = 1; n <= pages && !signal.aborted; n++) {
       let vp: { width: number; height: number };
       try {
         const page = await doc.getPage(n);

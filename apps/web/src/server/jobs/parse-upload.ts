@@ -16,6 +16,10 @@ export async function parseUpload(req: Request, maxFileBytes: number, timeoutMs 
   if (!type.toLowerCase().startsWith("multipart/form-data")) {
     throw new AppError("INVALID_INPUT", "Send multipart/form-data with one or more 'file' fields");
   }
+  // Checked before reading the body: without a boundary no part of it can be found.
+  if (!/;\s*boundary=("[^"]+"|[^\s;]+)/i.test(type)) {
+    throw new AppError("INVALID_INPUT", "The Content-Type multipart/form-data has no boundary parameter, so the parts cannot be found");
+  }
   // Room for every allowed file plus the multipart framing around them.
   const body = await readBodyLimited(req, maxFileBytes * MAX_FILES_PER_REQUEST + 64 * 1024, timeoutMs);
   let form: FormData;
@@ -26,7 +30,7 @@ export async function parseUpload(req: Request, maxFileBytes: number, timeoutMs 
   }
   const entries = form.getAll("file");
   if (entries.length === 0) throw new AppError("INVALID_INPUT", "Send at least one file in a multipart field named 'file'");
-  if (entries.length > MAX_FILES_PER_REQUEST) throw new AppError("INVALID_INPUT", `At most ${MAX_FILES_PER_REQUEST} files per request`);
+  if (entries.length > MAX_FILES_PER_REQUEST) throw new AppError("TOO_MANY_FILES", `${entries.length} files in one request is over the limit of ${MAX_FILES_PER_REQUEST}; send them in several requests`);
   const files: TUploadFile[] = [];
   for (const e of entries) {
     if (typeof e === "string") throw new AppError("INVALID_INPUT", "The 'file' field must be a file, not text");

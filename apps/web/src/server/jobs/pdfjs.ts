@@ -27,6 +27,11 @@ function loadPdfjs() {
   return loaded;
 }
 
+/** Loads pdf.js once (seconds on a busy machine), so that callers can keep it out of a time limit. */
+export async function preloadPdfjs(): Promise<void> {
+  await loadPdfjs();
+}
+
 /**
  * Opens a PDF; pdf.js's own error (PasswordException, InvalidPDFException, …) is thrown as is for the
  * caller to word. The caller must `destroy()` the document.

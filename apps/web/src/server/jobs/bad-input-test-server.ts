@@ -1,0 +1,92 @@
+// The server side of the bad-input tests: the real POST /api/v1/jobs handler over a real Postgres
+// (the file's test database) and a real upload directory, configured through the environment the
+// way the app is, plus what each test checks before and after: the stored files, and two unrelated
+// jobs (one queued, one running on a node) that no bad request may touch.
+import { createHash } from "node:crypto";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import type { PrismaClient } from "@headroom/db";
+import { afterAll, beforeAll } from "vitest";
+import { generateApiKey } from "../auth/secrets";
+import { ZOO_LIMITS, type TZooRequest } from "./bad-input-cases";
+
+type THandler = (req: Request, ctx: unknown) => Promise<Response>;
+export type TZooAnswer = { status: number; body: { error?: { code: string; message: string }; jobs?: { id: string; status: string }[] } };
+
+/** Frames parts as multipart/form-data by hand, so that names reach the server byte for byte. */
+export function multipart(parts: { field: string; name?: string; type?: string; bytes: Buffer }[], boundary = "zoo-boundary-7f3a"): Buffer {
+  const chunks: Buffer[] = [];
+  for (const p of parts) {
+    const disposition = `form-data; name="${p.field}"${p.name === undefined ? "" : `; filename="${p.name}"`}`;
+    chunks.push(Buffer.from(`--${boundary}\r\nContent-Disposition: ${disposition}\r\n${p.type ? `Content-Type: ${p.type}\r\n` : ""}\r\n`, "utf8"), p.bytes, Buffer.from("\r\n"));
+  }
+  chunks.push(Buffer.from(`--${boundary}--\r\n`));
+  return Buffer.concat(chunks);
+}
+
+export function useZooServer(db: () => { db: PrismaClient; url: string }, opts: { decodeTimeoutMs: number; maxPixels?: number }) {
+  let dir = "";
+  let post: THandler;
+  let bystanders: string[] = [];
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), "headroom-zoo-"));
+    Object.assign(process.env, {
+      DATABASE_URL: db().url,
+      HEADROOM_ENROLL_TOKEN: "zoo-enroll-token-0123456789",
+      HEADROOM_STORAGE: "fs",
+      HEADROOM_UPLOAD_DIR: dir,
+      HEADROOM_MAX_UPLOAD_BYTES: String(ZOO_LIMITS.maxBytes),
+      HEADROOM_MAX_PIXELS: String(opts.maxPixels ?? ZOO_LIMITS.maxPixels),
+      HEADROOM_MAX_PAGES: String(ZOO_LIMITS.maxPages),
+      HEADROOM_DECODE_TIMEOUT_MS: String(opts.decodeTimeoutMs),
+      LOG_LEVEL: "silent",
+    });
+    // The app's one client (server/db.ts) is this file's test database client.
+    (globalThis as { headroomDb?: PrismaClient }).headroomDb = db().db;
+    post = (await import("@/app/api/v1/jobs/route")).POST as THandler;
+    bystanders = await makeBystanders();
+  });
+  afterAll(async () => {
+    delete (globalThis as { headroomDb?: PrismaClient }).headroomDb;
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /** Sends one request with a fresh API key (so no per-key limit of another test is in the way). */
+  async function send(request: TZooRequest): Promise<TZooAnswer> {
+    const key = generateApiKey();
+    await db().db.apiKey.create({ data: { name: `zoo-${key.prefix}`, prefix: key.prefix, keyHash: key.hash, role: "VIEWER" } });
+    const boundary = "zoo-boundary-7f3a";
+    const [body, type] = "raw" in request ? [request.raw, request.contentType] : [multipart(request.parts, boundary), `multipart/form-data; boundary=${boundary}`];
+    const headers: Record<string, string> = { authorization: `Bearer ${key.key}`, "content-type": type };
+    if ("parts" in request && request.idempotencyKey) headers["idempotency-key"] = request.idempotencyKey;
+    const res = await post(new Request("http://zoo.test/api/v1/jobs", { method: "POST", headers, body: new Uint8Array(body) }), { params: Promise.resolve({}) });
+    return { status: res.status, body: (await res.json()) as TZooAnswer["body"] };
+  }
+
+  async function makeBystanders(): Promise<string[]> {
+    const sharp = (await import("sharp")).default;
+    const png = await sharp({ create: { width: 80, height: 30, channels: 3, background: "#eee" } }).png().toBuffer();
+    const ids: string[] = [];
+    for (const name of ["queued.png", "running.png"]) {
+      const r = await send({ parts: [{ field: "file", name, type: "image/png", bytes: png }] });
+      if (r.status !== 201 || !r.body.jobs) throw new Error(`bystander job not created: ${JSON.stringify(r.body)}`);
+      ids.push(r.body.jobs[0]!.id);
+    }
+    // The second one is in flight: placed on a node and leased.
+    const node = await db().db.node.create({ data: { name: "zoo-node", hostname: "zoo", kind: "CPU", tokenHash: `zoo-${ids[1]}` }, select: { id: true } });
+    await db().db.job.update({ where: { id: ids[1]! }, data: { status: "RUNNING", nodeId: node.id, attempt: 1, startedAt: new Date(), leaseExpiresAt: new Date(Date.now() + 3_600_000) } });
+    return ids;
+  }
+
+  /** Everything a bad request must leave alone: the stored files (and their bytes) and the bystander jobs with their events. */
+  async function snapshot() {
+    const names = (await readdir(dir)).sort();
+    const files = await Promise.all(names.map(async (n) => [n, createHash("sha256").update(await readFile(path.join(dir, n))).digest("hex")] as const));
+    const jobs = await db().db.job.findMany({ where: { id: { in: bystanders } }, orderBy: { fileName: "asc" }, include: { events: { orderBy: { id: "asc" } } } });
+    return { files, jobs, jobCount: await db().db.job.count() };
+  }
+
+  return { send, snapshot, dir: () => dir, bystanders: () => bystanders };
+}
