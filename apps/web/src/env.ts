@@ -4,12 +4,25 @@ import { z } from "zod";
 const ZEnvSchema = z.object({
   DATABASE_URL: z.string().url({ message: "DATABASE_URL must be a postgres:// URL" }),
   HEADROOM_DATA_DIR: z.string().default("../../.data"),
-  /** Where uploads are stored under generated names. */
+  /**
+   * Where uploads live (apps/web/src/server/jobs/storage-select.ts). postgres: shared by every
+   * replica, the default. fs: this replica's disk (HEADROOM_UPLOAD_DIR), right for one machine
+   * (`npm start` picks it). s3: an S3-compatible bucket (HEADROOM_S3_*).
+   */
+  HEADROOM_STORAGE: z.enum(["postgres", "fs", "s3"]).default("postgres"),
+  /** fs storage: the directory (default <HEADROOM_DATA_DIR>/uploads). */
   HEADROOM_UPLOAD_DIR: z.string().optional(),
+  HEADROOM_S3_BUCKET: z.string().min(3).optional(),
+  HEADROOM_S3_PREFIX: z.string().default("uploads/"),
+  HEADROOM_S3_REGION: z.string().default("us-east-1"),
+  HEADROOM_S3_ENDPOINT: z.string().url().optional(),
+  HEADROOM_S3_FORCE_PATH_STYLE: z.enum(["true", "false"]).default("false").transform((v) => v === "true"),
   HEADROOM_MAX_UPLOAD_BYTES: z.coerce.number().int().positive().default(25 * 1024 * 1024),
   /** sharp's limitInputPixels: larger images are refused before any decoding work. */
   HEADROOM_MAX_PIXELS: z.coerce.number().int().positive().default(40_000_000),
   HEADROOM_MAX_PAGES: z.coerce.number().int().positive().default(50),
+  /** The most time checking one uploaded file may take (a valid but slow-to-decode file gets 422 DECODE_TIMEOUT). */
+  HEADROOM_DECODE_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
   /** The most time an upload's body may take to arrive, from its first byte read; a trickling client gets 408. */
   HEADROOM_UPLOAD_TIMEOUT_MS: z.coerce.number().int().positive().default(120_000),
   /** Agents present this to register; they get a per-node token back. */
@@ -23,6 +36,9 @@ const ZEnvSchema = z.object({
   HEADROOM_MAX_QUEUED_JOBS: z.coerce.number().int().positive().default(10_000),
   HEADROOM_SECURE_COOKIES: z.enum(["true", "false"]).default("false").transform((v) => v === "true"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+}).refine((e) => e.HEADROOM_STORAGE !== "s3" || e.HEADROOM_S3_BUCKET !== undefined, {
+  path: ["HEADROOM_S3_BUCKET"],
+  message: "HEADROOM_STORAGE=s3 needs HEADROOM_S3_BUCKET",
 });
 
 export type TEnv = z.infer<typeof ZEnvSchema>;
