@@ -2,7 +2,7 @@
 // and a real upload directory: each case gets its precise 4xx {error:{code,message}}, stores no
 // file, creates no job, and leaves two jobs already in flight exactly as they were. The cases and
 // their answers are in bad-input-cases.ts, which also renders the table in docs/security.md.
-import { readFile, writeFile } from "node:fs/promises";
+import { readdir, readFile, writeFile } from "node:fs/promises";
 import { useTestDatabase } from "@headroom/db/testing";
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
@@ -63,6 +63,14 @@ describe("POST /api/v1/jobs refuses the bad-input zoo", () => {
     const job = await t.db.job.findUniqueOrThrow({ where: { id: answer.body.jobs![0]!.id } });
     expect(job.fileName).toBe(name);
     expect(job.storageKey).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+  });
+
+  it("the UI shows names as text: nothing in apps/web/src renders HTML from data (React escapes the rest)", async () => {
+    const src = new URL("../../", import.meta.url);
+    const files = (await readdir(src, { recursive: true })).filter((f) => f.endsWith(".tsx") || f.endsWith(".ts"));
+    const offenders: string[] = [];
+    for (const f of files) if ((await readFile(new URL(f, src), "utf8")).includes("dangerously" + "SetInnerHTML")) offenders.push(f);
+    expect(offenders).toEqual([]);
   });
 
   it("a content type that lies the other way is not believed either: a PNG sent as application/pdf is a PNG job", async () => {
