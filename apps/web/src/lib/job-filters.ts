@@ -34,7 +34,7 @@ export type TJobFilters = z.infer<typeof ZJobFiltersSchema>;
 export type TJobFiltersInput = z.input<typeof ZJobFiltersSchema>;
 
 /** URL parameter name for each field (`node` reads better in a link than `nodeId`). */
-const PARAM: Record<keyof TJobFilters, string> = {
+export const JOB_FILTER_PARAMS: Record<keyof TJobFilters, string> = {
   page: "page", pageSize: "pageSize", status: "status", nodeId: "node", type: "type", from: "from", to: "to", q: "q", sort: "sort", dir: "dir",
 };
 const NUMERIC = new Set<keyof TJobFilters>(["page", "pageSize"]);
@@ -44,7 +44,7 @@ type TParams = Pick<URLSearchParams, "get">;
 /** The raw values from a URL, numbers as numbers, absent or empty ones left out. */
 function rawFrom(params: TParams): Record<string, unknown> {
   const raw: Record<string, unknown> = {};
-  for (const [key, name] of Object.entries(PARAM) as [keyof TJobFilters, string][]) {
+  for (const [key, name] of Object.entries(JOB_FILTER_PARAMS) as [keyof TJobFilters, string][]) {
     const v = params.get(name);
     if (v === null || v.trim() === "") continue;
     raw[key] = NUMERIC.has(key) ? Number(v) : v;
@@ -75,7 +75,7 @@ const DEFAULTS = ZJobFiltersSchema.parse({});
 /** The URL query for a view, defaults left out, in a fixed order so equal views give equal links. */
 export function serializeJobFilters(f: Partial<TJobFilters>): URLSearchParams {
   const q = new URLSearchParams();
-  for (const [key, name] of Object.entries(PARAM) as [keyof TJobFilters, string][]) {
+  for (const [key, name] of Object.entries(JOB_FILTER_PARAMS) as [keyof TJobFilters, string][]) {
     const v = f[key];
     if (v === undefined || v === null || v === "" || v === DEFAULTS[key]) continue;
     q.set(name, String(v));

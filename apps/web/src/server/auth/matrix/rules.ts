@@ -81,6 +81,7 @@ export const REST_RULES: Record<string, TRestRecipe> = {
   "GET /api/v1/settings": { rule: "signed-in" },
   "PUT /api/v1/settings": { rule: "admin", body: () => ({}) },
   "GET /api/v1/settings/audit": { rule: "signed-in" },
+  "GET /api/v1/openapi.json": { rule: "public" },
 };
 
 const MISSING = "00000000-0000-4000-8000-00000000dead";

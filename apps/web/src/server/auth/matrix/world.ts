@@ -26,9 +26,9 @@ async function node(db: PrismaClient, name: string): Promise<{ id: string; token
 }
 
 export async function buildWorld(db: PrismaClient, users: TUsers, png: Buffer, jobState: TJobState): Promise<{ world: TWorld; creds: TCredentials }> {
-  seq += 1;
-  const a = await node(db, `matrix-a-${seq}`);
-  const b = await node(db, `matrix-b-${seq}`);
+  const n = ++seq;
+  const a = await node(db, `matrix-a-${n}`);
+  const b = await node(db, `matrix-b-${n}`);
   const now = new Date();
   const job = await db.job.create({
     data: {
