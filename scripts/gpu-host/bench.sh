@@ -3,6 +3,7 @@
 # `bash scripts/gpu-host/fleet.sh unpack` has unpacked the packs into $HEADROOM_WORK:
 #   bash scripts/gpu-host/bench.sh ceiling [bench/gpu-ceiling.ts args]   # carry .gpu-pack (pack.sh --full)
 #   bash scripts/gpu-host/bench.sh cer [bench/cer-compare.ts args]       # needs .fleet-pack's eval/ too
+#   bash scripts/gpu-host/bench.sh contention [bench/gpu-contention.ts args]   # carry .gpu-pack
 # Runs the bundle with the carried node, --manifest base-manifest.json and --out $OUT (./bench-out
 # without one), and keeps the log and nvidia-smi's view there. For cer, the images and boxes default
 # to the fleet pack's eval/img and eval/box (SROIE 000-059).
@@ -15,7 +16,8 @@ shift || true
 case "$MODE" in
   ceiling) BUNDLE=app/gpu-ceiling.mjs; EXTRA=() ;;
   cer) BUNDLE=app/cer-compare.mjs; EXTRA=(--images "$W/eval/img" --boxes "$W/eval/box") ;;
-  *) echo "usage: bash scripts/gpu-host/bench.sh ceiling|cer [args]"; exit 2 ;;
+  contention) BUNDLE=app/gpu-contention.mjs; EXTRA=() ;;
+  *) echo "usage: bash scripts/gpu-host/bench.sh ceiling|cer|contention [args]"; exit 2 ;;
 esac
 for need in node "$BUNDLE" base-manifest.json node_modules/onnxruntime-node; do
   [ -e "$W/$need" ] || { echo "bench.sh: $W/$need is missing: run 'bash scripts/gpu-host/fleet.sh unpack' with the packs first"; exit 2; }

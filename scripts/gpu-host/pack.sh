@@ -30,7 +30,7 @@ trap 'rm -rf "$STAGE"' EXIT
 # The measurements and the runner child as plain JS (bundle.sh).
 mkdir -p "$STAGE/app"
 # crop-worker: the runner's line-crop worker threads (ocr/crop-pool.ts) load it from beside child.mjs.
-bundle "$STAGE/app" apps/gpu-node/bench/gpu-run.ts apps/gpu-node/src/runner/child.ts apps/gpu-node/bench/gpu-ceiling.ts apps/gpu-node/bench/cer-compare.ts apps/gpu-node/src/ocr/crop-worker.ts
+bundle "$STAGE/app" apps/gpu-node/bench/gpu-run.ts apps/gpu-node/src/runner/child.ts apps/gpu-node/bench/gpu-ceiling.ts apps/gpu-node/bench/cer-compare.ts apps/gpu-node/bench/gpu-contention.ts apps/gpu-node/bench/contention-worker.ts apps/gpu-node/src/ocr/crop-worker.ts
 
 # Models and a manifest with paths relative to it (the default manifest's settings); the manifest
 # travels with the bundle (it changes with the code), the models with the runtime.
