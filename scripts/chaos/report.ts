@@ -89,5 +89,21 @@ export function renderReport(o: TReportInput): string {
   out.push(`- Temporary (half-written) files left: ${r.tempFilesLeft.length}`);
   out.push(`- Jobs in the database that no client was told about: ${r.jobsUnknownToClient.length}`);
   out.push(`- Uploads never accepted (given up by the client): ${T.gaveUp}`, "");
+  out.push(
+    "## Running it",
+    "",
+    "```sh",
+    "npm run chaos                       # the full campaign; writes docs/reliability.md (as root: tmpfs and network namespaces)",
+    "npm run chaos -- --short            # one or two of each fault, a few minutes; no report unless --report <file>",
+    "npm run chaos -- --runner-kills 20 --agent-kills 5 --only runner-kill,agent-kill",
+    "npm run chaos -- --tree <checkout>  # run another checkout's code (its web build is made if stale)",
+    "```",
+    "",
+    "Flags: `--runner-kills --agent-kills --postgres --control-plane --scheduler --cutoffs --disk-full --hung-runners --slow-clients` (counts), " +
+      "`--rate` (uploads/s, default 0.7), `--max-queued` (default 6), `--drain-s` (default 300), `--work-dir` (default the system temp dir), `--machine`. " +
+      "It exits 1 when a job was lost or completed twice, a fault's own check failed, a fault could never be injected, or the upload directory " +
+      "and the jobs disagree. Logs of every process are under `<work dir>/logs`, the raw numbers in `<work dir>/chaos-result.json`.",
+    "",
+  );
   return out.join("\n");
 }
