@@ -142,7 +142,11 @@ export class Agent {
     await Promise.all(this.loops);
   }
 
-  /** Graceful: every slot stops claiming, the jobs in flight finish (or are abandoned after one shared grace), the runners are killed. */
+  /**
+   * Graceful: every slot stops claiming, the jobs in flight finish (or, after one shared grace, are
+   * handed back to the queue), the runners are killed, and the node deregisters so the control plane
+   * neither waits for the offline timeout nor for a lease to expire.
+   */
   async stop(reason: string): Promise<void> {
     if (this.stopping.signal.aborted) return;
     this.log.info({ reason }, "agent stopping");
@@ -161,7 +165,19 @@ export class Agent {
     await Promise.all(this.leaders().map((s) => s.runner.stop()));
     await Promise.race([Promise.allSettled(this.loops), sleep(3_000)]);
     await Promise.race([this.outbox.flush(), sleep(2_000)]);
+    await this.deregister();
     this.telemetry.close?.();
+  }
+
+  /** Last words to the control plane; if they do not arrive, the offline timeout and leases do the same, later. */
+  private async deregister(): Promise<void> {
+    if (this.nodeId === null) return;
+    try {
+      const { requeued } = await Promise.race([this.o.client.deregister(), sleep(3_000).then(() => Promise.reject(new Error("no answer in 3 s")))]);
+      this.log.info({ requeued }, "deregistered");
+    } catch (err) {
+      this.log.warn({ err: (err as Error).message }, "could not deregister; the control plane will mark the node offline when its heartbeats stop");
+    }
   }
 
   private async register(ready: TRunnerReady): Promise<void> {

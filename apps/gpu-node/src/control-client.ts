@@ -4,6 +4,7 @@
 import {
   ZAssignmentSchema,
   ZCompleteRequestSchema,
+  ZDeregisterResponseSchema,
   ZFailRequestSchema,
   ZHeartbeatRequestSchema,
   ZHeartbeatResponseSchema,
@@ -15,6 +16,7 @@ import {
   ZStartRequestSchema,
   type TAssignment,
   type TCompleteRequest,
+  type TDeregisterResponse,
   type TFailRequest,
   type THeartbeatRequest,
   type THeartbeatResponse,
@@ -115,6 +117,12 @@ export class ControlClient {
   }
   async events(body: TNodeEventsRequest): Promise<void> {
     return this.post("events", ZNodeEventsRequestSchema.parse(body));
+  }
+
+  /** Leaves the fleet (shutdown): the node goes offline and its jobs back to the queue; returns how many. */
+  async deregister(): Promise<TDeregisterResponse> {
+    const res = await this.request("POST", "deregister", { body: {} });
+    return parseBody(ZDeregisterResponseSchema, res, "deregister");
   }
 
   private async post(path: string, body: unknown): Promise<void> {

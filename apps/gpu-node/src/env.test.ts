@@ -25,6 +25,7 @@ describe("parseEnv", () => {
       runnerJobs: 1,
       cropWorkers: undefined,
       reclaimMinIntervalMs: RECLAIM_MIN_INTERVAL_MS,
+      shutdownGraceMs: 10_000,
       ocrSwitches: DEFAULT_OCR_SWITCHES,
       logLevel: "info",
     });

@@ -36,6 +36,11 @@ const ZRawEnvSchema = z.object({
   HEADROOM_OCR_CROP_WORKERS: ZIntFromString.min(0).max(32).optional(),
   /** The least time between a cleanup and a control-plane-requested reclaim (a runner recycle), in ms. */
   HEADROOM_RECLAIM_MIN_INTERVAL_MS: ZIntFromString.min(0).max(600_000).default(RECLAIM_MIN_INTERVAL_MS),
+  /**
+   * On SIGTERM: how long the jobs in flight may take to finish before they are handed back to the
+   * queue, in ms. Keep it below the pod's terminationGracePeriodSeconds (deploy/kubernetes).
+   */
+  HEADROOM_SHUTDOWN_GRACE_MS: ZIntFromString.min(0).max(3_600_000).default(10_000),
   LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
 });
 
@@ -60,6 +65,8 @@ export type TAgentEnv = {
   /** Worker threads for line crops in each runner; undefined = the engine's choice by provider. */
   cropWorkers: number | undefined;
   reclaimMinIntervalMs: number;
+  /** On SIGTERM, how long jobs in flight may run on before they are handed back, in ms. */
+  shutdownGraceMs: number;
   /** The OCR engine's A/B switches (HEADROOM_OCR_INT8, HEADROOM_MODEL_CACHE, ...; ocr/switches.ts), for the runner child. */
   ocrSwitches: TOcrSwitches;
   logLevel: z.infer<typeof ZRawEnvSchema>["LOG_LEVEL"];
@@ -111,6 +118,7 @@ export function parseEnv(raw: Record<string, string | undefined>, host = { hostn
     runnerJobs: e.HEADROOM_RUNNER_JOBS,
     cropWorkers: e.HEADROOM_OCR_CROP_WORKERS,
     reclaimMinIntervalMs: e.HEADROOM_RECLAIM_MIN_INTERVAL_MS,
+    shutdownGraceMs: e.HEADROOM_SHUTDOWN_GRACE_MS,
     ocrSwitches,
     logLevel: e.LOG_LEVEL,
   };

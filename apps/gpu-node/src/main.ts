@@ -40,6 +40,7 @@ const agent = new Agent({
   agentVersion,
   gpuName,
   reclaimMinIntervalMs: config.reclaimMinIntervalMs,
+  shutdownGraceMs: config.shutdownGraceMs,
   runner: { launchWrapper: isolation.wrapper, ...(config.runnerModulePath && { childModulePath: config.runnerModulePath }) },
 });
 

@@ -98,6 +98,13 @@ export type TAssignment = z.infer<typeof ZAssignmentSchema>;
 
 export const ZJobAttemptSchema = z.object({ attempt: z.number().int() });
 
+/**
+ * POST /deregister: a stopping agent leaves the fleet at once instead of after the offline timeout.
+ * The node goes OFFLINE and every job it still holds goes back to the queue without using an attempt.
+ */
+export const ZDeregisterResponseSchema = z.object({ requeued: z.number().int().min(0) });
+export type TDeregisterResponse = z.infer<typeof ZDeregisterResponseSchema>;
+
 /** POST /jobs/:id/start */
 export const ZStartRequestSchema = ZJobAttemptSchema.extend({ memory: ZMemoryReadingSchema });
 

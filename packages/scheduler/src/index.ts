@@ -5,6 +5,7 @@ export * from "./backoff.ts";
 export * from "./thresholds.ts";
 export * from "./claim.ts";
 export * from "./lifecycle.ts";
+export * from "./deregister.ts";
 export * from "./tick.ts";
 export * from "./history.ts";
 export * from "./notify.ts";

@@ -37,6 +37,9 @@ export class FakeControlPlane {
   thresholds: TThresholds = { ...DEFAULT_THRESHOLDS };
   settingsVersion = 1;
   drained = false;
+  /** How many times an agent deregistered (POST /deregister), and how many reports had come by then. */
+  deregistered = 0;
+  reportsAtDeregister: number | null = null;
   /** Sent in every heartbeat answer while set. */
   reclaim: TReclaim | null = null;
   private server: Server | null = null;
@@ -105,6 +108,11 @@ export class FakeControlPlane {
         while (this.queue.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
         const next = this.queue.shift();
         return next ? json(200, next.assignment) : json(204);
+      }
+      if (url === "/api/agent/v1/deregister") {
+        this.deregistered++;
+        this.reportsAtDeregister = this.reports.length;
+        return json(200, { requeued: 0 });
       }
       if (url === "/api/agent/v1/samples") return (this.samples.push(...parse(ZSamplesRequestSchema).samples), json(200, { ok: true }));
       if (url === "/api/agent/v1/events") return (this.events.push(...parse(ZNodeEventsRequestSchema).events), json(200, { ok: true }));

@@ -141,7 +141,18 @@ export async function runAssignment(ctx: TJobContext, a: TAssignment, abort: Abo
       outbox.event("oom", { beforeMiB: memory.beforeMiB, afterMiB: memory.peakMiB, data: { jobId: a.jobId, reason: reason.message, cap: true } });
       return fail("GPU_OOM", reason.message, memory, after);
     }
-    if (reason instanceof JobAbort && reason.why === "shutdown") return fail("RUNNER_CRASHED", "abandoned: the agent is shutting down", memory, after);
+    if (reason instanceof JobAbort && reason.why === "shutdown") {
+      // Handed back, not failed: the job did nothing wrong, so it goes back to the queue without
+      // using an attempt (a refusal, as admission sends), and another node takes it at once.
+      const reading = after ?? ctx.lastReading();
+      try {
+        if (reading) await client.refuse(a.jobId, { attempt: a.attempt, reason: reason.message, memory: reading });
+      } catch (err) {
+        if (!isLeaseLost(err)) log.warn({ err }, "could not hand the job back; deregistering (or its lease) will requeue it");
+      }
+      log.info({ reason: reason.message }, "job handed back");
+      return { kind: "refused", reason: reason.message };
+    }
     const code: TJobErrorCode = err instanceof RunnerError && err.code !== "ABORTED" ? err.code : "INTERNAL";
     if (code === "GPU_OOM") outbox.event("oom", { beforeMiB: memory.beforeMiB, afterMiB: memory.peakMiB, data: { jobId: a.jobId, reason: (err as Error).message } });
     return fail(code, (err as Error).message, memory, after);
