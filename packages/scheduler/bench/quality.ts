@@ -8,7 +8,8 @@ import { backgroundSeries, HEARTBEAT_MS, simFleet, simTrace, STEP_MS, type TSimJ
 import { rng } from "./random.ts";
 import { fmt, summarize, table, type TSummary } from "./stats.ts";
 
-export type TPolicy = "headroom" | "round-robin" | "random";
+/** "claim-time": the alternative design, where a node with a free slot asks for the first queued job that fits it. */
+export type TPolicy = "headroom" | "round-robin" | "random" | "claim-time";
 /** "job-added": refuse when reading + the job's predicted peak breaks the rule; "reading-only": the shipped agent's `admit`, on the reading alone. */
 export type TAdmission = "job-added" | "reading-only";
 
@@ -94,10 +95,42 @@ export function simulate(policy: TPolicy, admission: TAdmission, o: TQualityOpti
       usedMiB: reading[i]!, inFlightPeaksMiB: running[i]!.map((r) => r.predictedMiB), thresholds: T,
     }));
     const started = new Set<string>();
+    const tried = new Set<string>();
+    /** The agent's admission check at start, on the live reading; false when it refused the job (it goes back to the queue). */
+    const start = (i: number, job: TSimJob, predictedMiB: number): boolean => {
+      const now = live(i);
+      if (refused(admission === "job-added" ? now + predictedMiB : now, fleet[i]!.totalMiB)) {
+        refusals++;
+        return false;
+      }
+      attempts.set(job.id, (attempts.get(job.id) ?? 0) + 1);
+      running[i]!.push({ job, predictedMiB, endMs: t + job.durationMs });
+      view[i]!.inFlightPeaksMiB.push(predictedMiB);
+      waits.push((t - job.arriveMs) / 1_000);
+      started.add(job.id);
+      return true;
+    };
+    if (policy === "claim-time") {
+      // Each node with a free slot, in turn (as agents' long-polls come in), takes the first queued job
+      // that passes placement's checks on that node alone; a refused job waits for the next pass.
+      const window = queue.slice(0, BATCH);
+      for (let k = 0; k < fleet.length; k++) {
+        const i = (rr + k) % fleet.length;
+        while (running[i]!.length < fleet[i]!.maxConcurrent) {
+          const job = window.find((j) => !started.has(j.id) && !tried.has(j.id) && placeJob([view[i]!], { id: j.id, predictedPeakMiB: predictPeakMiB(j, model), peakMiBByKey: {} }).ok);
+          if (!job) break;
+          if (!start(i, job, predictPeakMiB(job, model))) {
+            tried.add(job.id);
+            break;
+          }
+        }
+      }
+      rr++;
+    }
     // Within a pass nodes only fill up, and every rejection grows with the job's peak, so a job
     // at least as large as one placeJob already turned down would be turned down too: skip the call.
     let smallestUnplaceable = Infinity;
-    for (const job of queue.slice(0, BATCH)) {
+    for (const job of policy === "claim-time" ? [] : queue.slice(0, BATCH)) {
       const free = fleet.map((_, i) => i).filter((i) => running[i]!.length < fleet[i]!.maxConcurrent);
       if (free.length === 0) break;
       const predictedMiB = predictPeakMiB(job, model);
@@ -116,17 +149,7 @@ export function simulate(policy: TPolicy, admission: TAdmission, o: TQualityOpti
       } else {
         i = free[Math.floor(pick() * free.length)]!;
       }
-      // The agent's admission check at start, on the live reading: refused jobs go back to the queue.
-      const now = live(i);
-      if (refused(admission === "job-added" ? now + predictedMiB : now, fleet[i]!.totalMiB)) {
-        refusals++;
-        continue;
-      }
-      attempts.set(job.id, (attempts.get(job.id) ?? 0) + 1);
-      running[i]!.push({ job, predictedMiB, endMs: t + job.durationMs });
-      view[i]!.inFlightPeaksMiB.push(predictedMiB);
-      waits.push((t - job.arriveMs) / 1_000);
-      started.add(job.id);
+      start(i, job, predictedMiB);
     }
     if (started.size) queue = queue.filter((j) => !started.has(j.id));
 
@@ -154,7 +177,7 @@ export type TScenario = { arrivalsPerS: number; admission: TAdmission };
 /** Every policy on every scenario; the trace differs between scenarios only in its arrival rate. */
 export function benchQuality(o: Omit<TQualityOptions, "arrivalsPerS">, scenarios: readonly TScenario[]): TQualityResult[] {
   return scenarios.flatMap((sc) =>
-    (["headroom", "round-robin", "random"] as const).map((policy) => simulate(policy, sc.admission, { ...o, arrivalsPerS: sc.arrivalsPerS })),
+    (["headroom", "claim-time", "round-robin", "random"] as const).map((policy) => simulate(policy, sc.admission, { ...o, arrivalsPerS: sc.arrivalsPerS })),
   );
 }
 
@@ -183,7 +206,7 @@ export function qualityReport(o: TQualityOptions, results: TQualityResult[]): st
     "",
     `- All SIMULATED. Fleet: 8 × 80 GiB (6 slots, 6 GiB resident) and 4 × 24 GiB (2 slots, 5 GiB resident); other tenants' memory on each card drifts (Ornstein–Uhlenbeck around a per-node mean of 5–50 % of the card, 2 min reversion, 8 % spread; resident + co-tenants capped at 85 %).`,
     `- Trace: ${trace.length} jobs at ${o.arrivalsPerS}/s (Poisson, for ${o.arriveForMs / 1_000} s of simulated time: ${kinds}); the other rows use the same seed at another rate. Offered load = arrivals × mean run time ÷ ${fleet.reduce((a, x) => a + x.maxConcurrent, 0)} slots. True peak per page = (300 + 250 MiB/MP) × lognormal(σ 0.2), 3 % of pages ×1.8: p50 ${fmt(pk.p50)} MiB, p99 ${fmt(pk.p99)}, max ${fmt(pk.max)}. The prior predicts p50 ${fmt(prior.p50)} MiB (it was set for PP-OCR, smaller), so the first 30 s run on an underestimate until the fit (the real \`fitPeakModel\`, refitted every 30 s over the last 2,000 finished jobs) takes over. A job holds its peak for its whole run (150 ms + 100 ms/MP per page), which is pessimistic for every policy alike.`,
-    `- Headroom: the real \`placeJob\` over readings that arrive every ${HEARTBEAT_MS / 1_000} s (heartbeat), minus the predicted peaks of jobs in flight, as the tick does. Round-robin and random ignore memory and only respect free slots (random seeded). Every policy sees the same fleet, background and jobs, and looks at up to ${BATCH} queued jobs per 100 ms pass.`,
+    `- Headroom: the real \`placeJob\` over readings that arrive every ${HEARTBEAT_MS / 1_000} s (heartbeat), minus the predicted peaks of jobs in flight, as the tick does. Claim-time is the alternative design (place when an agent asks "what fits me"): each node with a free slot, in rotating order, takes the first of the queued jobs that passes the same checks (\`placeJob\` on that node alone), so a job goes to whichever node asks first, not to the one with most headroom. Round-robin and random ignore memory and only respect free slots (random seeded). Every policy sees the same fleet, background and jobs, and looks at up to ${BATCH} queued jobs per 100 ms pass.`,
     `- At start the SIMULATED agent checks admission on the live use: "job-added" refuses when live use + the job's predicted peak would pass ${T.admissionMaxUsagePct} % or leave under ${T.admissionMinFreeMiB} MiB free (the rule this benchmark was asked to apply); "reading-only" is what the shipped agent's \`admit\` does (live use alone). A refused job goes back to the queue at once (the real agent also backs off; not modelled). An OOM kill counts as an attempt; a job OOM-killed ${o.maxAttempts} times fails.`,
   ].join("\n");
 }
