@@ -51,6 +51,7 @@ export const REST_RULES: Record<string, TRestRecipe> = {
   },
   "POST /api/agent/v1/heartbeat": { rule: "node", body: () => ({ memory, activeJobs: [], appliedSettingsVersion: null }) },
   "POST /api/agent/v1/claim": { rule: "node", body: () => ({ waitMs: 0 }) },
+  "POST /api/agent/v1/deregister": { rule: "node" },
   "POST /api/agent/v1/samples": { rule: "node", body: () => ({ samples: [] }) },
   "POST /api/agent/v1/events": { rule: "node", body: () => ({ events: [] }) },
   "GET /api/agent/v1/jobs/[id]/file": { rule: "node-job", params: jobParams },
