@@ -36,12 +36,12 @@ try {
   // The entry points load in the image's own filesystem (its libc, its node_modules).
   const entries = name === "control-plane" ? ["/app/bin/scheduler.mjs", "/app/bin/migrate.mjs"] : ["/app/bin/agent.mjs"];
   for (const e of entries) {
-    const r = spawnSync("chroot", ["--userspec", image.user, mnt, ...image.entrypoint, e], { encoding: "utf8", env: { PATH: "/usr/bin:/bin" }, timeout: 60_000 });
-    const said = `${r.stdout}${r.stderr}`;
+    const r = spawnSync("chroot", ["--userspec", image.user, mnt, ...image.entrypoint, e], { encoding: "utf8", env: { PATH: "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin" }, timeout: 60_000 });
+    const said = `${r.stdout ?? ""}${r.stderr ?? ""}${r.error ? r.error.message : ""}`;
     console.log(`${e}: exit ${r.status}: ${said.trim().split("\n").slice(0, 3).join(" | ")}`);
     if (!/DATABASE_URL|HEADROOM_ENROLL_TOKEN|Invalid configuration/.test(said)) problems.push(`${e} did not load and ask for its configuration`);
   }
-  const v = spawnSync("chroot", [mnt, image.entrypoint[0]!, "--version"], { encoding: "utf8" });
+  const v = spawnSync("chroot", [mnt, image.entrypoint[0]!, "--version"], { encoding: "utf8", env: { PATH: "/usr/bin:/bin:/usr/sbin:/sbin" } });
   console.log(`node in the image: ${v.stdout.trim()}`);
 } finally {
   execFileSync("buildah", ["umount", ctr]);

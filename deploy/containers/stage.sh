@@ -20,7 +20,6 @@ if [ ! -f "$WEB/standalone/apps/web/server.js" ] || [ "${HEADROOM_REBUILD_WEB:-0
 fi
 mkdir -p "$CP/web"
 cp -a "$WEB/standalone/." "$CP/web/"
-mkdir -p "$CP/web/apps/web/.next-standalone/cache"
 cp -a "$WEB/static" "$CP/web/apps/web/.next-standalone/static"
 rm -rf "$CP/web/.data"
 bundle "$CP/bin" scheduler=packages/scheduler/src/main.ts migrate=deploy/containers/migrate.ts
