@@ -53,7 +53,8 @@ export const IMAGES: Record<TImageName, TImage> = {
     workdir: "/app",
     entrypoint: [NODE],
     cmd: ["/app/web/apps/web/server.js"],
-    env: { NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1", HOSTNAME: "0.0.0.0", PORT: "3000" },
+    // The migrations the image ships: /api/health is ready once the database has them all.
+    env: { NODE_ENV: "production", NEXT_TELEMETRY_DISABLED: "1", HOSTNAME: "0.0.0.0", PORT: "3000", HEADROOM_MIGRATIONS_DIR: "/app/prisma/migrations" },
     writable: ["/app/web/apps/web/.next-standalone/cache", "/tmp"],
   },
   // onnxruntime-node's WebGPU provider runs on Vulkan: the loader and glvnd are here, the NVIDIA

@@ -4,6 +4,8 @@ import { z } from "zod";
 const ZEnvSchema = z.object({
   DATABASE_URL: z.string().url({ message: "DATABASE_URL must be a postgres:// URL" }),
   HEADROOM_DATA_DIR: z.string().default("../../.data"),
+  /** The migrations this build ships; /api/health is ready only once all are applied (relative to apps/web, like the data dir). */
+  HEADROOM_MIGRATIONS_DIR: z.string().default("../../prisma/migrations"),
   /**
    * Where uploads live (apps/web/src/server/jobs/storage-select.ts). postgres: shared by every
    * replica, the default. fs: this replica's disk (HEADROOM_UPLOAD_DIR), right for one machine

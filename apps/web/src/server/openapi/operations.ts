@@ -42,7 +42,13 @@ const ZUploadFormSchema = z.object({
 const ZCreatedJobsSchema = z.object({ jobs: z.array(z.object({ id: z.string(), status: z.string() })) });
 const ZCancelOutputSchema = z.object({ outcome: z.enum(["canceled", "already_finished"]) });
 const ZResultQuerySchema = z.object({ format: z.enum(["json", "txt", "md"]).default("json") });
-const ZHealthSchema = z.object({ status: z.enum(["ok", "degraded"]), database: z.enum(["ok", "unreachable"]) });
+const ZHealthSchema = z.object({
+  status: z.enum(["ok", "degraded"]),
+  database: z.enum(["ok", "unreachable"]),
+  /** Whether the database has every migration this build ships ("unknown" where the build carries none to compare). */
+  migrations: z.enum(["applied", "pending", "unknown"]),
+  pending: z.array(z.string()).optional(),
+});
 
 export const OPERATIONS: TOperation[] = [
   { method: "GET", path: "/api/v1/openapi.json", summary: "This document", access: "public", responses: { 200: { content: "application/json", description: "OpenAPI 3.1" } } },
@@ -108,5 +114,5 @@ export const OPERATIONS: TOperation[] = [
     responses: { 200: { json: ZFleetSettingsSchema } },
   },
   { method: "GET", path: "/api/v1/settings/audit", summary: "Threshold changes, newest first", access: "signed-in", query: ZAuditListInputSchema, responses: { 200: { json: ZAuditListOutputSchema } } },
-  { method: "GET", path: "/api/health", summary: "Liveness and readiness: 503 when the database does not answer", access: "public", responses: { 200: { json: ZHealthSchema } } },
+  { method: "GET", path: "/api/health", summary: "Readiness: 503 when the database does not answer or lacks a migration this build ships", access: "public", responses: { 200: { json: ZHealthSchema } } },
 ];

@@ -1,14 +1,12 @@
+import { env } from "@/env";
 import { db } from "@/server/db";
+import { health } from "@/server/health";
 import { route } from "@/server/http";
 
 export const dynamic = "force-dynamic";
 
-/** Liveness and readiness in one: 200 when the database answers, 503 when it does not. */
+/** Readiness: 200 when the database answers and has this build's migrations, 503 otherwise (server/health.ts). */
 export const GET = route(async () => {
-  try {
-    await db().$queryRaw`SELECT 1`;
-    return Response.json({ status: "ok", database: "ok" });
-  } catch {
-    return Response.json({ status: "degraded", database: "unreachable" }, { status: 503 });
-  }
+  const h = await health(db(), env().HEADROOM_MIGRATIONS_DIR);
+  return Response.json(h, { status: h.status === "ok" ? 200 : 503 });
 });
