@@ -8,6 +8,9 @@ export const metadata: Metadata = {
   description: "OCR on a GPU fleet, placed by measured memory headroom",
 };
 
+// Rendered per request, so Next can put the request's CSP nonce (src/proxy.ts) on its scripts.
+export const dynamic = "force-dynamic";
+
 export const viewport: Viewport = { width: "device-width", initialScale: 1 };
 
 export default function RootLayout({ children }: { children: ReactNode }) {

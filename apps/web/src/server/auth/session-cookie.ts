@@ -14,6 +14,19 @@ export function sessionCookie(token: string, maxAgeMs: number, opts: TCookieOpti
   return parts.join("; ");
 }
 
+/**
+ * Whether the session cookie gets `Secure`: when HEADROOM_SECURE_COOKIES forces it, or when the
+ * browser reached us over TLS: the request URL is https, or the proxy in front says so in
+ * X-Forwarded-Proto (its first hop). A client that claims https falsely only makes its own cookie
+ * stricter, so the header needs no trust here.
+ */
+export function cookieSecureFor(req: Request, forced: boolean): boolean {
+  if (forced) return true;
+  const proto = req.headers.get("x-forwarded-proto")?.split(",")[0]?.trim().toLowerCase();
+  if (proto) return proto === "https";
+  return new URL(req.url).protocol === "https:";
+}
+
 /** Set-Cookie value that removes the session cookie. */
 export function clearedSessionCookie(opts: TCookieOptions): string {
   return sessionCookie("", 0, opts);

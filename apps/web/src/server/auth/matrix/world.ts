@@ -25,6 +25,13 @@ async function node(db: PrismaClient, name: string): Promise<{ id: string; token
   return { id: row.id, token };
 }
 
+// An admin of its own: creating a session removes its user's expired ones, so rows running at once
+// must not share the user whose session has expired. It never signs in, so it needs no real hash.
+async function expiredAdminSession(db: PrismaClient, n: number): Promise<string> {
+  const user = await db.user.create({ data: { email: `expired-${n}@matrix.test`, name: "Expired", role: "ADMIN", passwordHash: "unused" }, select: { id: true } });
+  return (await createSession(db, user.id, new Date("2000-01-01T00:00:00Z"))).token;
+}
+
 export async function buildWorld(db: PrismaClient, users: TUsers, png: Buffer, jobState: TJobState): Promise<{ world: TWorld; creds: TCredentials }> {
   const n = ++seq;
   const a = await node(db, `matrix-a-${n}`);
@@ -57,8 +64,7 @@ export async function buildWorld(db: PrismaClient, users: TUsers, png: Buffer, j
     revokedKey: await apiKey(db, "ADMIN", new Date()),
     nodeA: a.token,
     nodeB: b.token,
-    // Made last: creating a session removes its user's expired ones.
-    expiredSession: (await createSession(db, users.adminId, new Date("2000-01-01T00:00:00Z"))).token,
+    expiredSession: await expiredAdminSession(db, n),
   };
   return { world: { jobId: job.id, nodeAId: a.id, viewerEmail: users.viewerEmail, viewerPassword: users.viewerPassword, png }, creds };
 }

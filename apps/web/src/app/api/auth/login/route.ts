@@ -4,7 +4,7 @@ import { randomUUID } from "node:crypto";
 import { AppError } from "@headroom/protocol";
 import { z } from "zod";
 import { checkOrigin } from "@/server/auth/origin";
-import { sessionCookie } from "@/server/auth/session-cookie";
+import { cookieSecureFor, sessionCookie } from "@/server/auth/session-cookie";
 import { clientIp, signIn, ZSignInInputSchema } from "@/server/auth/sign-in";
 import { db } from "@/server/db";
 import { env } from "@/env";
@@ -42,7 +42,7 @@ export async function POST(req: Request): Promise<Response> {
     const raw = body.raw;
     const input = ZSignInInputSchema.parse(raw);
     const { user, token, expiresAt } = await signIn(db(), input, clientIp(req));
-    const cookie = sessionCookie(token, Math.round((expiresAt.getTime() - Date.now()) / 1000) * 1000, { secure: env().HEADROOM_SECURE_COOKIES });
+    const cookie = sessionCookie(token, Math.round((expiresAt.getTime() - Date.now()) / 1000) * 1000, { secure: cookieSecureFor(req, env().HEADROOM_SECURE_COOKIES) });
     logger().info({ requestId, userId: user.id }, "signed in");
     if (form) return new Response(null, { status: 303, headers: { location: next, "set-cookie": cookie } });
     return Response.json({ user }, { headers: { "set-cookie": cookie, "cache-control": "no-store" } });
