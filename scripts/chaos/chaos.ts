@@ -81,7 +81,9 @@ async function runPhase(ctx: TFaultContext, fault: TFault, count: number): Promi
   let restoreTimeout: number | null = null;
   if (fault === "hung-runner") {
     restoreTimeout = await setJobTimeout(ctx, HUNG_JOB_TIMEOUT_S);
-    timeoutSince = new Date();
+    // An agent reads the timeout before it reports the job started (fetch, admission, start): a job
+    // reported started in the first moments after the change may still carry the old one.
+    timeoutSince = new Date(Date.now() + 5_000);
   }
   try {
     // A try that did not inject (the runner's job finished first) is tried again, within reason.
