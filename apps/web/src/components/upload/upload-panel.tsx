@@ -7,7 +7,7 @@ import { LiveJob } from "./live-job";
 import { uploadFile, type TCreatedJob } from "./xhr-upload";
 
 const MAX_PARALLEL_UPLOADS = 3;
-const ACCEPT = "image/png,image/jpeg,image/webp,image/tiff,image/bmp,image/gif,application/pdf";
+const ACCEPT = "image/png,image/jpeg,image/webp,image/tiff,image/gif,application/pdf";
 
 type TItem = {
   key: string;
@@ -132,7 +132,7 @@ export function UploadPanel({ maxUploadBytes }: { maxUploadBytes: number }) {
             }}
           />
         </label>
-        <p className="text-xs text-slate-500">PNG, JPEG, WebP, TIFF, BMP, GIF or PDF, up to {formatBytes(maxUploadBytes)} each</p>
+        <p className="text-xs text-slate-500">PNG, JPEG, WebP, TIFF, GIF or PDF, up to {formatBytes(maxUploadBytes)} each</p>
       </div>
 
       {items.length === 0 ? (

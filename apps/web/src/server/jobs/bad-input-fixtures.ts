@@ -274,3 +274,46 @@ export function pdfEncrypted(): Buffer {
     trailer: `/Encrypt 4 0 R /ID [${hex(16)} ${hex(16)}] `,
   });
 }
+
+// ------------------------------------------------------------------------------ more header lies
+
+/** A 24-bit BMP whose header claims widthPx × heightPx, with 4 bytes of pixels. */
+export function bmpHugeHeader(widthPx: number, heightPx: number): Buffer {
+  const b = Buffer.alloc(54 + 4);
+  b.write("BM", 0, "latin1");
+  b.writeUInt32LE(b.length, 2);
+  b.writeUInt32LE(54, 10);
+  b.writeUInt32LE(40, 14);
+  b.writeInt32LE(widthPx, 18);
+  b.writeInt32LE(heightPx, 22);
+  b.writeUInt16LE(1, 26);
+  b.writeUInt16LE(24, 28);
+  return b;
+}
+
+/** A GIF whose logical screen is 65,535 × 65,535 around one 1 × 1 frame. */
+export function gifHugeScreen(): Buffer {
+  const gif = gifFrames(1);
+  gif.writeUInt16LE(65_535, 6);
+  gif.writeUInt16LE(65_535, 8);
+  return gif;
+}
+
+/** A JPEG whose frame header (SOF) claims 65,000 × 65,000 pixels; the data is for 64 × 48. */
+export async function jpegHugeHeader(): Promise<Buffer> {
+  const jpeg = Buffer.from(await photo("jpeg"));
+  const sof = jpeg.indexOf(Buffer.from([0xff, 0xc0]));
+  if (sof < 0) throw new Error("no SOF0 marker in the encoder's JPEG");
+  jpeg.writeUInt16BE(65_000, sof + 5);
+  jpeg.writeUInt16BE(65_000, sof + 7);
+  return jpeg;
+}
+
+/** A TIFF of 2 pages whose second page's "next page" points back at the first: a loop. */
+export function tiffLoop(): Buffer {
+  const tiff = tiffFrames(2);
+  const first = tiff.readUInt32LE(4);
+  const second = first + 2 + 8 * 12 + 4;
+  tiff.writeUInt32LE(first, second + 2 + 8 * 12);
+  return tiff;
+}

@@ -14,7 +14,8 @@ export type TInflated = { overCap: boolean; inflatedBytes: number; bytes: Buffer
  */
 export function inflateCapped(data: Uint8Array, capBytes: number, keep = false): Promise<TInflated> {
   return new Promise((resolve) => {
-    const z = createInflate();
+    // Large output chunks: the count needs no small pieces, and each chunk is a trip through JS.
+    const z = createInflate({ chunkSize: 1024 * 1024 });
     const kept: Buffer[] = [];
     let n = 0;
     let settled = false;

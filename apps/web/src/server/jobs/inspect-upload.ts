@@ -9,9 +9,11 @@ import { fileTypeFromBuffer } from "file-type";
 import sharp, { type Metadata } from "sharp";
 import { checkPdfStructure } from "./pdf-scan";
 import { openPdf, preloadPdfjs, type TPdfDocument } from "./pdfjs";
-import { checkPngInflation } from "./png-scan";
+import { checkPngChunks, checkPngImageData } from "./png-scan";
 
-export const ACCEPTED_TYPES = ["image/jpeg", "image/png", "image/webp", "image/tiff", "image/gif", "image/bmp", "application/pdf"] as const;
+// BMP is not here: sharp's libvips has no BMP loader (here or on the nodes), so a BMP could only
+// ever fail as "cannot be read"; it is refused by its type instead, with the list of what works.
+export const ACCEPTED_TYPES = ["image/jpeg", "image/png", "image/webp", "image/tiff", "image/gif", "application/pdf"] as const;
 
 /** The node renders PDF pages at this resolution by default (gpu-node's DEFAULT_PDF_DPI). */
 export const PDF_DPI = 150;
@@ -39,7 +41,7 @@ export async function inspectUpload(name: string, bytes: Buffer, limits: TUpload
   }
   const type = await fileTypeFromBuffer(bytes);
   if (!type || !(ACCEPTED_TYPES as readonly string[]).includes(type.mime)) {
-    throw new AppError("UNSUPPORTED_MEDIA_TYPE", `${name}: not a supported image or PDF (${type?.mime ?? "unknown content"}); send JPEG, PNG, WebP, TIFF, GIF, BMP or PDF`);
+    throw new AppError("UNSUPPORTED_MEDIA_TYPE", `${name}: not a supported image or PDF (${type?.mime ?? "unknown content"}); send JPEG, PNG, WebP, TIFF, GIF or PDF`);
   }
   if (hasZipDirectory(bytes)) {
     throw new AppError("UNSUPPORTED_MEDIA_TYPE", `${name}: the file is a ${type.mime} and a ZIP archive at once; send the ${type.mime} alone`);
@@ -107,7 +109,10 @@ async function decodeCheck(name: string, bytes: Buffer, maxPixels: number, timeo
   if (widthPx * heightPx > maxPixels) {
     throw new AppError("TOO_MANY_PIXELS", `${name}: ${widthPx}×${heightPx} is over the limit of ${maxPixels} pixels`);
   }
-  if (meta.format === "png") await checkPngInflation(name, bytes);
+  if (meta.format === "png") {
+    checkPngImageData(name, bytes);
+    await checkPngChunks(name, bytes);
+  }
   try {
     // A full decode finds truncation that the header alone does not show; the output is discarded.
     // sharp's timeout (whole seconds) stops libvips itself once withinTime has given up on it.

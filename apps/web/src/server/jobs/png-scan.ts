@@ -1,6 +1,6 @@
-// Walks a PNG's chunks before any decoder sees it, to find compression bombs that a decoder would
-// otherwise inflate in full: image data (IDAT) that inflates past what the header's size needs, and
-// compressed text or colour-profile chunks (zTXt, iTXt, iCCP) that inflate past a sane size.
+// Walks a PNG's chunks for compression bombs: compressed text or colour-profile chunks (zTXt, iTXt,
+// iCCP) that inflate past a sane size, which a decoder would inflate in full, and image data (IDAT)
+// that holds more than the header's size could need.
 import { AppError } from "@headroom/protocol";
 import { inflateCapped, maxInflatedFrom } from "./inflate-capped";
 
@@ -40,26 +40,47 @@ function compressedPart(c: TChunk): Buffer | null {
   return null;
 }
 
-/** Throws DECOMPRESSION_BOMB; a PNG that is merely damaged is left for the decoder to refuse. */
-export async function checkPngInflation(name: string, png: Buffer): Promise<void> {
-  if (!png.subarray(0, 8).equals(SIGNATURE)) return;
+/** The chunks and the header's fields, or null for what is not a PNG with an IHDR (left to the decoder). */
+function parse(png: Buffer): { chunks: TChunk[]; widthPx: number; heightPx: number; bitDepth: number; colourType: number } | null {
+  if (!png.subarray(0, 8).equals(SIGNATURE)) return null;
   const chunks = chunksOf(png);
   const ihdr = chunks[0]?.type === "IHDR" && chunks[0].data.length >= 13 ? chunks[0].data : null;
-  if (!ihdr) return;
-  const [widthPx, heightPx, bitDepth, colourType] = [ihdr.readUInt32BE(0), ihdr.readUInt32BE(4), ihdr[8]!, ihdr[9]!];
-  // Each row is a filter byte and its samples; Adam7 interlacing adds at most a filter byte per
-  // row of each of its 7 passes.
-  const rowBytes = 1 + Math.ceil((widthPx * (CHANNELS[colourType] ?? 4) * bitDepth) / 8);
-  const neededBytes = heightPx * rowBytes + 7 * (heightPx + 1);
-  const idat = Buffer.concat(chunks.filter((c) => c.type === "IDAT").map((c) => c.data));
-  // Only data that could possibly inflate past the need is inflated (most real PNGs are not).
-  if (maxInflatedFrom(idat.length) > neededBytes && (await inflateCapped(idat, neededBytes)).overCap) {
-    throw new AppError("DECOMPRESSION_BOMB", `${name}: its image data inflates past the ${neededBytes} bytes that ${widthPx}×${heightPx} pixels need`);
-  }
-  for (const c of chunks) {
+  if (!ihdr) return null;
+  return { chunks, widthPx: ihdr.readUInt32BE(0), heightPx: ihdr.readUInt32BE(4), bitDepth: ihdr[8]!, colourType: ihdr[9]! };
+}
+
+/**
+ * Compressed text and colour-profile chunks: decoders inflate these whole, so they are checked
+ * before any decoder runs. Throws DECOMPRESSION_BOMB.
+ */
+export async function checkPngChunks(name: string, png: Buffer): Promise<void> {
+  for (const c of parse(png)?.chunks ?? []) {
     const z = compressedPart(c);
     if (z && maxInflatedFrom(z.length) > MAX_PNG_ANCILLARY_BYTES && (await inflateCapped(z, MAX_PNG_ANCILLARY_BYTES)).overCap) {
       throw new AppError("DECOMPRESSION_BOMB", `${name}: its ${c.type} chunk inflates past ${MAX_PNG_ANCILLARY_BYTES} bytes`);
     }
+  }
+}
+
+/**
+ * Image data (IDAT) bigger, compressed, than the header's size needs even stored without any
+ * compression: a zlib bomb hidden behind a small image, or a file that is not what it says. This
+ * costs nothing (no inflating). Data that is smaller than the need but would inflate past it is no
+ * danger: libspng stops inflating at the image's last row, here and on the nodes. Throws
+ * DECOMPRESSION_BOMB.
+ */
+export function checkPngImageData(name: string, png: Buffer): void {
+  const p = parse(png);
+  if (!p) return;
+  // Each row is a filter byte and its samples; Adam7 interlacing adds at most a filter byte per
+  // row of each of its 7 passes.
+  const rowBytes = 1 + Math.ceil((p.widthPx * (CHANNELS[p.colourType] ?? 4) * p.bitDepth) / 8);
+  const neededBytes = p.heightPx * rowBytes + 7 * (p.heightPx + 1);
+  // Stored deflate: the zlib header and checksum, 5 bytes a 64 KiB block; and room for an encoder
+  // that flushes after every row (5 bytes each) and a little more.
+  const mostBytes = neededBytes + 6 + 5 * Math.ceil(neededBytes / 65_535) + 5 * p.heightPx + 1024;
+  const idatBytes = p.chunks.reduce((n, c) => n + (c.type === "IDAT" ? c.data.length : 0), 0);
+  if (idatBytes > mostBytes) {
+    throw new AppError("DECOMPRESSION_BOMB", `${name}: its image data is ${idatBytes} bytes compressed, more than the ${neededBytes} bytes that ${p.widthPx}×${p.heightPx} pixels need uncompressed`);
   }
 }
