@@ -5,7 +5,8 @@ import type { TSubmission } from "./load.ts";
 import type { TFault } from "./options.ts";
 import type { TInjection } from "./reconcile.ts";
 import type { ChaosStack } from "./stack.ts";
-import { readProcs, type TProc } from "../gpu-host/proc-tree.ts";
+import { readFileSync } from "node:fs";
+import type { TProc } from "../gpu-host/proc-tree.ts";
 
 export type TFaultContext = {
   stack: ChaosStack;
@@ -65,20 +66,29 @@ export async function attemptEvents(ctx: TFaultContext, jobId: string, attempt: 
 }
 
 /**
- * The agent's runner that is working now: the one whose CPU time grew most over `sampleMs` (its
- * warm spare sits idle). Null when the agent has no runner.
+ * The agent's runner that serves jobs: the oldest of its runner processes. After a start, a
+ * recycle or a crash the agent promotes its warm spare and only then starts a new spare, so the
+ * serving runner is always the older one; the busiest-by-CPU guess picked a spare still loading its
+ * model about a third of the time. Null when the agent has no runner.
  */
-export async function busyRunner(ctx: TFaultContext, agent: string, sampleMs = 300): Promise<TProc | null> {
-  const before = new Map(ctx.stack.runners(agent).map((p) => [p.pid, p.cpuTicks]));
-  await sleep(sampleMs);
-  const after = ctx.stack.runners(agent, readProcs());
-  let best: TProc | null = null;
-  let bestDelta = -1;
-  for (const p of after) {
-    const d = p.cpuTicks - (before.get(p.pid) ?? p.cpuTicks);
-    if (d > bestDelta) [best, bestDelta] = [p, d];
+export async function busyRunner(ctx: TFaultContext, agent: string): Promise<TProc | null> {
+  const runners = ctx.stack.runners(agent);
+  let oldest: { p: TProc; startTicks: number } | null = null;
+  for (const p of runners) {
+    const startTicks = procStartTicks(p.pid);
+    if (startTicks !== null && (oldest === null || startTicks < oldest.startTicks)) oldest = { p, startTicks };
   }
-  return best;
+  return oldest?.p ?? null;
+}
+
+/** Field 22 of /proc/<pid>/stat: when the process started, in clock ticks since boot. */
+function procStartTicks(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19]);
+  } catch {
+    return null;
+  }
 }
 
 export function isAlive(pid: number): boolean {
