@@ -22,7 +22,9 @@ async function postgresCpuS(): Promise<number | null> {
     const m = /^\d+ \((.*)\) \S (.*)$/.exec(stat.trim());
     if (!m || m[1] !== "postgres") continue;
     const f = m[2]!.split(" ");
-    ticks += Number(f[10]) + Number(f[11]); // utime, stime (fields 14 and 15 of stat)
+    // utime, stime, cutime, cstime (fields 14–17 of stat): a backend that exits (its connection
+    // closed) is reaped by the postmaster, whose cutime/cstime then carry its CPU, so the sum only grows.
+    ticks += Number(f[10]) + Number(f[11]) + Number(f[12]) + Number(f[13]);
   }
   return ticks / ticksPerS;
 }
