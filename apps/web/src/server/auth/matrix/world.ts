@@ -1,8 +1,8 @@
 // Fresh credentials of every kind for one row of the authorization matrix, so that one row's
 // mutations (a sign-out, a completed job, a drained node) never decide another row's answers.
-import { randomUUID } from "node:crypto";
 import type { PrismaClient } from "@headroom/db";
 import { newNodeToken, sha256Hex } from "../../agent/node-auth";
+import { uploadStore } from "../../jobs/upload-store";
 import { generateApiKey } from "../secrets";
 import { createSession } from "../sessions";
 import type { TCallerId } from "./callers";
@@ -44,7 +44,8 @@ export async function buildWorld(db: PrismaClient, users: TUsers, png: Buffer, j
       mimeType: "image/png",
       sizeBytes: png.length,
       sha256: sha256Hex(png.toString("binary")),
-      storageKey: randomUUID(),
+      // A real stored file, so the agents' download and the page image answer 200 to those allowed.
+      storageKey: await uploadStore().put(png),
       nodeId: a.id,
       userId: users.viewerId,
       attempt: 1,
