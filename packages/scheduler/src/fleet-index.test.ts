@@ -72,6 +72,8 @@ describe("FleetIndex", () => {
         expect(fast.headroomNeededMiB).toBe(scan.headroomNeededMiB);
       }
       expect(fast.summary.candidateCount).toBe(fleet.length);
+      // Every node is either listed or counted under one reason.
+      expect(fast.summary.candidates.length + Object.values(fast.summary.rejectedCounts).reduce((a, b) => a + b, 0)).toBe(fleet.length);
     }
   });
 

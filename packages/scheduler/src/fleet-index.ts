@@ -11,7 +11,8 @@
 //
 // Same inputs, same answer as `placeJob` (fleet-index.test.ts checks it on random fleets). What
 // differs is the record: the counts by reason cover the states this index keeps (offline, drained,
-// busy, failed here), not the memory reasons of every free node, which would need the full scan.
+// busy, failed here); the free nodes not listed are counted together (NOT_LISTED), since telling
+// "less headroom" from "too little for this job" for each of them would need the full scan.
 import {
   better,
   busyReason,
@@ -32,6 +33,8 @@ export type TIndexNode = Omit<TPlacementNode, "inFlightPeaksMiB"> & { inFlight: 
 export function toIndexNode({ inFlightPeaksMiB, ...n }: TPlacementNode): TIndexNode {
   return { ...n, inFlight: inFlightPeaksMiB.length, reservedMiB: inFlightPeaksMiB.reduce((a, b) => a + b, 0) };
 }
+
+export const NOT_LISTED = "less headroom than the nodes listed, or too little for this job";
 
 export type TIndexSummary = { candidates: TNodeFigures[]; candidateCount: number; rejectedCounts: Record<string, number> };
 
@@ -175,11 +178,12 @@ export class FleetIndex {
     count("drained", this.online - this.active);
     count(FAILED_HERE, failedHere);
     count(busyReason(0).replace("0", "N"), busyNotAvoided);
-    const summary: TIndexSummary = {
-      candidates: eligible.sort((a, b) => (better(a, b) ? -1 : better(b, a) ? 1 : 0)).slice(0, MAX_RECORDED_CANDIDATES),
-      candidateCount: this.entries.size,
-      rejectedCounts,
-    };
+    const candidates = eligible.sort((a, b) => (better(a, b) ? -1 : better(b, a) ? 1 : 0)).slice(0, MAX_RECORDED_CANDIDATES);
+    // The free nodes the walk did not list: all had less headroom than those listed, or too little for
+    // this job. Which of the two would take the full scan; the record says both, so every node is counted.
+    const counted = candidates.length + Object.values(rejectedCounts).reduce((a, b) => a + b, 0);
+    count(NOT_LISTED, this.entries.size - counted);
+    const summary: TIndexSummary = { candidates, candidateCount: this.entries.size, rejectedCounts };
     if (best !== null) return { ok: true, nodeId: best.node.id, predictedPeakMiB: bestPeakMiB, chosen: { ...best.f }, summary };
 
     // Nobody qualified: every free node (in a heap, not skipped) turned the job down for memory.
