@@ -22,7 +22,9 @@ afterEach(async () => {
 
 async function startAgent(graceMs: number): Promise<{ exited: Promise<number | null> }> {
   cp = await new FakeControlPlane().listen();
-  agent = spawn(process.execPath, [path.join(ROOT, "node_modules/tsx/dist/cli.mjs"), path.join(ROOT, "apps/gpu-node/src/main.ts")], {
+  // `node --import tsx` rather than tsx's CLI, so the signal goes to the agent itself, not to a wrapper.
+  agent = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "apps/gpu-node/src/main.ts")], {
+    cwd: ROOT,
     env: {
       PATH: process.env.PATH,
       HEADROOM_CONTROL_URL: cp.url,
