@@ -32,8 +32,12 @@ const ZEnvSchema = z.object({
   HEADROOM_LEASE_MS: z.coerce.number().int().positive().default(30_000),
   HEADROOM_NODE_OFFLINE_MS: z.coerce.number().int().positive().default(15_000),
   HEADROOM_MAX_ATTEMPTS: z.coerce.number().int().positive().default(3),
-  /** Upload requests one API key may make a minute (a bucket refilling over the minute); more get 429 with Retry-After. */
-  HEADROOM_UPLOADS_PER_MINUTE: z.coerce.number().int().positive().default(600),
+  /**
+   * Upload requests one API key may make a minute (a bucket refilling over the minute); more get 429
+   * with Retry-After. 3,000 (50/s on average) still stops a runaway loop and leaves room for bulk
+   * submitters such as the fleet bench (four uploads in flight, not measured against this limit).
+   */
+  HEADROOM_UPLOADS_PER_MINUTE: z.coerce.number().int().positive().default(3_000),
   /** Back-pressure: while more jobs than this wait in the queue, uploads get 503 QUEUE_FULL with Retry-After. */
   HEADROOM_MAX_QUEUED_JOBS: z.coerce.number().int().positive().default(10_000),
   HEADROOM_SECURE_COOKIES: z.enum(["true", "false"]).default("false").transform((v) => v === "true"),
