@@ -8,7 +8,8 @@
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import ort from "onnxruntime-node";
-import { defaultManifest, loadManifest, ocrSwitchesFromEnv } from "../src/ocr/index.ts";
+import { defaultManifest, loadManifest } from "../src/ocr/manifest.ts";
+import { ocrSwitchesFromEnv } from "../src/ocr/switches.ts";
 import { detRange, median, randomNchw, REC_RANGE } from "./ceiling-loop.ts";
 import { openCeilingSessions, releaseAll } from "./ceiling-sessions.ts";
 

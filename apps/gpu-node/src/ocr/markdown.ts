@@ -34,6 +34,8 @@ export type TMarkdownOptions = {
   shortLineHeights: number;
   /** A horizontal gap inside a row wider than this many line heights is a column gap (three spaces). */
   columnGapHeights: number;
+  /** Runs of rows with the same columns as pipe tables (markdown-table.ts); off: paragraphs only. */
+  tables: boolean;
 };
 
 export const DEFAULT_MARKDOWN_OPTIONS: TMarkdownOptions = {
@@ -45,6 +47,7 @@ export const DEFAULT_MARKDOWN_OPTIONS: TMarkdownOptions = {
   sizeRatio: 1.4,
   shortLineHeights: 4,
   columnGapHeights: 1.5,
+  tables: true,
 };
 
 type TBox = TUprightBox & { text: string };
@@ -130,7 +133,7 @@ export function pageMarkdown(lines: readonly TOcrLine[], o: Partial<TMarkdownOpt
   const rows = groupRows(lines, opts);
   const blocks: string[] = [];
   let from = 0;
-  for (const t of findTables(rows)) {
+  for (const t of opts.tables ? findTables(rows) : []) {
     blocks.push(paragraphsMarkdown(rows.slice(from, t.start), opts), tableMarkdown(t));
     from = t.end;
   }
