@@ -67,12 +67,17 @@ function run(argv: string[]): void {
 }
 
 function main(): void {
-  const { values, positionals } = parseArgs({ options: { tag: { type: "string", default: "0.1.0" } }, allowPositionals: true });
+  const { values, positionals } = parseArgs({ options: { tag: { type: "string", default: "0.1.0" }, "rootfs-only": { type: "boolean", default: false } }, allowPositionals: true });
   const root = fileURLToPath(new URL("../..", import.meta.url));
   const stage = path.join(root, ".image-stage");
-  if (!existsSync(path.join(stage, "node"))) throw new Error(`${stage} is empty: run deploy/containers/stage.sh first`);
   const workDir = path.join(root, ".image-build");
   mkdirSync(workDir, { recursive: true });
+  if (values["rootfs-only"]) {
+    // The root filesystems alone (the slow, network part), e.g. while stage.sh runs.
+    for (const name of (positionals.length ? positionals : Object.keys(IMAGES)) as TImageName[]) console.log(rootfsFor(IMAGES[name].packages, workDir));
+    return;
+  }
+  if (!existsSync(path.join(stage, "node"))) throw new Error(`${stage} is empty: run deploy/containers/stage.sh first`);
   const empty = mkdtempSync(path.join(os.tmpdir(), "headroom-empty-"));
   const names = (positionals.length ? positionals : Object.keys(IMAGES)) as TImageName[];
   for (const name of names) {
