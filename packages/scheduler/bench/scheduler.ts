@@ -23,7 +23,7 @@ const THROUGHPUT = { nodes: 1_000, jobs: 10_000, seed: 42 };
 const SCAN_JOBS = 2_000;
 const TICKS: TTickPlan[] = [
   { nodes: 1_000, jobs: 10_000, batchSize: DEFAULT_BATCH_SIZE, budgetMs: 60_000, claimTimeBudgetMs: 20_000 },
-  { nodes: 1_000, jobs: 10_000, batchSize: 250, budgetMs: 60_000 },
+  { nodes: 1_000, jobs: 10_000, batchSize: 1_000, budgetMs: 60_000 },
   { nodes: 10_000, jobs: 10_000, batchSize: DEFAULT_BATCH_SIZE, budgetMs: 60_000, claimTimeBudgetMs: 20_000 },
 ];
 const DISPATCH: TDispatchOptions[] = [

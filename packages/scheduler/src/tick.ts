@@ -21,8 +21,12 @@ const defaultPeakModels = new PeakModelCache();
 /** `skipped`: decided but not written, because the job or its node changed after the tick read them. */
 export type TTickResult = { locked: boolean; placed: number; skipped: number; unschedulable: number; expired: number; offline: number };
 
-/** Jobs looked at per tick. At 1,000 nodes a tick of this many takes tens of ms (docs/bench-scheduler.md). */
-export const DEFAULT_BATCH_SIZE = 1_000;
+/**
+ * Jobs looked at per tick. On the shared 2-core machine, at 1,000 nodes, batches of 250 placed about
+ * as many jobs per second as batches of 1,000 (439/s against 477/s) with a quarter of the tick time
+ * (p99 1.0 s against 5.3 s): a shorter transaction, and a submit never waits behind a long tick.
+ */
+export const DEFAULT_BATCH_SIZE = 250;
 
 export async function schedulerTick(db: PrismaClient, opts: TTickOptions): Promise<TTickResult> {
   return db.$transaction(
