@@ -223,6 +223,16 @@ export class ChaosStack {
     a.child = null;
   }
 
+  /** Every process it started and that is running, by name and kind (the soak reads their memory from /proc). */
+  childPids(): { name: string; pid: number; kind: "web" | "scheduler" | "agent" }[] {
+    const live = (c: TChild | null | undefined) => (c?.proc.pid !== undefined && c.proc.exitCode === null ? c.proc.pid : null);
+    const out: { name: string; pid: number; kind: "web" | "scheduler" | "agent" }[] = [];
+    this.web.forEach((c, i) => live(c) !== null && out.push({ name: `web${i}`, pid: live(c)!, kind: "web" }));
+    this.schedulers.forEach((c, i) => live(c) !== null && out.push({ name: `scheduler${i}`, pid: live(c)!, kind: "scheduler" }));
+    for (const [name, a] of this.agents) if (live(a.child) !== null) out.push({ name, pid: live(a.child)!, kind: "agent" });
+    return out;
+  }
+
   agentPid(name: string): number | null {
     return this.agents.get(name)?.child?.proc.pid ?? null;
   }
