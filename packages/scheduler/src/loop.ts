@@ -8,6 +8,8 @@ export type TLoopOptions = {
   nodeOfflineMs: number;
   busyIntervalMs?: number;
   idleIntervalMs?: number;
+  /** The offline and lease sweeps run at most this often (ms); placement ticks in between skip them. */
+  sweepEveryMs?: number;
   /** Wakes the loop as soon as jobs are submitted or requeued, instead of at its next interval. */
   listener?: PgListener;
   onTick?: (r: TTickResult) => void;
@@ -22,10 +24,16 @@ export function startSchedulerLoop(db: PrismaClient, opts: TLoopOptions): { stop
   const busy = opts.busyIntervalMs ?? 100;
   const idle = opts.idleIntervalMs ?? 250;
 
+  let sweptAt = -Infinity;
   const tick = async () => {
     let next = idle;
     try {
-      const r = await schedulerTick(db, { nodeOfflineMs: opts.nodeOfflineMs });
+      // Leases last 30 s and nodes go offline after 15 s of silence: a sweep a second is plenty, and
+      // the ticks between stay as cheap as their batch.
+      const startedAt = Date.now();
+      const sweep = startedAt - sweptAt >= (opts.sweepEveryMs ?? 1_000);
+      const r = await schedulerTick(db, { nodeOfflineMs: opts.nodeOfflineMs, sweep });
+      if (sweep && r.locked) sweptAt = startedAt;
       opts.onTick?.(r);
       if (r.placed > 0) next = busy;
     } catch (err) {

@@ -15,7 +15,11 @@ import { writePlacements, writeWaiting } from "./placement-writes.ts";
 
 const SCHEDULER_LOCK_KEY = 0x4e4144; // arbitrary, fixed: "HEAD"room's placement lock
 
-export type TTickOptions = { nodeOfflineMs: number; batchSize?: number; now?: Date; peakModels?: PeakModelCache };
+/**
+ * `sweep: false` skips the offline and lease sweeps: each reads every online node and every running
+ * job, so the loop runs them at most once a second (loop.ts) while placement may tick ten times.
+ */
+export type TTickOptions = { nodeOfflineMs: number; batchSize?: number; now?: Date; peakModels?: PeakModelCache; sweep?: boolean };
 
 const defaultPeakModels = new PeakModelCache();
 /** `skipped`: decided but not written, because the job or its node changed after the tick read them. */
@@ -34,8 +38,9 @@ export async function schedulerTick(db: PrismaClient, opts: TTickOptions): Promi
       const [lock] = await tx.$queryRaw<{ ok: boolean }[]>`SELECT pg_try_advisory_xact_lock(${SCHEDULER_LOCK_KEY}) AS ok`;
       if (!lock?.ok) return { locked: false, placed: 0, skipped: 0, unschedulable: 0, expired: 0, offline: 0 };
       const now = opts.now ?? new Date();
-      const offline = await markOfflineNodes(tx, new Date(now.getTime() - opts.nodeOfflineMs));
-      const expired = await sweepExpiredLeases(tx, now);
+      const sweep = opts.sweep ?? true;
+      const offline = sweep ? await markOfflineNodes(tx, new Date(now.getTime() - opts.nodeOfflineMs)) : 0;
+      const expired = sweep ? await sweepExpiredLeases(tx, now) : 0;
       const models = await (opts.peakModels ?? defaultPeakModels).get(tx, now.getTime());
       const plan = await planPlacements(tx, now, opts.batchSize ?? DEFAULT_BATCH_SIZE, models);
       const placedOn = await writePlacements(tx, plan.placements, now);
