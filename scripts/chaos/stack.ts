@@ -59,7 +59,8 @@ export class ChaosStack {
     return `http://127.0.0.1:${this.lbPort}`;
   }
 
-  async start(agentCount: number): Promise<void> {
+  /** `netns: false` keeps every agent on this machine's network (the soak: no cut-off fault, and no clash with a campaign's namespace). */
+  async start(agentCount: number, o: { netns?: boolean } = {}): Promise<void> {
     mkdirSync(this.logs, { recursive: true });
     mkdirSync(this.uploadDir, { recursive: true });
     // The upload directory on its own small tmpfs, so the disk-full fault fills it and nothing else.
@@ -85,7 +86,7 @@ export class ChaosStack {
     this.log(`control plane: replicas on ${this.webPorts.join(", ")} behind the balancer on ${this.lbPort}`);
     this.startScheduler(0);
 
-    const ns = canUseNetns();
+    const ns = o.netns === false ? { ok: false as const, why: "not asked for" } : canUseNetns();
     for (let i = 0; i < agentCount; i++) {
       let netns: TNetns | null = null;
       // The last agent lives in a namespace of its own, for the cut-off fault.

@@ -64,7 +64,8 @@ async function main(): Promise<number> {
   mkdirSync(work, { recursive: true });
   const { docs, source } = await makeDocuments(REPO_ROOT);
   stack = new ChaosStack(tree, work, log);
-  await stack.start(opts.agents);
+  // No namespace: nothing is cut off here, and a chaos campaign on the same machine uses its names.
+  await stack.start(opts.agents, { netns: false });
   const s = stack;
   const load = new SteadyLoad({
     baseUrl: s.baseUrl,
@@ -126,7 +127,7 @@ async function main(): Promise<number> {
       minutesAsked: opts.minutes,
       minutesRun,
       setup: [
-        `The stack of \`npm run chaos\` (scripts/chaos/stack.ts) with no faults: embedded Postgres; two control-plane replicas (\`next start\`, production build) behind a TCP balancer; one scheduler; ${opts.agents} CPU agents (\`HEADROOM_OCR_THREADS=1\`)${s.netnsNote ? "" : ", the last in its own network namespace"}; lease ${LEASE_MS / 1000} s, node offline after ${NODE_OFFLINE_MS / 1000} s.`,
+        `The stack of \`npm run chaos\` (scripts/chaos/stack.ts) with no faults: embedded Postgres; two control-plane replicas (\`next start\`, production build) behind a TCP balancer; one scheduler; ${opts.agents} CPU agents (\`HEADROOM_OCR_THREADS=1\`); lease ${LEASE_MS / 1000} s, node offline after ${NODE_OFFLINE_MS / 1000} s.`,
         `Load: ${opts.ratePerS} upload/s while fewer than ${opts.maxQueued} jobs wait, so the agents stay busy; ${docs.length} documents (${source}, ${Math.min(...docs.map((d) => d.bytes.length))}–${Math.max(...docs.map((d) => d.bytes.length))} bytes; ${docs.filter((d) => d.mimeType === "application/pdf").length} of them two-page PDFs), offered in turn.`,
         `Code: ${tree === path.resolve(REPO_ROOT) ? "this checkout" : "a clean export of the repository"}${gitHead(tree)}.`,
       ],
