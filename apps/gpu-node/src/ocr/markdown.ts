@@ -61,7 +61,7 @@ export type TRow = TBox & { cells: TBox[]; segments: TSegment[] };
  */
 export function groupRows(lines: readonly TOcrLine[], o: TMarkdownOptions = DEFAULT_MARKDOWN_OPTIONS): TRow[] {
   const kept = lines.filter((l) => l.text.trim().length > 0);
-  return readingRows(kept, (l) => l.box as TPoint[]).map((row) => {
+  return readingRows(kept, (l) => l.box as TPoint[], (l) => l.text).map((row) => {
     const cells: TBox[] = row.map(({ item, box }) => ({ ...box, text: item.text.trim() }));
     const top = Math.min(...cells.map((c) => c.top));
     const bottom = Math.max(...cells.map((c) => c.bottom));

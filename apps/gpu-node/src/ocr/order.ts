@@ -6,6 +6,6 @@
 import type { TQuadPx } from "./geometry.ts";
 import { readingRows } from "./reading-rows.ts";
 
-export function sortReadingOrder<T extends { quad: TQuadPx }>(items: readonly T[]): T[] {
-  return readingRows(items, (i) => i.quad).flatMap((row) => row.map((c) => c.item));
+export function sortReadingOrder<T extends { quad: TQuadPx; text?: string }>(items: readonly T[]): T[] {
+  return readingRows(items, (i) => i.quad, (i) => i.text ?? "").flatMap((row) => row.map((c) => c.item));
 }

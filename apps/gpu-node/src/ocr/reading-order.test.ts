@@ -1,7 +1,7 @@
 /**
  * Reading order on pages rendered with a known order (real models, CPU): a label/value receipt turned
- * a few degrees, as a phone photo is, and two columns of one row. The page text keeps each label with
- * its value on one line.
+ * a few degrees, as a phone photo is, and a page with two columns of prose. The page text keeps each
+ * label with its value on one line, and reads one column of prose after the other.
  */
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -26,6 +26,20 @@ function receiptSvg(): Buffer {
   return Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="800" height="${80 + ROWS.length * 52}"><rect width="100%" height="100%" fill="white"/>${rows.join("")}</svg>`);
 }
 
+const TITLE = "Notes from the river valley";
+const LEFT = ["The river rose at night", "and the bridge was shut", "so the farmers waited", "on the north bank until", "the water went down."];
+const RIGHT = ["In the morning the mayor", "opened the old ferry", "and the market went on", "as it does every week", "since the town began."];
+const FOOTER = "Printed by the valley press";
+
+/** A title and a footer across the page, and two columns of prose between them, rows on shared baselines. */
+function articleSvg(): Buffer {
+  const line = (text: string, x: number, y: number, size = 26) => `<text x="${x}" y="${y}" font-family="DejaVu Sans" font-size="${size}">${text}</text>`;
+  const body = LEFT.map((l, i) => line(l, 40, 130 + i * 46) + line(RIGHT[i]!, 500, 130 + i * 46)).join("");
+  return Buffer.from(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="920" height="440"><rect width="100%" height="100%" fill="white"/>${line(TITLE, 40, 60, 32)}${body}${line(FOOTER, 40, 400)}</svg>`,
+  );
+}
+
 let engine: OcrEngine;
 beforeAll(async () => {
   engine = (await createOcrEngine({ providers: ["cpu"], threads: 2 })).engine;
@@ -40,5 +54,11 @@ describe("reading order (real models, CPU)", { timeout: 60_000 }, () => {
     // In the Markdown the label/value rows are a table, amounts right-aligned.
     const [head, ...body] = ROWS.map(([label, value]) => `| ${label} | ${value} |`);
     expect(r.markdown).toBe([head, "| --- | ---: |", ...body].join("\n"));
+  });
+
+  it.each([0, 2])("reads two columns of prose one after the other on a page turned %d°", async (deg) => {
+    const png = await sharp(articleSvg()).rotate(deg, { background: "white" }).png().toBuffer();
+    const r = await engine.recognize(png);
+    expect(r.text.split("\n")).toEqual([TITLE, ...LEFT, ...RIGHT, FOOTER]);
   });
 });

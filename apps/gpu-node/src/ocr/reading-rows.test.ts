@@ -47,3 +47,48 @@ describe("readingRows", () => {
     expect(names(rows)).toEqual(["a b c", "big", "after"]);
   });
 });
+
+describe("readingRows: two columns of prose", () => {
+  const text = (b: { name: string }) => b.name;
+  /** A title across the page, then `n` rows of a left column (x 0–360) and a right one (x 420–780), then a footer. */
+  function article(deg: number, n = 5, right = (i: number) => `right column line ${i}`) {
+    return [
+      box("Title of the article across both columns", 0, 0, 780, 30, deg),
+      ...Array.from({ length: n }, (_, i) => [box(`left column line ${i}`, 0, 60 + i * 30, 360, 20, deg), box(right(i), 420, 60 + i * 30, 360, 20, deg)]).flat(),
+      box("Footer across the page as well", 0, 90 + n * 30, 780, 20, deg),
+    ];
+  }
+
+  it.each([0, 3, -2])("reads the left column, then the right, on a page turned by %d°", (deg) => {
+    const order = names(readingRows([...article(deg)].reverse(), (b) => b.quad, text));
+    expect(order).toEqual([
+      "Title of the article across both columns",
+      ...[0, 1, 2, 3, 4].map((i) => `left column line ${i}`),
+      ...[0, 1, 2, 3, 4].map((i) => `right column line ${i}`),
+      "Footer across the page as well",
+    ]);
+  });
+
+  it("a narrow footer a paragraph's gap below the columns is not read as part of the left one", () => {
+    const page = article(0).map((b) => (b.name.startsWith("Footer") ? box("Footer, narrow", 0, 300, 200) : b));
+    expect(names(readingRows(page, (b) => b.quad, text)).at(-1)).toBe("Footer, narrow");
+  });
+
+  it("a right column that ends early is still read after the left one", () => {
+    const page = article(0).filter((b) => b.name !== "right column line 4");
+    expect(names(readingRows(page, (b) => b.quad, text)).slice(5, 7)).toEqual(["left column line 4", "right column line 0"]);
+  });
+
+  it.each<[string, (i: number) => string]>([
+    ["amounts", (i) => `${12 + i}.50`],
+    ["dates", (i) => `0${i + 1}/03/2018`],
+  ])("keeps rows whose right side holds %s (a label/value list, not a column of prose)", (_, right) => {
+    const rows = names(readingRows(article(0, 5, right), (b) => b.quad, text));
+    expect(rows[1]).toBe(`left column line 0 ${right(0)}`);
+  });
+
+  it("keeps rows when there are too few of them, or no text is given", () => {
+    expect(names(readingRows(article(0, 2), (b) => b.quad, text))[1]).toBe("left column line 0 right column line 0");
+    expect(names(readingRows(article(0), (b) => b.quad))[1]).toBe("left column line 0 right column line 0");
+  });
+});

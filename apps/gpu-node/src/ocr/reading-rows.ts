@@ -46,9 +46,10 @@ const centre = (b: { top: number; bottom: number }) => (b.top + b.bottom) / 2;
 
 /**
  * `items` grouped into rows in reading order (top to bottom, each row left to right), each item with
- * its deskewed box. `quadOf` reads an item's corners, clockwise from the top left.
+ * its deskewed box. `quadOf` reads an item's corners, clockwise from the top left; with `textOf`,
+ * two columns of prose are read one after the other (splitTextColumns).
  */
-export function readingRows<T>(items: readonly T[], quadOf: (item: T) => readonly TPoint[], skewRad?: number): Array<Array<{ item: T; box: TUprightBox }>> {
+export function readingRows<T>(items: readonly T[], quadOf: (item: T) => readonly TPoint[], textOf?: (item: T) => string, skewRad?: number): Array<Array<{ item: T; box: TUprightBox }>> {
   const skew = skewRad ?? estimateSkewRad(items.map((i) => quadOf(i) as TQuadPx));
   const boxes = items.map((item) => ({ item, box: uprightBox(quadOf(item), skew) }));
   boxes.sort((a, b) => centre(a.box) - centre(b.box) || a.box.left - b.box.left);
@@ -69,7 +70,105 @@ export function readingRows<T>(items: readonly T[], quadOf: (item: T) => readonl
     band = { top: b.box.top, bottom: b.box.bottom };
   }
   for (const row of rows) row.sort((a, b) => a.box.left - b.box.left);
-  return rows;
+  return splitTextColumns(rows, textOf);
+}
+
+type TCell<T> = { item: T; box: TUprightBox };
+
+/** A gap between cells wider than this many line heights can be a gutter between text columns. */
+const GUTTER_HEIGHTS = 1.5;
+/** Text columns: at least this many rows with text on both sides of the gutter... */
+const MIN_COLUMN_ROWS = 3;
+/** ...each side's lines at least this share of the block's width (a label/value list's values are narrower)... */
+const MIN_COLUMN_SHARE = 0.25;
+/** ...and each side mostly letters (values, dates and amounts are not prose). */
+const MIN_LETTER_SHARE = 0.6;
+
+const LETTER = /\p{L}/u;
+
+function letterShare(texts: readonly string[]): number {
+  const chars = Array.from(texts.join("").replace(/\s+/g, ""));
+  return chars.length === 0 ? 0 : chars.filter((c) => LETTER.test(c)).length / chars.length;
+}
+
+/**
+ * Two columns of prose (an article, a letter with a sidebar) are read column by column: a run of rows
+ * that all leave one gutter free, with prose on both sides of it, becomes the left column's rows,
+ * then the right column's. A label/value list keeps its rows, since its values are narrow and not
+ * prose; a title across both columns ends the run. Without `textOf`, rows are left as they are.
+ */
+function splitTextColumns<T>(rows: Array<Array<TCell<T>>>, textOf?: (item: T) => string): Array<Array<TCell<T>>> {
+  if (!textOf) return rows;
+  const out: Array<Array<TCell<T>>> = [];
+  let i = 0;
+  while (i < rows.length) {
+    const gutter = widestGap(rows[i]!);
+    if (!gutter) {
+      out.push(rows[i++]!);
+      continue;
+    }
+    // Extend while each row leaves the gutter (narrowed to what every row leaves) free.
+    let free = gutter;
+    let end = i + 1;
+    for (; end < rows.length; end++) {
+      // A row a paragraph's gap below (a footer under the columns) is not part of them.
+      if (!closeBelow(rows[end - 1]!, rows[end]!)) break;
+      const narrowed = freeAround(rows[end]!, free);
+      if (!narrowed) break;
+      free = narrowed;
+    }
+    const block = rows.slice(i, end);
+    const split = block.map((row) => ({ left: row.filter((c) => c.box.right <= free.left), right: row.filter((c) => c.box.left >= free.right) }));
+    const both = split.filter((r) => r.left.length > 0 && r.right.length > 0).length;
+    const lefts = split.filter((r) => r.left.length > 0);
+    const rights = split.filter((r) => r.right.length > 0);
+    const width = Math.max(...block.flatMap((r) => r.map((c) => c.box.right))) - Math.min(...block.flatMap((r) => r.map((c) => c.box.left)));
+    const extent = (cells: Array<TCell<T>>) => cells[cells.length - 1]!.box.right - cells[0]!.box.left;
+    const prose = (side: Array<Array<TCell<T>>>) =>
+      median(side.map(extent)) >= MIN_COLUMN_SHARE * width && letterShare(side.flatMap((cells) => cells.map((c) => textOf(c.item)))) >= MIN_LETTER_SHARE;
+    if (both >= MIN_COLUMN_ROWS && prose(lefts.map((r) => r.left)) && prose(rights.map((r) => r.right))) {
+      out.push(...lefts.map((r) => r.left), ...rights.map((r) => r.right));
+      i = end;
+    } else out.push(rows[i++]!);
+  }
+  return out;
+}
+
+/** Rows of one block of columns are at most this many line heights apart. */
+const MAX_ROW_GAP_HEIGHTS = 1.5;
+
+function closeBelow<T>(above: ReadonlyArray<TCell<T>>, below: ReadonlyArray<TCell<T>>): boolean {
+  const bottom = Math.max(...above.map((c) => c.box.bottom));
+  const top = Math.min(...below.map((c) => c.box.top));
+  const h = Math.min(median(above.map((c) => c.box.height)), median(below.map((c) => c.box.height)));
+  return top - bottom <= MAX_ROW_GAP_HEIGHTS * h;
+}
+
+type TGap = { left: number; right: number };
+
+/** The widest gap between a row's cells, if it is a gutter's width. */
+function widestGap<T>(row: ReadonlyArray<TCell<T>>): TGap | null {
+  let best: TGap | null = null;
+  for (let k = 1; k < row.length; k++) {
+    const gap = { left: row[k - 1]!.box.right, right: row[k]!.box.left };
+    if (gap.right - gap.left > GUTTER_HEIGHTS * row[k]!.box.height && (!best || gap.right - gap.left > best.right - best.left)) best = gap;
+  }
+  return best;
+}
+
+/** `gap` narrowed to what `row` leaves free, or null when a cell crosses it or too little is left. */
+function freeAround<T>(row: ReadonlyArray<TCell<T>>, gap: TGap): TGap | null {
+  let { left, right } = gap;
+  for (const c of row) {
+    if (c.box.right <= gap.left || c.box.left >= gap.right) continue;
+    // A cell reaching into the gap from one side narrows it; one spanning it ends the block.
+    if (c.box.left <= gap.left && c.box.right >= gap.right) return null;
+    if (c.box.left <= gap.left) left = Math.max(left, c.box.right);
+    else if (c.box.right >= gap.right) right = Math.min(right, c.box.left);
+    else return null;
+  }
+  const h = median(row.map((c) => c.box.height));
+  return right - left > GUTTER_HEIGHTS * h * 0.5 ? { left, right } : null;
 }
 
 export function median(xs: readonly number[]): number {
