@@ -24,6 +24,8 @@ export const ERROR_CODES = {
   FORBIDDEN: 403,
   NOT_FOUND: 404,
   CONFLICT: 409,
+  /** The job's uploaded file and result were removed by the retention setting (fileRetentionDays). */
+  FILE_EXPIRED: 410,
   RATE_LIMITED: 429,
   /** Back-pressure: more jobs wait in the queue than HEADROOM_MAX_QUEUED_JOBS; submit again after Retry-After. */
   QUEUE_FULL: 503,

@@ -5,17 +5,21 @@ import { Panel } from "@/components/ui/panel";
 import { EmptyState, ErrorState, LoadingBlock } from "@/components/ui/states";
 import { formatDateTime } from "@/lib/format";
 import { useTRPC } from "@/lib/trpc/react";
+import { formatRetention, isRetentionKey, RETENTION_FIELDS, RETENTION_SCOPE } from "@/server/retention/fields";
 import { formatThreshold, THRESHOLD_FIELDS } from "@/server/settings/fields";
 import type { TAuditEntry } from "@/server/settings/settings.types";
 
 const AUDIT_LIMIT = 50;
 
 function ChangeLine({ change, nodeScope }: { change: TAuditEntry["changes"][number]; nodeScope: boolean }) {
+  const field = change.field;
   // On a node, null means "no override": the fleet value applies.
-  const show = (v: number | null) => (v === null ? (nodeScope ? "fleet value" : "—") : formatThreshold(change.field, v));
+  const show = (v: number | null) =>
+    isRetentionKey(field) ? formatRetention(field, v) : v === null ? (nodeScope ? "fleet value" : "—") : formatThreshold(field, v);
+  const label = isRetentionKey(field) ? RETENTION_FIELDS[field].label : THRESHOLD_FIELDS[field].label;
   return (
     <li>
-      <span className="font-medium text-slate-800">{THRESHOLD_FIELDS[change.field].label}</span>
+      <span className="font-medium text-slate-800">{label}</span>
       <span className="text-slate-500">: </span>
       <span className="tabular-nums">{show(change.from)} → {show(change.to)}</span>
     </li>
@@ -29,7 +33,7 @@ export function AuditLog() {
   let body;
   if (audit.isPending) body = <LoadingBlock label="Loading the audit log" />;
   else if (audit.isError) body = <ErrorState title="Could not load the audit log" message={audit.error.message} onRetry={() => void audit.refetch()} />;
-  else if (audit.data.entries.length === 0) body = <EmptyState title="No changes yet">Every change to thresholds will be listed here.</EmptyState>;
+  else if (audit.data.entries.length === 0) body = <EmptyState title="No changes yet">Every change to thresholds and retention will be listed here.</EmptyState>;
   else {
     body = (
       <div className="-mx-4 overflow-x-auto sm:mx-0">
@@ -45,8 +49,8 @@ export function AuditLog() {
           </thead>
           <tbody className="divide-y divide-slate-100 align-top">
             {audit.data.entries.map((e) => {
-              const nodeScope = e.scope !== "fleet";
-              const scope = nodeScope ? <span title={e.scope}>node {e.nodeName ?? <span className="font-mono text-xs">{e.scope.slice(0, 8)} (removed)</span>}</span> : "fleet";
+              const nodeScope = e.scope !== "fleet" && e.scope !== RETENTION_SCOPE;
+              const scope = nodeScope ? <span title={e.scope}>node {e.nodeName ?? <span className="font-mono text-xs">{e.scope.slice(0, 8)} (removed)</span>}</span> : e.scope;
               return (
                 <tr key={e.id} data-testid="audit-row">
                   <td className="hidden whitespace-nowrap px-4 py-2 text-slate-600 sm:table-cell sm:px-3"><time dateTime={e.createdAt}>{formatDateTime(e.createdAt)}</time></td>

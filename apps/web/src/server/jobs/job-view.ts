@@ -23,6 +23,8 @@ export const ZJobViewSchema = z.object({
   error: z.object({ code: z.string(), message: z.string() }).nullable(),
   events: z.array(z.object({ type: z.string(), attempt: z.number(), nodeId: z.string().nullable(), at: z.string(), data: z.unknown().nullable() })),
   result: ZOcrResultSchema.nullable(),
+  /** When retention removed the uploaded file and the result (downloads then answer 410 FILE_EXPIRED); null while they are kept. */
+  fileExpiredAt: z.string().nullable(),
 });
 export type TJobView = z.infer<typeof ZJobViewSchema>;
 
@@ -35,7 +37,7 @@ export async function getJobView(db: Db, id: string): Promise<TJobView> {
     select: {
       id: true, status: true, fileName: true, mimeType: true, sizeBytes: true, widthPx: true, heightPx: true, pages: true, priority: true,
       attempt: true, maxAttempts: true, unschedulableReason: true, predictedPeakMiB: true, observedPeakMiB: true, memBeforeMiB: true, memAfterMiB: true,
-      createdAt: true, placedAt: true, startedAt: true, finishedAt: true, timings: true, placement: true, errorCode: true, errorMessage: true, result: true,
+      createdAt: true, placedAt: true, startedAt: true, finishedAt: true, timings: true, placement: true, errorCode: true, errorMessage: true, result: true, fileExpiredAt: true,
       node: { select: { id: true, name: true } },
       events: { orderBy: { id: "asc" }, select: { type: true, attempt: true, nodeId: true, createdAt: true, data: true } },
     },
@@ -50,5 +52,6 @@ export async function getJobView(db: Db, id: string): Promise<TJobView> {
     error: j.errorCode ? { code: j.errorCode, message: j.errorMessage ?? "" } : null,
     events: j.events.map((e) => ({ type: e.type, attempt: e.attempt, nodeId: e.nodeId, at: e.createdAt.toISOString(), data: e.data ?? null })),
     result: j.status === "SUCCEEDED" ? j.result : null,
+    fileExpiredAt: iso(j.fileExpiredAt),
   });
 }

@@ -24,8 +24,9 @@ export async function renderImagePage(bytes: Buffer, page: number, maxInputPixel
 }
 
 export async function jobPageImage(db: Db, store: UploadStore, id: string, page: number, maxInputPixels: number): Promise<TPageImage> {
-  const job = await db.job.findUnique({ where: { id }, select: { storageKey: true, mimeType: true, pages: true } });
+  const job = await db.job.findUnique({ where: { id }, select: { storageKey: true, mimeType: true, pages: true, fileExpiredAt: true } });
   if (!job) throw new AppError("NOT_FOUND", `No job ${id}`);
+  if (job.fileExpiredAt) throw new AppError("FILE_EXPIRED", `Job ${id}'s file was removed on ${job.fileExpiredAt.toISOString()} by the retention setting`);
   if (!Number.isInteger(page) || page < 1 || page > job.pages) throw new AppError("NOT_FOUND", `Job ${id} has no page ${page} (it has ${job.pages})`);
   const bytes = await store.get(job.storageKey);
   if (job.mimeType === "application/pdf") {

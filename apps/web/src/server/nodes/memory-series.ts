@@ -53,14 +53,29 @@ const ts = (ms: number) => Prisma.sql`${new Date(ms).toISOString()}::timestamp`;
 
 type TBucketRow = { t: Date; maxUsedMiB: number; avgUsedMiB: number; maxProcessMiB: number | null; totalMiB: number; samples: number; lastAt: Date };
 
-/** Buckets of `bucketMs` over [fromMs, toMs], oldest first; empty buckets are absent (a gap in the line). */
+/**
+ * Buckets of `bucketMs` over [fromMs, toMs], oldest first; empty buckets are absent (a gap in the line).
+ * Past the raw window the samples live as 1-minute rollups (server/retention/rollup.ts); both tables
+ * are read, and a rolled-up minute counts with its sample count, so max, avg and samples come out as
+ * they would from the raw rows (each raw row is in exactly one of the two tables). A minute that
+ * starts before `fromMs` but reaches into the window counts whole: a short window (a job's chart)
+ * then still shows the minute it began in.
+ */
 export async function memoryBuckets(db: Db, nodeId: string, fromMs: number, toMs: number, bucketMs: number): Promise<TMemoryPoint[]> {
   const rows = await db.$queryRaw<TBucketRow[]>`
+    WITH src AS (
+      SELECT "at", "usedMiB" AS "maxUsed", "usedMiB"::float8 AS "sumUsed", 1 AS "n", "processMiB" AS "maxProcess", "totalMiB" AS "maxTotal", "at" AS "lastAt"
+      FROM "MemorySample"
+      WHERE "nodeId" = ${nodeId}::uuid AND "at" >= ${ts(fromMs)} AND "at" <= ${ts(toMs)}
+      UNION ALL
+      SELECT "minute", "maxUsedMiB", "sumUsedMiB"::float8, "samples", "maxProcessMiB", "maxTotalMiB", "lastAt"
+      FROM "MemorySampleMinute"
+      WHERE "nodeId" = ${nodeId}::uuid AND "minute" >= date_trunc('minute', ${ts(fromMs)}) AND "minute" <= ${ts(toMs)}
+    )
     SELECT date_bin(${Math.round(bucketMs)}::int * interval '1 millisecond', "at", TIMESTAMP '1970-01-01') AS "t",
-           max("usedMiB")::int AS "maxUsedMiB", avg("usedMiB")::float8 AS "avgUsedMiB", max("processMiB")::int AS "maxProcessMiB",
-           max("totalMiB")::int AS "totalMiB", count(*)::int AS "samples", max("at") AS "lastAt"
-    FROM "MemorySample"
-    WHERE "nodeId" = ${nodeId}::uuid AND "at" >= ${ts(fromMs)} AND "at" <= ${ts(toMs)}
+           max("maxUsed")::int AS "maxUsedMiB", (sum("sumUsed") / sum("n"))::float8 AS "avgUsedMiB", max("maxProcess")::int AS "maxProcessMiB",
+           max("maxTotal")::int AS "totalMiB", sum("n")::int AS "samples", max("lastAt") AS "lastAt"
+    FROM src
     GROUP BY 1
     ORDER BY 1`;
   return rows.map((r) => ({

@@ -1,7 +1,7 @@
 // Shapes of the settings API, shared by REST and tRPC. Inputs check types only (finite numbers,
 // known fields); ranges and order are the domain's call (./validate), so both edges give the
 // same per-field messages.
-import { ZThresholdsSchema } from "@headroom/protocol";
+import { ZRetentionSchema, ZThresholdsSchema } from "@headroom/protocol";
 import { z } from "zod";
 
 const ZValueSchema = z.number().finite();
@@ -75,15 +75,18 @@ export const ZNodeSettingsSchema = z.object({
 });
 export type TNodeSettings = z.infer<typeof ZNodeSettingsSchema>;
 
+/** A threshold, or a retention setting (audit scope "retention", server/retention/fields.ts). */
+export const ZSettingsFieldSchema = z.union([ZThresholdKeySchema, ZRetentionSchema.keyof()]);
+
 export const ZSettingsChangeSchema = z.object({
-  field: ZThresholdKeySchema,
+  field: ZSettingsFieldSchema,
   from: z.number().nullable(),
   to: z.number().nullable(),
 });
 
 export const ZAuditEntrySchema = z.object({
   id: z.string(),
-  /** "fleet" or a node id. */
+  /** "fleet", "retention" or a node id. */
   scope: z.string(),
   /** The node's name for a node scope (null for the fleet, or when the node is gone). */
   nodeName: z.string().nullable(),

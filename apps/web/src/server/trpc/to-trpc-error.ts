@@ -22,6 +22,8 @@ export const TRPC_CODE_FOR: Readonly<Record<TErrorCode, TTrpcCode>> = {
   FORBIDDEN: "FORBIDDEN",
   NOT_FOUND: "NOT_FOUND",
   CONFLICT: "CONFLICT",
+  // tRPC has no 410; the code itself still says FILE_EXPIRED.
+  FILE_EXPIRED: "NOT_FOUND",
   RATE_LIMITED: "TOO_MANY_REQUESTS",
   QUEUE_FULL: "SERVICE_UNAVAILABLE",
   UPLOAD_TIMEOUT: "TIMEOUT",

@@ -11,6 +11,7 @@ export const GET = route<{ params: Promise<{ id: string }> }>(async (req, { para
   const format = new URL(req.url).searchParams.get("format") ?? "json";
   if (format !== "json" && format !== "txt" && format !== "md") throw new AppError("INVALID_INPUT", "format must be json, txt or md");
   const job = await getJobView(db(), (await params).id);
+  if (job.fileExpiredAt) throw new AppError("FILE_EXPIRED", `Job ${job.id}'s result was removed on ${job.fileExpiredAt} by the retention setting`);
   if (job.status !== "SUCCEEDED" || !job.result) throw new AppError("CONFLICT", `Job ${job.id} is ${job.status}; its result exists once it has succeeded`);
   const base = job.fileName.replace(/\.[^.]+$/, "").replace(/[^\w.-]+/g, "_") || "result";
   if (format === "md") {
