@@ -35,6 +35,11 @@ describe("reconcile", () => {
     expect(r.totals).toMatchObject({ tried: 3, injected: 2, submitted: 6, succeeded: 3, lost: ["d"], completedTwice: ["e"], failedByCode: { RUNNER_CRASHED: 1 } });
   });
 
+  it("counts the failed checks of injected faults only", () => {
+    const r = reconcile([{ ...phases[0]!, injections: [inj({ failedChecks: ["x"] }), inj({ index: 1, injected: false, failedChecks: ["y"] })] }], [], [], []);
+    expect(r.phases[0]!.checkFailures).toEqual([{ index: 0, variant: "kill -9", checks: ["x"] }]);
+  });
+
   it("an accepted job the database does not have is lost", () => {
     const r = reconcile(phases, [sub("1", 100, "ghost")], [], []);
     expect(r.totals.lost).toEqual(["ghost"]);

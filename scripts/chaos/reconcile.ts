@@ -95,7 +95,8 @@ export function reconcile(phases: readonly TPhase[], submissions: readonly TSubm
     tried: p.injections.length,
     injected: p.injections.filter((i) => i.injected).length,
     notInjected: p.injections.filter((i) => !i.injected).map((i) => ({ index: i.index, variant: i.variant, note: i.note })),
-    checkFailures: p.injections.filter((i) => i.failedChecks.length > 0).map((i) => ({ index: i.index, variant: i.variant, checks: i.failedChecks })),
+    // A try that did not inject is reported with its note; its checks judged a fault that did not happen.
+    checkFailures: p.injections.filter((i) => i.injected && i.failedChecks.length > 0).map((i) => ({ index: i.index, variant: i.variant, checks: i.failedChecks })),
     variants: p.injections.filter((i) => i.injected).reduce<Record<string, number>>((m, i) => ((m[i.variant] = (m[i.variant] ?? 0) + 1), m), {}),
     submitted: 0,
     accepted: 0,
