@@ -20,6 +20,7 @@ type TCaller = ReturnType<typeof caller>;
 const ADMIN_ONLY: [string, (c: TCaller) => Promise<unknown>][] = [
   ["settings.update", (c) => c.settings.update({ changes: { cleanupAbovePct: 75 } })],
   ["settings.nodeOverride.update", (c) => c.settings.nodeOverride.update({ nodeId: NODE, changes: { cleanupAbovePct: null } })],
+  ["settings.retention.update", (c) => c.settings.retention.update({ changes: { fileRetentionDays: 7 } })],
   ["apiKey.list", (c) => c.apiKey.list()],
   ["apiKey.create", (c) => c.apiKey.create({ name: "x", role: "ADMIN" })],
   ["apiKey.revoke", (c) => c.apiKey.revoke({ id: NODE })],
@@ -32,6 +33,7 @@ const SIGNED_IN: [string, (c: TCaller) => Promise<unknown>][] = [
   ["settings.get", (c) => c.settings.get()],
   ["settings.nodeOverride.get", (c) => c.settings.nodeOverride.get({ nodeId: NODE })],
   ["settings.audit.list", (c) => c.settings.audit.list({ limit: 5 })],
+  ["settings.retention.get", (c) => c.settings.retention.get()],
 ];
 
 const codeOf = async (p: Promise<unknown>): Promise<string> => (await rejection(p, TRPCError)).code;

@@ -100,6 +100,8 @@ export const TRPC_RULES: Record<string, TTrpcRecipe> = {
   "settings.nodeOverride.get": { rule: "signed-in", input: (w) => ({ nodeId: w.nodeAId }) },
   "settings.nodeOverride.update": { rule: "admin", input: (w) => ({ nodeId: w.nodeAId, changes: { cleanupAbovePct: null } }) },
   "settings.audit.list": { rule: "signed-in", input: () => ({ limit: 5 }) },
+  "settings.retention.get": { rule: "signed-in" },
+  "settings.retention.update": { rule: "admin", input: () => ({ changes: {} }) },
   "apiKey.list": { rule: "admin" },
   "apiKey.create": { rule: "admin", input: () => ({ name: "matrix", role: "VIEWER" }) },
   "apiKey.revoke": { rule: "admin", input: () => ({ id: MISSING }) },

@@ -1,4 +1,4 @@
-// Thresholds for the UI: fleet defaults, per-node overrides and the audit log. Same domain calls,
+// Thresholds for the UI: fleet defaults, per-node overrides, retention and the audit log. Same domain calls,
 // validation and audit as REST /api/v1/settings.
 import { z } from "zod";
 import { db } from "@/server/db";
@@ -6,6 +6,7 @@ import { getFleetSettings, getNodeSettings, listSettingsAudit, updateFleetSettin
 import {
   ZAuditListInputSchema, ZAuditListOutputSchema, ZFleetSettingsPatchSchema, ZFleetSettingsSchema, ZNodeOverridePatchSchema, ZNodeSettingsSchema,
 } from "../../settings/settings.types";
+import { getRetention, updateRetention, ZRetentionPatchSchema, ZRetentionSettingsSchema } from "../../retention/settings";
 import { adminProcedure, authedProcedure, createTRPCRouter } from "../trpc";
 
 const actorOf = (p: { id: string; label: string }) => ({ label: p.label, id: p.id });
@@ -37,6 +38,22 @@ export const settingsRouter = createTRPCRouter({
       .output(ZNodeSettingsSchema)
       .mutation(async ({ ctx, input }) => {
         const { changes: _changes, ...out } = await updateNodeOverride(db(), input.nodeId, input.changes, actorOf(ctx.principal), { expectedVersion: input.expectedVersion });
+        return out;
+      }),
+  }),
+
+  // How long samples, files and results are kept (server/retention); audited like the thresholds.
+  retention: createTRPCRouter({
+    get: authedProcedure
+      .input(z.object({}).optional())
+      .output(ZRetentionSettingsSchema)
+      .query(() => getRetention(db())),
+
+    update: adminProcedure
+      .input(z.object({ changes: ZRetentionPatchSchema, expectedVersion: ZExpectedVersionSchema }))
+      .output(ZRetentionSettingsSchema)
+      .mutation(async ({ ctx, input }) => {
+        const { changes: _changes, ...out } = await updateRetention(db(), input.changes, actorOf(ctx.principal), { expectedVersion: input.expectedVersion });
         return out;
       }),
   }),
