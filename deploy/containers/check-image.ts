@@ -36,7 +36,8 @@ try {
   // The entry points load in the image's own filesystem (its libc, its node_modules).
   const entries = name === "control-plane" ? ["/app/bin/scheduler.mjs", "/app/bin/migrate.mjs"] : ["/app/bin/agent.mjs"];
   for (const e of entries) {
-    const r = spawnSync("chroot", ["--userspec", image.user, mnt, ...image.entrypoint, e], { encoding: "utf8", env: { PATH: "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin" }, timeout: 60_000 });
+    // In the image's working directory, as a runtime would start it (the runner resolves `tsx` from there).
+    const r = spawnSync("chroot", ["--userspec", image.user, mnt, "/usr/bin/env", "-C", image.workdir, ...image.entrypoint, e], { encoding: "utf8", env: { PATH: "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin" }, timeout: 60_000 });
     const said = `${r.stdout ?? ""}${r.stderr ?? ""}${r.error ? r.error.message : ""}`;
     console.log(`${e}: exit ${r.status}: ${said.trim().split("\n").slice(0, 3).join(" | ")}`);
     if (!/DATABASE_URL|HEADROOM_ENROLL_TOKEN|Invalid configuration/.test(said)) problems.push(`${e} did not load and ask for its configuration`);

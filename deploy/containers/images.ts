@@ -66,6 +66,6 @@ export const IMAGES: Record<TImageName, TImage> = {
 /** Files each image must have once built (checked by check-image.ts on a real image). */
 export const REQUIRED_FILES: Record<TImageName, string[]> = {
   "control-plane": [NODE, "/app/web/apps/web/server.js", "/app/bin/scheduler.mjs", "/app/bin/migrate.mjs", "/app/prisma/migrations/migration_lock.toml", "/app/node_modules/@prisma/schema-engine-wasm/package.json"],
-  "gpu-agent": [NODE, "/app/bin/agent.mjs", "/app/bin/child.mjs", "/app/bin/crop-worker.mjs", "/app/base-manifest.json", "/app/node_modules/onnxruntime-node/package.json", "/usr/lib/x86_64-linux-gnu/libvulkan.so.1"],
-  "cpu-agent": [NODE, "/app/bin/agent.mjs", "/app/bin/child.mjs", "/app/bin/crop-worker.mjs", "/app/base-manifest.json", "/app/node_modules/onnxruntime-node/package.json"],
+  "gpu-agent": [NODE, "/app/bin/agent.mjs", "/app/bin/child.mjs", "/app/bin/crop-worker.mjs", "/app/base-manifest.json", "/app/node_modules/onnxruntime-node/package.json", "/app/node_modules/tsx/package.json", "/usr/lib/x86_64-linux-gnu/libvulkan.so.1"],
+  "cpu-agent": [NODE, "/app/bin/agent.mjs", "/app/bin/child.mjs", "/app/bin/crop-worker.mjs", "/app/base-manifest.json", "/app/node_modules/onnxruntime-node/package.json", "/app/node_modules/tsx/package.json"],
 };

@@ -11,6 +11,8 @@ const ZMigrateEnv = z.object({
   HEADROOM_ADMIN_EMAIL: z.string().email(),
   HEADROOM_ADMIN_PASSWORD: z.string().min(8, "must have at least 8 characters"),
   HEADROOM_API_KEY: z.string().min(16, "must have at least 16 characters"),
+  /** Where the image keeps prisma/migrations (set in its environment); bundled, the package's own default points nowhere. */
+  HEADROOM_MIGRATIONS_DIR: z.string().min(1).optional(),
 });
 
 const parsed = ZMigrateEnv.safeParse(process.env);
@@ -19,7 +21,7 @@ if (!parsed.success) {
   process.exit(2);
 }
 const env = parsed.data;
-const { applied } = await migrate(env.DATABASE_URL);
+const { applied } = await migrate(env.DATABASE_URL, env.HEADROOM_MIGRATIONS_DIR ? { migrationsDir: env.HEADROOM_MIGRATIONS_DIR } : {});
 console.log(JSON.stringify({ service: "migrate", msg: applied.length ? "applied migrations" : "schema up to date", applied }));
 const db = createPrismaClient(env.DATABASE_URL);
 try {

@@ -37,6 +37,9 @@ NM=$AG/node_modules
 mkdir -p "$NM/@napi-rs" "$NM/pdfjs-dist/legacy/build"
 cp -a node_modules/onnxruntime-node node_modules/onnxruntime-common node_modules/sharp node_modules/@img node_modules/detect-libc node_modules/semver "$NM/" 2>/dev/null || true
 cp -a node_modules/@napi-rs/canvas node_modules/@napi-rs/canvas-linux-x64-gnu "$NM/@napi-rs/"
+# The Runner starts its child with `--import tsx` (TypeScript in development); the bundled child is
+# plain JS, so an empty module stands in for tsx, as in scripts/gpu-host/pack.sh.
+mkdir -p "$NM/tsx" && echo '{"name":"tsx","type":"module","exports":"./index.mjs"}' > "$NM/tsx/package.json" && : > "$NM/tsx/index.mjs"
 P=node_modules/pdfjs-dist
 cp $P/package.json "$NM/pdfjs-dist/" && cp -r $P/standard_fonts $P/cmaps $P/wasm "$NM/pdfjs-dist/" 2>/dev/null || true
 cp $P/legacy/build/pdf.mjs $P/legacy/build/pdf.worker.mjs "$NM/pdfjs-dist/legacy/build/"
