@@ -1,18 +1,8 @@
 import type { TOcrLine } from "@headroom/protocol";
 import { describe, expect, it } from "vitest";
 import { pageMarkdown } from "./markdown.ts";
+import { line as L } from "./test-lines.ts";
 
-/** A recognised line: its text and axis-aligned box (x, y = top left), 40 px high, 20 px a character. */
-const L = (text: string, x: number, y: number, w = text.length * 20, h = 40): TOcrLine => ({
-  text,
-  confidence: 0.9,
-  box: [
-    [x, y],
-    [x + w, y],
-    [x + w, y + h],
-    [x, y + h],
-  ],
-});
 /** One row of cells at `y`: [text, left] pairs. */
 const row = (y: number, ...cells: Array<[string, number]>) => cells.map(([t, x]) => L(t, x, y));
 

@@ -1,18 +1,8 @@
 import type { TOcrLine } from "@headroom/protocol";
 import { describe, expect, it } from "vitest";
 import { documentMarkdown, escapeLine, groupRows, pageMarkdown } from "./markdown.ts";
+import { line as L } from "./test-lines.ts";
 
-/** A recognised line: its text and axis-aligned box (x, y = top left), 40 px high by default. */
-const L = (text: string, x: number, y: number, w = text.length * 20, h = 40): TOcrLine => ({
-  text,
-  confidence: 0.9,
-  box: [
-    [x, y],
-    [x + w, y],
-    [x + w, y + h],
-    [x, y + h],
-  ],
-});
 /** Full-width rows (1000 px) at the given tops, left edge 100: body text. */
 const rows = (tops: number[], x = 100) => tops.map((y, i) => L(`row ${i + 1}`, x, y, 1000));
 
