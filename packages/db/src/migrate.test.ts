@@ -41,8 +41,8 @@ describe("migrate", () => {
       `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name`,
     );
     expect(rows.map((r) => r.table_name)).toEqual([
-      "ApiKey", "FleetSettings", "Job", "JobEvent", "MemorySample", "Node", "NodeEvent",
-      "NodeSettingsOverride", "RateLimitBucket", "Session", "SettingsAudit", "StoredFile", "StoredFileChunk", "User", "_prisma_migrations",
+      "ApiKey", "FleetSettings", "Job", "JobEvent", "MemorySample", "MemorySampleMinute", "Node", "NodeEvent",
+      "NodeSettingsOverride", "RateLimitBucket", "RetentionSettings", "Session", "SettingsAudit", "StoredFile", "StoredFileChunk", "User", "_prisma_migrations",
     ]);
   });
 
