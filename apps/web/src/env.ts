@@ -40,6 +40,12 @@ const ZEnvSchema = z.object({
   HEADROOM_UPLOADS_PER_MINUTE: z.coerce.number().int().positive().default(3_000),
   /** Back-pressure: while more jobs than this wait in the queue, uploads get 503 QUEUE_FULL with Retry-After. */
   HEADROOM_MAX_QUEUED_JOBS: z.coerce.number().int().positive().default(10_000),
+  /**
+   * How often this replica runs a retention pass (sample rollup, old buckets, expired files; the
+   * settings themselves are admin settings in the database), in ms; 0 = never. Replicas take turns
+   * through an advisory lock, so every replica may leave it on.
+   */
+  HEADROOM_RETENTION_INTERVAL_MS: z.coerce.number().int().min(0).default(600_000),
   HEADROOM_SECURE_COOKIES: z.enum(["true", "false"]).default("false").transform((v) => v === "true"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 }).refine((e) => e.HEADROOM_STORAGE !== "s3" || e.HEADROOM_S3_BUCKET !== undefined, {

@@ -7,7 +7,8 @@ export function ThresholdInput({
   idPrefix, field, value, onChange, error, disabled, placeholder, extra,
 }: {
   idPrefix: string;
-  field: TThresholdField;
+  /** A threshold, or any number setting shaped like one (the retention form's). */
+  field: Pick<TThresholdField, "label" | "unit" | "help" | "min" | "max" | "integer"> & { key: string };
   value: string;
   onChange: (value: string) => void;
   error?: string;

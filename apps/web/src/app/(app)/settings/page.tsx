@@ -3,6 +3,7 @@ import { AppliedStatus } from "@/components/settings/applied-status";
 import { AuditLog } from "@/components/settings/audit-log";
 import { FleetSettingsForm } from "@/components/settings/fleet-settings-form";
 import { NodeOverrideEditor } from "@/components/settings/node-override-editor";
+import { RetentionForm } from "@/components/settings/retention-form";
 import { requireUserPage } from "@/server/auth/page";
 
 export const dynamic = "force-dynamic";
@@ -22,6 +23,7 @@ export default async function SettingsPage() {
       <FleetSettingsForm isAdmin={isAdmin} />
       <AppliedStatus />
       <NodeOverrideEditor isAdmin={isAdmin} />
+      <RetentionForm isAdmin={isAdmin} />
       <AuditLog />
     </div>
   );
