@@ -149,7 +149,12 @@ export function JobDetail({ id }: { id: string }) {
       ) : null}
 
       <Card title="Recognised text">
-        {j.status === "SUCCEEDED" ? (
+        {j.fileExpiredAt ? (
+          // Retention removed the file and the result; say so rather than offer downloads that answer 410.
+          <p className="text-sm text-slate-500" data-testid="file-expired">
+            The file and its result were removed on {formatDateTime(j.fileExpiredAt)} by the retention setting. The job and its events are kept.
+          </p>
+        ) : j.status === "SUCCEEDED" ? (
           <div className="space-y-2">
             <TextTools jobId={j.id} text={j.result?.text ?? ""} />
             <OcrText text={j.result?.text ?? ""} result={j.result} />
