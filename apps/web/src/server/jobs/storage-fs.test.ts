@@ -1,10 +1,10 @@
-import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { mkdtemp, readdir, rm, utimes, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { AppError } from "@headroom/protocol";
 import { rejection } from "@/server/test-support";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FsUploadStore } from "./storage-fs";
+import { FsUploadStore, STALE_TEMP_MS } from "./storage-fs";
 
 let dir: string;
 beforeAll(async () => {
@@ -13,6 +13,23 @@ beforeAll(async () => {
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
 describe("FsUploadStore", () => {
+  it("sweeps temp files a killed writer left, older than STALE_TEMP_MS, and keeps a young one", async () => {
+    const d = await mkdtemp(path.join(os.tmpdir(), "headroom-fs-sweep-"));
+    try {
+      const old = path.join(d, ".0b7c3a9e-0000-4000-8000-000000000001.tmp");
+      const young = path.join(d, ".0b7c3a9e-0000-4000-8000-000000000002.tmp");
+      await writeFile(old, "half");
+      await writeFile(young, "in progress");
+      const past = (Date.now() - STALE_TEMP_MS - 60_000) / 1000;
+      await utimes(old, past, past);
+      const store = new FsUploadStore(d, 1_000_000);
+      expect(await store.sweepStaleTemp()).toBe(1);
+      expect(await readdir(d)).toEqual([path.basename(young)]);
+    } finally {
+      await rm(d, { recursive: true, force: true });
+    }
+  });
+
   it("stores, reads whole and as a stream, lists and removes", async () => {
     const store = new FsUploadStore(dir, 1_000_000);
     const bytes = Buffer.from("hello, storage");

@@ -10,6 +10,11 @@ import { assertKey, isStorageKey, missing, rechunk, type TStoreSource } from "./
 import type { TStoredFile, UploadStore } from "./storage";
 
 const CHUNK_BYTES = 1024 * 1024;
+/**
+ * A temp file this old belongs to a writer that died (a replica killed mid-upload: the chaos
+ * campaign found one); a live upload must arrive within HEADROOM_UPLOAD_TIMEOUT_MS (2 minutes by default).
+ */
+export const STALE_TEMP_MS = 60 * 60 * 1000;
 
 export class FsUploadStore implements UploadStore {
   constructor(
@@ -17,9 +22,13 @@ export class FsUploadStore implements UploadStore {
     private readonly maxBytes = Number.MAX_SAFE_INTEGER,
   ) {}
 
+  private swept: Promise<number> | null = null;
+
   /** Writes to a temp file, then renames, so a crash never leaves half a file under a real key. */
   async put(source: TStoreSource, given?: string): Promise<string> {
     await mkdir(this.dir, { recursive: true });
+    // Once per process: what a killed writer left behind goes, without holding up this upload.
+    this.swept ??= this.sweepStaleTemp().catch(() => 0);
     const key = given ?? randomUUID();
     assertKey(key);
     const tmp = path.join(this.dir, `.${key}.tmp`);
@@ -58,6 +67,21 @@ export class FsUploadStore implements UploadStore {
   async *keys(): AsyncIterable<string> {
     const names = await readdir(this.dir).catch(() => [] as string[]);
     for (const n of names) if (isStorageKey(n)) yield n;
+  }
+
+  /** Removes temp files older than STALE_TEMP_MS (their writer is gone); returns how many. */
+  async sweepStaleTemp(now = Date.now()): Promise<number> {
+    const names = await readdir(this.dir).catch(() => [] as string[]);
+    let removed = 0;
+    for (const n of names) {
+      if (!n.startsWith(".") || !n.endsWith(".tmp")) continue;
+      const st = await stat(path.join(this.dir, n)).catch(() => null);
+      if (st && now - st.mtimeMs > STALE_TEMP_MS) {
+        await rm(path.join(this.dir, n), { force: true });
+        removed++;
+      }
+    }
+    return removed;
   }
 
   private pathOf(key: string): string {
