@@ -46,6 +46,21 @@ describe("fitPeakModel", () => {
     expect(under.length / 1000).toBeLessThanOrEqual(0.06);
   });
 
+  it("does not stretch a slope fitted on small jobs to large ones: past the largest job seen, the prior's slope", () => {
+    // Receipt crops of 0.02–0.1 MP whose memory is mostly noise: a steep, meaningless slope.
+    const crops = Array.from({ length: 40 }, (_, i) => ({ megapixels: 0.02 + (i % 9) * 0.01, deltaMiB: 150 + ((i * 7919) % 41) * 3 + (i % 9) * 40 }));
+    const m = fitPeakModel(crops)!;
+    expect(m.maxMegapixels).toBeCloseTo(0.1, 5);
+    expect(m.mibPerMegapixel).toBeGreaterThan(1000);
+    const crop = { widthPx: 100, heightPx: 1000, pages: 1 };
+    const a4 = { widthPx: null, heightPx: null, pages: 4 }; // unknown size: an A4 page at 300 DPI, 8.7 MP
+    const atMax = predictPeakMiB(crop, m);
+    expect(predictPeakMiB(a4, m)).toBe(Math.ceil(Math.max(16, m.baseMiB + m.mibPerMegapixel * 0.1) * m.marginFactor + 48 * (8.69984 - 0.1)));
+    // Extrapolating the fit instead would ask for more than an 8 GiB CPU budget.
+    expect(Math.ceil((m.baseMiB + m.mibPerMegapixel * 8.69984) * m.marginFactor)).toBeGreaterThan(8192);
+    expect(predictPeakMiB(a4, m)).toBeLessThan(atMax + 48 * 8.7);
+  });
+
   it("uses the prior without a model", () => {
     expect(predictPeakMiB({ widthPx: 1000, heightPx: 1000, pages: 1 })).toBe(PRIOR_BASE_MIB + 48);
   });

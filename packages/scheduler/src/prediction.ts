@@ -9,7 +9,19 @@
 // peak is one page's.
 export type TPredictionInput = { widthPx: number | null; heightPx: number | null; pages: number };
 export type TPeakObservation = { megapixels: number; deltaMiB: number };
-export type TPeakModel = { baseMiB: number; mibPerMegapixel: number; residualSdMiB: number; marginFactor: number; n: number };
+export type TPeakModel = {
+  baseMiB: number;
+  mibPerMegapixel: number;
+  residualSdMiB: number;
+  marginFactor: number;
+  n: number;
+  /**
+   * The largest job the fit saw. A slope fitted on small jobs says little about large ones: fitted on
+   * receipt crops of 0.1 MP, it priced an unknown-size PDF page (8.7 MP) above a CPU node's whole
+   * budget, and the job waited for ever (docs/reliability.md). Beyond this size the prior's slope applies.
+   */
+  maxMegapixels: number;
+};
 
 /** MiB a job needs no matter how small it is (session buffers, decode, result). */
 export const PRIOR_BASE_MIB = 128;
@@ -20,7 +32,7 @@ export const MIN_OBSERVATIONS = 20;
 /** A prediction never drops below this, however small the fit says a job is. */
 export const MIN_PREDICTION_MIB = 16;
 
-export const PRIOR_MODEL: TPeakModel = { baseMiB: PRIOR_BASE_MIB, mibPerMegapixel: PRIOR_MIB_PER_MEGAPIXEL, residualSdMiB: 0, marginFactor: 1, n: 0 };
+export const PRIOR_MODEL: TPeakModel = { baseMiB: PRIOR_BASE_MIB, mibPerMegapixel: PRIOR_MIB_PER_MEGAPIXEL, residualSdMiB: 0, marginFactor: 1, n: 0, maxMegapixels: Infinity };
 /** Share of past jobs the prediction should cover. */
 export const COVERED_QUANTILE = 0.95;
 
@@ -47,13 +59,16 @@ export function fitPeakModel(obs: readonly TPeakObservation[]): TPeakModel | nul
   const sse = obs.reduce((a, o) => a + (o.deltaMiB - (base + slope * o.megapixels)) ** 2, 0);
   const ratios = obs.map((o) => o.deltaMiB / fitted(o)).sort((a, b) => a - b);
   const marginFactor = Math.max(1, ratios[Math.min(n - 1, Math.ceil(COVERED_QUANTILE * n) - 1)]!);
-  return { baseMiB: base, mibPerMegapixel: slope, residualSdMiB: Math.sqrt(sse / Math.max(1, n - 2)), marginFactor, n };
+  const maxMegapixels = obs.reduce((a, o) => Math.max(a, o.megapixels), 0);
+  return { baseMiB: base, mibPerMegapixel: slope, residualSdMiB: Math.sqrt(sse / Math.max(1, n - 2)), marginFactor, n, maxMegapixels };
 }
 
 export function predictPeakMiB(job: TPredictionInput, model: TPeakModel | null = null): number {
   const m = model ?? PRIOR_MODEL;
-  const mean = Math.max(MIN_PREDICTION_MIB, m.baseMiB + m.mibPerMegapixel * megapixelsOf(job));
-  return Math.ceil(mean * m.marginFactor);
+  const mp = megapixelsOf(job);
+  const fitted = Math.max(MIN_PREDICTION_MIB, m.baseMiB + m.mibPerMegapixel * Math.min(mp, m.maxMegapixels));
+  // Past the largest job seen, each further megapixel costs what the prior says, not the fit.
+  return Math.ceil(fitted * m.marginFactor + PRIOR_MIB_PER_MEGAPIXEL * Math.max(0, mp - m.maxMegapixels));
 }
 
 /** Predictions are kept per OCR model and execution provider: the same pages need different memory under each. */
