@@ -4,11 +4,9 @@
 // drains, reconciles every submitted job against the database (reconcile.ts) and writes the report
 // (report.ts; docs/reliability.md for the full campaign). Exits 1 when a job was lost or completed
 // twice, an end-of-run or fault check failed, or a fault could not be injected at all.
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { newestSourceMtimeMs, stampWebBuild, webBuildIsStale } from "../fleet/build.ts";
 import { REPO_ROOT } from "../fleet/config.ts";
 import { makeDocuments, makeLongDocument } from "./documents.ts";
 import { sleep, waitFor, type TFaultContext } from "./fault-support.ts";
@@ -18,6 +16,7 @@ import { SteadyLoad, type TSubmission } from "./load.ts";
 import { parseChaosArgs, type TFault } from "./options.ts";
 import { reconcile, type TInjection, type TJobRow, type TPhase } from "./reconcile.ts";
 import { renderReport } from "./report.ts";
+import { ensureWebBuild, freshWorkDir, gitHead, runWithStack } from "./run.ts";
 import { ChaosStack, LEASE_MS, NODE_OFFLINE_MS, UPLOAD_TIMEOUT_MS } from "./stack.ts";
 
 const ORDER: TFault[] = ["slow-client", "disk-full", "runner-kill", "hung-runner", "agent-kill", "cutoff", "scheduler", "control-plane", "postgres"];
@@ -30,24 +29,6 @@ const log = (msg: string) => console.log(`[chaos +${((Date.now() - t0) / 1000).t
 
 const opts = parseChaosArgs(process.argv.slice(2), { workDir: path.join(os.tmpdir(), "headroom-chaos"), machine: `${os.availableParallelism()}-core ${os.hostname()}` });
 const tree = path.resolve(opts.tree ?? REPO_ROOT);
-let stack: ChaosStack | null = null;
-let stopping = false;
-
-async function shutdown(code: number): Promise<never> {
-  if (!stopping) {
-    stopping = true;
-    await stack?.stop().catch((e: Error) => log(`teardown: ${e.message}`));
-  }
-  process.exit(code);
-}
-process.on("SIGINT", () => void shutdown(130));
-process.on("SIGTERM", () => void shutdown(143));
-
-/** A tmpfs left mounted by a run that was killed before its teardown. */
-function unmountLeftover(dir: string): void {
-  const mounted = readFileSync("/proc/mounts", "utf8").split("\n").some((l) => l.split(" ")[1] === dir);
-  if (mounted) execFileSync("umount", [dir]);
-}
 
 /** When the short per-job timeout of the hung-runner phase was in force on every agent. */
 let timeoutSince = new Date();
@@ -113,25 +94,14 @@ async function readJobs(s: ChaosStack): Promise<TJobRow[]> {
   return jobs.map((j) => ({ ...j, createdAt: j.createdAt.getTime(), startedAt: j.startedAt?.getTime() ?? null, finishedAt: j.finishedAt?.getTime() ?? null, completedEvents: n.get(j.id) ?? 0 }));
 }
 
-async function main(): Promise<number> {
+async function main(hold: (s: ChaosStack) => ChaosStack): Promise<number> {
   const startedAt = new Date();
-  if (webBuildIsStale(tree)) {
-    log(`building the web app in ${tree} (next build, a few minutes on 2 cores)…`);
-    const mtime = newestSourceMtimeMs(tree);
-    execFileSync(process.execPath, [path.join(tree, "node_modules/next/dist/bin/next"), "build"], { cwd: path.join(tree, "apps/web"), stdio: "inherit", env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
-    stampWebBuild(tree, mtime);
-  }
-  const work = path.resolve(opts.workDir);
-  if (existsSync(work)) {
-    unmountLeftover(path.join(work, "uploads"));
-    rmSync(work, { recursive: true, force: true });
-  }
-  mkdirSync(work, { recursive: true });
+  ensureWebBuild(tree, log);
+  const work = freshWorkDir(opts.workDir);
   const { docs, source } = await makeDocuments(REPO_ROOT);
   const longDoc = await makeLongDocument(REPO_ROOT);
-  stack = new ChaosStack(tree, work, log);
-  await stack.start(AGENTS);
-  const s = stack;
+  const s = hold(new ChaosStack(tree, work, log));
+  await s.start(AGENTS);
   const submissions: TSubmission[] = [];
   const load = new SteadyLoad({
     baseUrl: s.baseUrl,
@@ -197,19 +167,4 @@ async function main(): Promise<number> {
   return failures.length ? 1 : 0;
 }
 
-function gitHead(dir: string): string {
-  try {
-    return ` (commit ${execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: dir, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim()})`;
-  } catch {
-    const marker = path.join(dir, ".chaos-commit");
-    return existsSync(marker) ? ` (commit ${readFileSync(marker, "utf8").trim()})` : "";
-  }
-}
-
-main().then(
-  (code) => shutdown(code),
-  (err: unknown) => {
-    console.error(`[chaos] ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-    return shutdown(1);
-  },
-);
+runWithStack("chaos", log, main);

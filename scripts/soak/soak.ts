@@ -4,14 +4,13 @@
 // the RSS of each process tree it started from /proc (rss.ts), pg_database_size and the jobs done.
 // At the end it fits RSS against jobs after warm-up (analysis.ts) and writes docs/soak.md with the
 // plot (chart.ts) and the series. Exits 1 when a process grew past the goal.
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { makeDocuments } from "../chaos/documents.ts";
 import { SteadyLoad } from "../chaos/load.ts";
+import { ensureWebBuild, freshWorkDir, gitHead, runWithStack } from "../chaos/run.ts";
 import { ChaosStack, LEASE_MS, NODE_OFFLINE_MS } from "../chaos/stack.ts";
-import { newestSourceMtimeMs, stampWebBuild, webBuildIsStale } from "../fleet/build.ts";
 import { REPO_ROOT } from "../fleet/config.ts";
 import { analyseSoak, DEFAULT_ANALYSIS, type TSoakSample } from "./analysis.ts";
 import { renderSoakChartPng } from "./chart.ts";
@@ -25,18 +24,6 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 const opts = parseSoakArgs(process.argv.slice(2), { workDir: path.join(os.tmpdir(), "headroom-soak"), machine: `${os.availableParallelism()}-core shared dev machine (${os.hostname()})` });
 const tree = path.resolve(opts.tree ?? REPO_ROOT);
-let stack: ChaosStack | null = null;
-let stopping = false;
-
-async function shutdown(code: number): Promise<never> {
-  if (!stopping) {
-    stopping = true;
-    await stack?.stop().catch((e: Error) => log(`teardown: ${e.message}`));
-  }
-  process.exit(code);
-}
-process.on("SIGINT", () => void shutdown(130));
-process.on("SIGTERM", () => void shutdown(143));
 
 async function sample(s: ChaosStack): Promise<TSoakSample> {
   const [jobsDone, dbBytes] = await Promise.all([
@@ -46,27 +33,14 @@ async function sample(s: ChaosStack): Promise<TSoakSample> {
   return { atMs: Date.now(), jobsDone, rssMiB: rssByRole(readProcRss(), s.childPids()), dbBytes, load1: os.loadavg()[0]! };
 }
 
-async function main(): Promise<number> {
+async function main(hold: (s: ChaosStack) => ChaosStack): Promise<number> {
   const startedAt = new Date();
-  if (webBuildIsStale(tree)) {
-    log(`building the web app in ${tree} (next build, a few minutes on 2 cores)…`);
-    const mtime = newestSourceMtimeMs(tree);
-    execFileSync(process.execPath, [path.join(tree, "node_modules/next/dist/bin/next"), "build"], { cwd: path.join(tree, "apps/web"), stdio: "inherit", env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
-    stampWebBuild(tree, mtime);
-  }
-  const work = path.resolve(opts.workDir);
-  if (existsSync(work)) {
-    // The stack mounts a tmpfs on uploads/ when run as root; a killed run may have left it mounted.
-    const uploads = path.join(work, "uploads");
-    if (readFileSync("/proc/mounts", "utf8").split("\n").some((l) => l.split(" ")[1] === uploads)) execFileSync("umount", [uploads]);
-    rmSync(work, { recursive: true, force: true });
-  }
-  mkdirSync(work, { recursive: true });
+  ensureWebBuild(tree, log);
+  const work = freshWorkDir(opts.workDir);
   const { docs, source } = await makeDocuments(REPO_ROOT);
-  stack = new ChaosStack(tree, work, log);
+  const s = hold(new ChaosStack(tree, work, log));
   // No namespace: nothing is cut off here, and a chaos campaign on the same machine uses its names.
-  await stack.start(opts.agents, { netns: false });
-  const s = stack;
+  await s.start(opts.agents, { netns: false });
   const load = new SteadyLoad({
     baseUrl: s.baseUrl,
     apiKey: s.credentials.apiKey,
@@ -149,19 +123,4 @@ async function main(): Promise<number> {
   return analysis.verdict === "FAIL" ? 1 : 0;
 }
 
-function gitHead(dir: string): string {
-  try {
-    return ` (commit ${execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: dir, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim()})`;
-  } catch {
-    const marker = path.join(dir, ".chaos-commit");
-    return existsSync(marker) ? ` (commit ${readFileSync(marker, "utf8").trim()})` : "";
-  }
-}
-
-main().then(
-  (code) => shutdown(code),
-  (err: unknown) => {
-    console.error(`[soak] ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-    return shutdown(1);
-  },
-);
+runWithStack("soak", log, main);

@@ -1,19 +1,8 @@
 import { DEFAULT_THRESHOLDS } from "@headroom/protocol";
 import { describe, expect, it } from "vitest";
+import { rng } from "../bench/random.ts";
 import { FleetIndex, toIndexNode } from "./fleet-index.ts";
 import { FAILED_HERE, placeJob, summarizeCandidates, type TPlacementJob, type TPlacementNode } from "./placement.ts";
-
-/** Mulberry32: a seeded generator, so a failing fleet can be rebuilt from its seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const KEYS = [null, "pp-ocrv4|cuda", "pp-ocrv4|cpu"];
 

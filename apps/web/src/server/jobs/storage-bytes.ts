@@ -25,6 +25,13 @@ export function tooLarge(maxBytes: number): AppError {
 }
 
 /** The source as a stream of byte arrays, whatever it was given as. */
+/** A stored file's whole body in memory: get() for stores that stream (open() is what they serve). */
+export async function readWhole(body: AsyncIterable<Uint8Array>): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const part of body) parts.push(Buffer.from(part.buffer, part.byteOffset, part.byteLength));
+  return Buffer.concat(parts);
+}
+
 export async function* bytesOf(source: TStoreSource): AsyncIterable<Uint8Array> {
   if (source instanceof Uint8Array) {
     yield source;

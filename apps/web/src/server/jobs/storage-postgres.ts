@@ -7,7 +7,7 @@ import { randomUUID } from "node:crypto";
 import { Readable } from "node:stream";
 import type { PrismaClient } from "@headroom/db";
 import { AppError } from "@headroom/protocol";
-import { assertKey, missing, rechunk, type TStoreSource } from "./storage-bytes";
+import { assertKey, missing, readWhole, rechunk, type TStoreSource } from "./storage-bytes";
 import type { TStoredFile, UploadStore } from "./storage";
 
 /** 1 MiB: one round trip per MiB, and a row small enough to stay out of the way of other queries. */
@@ -45,10 +45,7 @@ export class PostgresUploadStore implements UploadStore {
   }
 
   async get(key: string): Promise<Buffer> {
-    const { body } = await this.open(key);
-    const parts: Buffer[] = [];
-    for await (const part of body) parts.push(part as Buffer);
-    return Buffer.concat(parts);
+    return readWhole((await this.open(key)).body);
   }
 
   async open(key: string): Promise<TStoredFile> {

@@ -5,7 +5,7 @@ import { randomUUID } from "node:crypto";
 import { Readable } from "node:stream";
 import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, NoSuchKey, NotFound, S3Client } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
-import { assertKey, isStorageKey, missing, rechunk, type TStoreSource } from "./storage-bytes";
+import { assertKey, isStorageKey, missing, readWhole, rechunk, type TStoreSource } from "./storage-bytes";
 import type { TStoredFile, UploadStore } from "./storage";
 
 export type TS3StoreConfig = {
@@ -49,10 +49,7 @@ export class S3UploadStore implements UploadStore {
   }
 
   async get(key: string): Promise<Buffer> {
-    const { body } = await this.open(key);
-    const parts: Buffer[] = [];
-    for await (const part of body) parts.push(part as Buffer);
-    return Buffer.concat(parts);
+    return readWhole((await this.open(key)).body);
   }
 
   async open(key: string): Promise<TStoredFile> {
