@@ -12,7 +12,7 @@ import { PgListener } from "@headroom/db/listener";
 import { claimForNode } from "../../../apps/web/src/server/agent/claim.ts";
 import { heartbeat } from "../../../apps/web/src/server/agent/heartbeat.ts";
 import { storeSamples } from "../../../apps/web/src/server/agent/telemetry.ts";
-import { completeJob, startJob } from "../src/lifecycle.ts";
+import { completeJob, startJob } from "../src/store/lifecycle.ts";
 import { startSchedulerLoop } from "../src/loop.ts";
 import { notifyQueueChanged, QUEUE_CHANNEL } from "../src/notify.ts";
 import { pgLoadSince, pgMark, type TPgLoad } from "./pg-load.ts";

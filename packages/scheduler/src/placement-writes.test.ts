@@ -1,6 +1,6 @@
 import { useTestDatabase } from "@headroom/db/testing";
 import { describe, expect, it } from "vitest";
-import { cancelJob, setNodeDrained } from "./lifecycle.ts";
+import { cancelJob, setNodeDrained } from "./store/lifecycle.ts";
 import { planPlacements } from "./plan.ts";
 import { writePlacements, writeWaiting } from "./placement-writes.ts";
 import { makeJob, makeNode } from "./test-factories.ts";

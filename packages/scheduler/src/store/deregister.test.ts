@@ -1,7 +1,7 @@
 import { useTestDatabase } from "@headroom/db/testing";
 import { describe, expect, it } from "vitest";
 import { deregisterNode } from "./deregister.ts";
-import { makeJob, makeNode } from "./test-factories.ts";
+import { makeJob, makeNode } from "../test-factories.ts";
 
 const t = useTestDatabase();
 

@@ -3,7 +3,7 @@
 // expires. Placed jobs never used an attempt; a running job handed back gets its attempt back, as a
 // refusal does (refuseJob): stopping a pod is not the job's fault.
 import type { PrismaClient } from "@headroom/db";
-import { notifyQueueChanged } from "./notify.ts";
+import { notifyQueueChanged } from "../notify.ts";
 
 export async function deregisterNode(db: PrismaClient, nodeId: string): Promise<{ requeued: number }> {
   return db.$transaction(async (tx) => {

@@ -4,10 +4,10 @@ import { AppError } from "@headroom/protocol";
 import { beforeEach, describe, expect, it } from "vitest";
 import { claimNextJob } from "./claim.ts";
 import { cancelJob, completeJob, failJob, refuseJob, renewLeases, setNodeDrained } from "./lifecycle.ts";
-import { makeJob, makeNode } from "./test-factories.ts";
+import { makeJob, makeNode } from "../test-factories.ts";
 import { createPrismaClient } from "@headroom/db";
-import { PeakModelCache } from "./history.ts";
-import { schedulerTick } from "./tick.ts";
+import { PeakModelCache } from "../history.ts";
+import { schedulerTick } from "../tick.ts";
 
 const t = useTestDatabase();
 beforeEach(async () => {

@@ -3,7 +3,7 @@ import { randomUUID } from "node:crypto";
 import { useTestDatabase } from "@headroom/db/testing";
 import { describe, expect, it } from "vitest";
 import { claimNextJob } from "./claim.ts";
-import { makeJob, makeNode } from "./test-factories.ts";
+import { makeJob, makeNode } from "../test-factories.ts";
 
 const t = useTestDatabase();
 
