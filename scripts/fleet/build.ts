@@ -2,7 +2,7 @@
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 
-const SOURCE_DIRS = ["apps/web/src", "packages/db/src", "packages/protocol/src", "packages/scheduler/src"];
+const SOURCE_DIRS = ["apps/web/src", "packages/db/src", "packages/policy/src", "packages/protocol/src", "packages/scheduler/src"];
 const SOURCE_FILES = ["apps/web/next.config.ts", "apps/web/package.json", "package-lock.json"];
 
 function newestMtimeMs(p: string): number {

@@ -2,7 +2,7 @@
 // document mix with noise, unknown to the predictor). For each history size n, the real
 // `fitPeakModel` is fitted on the first n finished jobs and scored on the next 2,000.
 //   npx tsx packages/scheduler/bench/prediction.ts
-import { fitPeakModel, megapixelsOf, predictPeakMiB } from "../src/prediction.ts";
+import { fitPeakModel, megapixelsOf, predictPeakMiB } from "@headroom/policy";
 import { simTrace } from "./quality-trace.ts";
 import { fmt, percentile, table } from "./stats.ts";
 

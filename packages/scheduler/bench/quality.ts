@@ -2,8 +2,7 @@
 // peak prediction, fitted from finished jobs) against round-robin and seeded random. Pure and
 // deterministic: simulated time in 100 ms steps, no clock, no database.
 import { DEFAULT_THRESHOLDS } from "@headroom/protocol";
-import { placeJob, type TPlacementNode } from "../src/placement.ts";
-import { fitPeakModel, megapixelsOf, predictPeakMiB, type TPeakModel, type TPeakObservation } from "../src/prediction.ts";
+import { fitPeakModel, megapixelsOf, placeJob, predictPeakMiB, type TPeakModel, type TPeakObservation, type TPlacementNode } from "@headroom/policy";
 import { backgroundSeries, HEARTBEAT_MS, simFleet, simTrace, STEP_MS, type TSimJob, type TSimNode, type TTraceOptions } from "./quality-trace.ts";
 import { rng } from "./random.ts";
 import { fmt, summarize, table, type TSummary } from "./stats.ts";

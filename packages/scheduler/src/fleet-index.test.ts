@@ -2,7 +2,7 @@ import { DEFAULT_THRESHOLDS } from "@headroom/protocol";
 import { describe, expect, it } from "vitest";
 import { rng } from "../bench/random.ts";
 import { FleetIndex, toIndexNode } from "./fleet-index.ts";
-import { FAILED_HERE, placeJob, summarizeCandidates, type TPlacementJob, type TPlacementNode } from "./placement.ts";
+import { FAILED_HERE, placeJob, summarizeCandidates, type TPlacementJob, type TPlacementNode } from "@headroom/policy";
 
 const KEYS = [null, "pp-ocrv4|cuda", "pp-ocrv4|cpu"];
 

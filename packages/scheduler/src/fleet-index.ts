@@ -25,7 +25,7 @@ import {
   type TNodeFigures,
   type TPlacementJob,
   type TPlacementNode,
-} from "./placement.ts";
+} from "@headroom/policy";
 
 /** A node as the index takes it: the jobs in flight as a count and a sum, not a list. */
 export type TIndexNode = Omit<TPlacementNode, "inFlightPeaksMiB"> & { inFlight: number; reservedMiB: number };

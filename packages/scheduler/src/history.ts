@@ -2,7 +2,7 @@
 // counts under its node's model and provider). Refitted at most every
 // REFIT_MS: history changes slowly, and the scheduler ticks several times a second.
 import type { Db } from "@headroom/db";
-import { fitPeakModel, megapixelsOf, predictionKey, type TPeakModel } from "./prediction.ts";
+import { fitPeakModel, megapixelsOf, predictionKey, type TPeakModel } from "@headroom/policy";
 
 const HISTORY_JOBS = 2_000;
 const REFIT_MS = 30_000;

@@ -2,10 +2,9 @@
 // changed wait reasons out. The tick writes the result (placement-writes.ts); tests can change rows
 // between the two to prove that the writes skip what changed.
 import type { Db, Prisma } from "@headroom/db";
+import { effectiveThresholds, predictionKey, predictPeakMiB, type TPeakModel } from "@headroom/policy";
 import { budgetedTotalMiB } from "@headroom/protocol";
 import { FleetIndex, type TIndexNode } from "./fleet-index.ts";
-import { predictionKey, predictPeakMiB, type TPeakModel } from "./prediction.ts";
-import { effectiveThresholds } from "./thresholds.ts";
 
 export type TPlannedPlacement = { jobId: string; nodeId: string; attempt: number; predictedPeakMiB: number; placement: Prisma.InputJsonObject };
 export type TPlannedWait = { jobId: string; reason: string; headroomNeededMiB: number | null; predictedPeakMiB: number };

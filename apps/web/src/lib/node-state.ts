@@ -23,7 +23,7 @@ const THRESHOLD_KEYS = Object.keys(DEFAULT_THRESHOLDS) as TThresholdKey[];
 
 /**
  * The thresholds a node sets itself (non-null override fields), in the canonical order. The
- * values in force come from @headroom/scheduler's effectiveThresholds, the scheduler's own rule.
+ * values in force come from @headroom/policy's effectiveThresholds, the scheduler's own rule.
  */
 export function overriddenThresholdKeys(override: { [K in TThresholdKey]?: TThresholds[K] | null } | null): TThresholdKey[] {
   if (!override) return [];

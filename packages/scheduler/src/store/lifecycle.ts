@@ -2,7 +2,7 @@
 // a report from a lease that was lost (expired, swept, canceled) changes nothing: it gets LEASE_LOST.
 import type { Db, Prisma, PrismaClient } from "@headroom/db";
 import { AppError, NON_RETRYABLE_JOB_ERRORS, type TCompleteRequest, type TFailRequest } from "@headroom/protocol";
-import { retryDelayMs } from "../backoff.ts";
+import { retryDelayMs } from "@headroom/policy";
 import { notifyQueueChanged } from "../notify.ts";
 
 type TAttemptRef = { jobId: string; nodeId: string; attempt: number };

@@ -1,6 +1,6 @@
 import type { Db } from "@headroom/db";
 import type { TMemoryReading, TReclaim, TThresholds } from "@headroom/protocol";
-import { reclaimFor, usableMiB } from "@headroom/scheduler";
+import { reclaimFor, usableMiB } from "@headroom/policy";
 
 /** Node events whose MiB is a reading with a freshly loaded runner: which column holds it. */
 const FRESH_READINGS = { registered: "beforeMiB", cleanup: "afterMiB", sweep: "afterMiB" } as const;

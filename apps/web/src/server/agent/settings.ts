@@ -1,6 +1,6 @@
 import type { Db } from "@headroom/db";
 import type { TThresholds } from "@headroom/protocol";
-import { effectiveThresholds, settingsVersion } from "@headroom/scheduler";
+import { effectiveThresholds, settingsVersion } from "@headroom/policy";
 
 /** Thresholds in force on one node and their version, as sent to the agent on every heartbeat. */
 export async function nodeSettings(db: Db, nodeId: string): Promise<{ thresholds: TThresholds; settingsVersion: number }> {

@@ -3,7 +3,7 @@ import { randomUUID } from "node:crypto";
 import type { Prisma, PrismaClient } from "@headroom/db";
 import { useTestDatabase } from "@headroom/db/testing";
 import { DEFAULT_THRESHOLDS } from "@headroom/protocol";
-import { settingsVersion } from "@headroom/scheduler";
+import { settingsVersion } from "@headroom/policy";
 import { describe, expect, it } from "vitest";
 import { listJobs } from "./list-jobs";
 import { listNodes } from "../nodes/list-nodes";

@@ -1,7 +1,7 @@
 // Every node with its latest memory reading, state, load and thresholds in force. Relative
 // imports only, so the integration test can load it without the app's path aliases.
 import type { Db } from "@headroom/db";
-import { effectiveThresholds, settingsVersion } from "@headroom/scheduler";
+import { effectiveThresholds, settingsVersion } from "@headroom/policy";
 import { nodeState, overriddenThresholdKeys, usedPct } from "../../lib/node-state";
 import { leakTrendsByNode } from "./leak";
 import type { TNodeListOutput } from "./list-nodes.types";

@@ -33,7 +33,7 @@ export const ZNodeViewSchema = z.object({
   heartbeatAgeMs: z.number().nullable(),
   agentVersion: z.string().nullable(),
   appliedSettingsVersion: z.number().int().nullable(),
-  /** The settings version in force for this node (@headroom/scheduler settingsVersion). */
+  /** The settings version in force for this node (@headroom/policy settingsVersion). */
   settingsVersion: z.number().int(),
   settingsApplied: z.boolean(),
   thresholds: ZThresholdsSchema,

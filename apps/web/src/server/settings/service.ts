@@ -4,7 +4,7 @@
 // changes nothing writes nothing. Relative imports only, so integration tests load it as is.
 import type { Db, Prisma, PrismaClient } from "@headroom/db";
 import { AppError, DEFAULT_THRESHOLDS, type TThresholds } from "@headroom/protocol";
-import { effectiveThresholds, settingsVersion } from "@headroom/scheduler";
+import { effectiveThresholds, settingsVersion } from "@headroom/policy";
 import { THRESHOLD_KEYS, type TThresholdKey } from "./fields";
 import type { TActor, TAuditEntry, TAuditListInput, TFleetSettings, TFleetSettingsPatch, TNodeOverride, TNodeOverridePatch, TNodeSettings } from "./settings.types";
 import { ZSettingsChangeSchema } from "./settings.types";

@@ -70,7 +70,7 @@ export const ZNodeSettingsSchema = z.object({
   /** The override's own version; 0 while the node has never had one. */
   version: z.number().int(),
   fleetVersion: z.number().int(),
-  /** What the agent reports back once applied (@headroom/scheduler settingsVersion). */
+  /** What the agent reports back once applied (@headroom/policy settingsVersion). */
   settingsVersion: z.number().int(),
 });
 export type TNodeSettings = z.infer<typeof ZNodeSettingsSchema>;
