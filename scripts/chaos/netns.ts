@@ -12,6 +12,16 @@ function ip(args: string[]): string {
   return execFileSync("ip", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
 }
 
+/**
+ * The first index whose namespace does not exist yet, so that a second run on the same machine (a
+ * short campaign beside a full one) never takes over, nor removes, a namespace another run is using.
+ */
+export function freeNetnsIndex(existing: string = ip(["netns", "list"])): number {
+  const taken = new Set(existing.split("\n").map((l) => l.trim().split(" ")[0]).filter((n): n is string => !!n?.startsWith(PREFIX)));
+  for (let i = 0; i < 256; i++) if (!taken.has(netnsFor(i).ns)) return i;
+  throw new Error(`every ${PREFIX}0-255 network namespace exists: remove stale ones with ip netns del`);
+}
+
 export function netnsFor(i: number): TNetns {
   return { ns: `${PREFIX}${i}`, hostIf: `${PREFIX}${i}h`, nsIf: `${PREFIX}${i}n`, hostIp: `10.213.${i}.1`, nsIp: `10.213.${i}.2` };
 }
@@ -28,7 +38,7 @@ export function canUseNetns(): { ok: true } | { ok: false; why: string } {
 }
 
 export function createNetns(n: TNetns): void {
-  removeNetns(n); // a run killed before its teardown left these behind
+  removeNetns(n); // a host end left without its namespace by a run killed before its teardown
   ip(["netns", "add", n.ns]);
   ip(["link", "add", n.hostIf, "type", "veth", "peer", "name", n.nsIf]);
   ip(["link", "set", n.nsIf, "netns", n.ns]);

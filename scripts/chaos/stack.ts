@@ -12,7 +12,7 @@ import { loadOrCreateCredentials, type TCredentials } from "../fleet/credentials
 import { startChild, stopChildren, waitForHttp, type TChild } from "../fleet/processes.ts";
 import { descendantsMatching, readProcs, type TProc } from "../gpu-host/proc-tree.ts";
 import { Balancer } from "./balancer.ts";
-import { canUseNetns, createNetns, inNetns, netnsFor, removeNetns, type TNetns } from "./netns.ts";
+import { canUseNetns, createNetns, freeNetnsIndex, inNetns, netnsFor, removeNetns, type TNetns } from "./netns.ts";
 
 /** Short leases and offline marks, so a cut-off agent's job is retried in seconds, not minutes. */
 export const LEASE_MS = 10_000;
@@ -91,7 +91,7 @@ export class ChaosStack {
       let netns: TNetns | null = null;
       // The last agent lives in a namespace of its own, for the cut-off fault.
       if (i === agentCount - 1 && agentCount > 1 && ns.ok) {
-        netns = netnsFor(0);
+        netns = netnsFor(freeNetnsIndex());
         createNetns(netns);
         this.netnses.push(netns);
         await this.balancer.listen(netns.hostIp, this.lbPort);
