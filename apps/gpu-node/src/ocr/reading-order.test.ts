@@ -40,6 +40,29 @@ function articleSvg(): Buffer {
   );
 }
 
+/** Two columns whose lines do not share baselines (other sizes and spacing on each side), between a title and a footer. */
+const WIDE_FOOTER = "Printed by the valley press, every week of the year";
+const LEFT_UNALIGNED = [...LEFT.slice(0, 4), "the water went down", "before the sun came up."];
+function unalignedSvg(): Buffer {
+  const line = (text: string, x: number, y: number, size: number) => `<text x="${x}" y="${y}" font-family="DejaVu Sans" font-size="${size}">${text}</text>`;
+  const left = LEFT_UNALIGNED.map((l, i) => line(l, 40, 130 + i * 40, 26)).join("");
+  const right = RIGHT.slice(0, 4).map((l, i) => line(l, 500, 152 + i * 58, 22)).join("");
+  return Buffer.from(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="920" height="440"><rect width="100%" height="100%" fill="white"/>${line(TITLE, 40, 60, 32)}${left}${right}${line(WIDE_FOOTER, 40, 400, 26)}</svg>`,
+  );
+}
+
+/** Three columns of prose, each a little lower than the one before. */
+const THREE = [
+  ["Rain fell on the hills", "all through the week", "and the roads turned", "to mud by Friday."],
+  ["The school stayed open", "though few children", "came in from farms", "beyond the river."],
+  ["By Sunday the sky", "was clear again and", "the carts went out", "to the market town."],
+];
+function threeColumnsSvg(): Buffer {
+  const lines = THREE.flatMap((col, c) => col.map((l, i) => `<text x="${40 + c * 390}" y="${80 + i * 44 + c * 9}" font-family="DejaVu Sans" font-size="24">${l}</text>`));
+  return Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="1220" height="290"><rect width="100%" height="100%" fill="white"/>${lines.join("")}</svg>`);
+}
+
 let engine: OcrEngine;
 beforeAll(async () => {
   engine = (await createOcrEngine({ providers: ["cpu"], threads: 2 })).engine;
@@ -60,5 +83,16 @@ describe("reading order (real models, CPU)", { timeout: 60_000 }, () => {
     const png = await sharp(articleSvg()).rotate(deg, { background: "white" }).png().toBuffer();
     const r = await engine.recognize(png);
     expect(r.text.split("\n")).toEqual([TITLE, ...LEFT, ...RIGHT, FOOTER]);
+  });
+
+  it.each([0, 2])("reads two columns whose baselines do not line up one after the other, turned %d°", async (deg) => {
+    const png = await sharp(unalignedSvg()).rotate(deg, { background: "white" }).png().toBuffer();
+    const r = await engine.recognize(png);
+    expect(r.text.split("\n")).toEqual([TITLE, ...LEFT_UNALIGNED, ...RIGHT.slice(0, 4), WIDE_FOOTER]);
+  });
+
+  it("reads three columns of prose one after another", async () => {
+    const r = await engine.recognize(await sharp(threeColumnsSvg()).png().toBuffer());
+    expect(r.text.split("\n")).toEqual(THREE.flat());
   });
 });

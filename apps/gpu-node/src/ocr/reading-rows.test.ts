@@ -87,6 +87,28 @@ describe("readingRows: two columns of prose", () => {
     expect(rows[1]).toBe(`left column line 0 ${right(0)}`);
   });
 
+  it.each([0, 2])("reads columns whose baselines do not line up one after the other, turned by %d°", (deg) => {
+    // The right column's lines are 38 px apart from y 75, the left one's 30 px apart from y 60: most rows hold one side only.
+    const page = [
+      box("Title of the article across both columns", 0, 0, 780, 30, deg),
+      ...Array.from({ length: 6 }, (_, i) => box(`left column line ${i}`, 0, 60 + i * 30, 360, 20, deg)),
+      ...Array.from({ length: 4 }, (_, i) => box(`right column line ${i}`, 420, 75 + i * 38, 360, 24, deg)),
+      box("Footer across the page as well", 0, 280, 780, 20, deg),
+    ];
+    expect(names(readingRows(page.reverse(), (b) => b.quad, text))).toEqual([
+      "Title of the article across both columns",
+      ...[0, 1, 2, 3, 4, 5].map((i) => `left column line ${i}`),
+      ...[0, 1, 2, 3].map((i) => `right column line ${i}`),
+      "Footer across the page as well",
+    ]);
+  });
+
+  it("reads three columns one after the other", () => {
+    const columns = ["first", "second", "third"];
+    const page = columns.flatMap((name, c) => Array.from({ length: 4 }, (_, i) => box(`${name} column line ${i}`, c * 280, 60 + i * 30 + c * 7, 230)));
+    expect(names(readingRows(page, (b) => b.quad, text))).toEqual(columns.flatMap((name) => [0, 1, 2, 3].map((i) => `${name} column line ${i}`)));
+  });
+
   it("keeps rows when there are too few of them, or no text is given", () => {
     expect(names(readingRows(article(0, 2), (b) => b.quad, text))[1]).toBe("left column line 0 right column line 0");
     expect(names(readingRows(article(0), (b) => b.quad))[1]).toBe("left column line 0 right column line 0");

@@ -79,8 +79,11 @@ type TCell<T> = { item: T; box: TUprightBox };
 const GUTTER_HEIGHTS = 1.5;
 /** Text columns: at least this many rows with text on both sides of the gutter... */
 const MIN_COLUMN_ROWS = 3;
-/** ...each side's lines at least this share of the block's width (a label/value list's values are narrower)... */
-const MIN_COLUMN_SHARE = 0.25;
+/**
+ * ...each side's lines at least this many line heights long (a label/value list's values are shorter;
+ * a share of the block's width would refuse the narrow columns of a three-column page)...
+ */
+const MIN_COLUMN_HEIGHTS = 6;
 /** ...and each side mostly letters (values, dates and amounts are not prose). */
 const MIN_LETTER_SHARE = 0.6;
 
@@ -92,44 +95,93 @@ function letterShare(texts: readonly string[]): number {
 }
 
 /**
- * Two columns of prose (an article, a letter with a sidebar) are read column by column: a run of rows
+ * Columns of prose (an article, a letter with a sidebar) are read column by column: a run of rows
  * that all leave one gutter free, with prose on both sides of it, becomes the left column's rows,
- * then the right column's. A label/value list keeps its rows, since its values are narrow and not
- * prose; a title across both columns ends the run. Without `textOf`, rows are left as they are.
+ * then the right column's, and each side is split again, so three or more columns read in turn. The
+ * gutter is found from the union of a few rows, not from one row, so columns whose baselines do not
+ * line up (a row holding only one side) are found too. A label/value list keeps its rows, since its
+ * values are narrow and not prose; a title across the columns ends the run. Without `textOf`, rows
+ * are left as they are.
  */
 function splitTextColumns<T>(rows: Array<Array<TCell<T>>>, textOf?: (item: T) => string): Array<Array<TCell<T>>> {
   if (!textOf) return rows;
   const out: Array<Array<TCell<T>>> = [];
   let i = 0;
   while (i < rows.length) {
-    const gutter = widestGap(rows[i]!);
-    if (!gutter) {
+    const block = columnBlock(rows, i, textOf);
+    if (!block) {
       out.push(rows[i++]!);
       continue;
     }
-    // Extend while each row leaves the gutter (narrowed to what every row leaves) free.
-    let free = gutter;
-    let end = i + 1;
-    for (; end < rows.length; end++) {
-      // A row a paragraph's gap below (a footer under the columns) is not part of them.
-      if (!closeBelow(rows[end - 1]!, rows[end]!)) break;
-      const narrowed = freeAround(rows[end]!, free);
-      if (!narrowed) break;
-      free = narrowed;
+    out.push(...splitTextColumns(block.left, textOf), ...splitTextColumns(block.right, textOf));
+    i = block.end;
+  }
+  return out;
+}
+
+/** The rows from `i` split at a gutter into two columns of prose, and the row after them; or null. */
+function columnBlock<T>(rows: Array<Array<TCell<T>>>, i: number, textOf: (item: T) => string): { left: Array<Array<TCell<T>>>; right: Array<Array<TCell<T>>>; end: number } | null {
+  const gutter = gutterAhead(rows, i);
+  if (!gutter) return null;
+  // Extend while each row leaves the gutter (narrowed to what every row leaves) free.
+  let free = gutter;
+  let end = i + 1;
+  for (; end < rows.length; end++) {
+    // A row a paragraph's gap below (a footer under the columns) is not part of them.
+    if (!closeBelow(rows[end - 1]!, rows[end]!)) break;
+    const narrowed = freeAround(rows[end]!, free);
+    if (!narrowed) break;
+    free = narrowed;
+  }
+  const block = rows.slice(i, end);
+  const left = block.map((row) => row.filter((c) => c.box.right <= free.left)).filter((r) => r.length > 0);
+  const right = block.map((row) => row.filter((c) => c.box.left >= free.right)).filter((r) => r.length > 0);
+  if (left.length < MIN_COLUMN_ROWS || right.length < MIN_COLUMN_ROWS) return null;
+  const extent = (side: Array<TCell<T>>) => side[side.length - 1]!.box.right - side[0]!.box.left;
+  const prose = (side: Array<Array<TCell<T>>>) =>
+    median(side.map(extent)) >= MIN_COLUMN_HEIGHTS * median(side.flat().map((c) => c.box.height)) &&
+    letterShare(side.flatMap((r) => r.map((c) => textOf(c.item)))) >= MIN_LETTER_SHARE;
+  return prose(left) && prose(right) ? { left, right, end } : null;
+}
+
+/** Rows looked at together to find a gutter: enough that each side of unaligned columns shows up. */
+const GUTTER_LOOKAHEAD_ROWS = 2 * MIN_COLUMN_ROWS;
+
+/**
+ * The widest gutter that rows `i`, `i + 1`, ... leave free together (the gaps in the union of their
+ * cells), over as many of the next few rows as still leave one, or null when row `i` starts no columns.
+ */
+function gutterAhead<T>(rows: ReadonlyArray<ReadonlyArray<TCell<T>>>, i: number): TGap | null {
+  let cover: TGap[] = [];
+  let best: TGap | null = null;
+  const heights: number[] = [];
+  for (let j = i; j < rows.length && j < i + GUTTER_LOOKAHEAD_ROWS; j++) {
+    if (j > i && !closeBelow(rows[j - 1]!, rows[j]!)) break;
+    cover = mergeSpans([...cover, ...rows[j]!.map((c) => ({ left: c.box.left, right: c.box.right }))]);
+    heights.push(...rows[j]!.map((c) => c.box.height));
+    const h = median(heights);
+    let widest: TGap | null = null;
+    for (let k = 1; k < cover.length; k++) {
+      const gap = { left: cover[k - 1]!.right, right: cover[k]!.left };
+      if (gap.right - gap.left > GUTTER_HEIGHTS * h && (!widest || gap.right - gap.left > widest.right - widest.left)) widest = gap;
     }
-    const block = rows.slice(i, end);
-    const split = block.map((row) => ({ left: row.filter((c) => c.box.right <= free.left), right: row.filter((c) => c.box.left >= free.right) }));
-    const both = split.filter((r) => r.left.length > 0 && r.right.length > 0).length;
-    const lefts = split.filter((r) => r.left.length > 0);
-    const rights = split.filter((r) => r.right.length > 0);
-    const width = Math.max(...block.flatMap((r) => r.map((c) => c.box.right))) - Math.min(...block.flatMap((r) => r.map((c) => c.box.left)));
-    const extent = (cells: Array<TCell<T>>) => cells[cells.length - 1]!.box.right - cells[0]!.box.left;
-    const prose = (side: Array<Array<TCell<T>>>) =>
-      median(side.map(extent)) >= MIN_COLUMN_SHARE * width && letterShare(side.flatMap((cells) => cells.map((c) => textOf(c.item)))) >= MIN_LETTER_SHARE;
-    if (both >= MIN_COLUMN_ROWS && prose(lefts.map((r) => r.left)) && prose(rights.map((r) => r.right))) {
-      out.push(...lefts.map((r) => r.left), ...rights.map((r) => r.right));
-      i = end;
-    } else out.push(rows[i++]!);
+    // A row holding one side shows no gap yet; once one has shown, the first row that closes it ends the look.
+    if (!widest) {
+      if (best) break;
+      continue;
+    }
+    best = widest;
+  }
+  return best;
+}
+
+/** Spans merged where they overlap, sorted left to right. */
+function mergeSpans(spans: TGap[]): TGap[] {
+  const out: TGap[] = [];
+  for (const s of [...spans].sort((a, b) => a.left - b.left)) {
+    const last = out[out.length - 1];
+    if (last && s.left <= last.right) last.right = Math.max(last.right, s.right);
+    else out.push({ ...s });
   }
   return out;
 }
@@ -145,16 +197,6 @@ function closeBelow<T>(above: ReadonlyArray<TCell<T>>, below: ReadonlyArray<TCel
 }
 
 type TGap = { left: number; right: number };
-
-/** The widest gap between a row's cells, if it is a gutter's width. */
-function widestGap<T>(row: ReadonlyArray<TCell<T>>): TGap | null {
-  let best: TGap | null = null;
-  for (let k = 1; k < row.length; k++) {
-    const gap = { left: row[k - 1]!.box.right, right: row[k]!.box.left };
-    if (gap.right - gap.left > GUTTER_HEIGHTS * row[k]!.box.height && (!best || gap.right - gap.left > best.right - best.left)) best = gap;
-  }
-  return best;
-}
 
 /** `gap` narrowed to what `row` leaves free, or null when a cell crosses it or too little is left. */
 function freeAround<T>(row: ReadonlyArray<TCell<T>>, gap: TGap): TGap | null {
