@@ -3,8 +3,8 @@ ALTER TABLE "Node" ADD COLUMN     "freshUsedAt" TIMESTAMP(3),
 ADD COLUMN     "freshUsedMiB" INTEGER;
 
 -- Backfill: each node's latest event with every runner fresh, as reclaim used to find it by scanning
--- events (registered: the reading before; cleanup and sweep: the reading after, unless an agent with
--- several runner slots marked it allFresh: false).
+-- events: the reading before a registration, or after a cleanup or sweep that an agent with several
+-- runner slots did not mark allFresh: false. (No semicolons in comments: the engine splits on them.)
 UPDATE "Node" n
 SET "freshUsedMiB" = f.used_mib, "freshUsedAt" = f.at
 FROM (
