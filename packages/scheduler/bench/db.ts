@@ -60,7 +60,9 @@ export async function openBenchDatabase(databaseUrl: string | undefined, log: (m
   const clients: PrismaClient[] = [];
   try {
     log("applying migrations");
-    await migrate(url);
+    // Bundled for a bare host (scripts/bench-host), the package's default path points nowhere: run.sh says where.
+    const migrationsDir = process.env.HEADROOM_MIGRATIONS_DIR || undefined;
+    await migrate(url, migrationsDir ? { migrationsDir } : {});
     const version = (await adminQuery(url, "SHOW server_version")).rows[0]?.server_version as string;
     const s = await adminQuery(url, "SELECT name, current_setting(name) AS setting FROM pg_settings WHERE name IN ('fsync','synchronous_commit','shared_buffers','max_connections') ORDER BY name");
     const settings = s.rows.map((r: { name: string; setting: string }) => `${r.name}=${r.setting}`).join(", ");

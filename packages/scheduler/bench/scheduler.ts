@@ -1,10 +1,18 @@
-// `npm run bench:scheduler [-- --write]`: placement throughput, dispatch latency and placement
-// quality, printed as Markdown; `--write` also saves it to docs/bench-scheduler.md.
+// `npm run bench:scheduler [-- options]`: placement throughput, dispatch latency and placement
+// quality, printed as Markdown. Options:
+//   --write            also save the Markdown to docs/bench-scheduler.md
+//   --out DIR          save bench-scheduler.md and bench-scheduler.json in DIR (the bench host's $OUT)
+//   --nodes 1000,10000 fleet sizes for the end-to-end tick (default 1,000 and 10,000)
+//   --jobs N           queued jobs per tick run (default 10,000)
+//   --batch 250,1000   batch sizes for the tick at the first fleet size (default the shipped one and 1,000)
+//   --quick            small sizes everywhere, to prove the command works (seconds, not minutes)
+//   --no-dispatch      skip the dispatch part
 // Uses a scratch database on DATABASE_URL's server if set, else an embedded Postgres in a temp dir.
-import { writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
 import { openBenchDatabase } from "./db.ts";
 import { benchDispatch, dispatchReport, type TDispatchOptions, type TDispatchResult } from "./dispatch.ts";
 import { benchQuality, qualityReport, type TQualityResult, type TScenario } from "./quality.ts";
@@ -12,27 +20,47 @@ import { fmt, machine } from "./stats.ts";
 import { DEFAULT_BATCH_SIZE } from "../src/tick.ts";
 import { agreement, benchIndexPlacement, benchPurePlacement, benchSchedulerTick, throughputReport, type TIndexRun, type TPureResult, type TTickBenchResult, type TTickPlan } from "./throughput.ts";
 
-const write = process.argv.includes("--write");
+const { values: args } = parseArgs({
+  options: {
+    write: { type: "boolean", default: false },
+    out: { type: "string" },
+    nodes: { type: "string" },
+    jobs: { type: "string" },
+    batch: { type: "string" },
+    quick: { type: "boolean", default: false },
+    "no-dispatch": { type: "boolean", default: false },
+  },
+});
+const list = (s: string | undefined, fallback: number[]) => (s ? s.split(",").map((x) => Number(x.replaceAll("_", ""))) : fallback);
+const quick = args.quick;
 const databaseUrl = process.env.DATABASE_URL || undefined; // a bench script, not an app: no env.ts
 const started = performance.now();
 const log = (msg: string) => console.error(`[bench ${fmt((performance.now() - started) / 1_000, 1)} s] ${msg}`);
 const load = () => os.loadavg().map((x) => x.toFixed(1)).join(" / ");
 
-const THROUGHPUT = { nodes: 1_000, jobs: 10_000, seed: 42 };
+const jobs = Number(args.jobs ?? (quick ? 2_000 : 10_000));
+const fleetSizes = list(args.nodes, quick ? [200] : [1_000, 10_000]);
+const batches = list(args.batch, [DEFAULT_BATCH_SIZE, 1_000]);
+const THROUGHPUT = { nodes: fleetSizes[0]!, jobs, seed: 42 };
 /** Decisions timed for the scan: its cost per decision is the point, and 10,000 took minutes on a busy machine. */
-const SCAN_JOBS = 2_000;
-const TICKS: TTickPlan[] = [
-  { nodes: 1_000, jobs: 10_000, batchSize: DEFAULT_BATCH_SIZE, budgetMs: 60_000, claimTimeBudgetMs: 20_000 },
-  { nodes: 1_000, jobs: 10_000, batchSize: 1_000, budgetMs: 60_000 },
-  { nodes: 10_000, jobs: 10_000, batchSize: DEFAULT_BATCH_SIZE, budgetMs: 60_000, claimTimeBudgetMs: 20_000 },
-];
-const DISPATCH: TDispatchOptions[] = [
-  { agents: 4, notify: true, steadyJobs: 250, ratePerS: 10, burstJobs: 100, workMs: 50 },
-  { agents: 40, notify: true, steadyJobs: 1_000, ratePerS: 100, burstJobs: 0, workMs: 50 },
-  // 1,000 jobs/s offered for 2 s; 200 agents of one slot and 50 ms jobs could take up to 4,000/s.
-  { agents: 200, notify: true, steadyJobs: 2_000, ratePerS: 1_000, burstJobs: 0, workMs: 50 },
-];
-const QUALITY = { seed: 42, arriveForMs: 600_000, maxAttempts: 3 };
+const SCAN_JOBS = quick ? 200 : 2_000;
+const budgetMs = quick ? 20_000 : 60_000;
+const claimTimeBudgetMs = quick ? 3_000 : 20_000;
+// Every batch size at the first fleet size; the shipped batch at the others. Claim-time once per size.
+const TICKS: TTickPlan[] = fleetSizes.flatMap((nodes, i) =>
+  (i === 0 ? batches : [DEFAULT_BATCH_SIZE]).map((batchSize, j) => ({ nodes, jobs, batchSize, budgetMs, ...(j === 0 ? { claimTimeBudgetMs } : {}) })),
+);
+const DISPATCH: TDispatchOptions[] = args["no-dispatch"]
+  ? []
+  : quick
+    ? [{ agents: 4, notify: true, steadyJobs: 30, ratePerS: 10, burstJobs: 10, workMs: 50 }]
+    : [
+        { agents: 4, notify: true, steadyJobs: 250, ratePerS: 10, burstJobs: 100, workMs: 50 },
+        { agents: 40, notify: true, steadyJobs: 1_000, ratePerS: 100, burstJobs: 0, workMs: 50 },
+        // 1,000 jobs/s offered for 2 s; 200 agents of one slot and 50 ms jobs could take up to 4,000/s.
+        { agents: 200, notify: true, steadyJobs: 2_000, ratePerS: 1_000, burstJobs: 0, workMs: 50 },
+      ];
+const QUALITY = { seed: 42, arriveForMs: quick ? 60_000 : 600_000, maxAttempts: 3 };
 const SCENARIOS: TScenario[] = [
   { arrivalsPerS: 32, admission: "job-added" },
   { arrivalsPerS: 32, admission: "reading-only" },
@@ -63,8 +91,8 @@ log("quality: simulating (pure TypeScript, no database)");
 const quality = benchQuality(QUALITY, SCENARIOS);
 log(`throughput: placeJob alone, ${THROUGHPUT.jobs} decisions over ${THROUGHPUT.nodes} nodes`);
 const pure = benchPurePlacement(THROUGHPUT, SCAN_JOBS);
-log("throughput: the fleet index at 1,000 and 10,000 nodes");
-const index: TIndexRun[] = [1_000, 10_000].map((nodes) => {
+log(`throughput: the fleet index at ${fleetSizes.map((n) => fmt(n, 0)).join(" and ")} nodes`);
+const index: TIndexRun[] = fleetSizes.map((nodes) => {
   const r = benchIndexPlacement({ ...THROUGHPUT, nodes });
   return { ...r, nodes, sameAsScan: nodes === THROUGHPUT.nodes ? agreement(pure, r) : null };
 });
@@ -73,6 +101,7 @@ const db = await openBenchDatabase(databaseUrl, () => {});
 // Ctrl-C: stop the embedded server and remove its temp dir (or drop the scratch database) first.
 process.once("SIGINT", () => void db.close().finally(() => process.exit(130)));
 let out: string;
+let json: unknown;
 try {
   log(`throughput: schedulerTick against ${db.where}`);
   const tick = await benchSchedulerTick(db, TICKS, THROUGHPUT.seed, log);
@@ -93,7 +122,7 @@ try {
   out = [
     "# Scheduler benchmark",
     "",
-    `Generated by \`npm run bench:scheduler -- --write\` (\`tsx packages/scheduler/bench/scheduler.ts --write\`) on ${new Date().toISOString().slice(0, 10)}; the run took ${fmt(took, 0)} s.`,
+    `Generated by \`npm run bench:scheduler -- ${process.argv.slice(2).join(" ")}\` (\`packages/scheduler/bench/scheduler.ts\`${process.env.HEADROOM_BENCH_COMMIT ? `, bundled from ${process.env.HEADROOM_BENCH_COMMIT}` : ""}) on ${new Date().toISOString().slice(0, 10)}; the run took ${fmt(took, 0)} s.`,
     "The database is an embedded Postgres in a temp dir, or, with `DATABASE_URL` set, a scratch database created on that server (the role needs CREATEDB) and dropped afterwards.",
     "Every node in this benchmark is SIMULATED (database rows or in-memory records with no GPU behind them); the code under test, the database and the protocol functions are real.",
     "",
@@ -105,27 +134,32 @@ try {
     "",
     ...machine(db.postgresVersion).map((l) => `- ${l}`),
     `- Database: ${db.where}; ${db.settings}.`,
-    `- Load average (1/5/15 min) at start ${loadBefore}, at end ${load()}: the machine was shared with other engineers' builds and benchmarks during the run, so absolute timings are pessimistic and noisy; ratios within one table are more trustworthy than the absolute numbers.`,
+    `- Load average (1/5/15 min) at start ${loadBefore}, at end ${load()}: a load well above 0 means other work shared the machine during the run (absolute timings then pessimistic and noisy; ratios within one table hold better).`,
     "",
     "## 1. Placement throughput",
     "",
     throughputReport(THROUGHPUT, pure, index, tick),
     "",
-    "## 2. Dispatch latency: submit → claimed by the agent",
-    "",
-    dispatchReport(DISPATCH[0]!, dispatch),
-    ...dispatchErrors.map((e) => `- ${e}`),
-    "",
+    ...(DISPATCH.length === 0 ? [] : ["## 2. Dispatch latency: submit → claimed by the agent", "", dispatchReport(DISPATCH[0]!, dispatch), ...dispatchErrors.map((e) => `- ${e}`), ""]),
     "## 3. Placement quality: headroom vs claim-time vs round-robin vs random (simulated time)",
     "",
     qualityReport({ ...QUALITY, arrivalsPerS: SCENARIOS[0]!.arrivalsPerS }, quality),
     "",
   ].join("\n");
+  // The numbers behind the Markdown, for comparing runs (the per-decision node lists left out).
+  const strip = ({ chosen: _, ...r }: TPureResult) => r;
+  json = { args, took, machine: machine(db.postgresVersion), database: { where: db.where, settings: db.settings }, loadBefore, loadAfter: load(), pure: strip(pure), index: index.map((r) => ({ ...strip(r), nodes: r.nodes, sameAsScan: r.sameAsScan })), tick, dispatch, dispatchErrors, quality };
 } finally {
   await db.close();
 }
 console.log(out);
-if (write) {
+if (args.out) {
+  await mkdir(args.out, { recursive: true });
+  await writeFile(path.join(args.out, "bench-scheduler.md"), out);
+  await writeFile(path.join(args.out, "bench-scheduler.json"), JSON.stringify(json, null, 1));
+  log(`wrote bench-scheduler.md and bench-scheduler.json in ${args.out}`);
+}
+if (args.write) {
   const file = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../docs/bench-scheduler.md");
   await writeFile(file, out);
   log(`wrote ${file}`);

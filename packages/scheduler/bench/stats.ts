@@ -38,7 +38,7 @@ export function table(header: readonly string[], rows: readonly (readonly string
 export function machine(postgresVersion: string): string[] {
   const cpus = os.cpus();
   return [
-    `CPU: ${cpus[0]?.model ?? "unknown"} (${cpus.length} logical cores visible to Node; the machine is shared with other engineers, so timings are noisy)`,
+    `CPU: ${cpus[0]?.model ?? "unknown"} (${cpus.length} logical cores visible to Node)`,
     `Memory: ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`,
     `OS: ${os.type()} ${os.release()} ${os.arch()}`,
     `Node: ${process.version}`,
