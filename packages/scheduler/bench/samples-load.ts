@@ -4,7 +4,7 @@
 // against the same rows sent 60 at a time (one flush a minute, a batching we could choose).
 // SIMULATED nodes (rows only); the handler, the database and its WAL are real. Prints Markdown.
 import { performance } from "node:perf_hooks";
-import { storeSamples } from "../../../apps/web/src/server/agent/telemetry.ts";
+import { storeSamples } from "../src/store/samples.ts";
 import { openBenchDatabase } from "./db.ts";
 import { pgLoadSince, pgMark } from "./pg-load.ts";
 import { seqUuid } from "./random.ts";

@@ -3,7 +3,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import type { PrismaClient } from "@headroom/db";
 import { AppError } from "@headroom/protocol";
-import { notifyQueueChanged } from "@headroom/scheduler";
+import { enqueueJobs, isIdempotencyClash, jobsByIdempotencyKey } from "@headroom/scheduler";
 import { checkFileName } from "./file-name";
 import { inspectUpload, type TInspectedUpload, type TUploadLimits } from "./inspect-upload";
 import type { UploadStore } from "./storage";
@@ -32,7 +32,7 @@ const sha256 = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex
 async function replayOf(db: PrismaClient, input: TCreateJobsInput, hashes: string[]): Promise<TCreatedJob[] | null> {
   if (input.idempotencyKey === null) return null;
   const keys = input.files.map((_, i) => keyFor(input.idempotencyKey, i, input.files.length)!);
-  const existing = await db.job.findMany({ where: { idempotencyKey: { in: keys } }, select: { id: true, status: true, idempotencyKey: true, sha256: true } });
+  const existing = await jobsByIdempotencyKey(db, keys);
   if (existing.length === 0) return null;
   const order = new Map(keys.map((k, i) => [k, i]));
   existing.sort((a, b) => order.get(a.idempotencyKey!)! - order.get(b.idempotencyKey!)!);
@@ -40,12 +40,6 @@ async function replayOf(db: PrismaClient, input: TCreateJobsInput, hashes: strin
     throw new AppError("CONFLICT", `The idempotency key ${JSON.stringify(input.idempotencyKey)} was already used for other files; use a new key for a new upload`);
   }
   return existing.map(({ id, status }) => ({ id, status }));
-}
-
-/** A unique-constraint violation on Job.idempotencyKey (Prisma's P2002). */
-function isIdempotencyClash(err: unknown): boolean {
-  const e = err as { code?: string; meta?: { target?: unknown; driverAdapterError?: unknown } };
-  return e.code === "P2002" && JSON.stringify(e.meta ?? {}).includes("idempotencyKey");
 }
 
 export async function createJobs(db: PrismaClient, store: UploadStore, limits: TUploadLimits, input: TCreateJobsInput): Promise<{ jobs: TCreatedJob[]; replayed: boolean }> {
@@ -63,35 +57,25 @@ export async function createJobs(db: PrismaClient, store: UploadStore, limits: T
     for (const f of input.files) stored.push(await store.put(f.bytes));
     // Several files in one request are one batch: the agent counts their images together.
     const batchId = input.files.length > 1 ? randomUUID() : null;
-    const jobs = await db.$transaction(async (tx) => {
-      const out: TCreatedJob[] = [];
-      for (const [i, f] of input.files.entries()) {
-        const meta = inspected[i]!;
-        const job = await tx.job.create({
-          data: {
-            fileName: names[i]!,
-            mimeType: meta.mimeType,
-            sizeBytes: f.bytes.length,
-            sha256: hashes[i]!,
-            widthPx: meta.widthPx,
-            heightPx: meta.heightPx,
-            pages: meta.pages,
-            batchId,
-            storageKey: stored[i]!,
-            idempotencyKey: keyFor(input.idempotencyKey, i, input.files.length),
-            priority: input.priority,
-            maxAttempts: input.maxAttempts,
-            userId: input.owner.userId,
-            apiKeyId: input.owner.apiKeyId,
-            events: { create: { type: "created", data: { fileName: names[i]!, sizeBytes: f.bytes.length, widthPx: meta.widthPx, heightPx: meta.heightPx, pages: meta.pages, batchId } } },
-          },
-          select: { id: true, status: true },
-        });
-        out.push(job);
-      }
-      await notifyQueueChanged(tx);
-      return out;
-    });
+    const jobs = await enqueueJobs(
+      db,
+      input.files.map((f, i) => ({
+        fileName: names[i]!,
+        mimeType: inspected[i]!.mimeType,
+        sizeBytes: f.bytes.length,
+        sha256: hashes[i]!,
+        widthPx: inspected[i]!.widthPx,
+        heightPx: inspected[i]!.heightPx,
+        pages: inspected[i]!.pages,
+        batchId,
+        storageKey: stored[i]!,
+        idempotencyKey: keyFor(input.idempotencyKey, i, input.files.length),
+        priority: input.priority,
+        maxAttempts: input.maxAttempts,
+        userId: input.owner.userId,
+        apiKeyId: input.owner.apiKeyId,
+      })),
+    );
     return { jobs, replayed: false };
   } catch (err) {
     await Promise.all(stored.map((k) => store.remove(k)));

@@ -6,29 +6,14 @@
 // The file goes first and the mark second: a failure between the two leaves a job whose file is
 // gone but not yet marked, and the next run removes it again (removing a missing key is not an
 // error) and marks it. The other order could leave a marked job with its file still stored.
-import { Prisma, type Db } from "@headroom/db";
+import type { Db } from "@headroom/db";
+import { jobsWithFilesToExpire, markFilesExpired } from "@headroom/scheduler";
 import type { UploadStore } from "../jobs/storage";
-
-const FINISHED = ["SUCCEEDED", "FAILED", "CANCELED"] as const;
 
 /** Expires at most `batchJobs` jobs that finished before `before`; returns how many. Run it in a transaction. */
 export async function expireFilesBatch(db: Db, store: Pick<UploadStore, "remove">, before: Date, batchJobs: number, now: Date): Promise<number> {
-  const jobs = await db.job.findMany({
-    // createdAt bounds the scan through its index (a job finishes after it is created).
-    where: { fileExpiredAt: null, status: { in: [...FINISHED] }, createdAt: { lt: before }, finishedAt: { lt: before } },
-    orderBy: { createdAt: "asc" },
-    take: batchJobs,
-    select: { id: true, storageKey: true },
-  });
+  const jobs = await jobsWithFilesToExpire(db, before, batchJobs);
   if (jobs.length === 0) return 0;
   for (const j of jobs) await store.remove(j.storageKey);
-  const ids = jobs.map((j) => j.id);
-  const marked = await db.job.updateManyAndReturn({
-    where: { id: { in: ids }, fileExpiredAt: null },
-    // Prisma.DbNull: the result column becomes SQL NULL, not the JSON value null.
-    data: { fileExpiredAt: now, result: Prisma.DbNull, text: null },
-    select: { id: true, attempt: true },
-  });
-  await db.jobEvent.createMany({ data: marked.map((j) => ({ jobId: j.id, attempt: j.attempt, type: "file_expired", data: { finishedBefore: before.toISOString() } })) });
-  return marked.length;
+  return markFilesExpired(db, jobs.map((j) => j.id), before, now);
 }

@@ -3,8 +3,8 @@
 import { randomUUID } from "node:crypto";
 import { useTestDatabase } from "@headroom/db/testing";
 import { AppError, DEFAULT_THRESHOLDS } from "@headroom/protocol";
+import { nodeSettings } from "@headroom/scheduler";
 import { beforeEach, describe, expect, it } from "vitest";
-import { nodeSettings } from "../agent/settings";
 import { getFleetSettings, getNodeSettings, listSettingsAudit, updateFleetSettings, updateNodeOverride } from "./service";
 import { rejection } from "../test-support";
 

@@ -1,6 +1,6 @@
 import { ZNodeEventsRequestSchema } from "@headroom/protocol";
+import { storeNodeEvents } from "@headroom/scheduler";
 import { requireNode } from "@/server/agent/node-auth";
-import { storeNodeEvents } from "@/server/agent/telemetry";
 import { db } from "@/server/db";
 import { jsonBody, route } from "@/server/http";
 

@@ -1,6 +1,6 @@
 import { ZHeartbeatRequestSchema } from "@headroom/protocol";
+import { heartbeat } from "@headroom/scheduler";
 import { env } from "@/env";
-import { heartbeat } from "@/server/agent/heartbeat";
 import { requireNode } from "@/server/agent/node-auth";
 import { db } from "@/server/db";
 import { jsonBody, route } from "@/server/http";

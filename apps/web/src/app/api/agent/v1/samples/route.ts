@@ -1,6 +1,6 @@
 import { ZSamplesRequestSchema } from "@headroom/protocol";
+import { storeSamples } from "@headroom/scheduler";
 import { requireNode } from "@/server/agent/node-auth";
-import { storeSamples } from "@/server/agent/telemetry";
 import { db } from "@/server/db";
 import { jsonBody, route } from "@/server/http";
 

@@ -1,5 +1,5 @@
-import type { Prisma, PrismaClient } from "@headroom/db";
-import type { TNodeEventsRequest, TSamplesRequest } from "@headroom/protocol";
+import type { PrismaClient } from "@headroom/db";
+import type { TSamplesRequest } from "@headroom/protocol";
 
 /** Memory samples for the node's history; a sample naming a job the node never ran is kept without the job. */
 export async function storeSamples(db: PrismaClient, nodeId: string, req: TSamplesRequest): Promise<number> {
@@ -15,21 +15,6 @@ export async function storeSamples(db: PrismaClient, nodeId: string, req: TSampl
       totalMiB: s.totalMiB,
       processMiB: s.processMiB,
       utilPct: s.utilPct,
-    })),
-  });
-  return count;
-}
-
-export async function storeNodeEvents(db: PrismaClient, nodeId: string, req: TNodeEventsRequest): Promise<number> {
-  const { count } = await db.nodeEvent.createMany({
-    data: req.events.map((e) => ({
-      nodeId,
-      type: e.type,
-      createdAt: new Date(e.at),
-      beforeMiB: e.beforeMiB,
-      afterMiB: e.afterMiB,
-      freedMiB: e.beforeMiB !== null && e.afterMiB !== null ? e.beforeMiB - e.afterMiB : null,
-      data: (e.data ?? undefined) as Prisma.InputJsonValue | undefined,
     })),
   });
   return count;

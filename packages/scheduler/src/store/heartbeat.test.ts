@@ -5,11 +5,10 @@
 import { randomUUID } from "node:crypto";
 import { useTestDatabase } from "@headroom/db/testing";
 import type { THeartbeatRequest, TMemoryReading } from "@headroom/protocol";
-import { schedulerTick } from "@headroom/scheduler";
 import { beforeEach, describe, expect, it } from "vitest";
-import { heartbeat } from "./heartbeat";
-import { registerNode } from "./register";
-import { storeNodeEvents } from "./telemetry";
+import { schedulerTick } from "../tick.ts";
+import { heartbeat } from "./heartbeat.ts";
+import { registerNode, storeNodeEvents } from "./nodes.ts";
 
 const t = useTestDatabase();
 beforeEach(async () => {
@@ -34,7 +33,7 @@ async function grownNode(): Promise<string> {
     providerNotes: [],
     agentVersion: "test",
     memory: reading(300, 160),
-  });
+  }, randomUUID());
   await beat(nodeId, reading(1_243, 1_100));
   return nodeId;
 }

@@ -1,0 +1,85 @@
+// Jobs entering the queue (a submission), and the reads and marks around them that are not agent
+// reports: the idempotency replay lookup, a job's owner for cancel, and retention's file expiry.
+import { Prisma, type Db, type PrismaClient } from "@headroom/db";
+import { notifyQueueChanged } from "../notify.ts";
+
+/** One checked, stored upload, ready to queue. */
+export type TNewJob = {
+  fileName: string;
+  mimeType: string;
+  sizeBytes: number;
+  sha256: string;
+  widthPx: number;
+  heightPx: number;
+  pages: number;
+  /** Several files in one request are one batch: the agent counts their images together. */
+  batchId: string | null;
+  storageKey: string;
+  idempotencyKey: string | null;
+  priority: number;
+  maxAttempts: number;
+  userId: string | null;
+  apiKeyId: string | null;
+};
+
+/** Queues the jobs in one transaction, each with its "created" event, and wakes the scheduler at commit. */
+export async function enqueueJobs(db: PrismaClient, jobs: readonly TNewJob[]): Promise<{ id: string; status: string }[]> {
+  return db.$transaction(async (tx) => {
+    const out: { id: string; status: string }[] = [];
+    for (const j of jobs) {
+      const { fileName, sizeBytes, widthPx, heightPx, pages, batchId } = j;
+      out.push(
+        await tx.job.create({
+          data: { ...j, events: { create: { type: "created", data: { fileName, sizeBytes, widthPx, heightPx, pages, batchId } } } },
+          select: { id: true, status: true },
+        }),
+      );
+    }
+    await notifyQueueChanged(tx);
+    return out;
+  });
+}
+
+/** Jobs already queued under these idempotency keys (in no particular order). */
+export async function jobsByIdempotencyKey(db: Db, keys: readonly string[]): Promise<{ id: string; status: string; idempotencyKey: string | null; sha256: string }[]> {
+  return db.job.findMany({ where: { idempotencyKey: { in: [...keys] } }, select: { id: true, status: true, idempotencyKey: true, sha256: true } });
+}
+
+/** A unique-constraint violation on Job.idempotencyKey (Prisma's P2002): the same key queued at once by another request. */
+export function isIdempotencyClash(err: unknown): boolean {
+  const e = err as { code?: string; meta?: { target?: unknown; driverAdapterError?: unknown } };
+  return e.code === "P2002" && JSON.stringify(e.meta ?? {}).includes("idempotencyKey");
+}
+
+/** Who submitted a job (a user or an API key), or null when there is no such job. */
+export async function jobOwner(db: Db, jobId: string): Promise<{ userId: string | null; apiKeyId: string | null } | null> {
+  return db.job.findUnique({ where: { id: jobId }, select: { userId: true, apiKeyId: true } });
+}
+
+const FINISHED = ["SUCCEEDED", "FAILED", "CANCELED"] as const;
+
+/** Up to `batchJobs` finished jobs, oldest first, whose file and result retention should remove (finished before `before`). */
+export async function jobsWithFilesToExpire(db: Db, before: Date, batchJobs: number): Promise<{ id: string; storageKey: string }[]> {
+  return db.job.findMany({
+    // createdAt bounds the scan through its index (a job finishes after it is created).
+    where: { fileExpiredAt: null, status: { in: [...FINISHED] }, createdAt: { lt: before }, finishedAt: { lt: before } },
+    orderBy: { createdAt: "asc" },
+    take: batchJobs,
+    select: { id: true, storageKey: true },
+  });
+}
+
+/**
+ * Marks jobs whose stored file is gone: fileExpiredAt set, result and text cleared, a "file_expired"
+ * event each. Jobs already marked are left alone. Returns how many were marked.
+ */
+export async function markFilesExpired(db: Db, jobIds: readonly string[], before: Date, now: Date): Promise<number> {
+  const marked = await db.job.updateManyAndReturn({
+    where: { id: { in: [...jobIds] }, fileExpiredAt: null },
+    // Prisma.DbNull: the result column becomes SQL NULL, not the JSON value null.
+    data: { fileExpiredAt: now, result: Prisma.DbNull, text: null },
+    select: { id: true, attempt: true },
+  });
+  await db.jobEvent.createMany({ data: marked.map((j) => ({ jobId: j.id, attempt: j.attempt, type: "file_expired", data: { finishedBefore: before.toISOString() } })) });
+  return marked.length;
+}

@@ -1,0 +1,112 @@
+// Node transitions an agent reports: registration, heartbeats and the events it sends. Each one that
+// leaves every runner freshly loaded also moves the node's fresh-runner baseline (freshUsedMiB, read
+// by reclaim.ts): registration's reading, or the reading after a cleanup or sweep. An agent with
+// several runner slots marks a recycle of one slot beside grown ones `allFresh: false`: that reading
+// still holds the other runners' growth, so it is no baseline. Events without the mark count.
+import type { Db, Prisma, PrismaClient } from "@headroom/db";
+import type { THeartbeatRequest, TNodeEventsRequest, TRegisterRequest } from "@headroom/protocol";
+
+/** Registers a node, or re-registers one by name with a new token hash (the old token stops working). */
+export async function registerNode(db: PrismaClient, req: TRegisterRequest, tokenHash: string): Promise<{ nodeId: string }> {
+  const now = new Date();
+  const fields = {
+    hostname: req.hostname,
+    kind: req.kind,
+    gpuIndex: req.gpuIndex,
+    gpuName: req.gpuName,
+    provider: req.provider,
+    model: req.model ?? null,
+    providerNotes: req.providerNotes as Prisma.InputJsonValue,
+    agentVersion: req.agentVersion,
+    tokenHash,
+    status: "ONLINE" as const,
+    lastHeartbeatAt: now,
+    totalMiB: req.memory.totalMiB,
+    usedMiB: req.memory.usedMiB,
+    freeMiB: req.memory.freeMiB,
+    processMiB: req.memory.processMiB,
+    utilPct: req.memory.utilPct,
+    memorySource: req.memory.source,
+    // An agent registers with its runners just loaded.
+    freshUsedMiB: req.memory.usedMiB,
+    freshUsedAt: now,
+    // Placement never puts more jobs in flight on a node than it runs at once; older agents run one.
+    maxConcurrent: req.maxConcurrent ?? 1,
+  };
+  return db.$transaction(async (tx) => {
+    await tx.fleetSettings.upsert({ where: { id: 1 }, create: { id: 1 }, update: {} });
+    const n = await tx.node.upsert({ where: { name: req.name }, create: { name: req.name, ...fields }, update: fields, select: { id: true } });
+    await tx.nodeEvent.create({
+      data: {
+        nodeId: n.id,
+        type: "registered",
+        createdAt: now,
+        beforeMiB: req.memory.usedMiB,
+        data: { provider: req.provider, providerNotes: req.providerNotes, agentVersion: req.agentVersion } as Prisma.InputJsonValue,
+      },
+    });
+    return { nodeId: n.id };
+  });
+}
+
+/** Stores a heartbeat's live reading; a node that was offline comes back online. Returns whether it is drained. */
+export async function recordHeartbeat(db: Db, nodeId: string, hb: THeartbeatRequest): Promise<{ drained: boolean }> {
+  const m = hb.memory;
+  const before = await db.node.findUniqueOrThrow({ where: { id: nodeId }, select: { status: true, drained: true, appliedSettingsVersion: true } });
+  await db.node.update({
+    where: { id: nodeId },
+    data: {
+      status: "ONLINE",
+      lastHeartbeatAt: new Date(),
+      usedMiB: m.usedMiB,
+      totalMiB: m.totalMiB,
+      freeMiB: m.freeMiB,
+      processMiB: m.processMiB,
+      utilPct: m.utilPct,
+      memorySource: m.source,
+      appliedSettingsVersion: hb.appliedSettingsVersion,
+    },
+  });
+  if (before.status === "OFFLINE") await db.nodeEvent.create({ data: { nodeId, type: "online", beforeMiB: m.usedMiB } });
+  if (hb.appliedSettingsVersion !== null && hb.appliedSettingsVersion !== before.appliedSettingsVersion) {
+    await db.nodeEvent.create({ data: { nodeId, type: "settings_applied", data: { version: hb.appliedSettingsVersion } } });
+  }
+  return { drained: before.drained };
+}
+
+type TReportedEvent = TNodeEventsRequest["events"][number];
+
+/** The batch's latest event that left every runner fresh, if any: a cleanup or sweep not marked allFresh: false. */
+export function latestFreshEvent(events: readonly TReportedEvent[]): TReportedEvent | null {
+  let latest: TReportedEvent | null = null;
+  for (const e of events) {
+    if (e.type !== "cleanup" && e.type !== "sweep") continue;
+    if ((e.data as { allFresh?: unknown } | null | undefined)?.allFresh === false) continue;
+    if (!latest || Date.parse(e.at) >= Date.parse(latest.at)) latest = e;
+  }
+  return latest;
+}
+
+/** Stores the events an agent sends (cleanups with the MiB they gave back, sweeps, restarts, …) and moves the baseline. */
+export async function storeNodeEvents(db: PrismaClient, nodeId: string, req: TNodeEventsRequest): Promise<number> {
+  const insert = db.nodeEvent.createMany({
+    data: req.events.map((e) => ({
+      nodeId,
+      type: e.type,
+      createdAt: new Date(e.at),
+      beforeMiB: e.beforeMiB,
+      afterMiB: e.afterMiB,
+      freedMiB: e.beforeMiB !== null && e.afterMiB !== null ? e.beforeMiB - e.afterMiB : null,
+      data: (e.data ?? undefined) as Prisma.InputJsonValue | undefined,
+    })),
+  });
+  const fresh = latestFreshEvent(req.events);
+  if (!fresh) return (await insert).count;
+  const at = new Date(fresh.at);
+  // Events may arrive late (an agent's outbox retries): an older reading never replaces a newer one.
+  const [{ count }] = await db.$transaction([
+    insert,
+    db.node.updateMany({ where: { id: nodeId, OR: [{ freshUsedAt: null }, { freshUsedAt: { lte: at } }] }, data: { freshUsedMiB: fresh.afterMiB, freshUsedAt: at } }),
+  ]);
+  return count;
+}

@@ -1,0 +1,36 @@
+import type { Db } from "@headroom/db";
+import { reclaimFor, usableMiB } from "@headroom/policy";
+import type { TMemoryReading, TReclaim, TThresholds } from "@headroom/protocol";
+
+/**
+ * Should this heartbeating node recycle its runner for a job that waits for headroom? Heartbeats come
+ * every ~2 s from every node, so the common case is one indexed lookup that finds nothing: the
+ * smallest need, among queued jobs the scheduler marked as waiting for memory (headroomNeededMiB),
+ * that this node cannot meet now (Job_status_headroomNeededMiB_idx). Only when there is one does it
+ * look at the node's jobs and its fresh-runner baseline (Node.freshUsedMiB, kept by nodes.ts); the
+ * decision is `reclaimFor`'s.
+ */
+export async function reclaimForNode(
+  db: Db,
+  node: { id: string; drained: boolean; activeJobs: number },
+  memory: TMemoryReading,
+  thresholds: TThresholds,
+  now = new Date(),
+): Promise<TReclaim | null> {
+  if (node.drained || node.activeJobs > 0) return null;
+  const headroomMiB = usableMiB(memory.totalMiB, thresholds) - memory.usedMiB;
+  const waiting = await db.job.findFirst({
+    where: { status: "QUEUED", runAfter: { lte: now }, headroomNeededMiB: { gt: headroomMiB } },
+    orderBy: { headroomNeededMiB: "asc" },
+    select: { headroomNeededMiB: true },
+  });
+  if (!waiting) return null;
+  const [inFlight, baseline] = await Promise.all([
+    db.job.count({ where: { nodeId: node.id, status: { in: ["PLACED", "RUNNING"] } } }),
+    db.node.findUnique({ where: { id: node.id }, select: { freshUsedMiB: true } }),
+  ]);
+  return reclaimFor(
+    { drained: node.drained, inFlight, totalMiB: memory.totalMiB, usedMiB: memory.usedMiB, processMiB: memory.processMiB, freshUsedMiB: baseline?.freshUsedMiB ?? null, thresholds },
+    waiting.headroomNeededMiB,
+  );
+}
