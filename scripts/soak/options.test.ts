@@ -14,6 +14,12 @@ describe("parseSoakArgs", () => {
     expect(parseSoakArgs(["--no-report"], d).reportPath).toBeUndefined();
   });
 
+  it("--short is CI's three minutes with 10 s samples and no report unless asked", () => {
+    expect(parseSoakArgs(["--short"], d)).toMatchObject({ short: true, minutes: 3, sampleS: 10, reportPath: undefined, drainS: 180 });
+    expect(parseSoakArgs(["--short", "--minutes", "5", "--report", "s.md"], d)).toMatchObject({ minutes: 5, reportPath: "s.md" });
+    expect(parseSoakArgs([], d).short).toBe(false);
+  });
+
   it("refuses what it cannot run, naming the flag", () => {
     expect(() => parseSoakArgs(["--minutes", "0"], d)).toThrow(/--minutes/);
     expect(() => parseSoakArgs(["--sample-s", "5"], d)).toThrow(/--sample-s must be between 10 and 30/);

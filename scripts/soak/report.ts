@@ -16,6 +16,10 @@ export type TSoakRun = {
   jobs: { succeeded: number; failedByCode: Record<string, number>; open: number; submitted: number; gaveUp: number };
   plotPath: string;
   seriesPath: string;
+  /** The checks of checks.ts that failed; empty when they held. */
+  failures: string[];
+  /** False for --short: growth is shown, not judged. */
+  growthJudged: boolean;
 };
 
 const f1 = (n: number) => n.toFixed(1);
@@ -27,8 +31,9 @@ export function renderSoakReport(r: TSoakRun): string {
   const db = r.samples.filter((s) => s.dbBytes !== null).map((s) => s.dbBytes! / 1024 / 1024);
   const done = r.samples.at(-1)?.jobsDone ?? 0;
   const failed = Object.entries(r.jobs.failedByCode).sort((x, y) => y[1] - x[1]);
-  const verdictLine =
-    a.verdict === "PASS"
+  const verdictLine = !r.growthJudged
+    ? `**Growth not judged**: a short run (${a.fittedJobs} jobs after warm-up) is too few jobs for a slope per 1,000; the table shows what it saw.`
+    : a.verdict === "PASS"
       ? `**PASS**: after warm-up, no process's RSS grew more than ${a.limitPct} % per 1,000 jobs.`
       : a.verdict === "FAIL"
         ? `**FAIL**: ${a.trends.filter((t) => t.verdict === "FAIL").map((t) => `${t.name} (${sign(t.pctPer1kJobs)} % per 1,000 jobs)`).join(", ")} grew more than ${a.limitPct} % per 1,000 jobs after warm-up.`
@@ -41,6 +46,8 @@ export function renderSoakReport(r: TSoakRun): string {
     `Goal: after warm-up (the first ${Math.round((a.warmupJobs / Math.max(1, done)) * 100)} % of the jobs, ${a.warmupJobs} jobs), no process's RSS grows more than ${a.limitPct} % per 1,000 jobs. Each series is fitted as a straight line of RSS against jobs done over the ${a.fittedJobs} jobs after warm-up; the slope per 1,000 jobs is shown as a share of that series' post-warm-up mean.`,
     "",
     verdictLine,
+    "",
+    r.failures.length ? `**Checks failed**: ${r.failures.join("; ")}.` : "Checks held: every process started stayed up with its first pid, every upload was accepted, every job succeeded and none was left open after the drain.",
     ...(a.fittedJobs < 1000 && a.verdict !== "TOO_FEW_JOBS" ? ["", `The fit spans ${a.fittedJobs} jobs, fewer than 1,000: the per-1,000 slope is the fitted line extended, not growth seen over 1,000 jobs. The 60-minute run covers more.`] : []),
     "",
     "## Machine and setup",
@@ -59,7 +66,7 @@ export function renderSoakReport(r: TSoakRun): string {
     "## Database and jobs",
     "",
     `- Database (\`pg_database_size\`): ${db.length ? `${f1(db[0]!)} MiB at the start of the load, ${f1(db.at(-1)!)} MiB at the end` : "never read"}${a.dbMiBPer1kJobs !== null ? `; after warm-up it grew ${f1(a.dbMiBPer1kJobs)} MiB per 1,000 jobs (job rows, events, stored results, and the agents' memory samples, which grow with time rather than jobs until retention rolls them up)` : ""}.`,
-    `- Jobs: ${r.jobs.submitted} uploads, ${done} jobs done during the load (${f1(done / Math.max(1e-9, r.minutesRun))} per minute): ${r.jobs.succeeded} succeeded, ${failed.length ? failed.map(([c, n]) => `${n} failed ${c}`).join(", ") : "0 failed"}; ${r.jobs.open} still open when the load stopped; ${r.jobs.gaveUp} uploads given up.`,
+    `- Jobs: ${r.jobs.submitted} uploads, ${done} jobs done during the load (${f1(done / Math.max(1e-9, r.minutesRun))} per minute): ${r.jobs.succeeded} succeeded, ${failed.length ? failed.map(([c, n]) => `${n} failed ${c}`).join(", ") : "0 failed"}; ${r.jobs.open} still open after the drain; ${r.jobs.gaveUp} uploads given up.`,
     "",
     "## Plot",
     "",
