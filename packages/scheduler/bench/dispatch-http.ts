@@ -1,284 +1,305 @@
-// Dispatch latency over the real HTTP path with real agents: starts the whole fleet with
-// `scripts/start.ts` (embedded Postgres, migrations, the production Next.js control plane, the
-// scheduler process and HEADROOM_AGENTS CPU agents, each running the real OCR model in a runner
-// child), submits small real PNGs through `POST /api/v1/jobs` on loopback, and measures each job
-// with its own `JobEvent` timestamps (read back through `GET /api/v1/jobs/:id`). The client and
-// the stack's Postgres run on one machine, so the client's clock and `createdAt` agree.
+// Dispatch and the control plane's load over HTTP (issue 14): N SIMULATED agents speak the real
+// agent protocol to the real control plane (production web build, scheduler process, embedded
+// Postgres), while a submitter offers jobs through the real `POST /api/v1/jobs`. Phases: the fleet
+// idle (heartbeats and samples only), then each offered rate. Per phase: offered and achieved rates,
+// submit → claim latency as the agent saw it, API latency by route, Postgres CPU, WAL and commits
+// per second, and the CPU of every process. Orchestration lives here; the agents and the submitter
+// run in worker processes (http-agents/worker.ts) forked from this same file.
 //
-//   npm run bench:dispatch [-- --write]    (--write appends section 2b to docs/bench-scheduler.md)
-import { spawn, type ChildProcess } from "node:child_process";
-import { appendFile, readFile } from "node:fs/promises";
+//   npm run bench:dispatch -- [--agents 1000] [--rates 10,100,1000] [--phase-s 30] [--idle-s 30]
+//                             [--web 1] [--work-ms 250] [--out dir] [--write]
+//   bench pack: node app/bench-dispatch.mjs --root <unpacked pack> ... (scripts/bench-host/run-dispatch.sh)
+import { execFileSync, fork, type ChildProcess } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import sharp from "sharp";
-import { fmt, sleep, summarize, table } from "./stats.ts";
+import { parseArgs } from "node:util";
 
-const root = path.resolve(import.meta.dirname, "../../..");
-const PORT = 3200;
-const DB_PORT = 54349;
-const AGENTS = 2;
-const BASE = `http://127.0.0.1:${PORT}`;
-const API_KEY = "hr_bench_dispatch_key_0123456789abcdef";
-const ADMIN_PASSWORD = "bench-dispatch-admin-password";
-const STEADY_JOBS = Number(process.env.BENCH_STEADY_JOBS ?? 40);
-const RATE_PER_S = Number(process.env.BENCH_RATE ?? 1);
-const BURST_JOBS = Number(process.env.BENCH_BURST_JOBS ?? 10);
-const WRITE = process.argv.includes("--write");
-const COMMAND = `npm run bench:dispatch${WRITE ? " -- --write" : ""}`;
-
-const log = (msg: string) => console.error(`[bench:dispatch ${new Date().toISOString().slice(11, 23)}] ${msg}`);
-
-let stack: ChildProcess | undefined;
-let stackExit: Promise<void> | undefined;
-
-async function stopStack(): Promise<void> {
-  const child = stack;
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  stack = undefined;
-  log("stopping the stack (SIGTERM to its process group)");
-  try {
-    process.kill(-child.pid!, "SIGTERM");
-  } catch {
-    /* already gone */
-  }
-  const killTimer = setTimeout(() => {
-    log("stack still running after 60 s: SIGKILL");
-    try {
-      process.kill(-child.pid!, "SIGKILL");
-    } catch {
-      /* gone */
-    }
-  }, 60_000);
-  await stackExit;
-  clearTimeout(killTimer);
-  log("stack exited");
+if (process.argv.includes("--worker")) {
+  const { workerMain } = await import("./http-agents/worker.ts");
+  await workerMain();
+} else {
+  await orchestrate();
 }
 
-let interrupted = false;
-for (const sig of ["SIGINT", "SIGTERM"] as const) {
-  process.on(sig, () => {
-    if (interrupted) return;
-    interrupted = true;
-    log(`${sig}: cleaning up`);
-    void stopStack().finally(() => process.exit(130));
+async function orchestrate(): Promise<void> {
+  const { DispatchStack, processCpuS } = await import("./http-agents/stack.ts");
+  const { mergeRecords } = await import("./http-agents/recorder.ts");
+  const { renderReport } = await import("./http-agents/report.ts");
+  const { pgLoadSince, pgMark } = await import("./pg-load.ts");
+  type TPhaseResult = import("./http-agents/report.ts").TPhaseResult;
+  type TWorkerReply = import("./http-agents/worker.ts").TWorkerReply;
+  type TWorkerRequest = import("./http-agents/worker.ts").TWorkerRequest;
+  type TTaken = import("./http-agents/worker.ts").TTaken;
+  type TRecords = import("./http-agents/recorder.ts").TRecords;
+
+  const { values: a } = parseArgs({
+    args: process.argv.slice(2),
+    options: {
+      agents: { type: "string", default: "1000" },
+      rates: { type: "string", default: "10,100,1000" },
+      "phase-s": { type: "string", default: "30" },
+      "idle-s": { type: "string", default: "30" },
+      "drain-s": { type: "string", default: "30" },
+      "work-ms": { type: "string", default: "250" },
+      web: { type: "string", default: "1" },
+      "agent-procs": { type: "string" },
+      "max-outstanding": { type: "string", default: "5000" },
+      root: { type: "string" },
+      "web-dir": { type: "string", default: "web" },
+      work: { type: "string" },
+      out: { type: "string" },
+      write: { type: "boolean", default: false },
+    },
   });
-}
-
-function startStack(): void {
-  const env = {
-    ...process.env,
-    HEADROOM_PORT: String(PORT),
-    HEADROOM_DB_PORT: String(DB_PORT),
-    HEADROOM_DATA_DIR: path.join(root, ".data/bench-dispatch"),
-    HEADROOM_AGENTS: String(AGENTS),
-    HEADROOM_ADMIN_PASSWORD: ADMIN_PASSWORD,
-    HEADROOM_API_KEY: API_KEY,
-    LOG_LEVEL: "warn",
-  };
-  delete (env as Record<string, string | undefined>).DATABASE_URL;
-  const child = spawn(process.execPath, ["node_modules/tsx/dist/cli.mjs", "scripts/start.ts"], { cwd: root, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
-  const prefix = (chunk: Buffer) => process.stderr.write(chunk.toString().replace(/^(?=.)/gm, "  [stack] "));
-  child.stdout!.on("data", prefix);
-  child.stderr!.on("data", prefix);
-  stackExit = new Promise((resolve) => child.once("exit", (code, signal) => {
-    log(`stack process exited (code ${code}, signal ${signal})`);
-    resolve();
-  }));
-  stack = child;
-}
-
-async function api<T>(pathname: string, init: RequestInit = {}): Promise<{ status: number; body: T }> {
-  const res = await fetch(`${BASE}${pathname}`, { ...init, headers: { authorization: `Bearer ${API_KEY}`, ...(init.headers ?? {}) } });
-  const text = await res.text();
-  let body: unknown = text;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    /* not JSON */
-  }
-  return { status: res.status, body: body as T };
-}
-
-async function waitFor(what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<number> {
   const t0 = Date.now();
-  for (;;) {
-    if (stack === undefined || stack.exitCode !== null) throw new Error(`the stack exited while waiting for ${what}`);
-    try {
-      if (await check()) return Date.now() - t0;
-    } catch {
-      /* not up yet */
-    }
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}`);
-    await sleep(500);
-  }
-}
+  const log = (msg: string) => console.log(`[bench:dispatch +${((Date.now() - t0) / 1000).toFixed(1)}s] ${msg}`);
+  const agents = Number(a.agents);
+  const rates = a.rates!.split(",").filter(Boolean).map(Number);
+  const phaseS = Number(a["phase-s"]);
+  const idleS = Number(a["idle-s"]);
+  const drainS = Number(a["drain-s"]);
+  const workMs = Number(a["work-ms"]);
+  const webReplicas = Number(a.web);
+  const agentProcs = Number(a["agent-procs"] ?? Math.max(1, Math.ceil(agents / 250)));
+  const here = path.dirname(new URL(import.meta.url).pathname);
+  const tree = path.resolve(here, "../../..");
+  const layout = a.root ? { kind: "pack" as const, root: path.resolve(a.root), webDir: a["web-dir"]! } : { kind: "repo" as const, tree };
+  const outDir = path.resolve(a.out ?? process.env.OUT ?? path.join(process.cwd(), "bench-dispatch-out"));
+  const workDir = a.work ? path.resolve(a.work) : mkdtempSync(path.join(os.tmpdir(), "bench-dispatch-"));
+  mkdirSync(outDir, { recursive: true });
+  const command = `${layout.kind === "repo" ? "npm run bench:dispatch --" : "bash scripts/bench-host/run-dispatch.sh"} ${process.argv.slice(2).filter((x, i, all) => !["--root", "--work", "--out"].includes(x) && !["--root", "--work", "--out"].includes(all[i - 1] ?? "")).join(" ")}`.trim();
 
-async function renderPng(text: string): Promise<Buffer> {
-  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="600" height="100"><rect width="100%" height="100%" fill="white"/><text x="20" y="62" font-family="DejaVu Sans, Arial, sans-serif" font-size="32" fill="black">${text}</text></svg>`;
-  return sharp(Buffer.from(svg)).png().toBuffer();
-}
-
-type TSubmitted = { phase: string; id: string; submitAt: number; postMs: number };
-type TJobView = { id: string; status: string; events: { type: string; at: string }[] };
-
-async function submit(phase: string, i: number, png: Buffer): Promise<TSubmitted> {
-  const form = new FormData();
-  form.append("file", new Blob([new Uint8Array(png)], { type: "image/png" }), `bench-${phase}-${i}.png`);
-  const submitAt = Date.now();
-  const t0 = performance.now();
-  const { status, body } = await api<{ jobs: { id: string }[] }>("/api/v1/jobs", { method: "POST", body: form });
-  const postMs = performance.now() - t0;
-  if (status !== 201 || !body?.jobs?.[0]?.id) throw new Error(`POST /api/v1/jobs → ${status}: ${JSON.stringify(body).slice(0, 300)}`);
-  return { phase, id: body.jobs[0].id, submitAt, postMs };
-}
-
-const TERMINAL = new Set(["SUCCEEDED", "FAILED", "CANCELED"]);
-
-async function main(): Promise<void> {
-  const startedAt = Date.now();
-  const load0 = os.loadavg();
-  log(`starting the stack on port ${PORT} (db ${DB_PORT}, ${AGENTS} CPU agents); the first start may build the web app`);
-  startStack();
-  const healthMs = await waitFor("/api/health", 540_000, async () => (await fetch(`${BASE}/api/health`)).ok);
-  log(`/api/health ok after ${(healthMs / 1000).toFixed(1)} s`);
-  const nodesMs = await waitFor(`${AGENTS} nodes online`, 300_000, async () => {
-    const { body } = await api<{ nodes: { state: string }[] }>("/api/v1/nodes");
-    return (body?.nodes ?? []).filter((n) => n.state === "online").length >= AGENTS;
+  const stack = new DispatchStack({
+    layout,
+    workDir,
+    webReplicas,
+    // One API key offers every job here: its per-minute upload limit (3,000 by default, there to
+    // stop one runaway client) is lifted so the offered rate is what reaches the queue.
+    webEnv: { HEADROOM_UPLOADS_PER_MINUTE: "100000000" },
+    log,
   });
-  log(`${AGENTS} nodes online after a further ${(nodesMs / 1000).toFixed(1)} s`);
-  const nodeList = (await api<{ nodes: { state: string; maxConcurrent: number }[] }>("/api/v1/nodes")).body.nodes;
-  const slots = nodeList.filter((n) => n.state === "online").map((n) => n.maxConcurrent);
-
-  // Render every image up front (unique text per job so no two uploads are identical).
-  const total = STEADY_JOBS + BURST_JOBS + 2;
-  const images = await Promise.all(Array.from({ length: total }, (_, i) => renderPng(`Headroom dispatch bench line ${i + 1} ${Date.now() % 100000}`)));
-  log(`rendered ${total} PNGs (600×100, ${images[0]!.length} bytes each or so)`);
-
-  // Warm-up: two jobs through the whole path (first model use, route compilation caches), not measured.
-  const warm = await Promise.all([0, 1].map((i) => submit("warmup", i, images[i]!)));
-  await waitDone(warm, 180_000);
-  log("warm-up jobs done");
-
-  const submitted: TSubmitted[] = [];
-  const steadyT0 = performance.now();
-  const inFlight: Promise<void>[] = [];
-  for (let i = 0; i < STEADY_JOBS; i++) {
-    const due = steadyT0 + (i * 1000) / RATE_PER_S;
-    const wait = due - performance.now();
-    if (wait > 0) await sleep(wait);
-    inFlight.push(submit("steady", i, images[2 + i]!).then((s) => void submitted.push(s)));
-  }
-  await Promise.all(inFlight);
-  const steadyJobs = submitted.filter((s) => s.phase === "steady");
-  await waitDone(steadyJobs, 180_000);
-  log(`steady phase done (${STEADY_JOBS} jobs at ${RATE_PER_S}/s)`);
-
-  const burst = await Promise.all(Array.from({ length: BURST_JOBS }, (_, i) => submit("burst", i, images[2 + STEADY_JOBS + i]!)));
-  submitted.push(...burst);
-  await waitDone(burst, 180_000);
-  log(`burst phase done (${BURST_JOBS} at once)`);
-
-  // Read every job's events.
-  type TRow = { phase: string; status: string; submitToClaimed?: number; createdToPlaced?: number; placedToClaimed?: number; submitToCompleted?: number; postMs: number; clockSkewMs?: number };
-  const rows: TRow[] = [];
-  for (const s of submitted) {
-    const { body } = await api<TJobView>(`/api/v1/jobs/${s.id}`);
-    const first = (type: string) => {
-      const e = body.events.find((x) => x.type === type);
-      return e ? Date.parse(e.at) : undefined;
-    };
-    const created = first("created");
-    const placed = first("placed");
-    const claimed = first("claimed");
-    const completed = first("completed");
-    rows.push({
-      phase: s.phase,
-      status: body.status,
-      postMs: s.postMs,
-      submitToClaimed: claimed !== undefined ? claimed - s.submitAt : undefined,
-      createdToPlaced: created !== undefined && placed !== undefined ? placed - created : undefined,
-      placedToClaimed: placed !== undefined && claimed !== undefined ? claimed - placed : undefined,
-      submitToCompleted: completed !== undefined ? completed - s.submitAt : undefined,
-      clockSkewMs: created !== undefined ? created - s.submitAt : undefined,
+  const workers: ChildProcess[] = [];
+  let nextId = 1;
+  const pending = new Map<number, (r: TWorkerReply) => void>();
+  const ask = (w: ChildProcess, req: TWorkerRequest): Promise<TWorkerReply> =>
+    new Promise((resolve, reject) => {
+      const id = nextId++;
+      pending.set(id, (r) => (r.ev === "error" ? reject(new Error(`worker: ${r.message}`)) : resolve(r)));
+      w.send({ id, ...req });
     });
-  }
+  const spawnWorker = () => {
+    const w = fork(process.argv[1]!, ["--worker"], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+    w.on("message", (m: TWorkerReply & { id: number }) => {
+      pending.get(m.id)?.(m);
+      pending.delete(m.id);
+    });
+    workers.push(w);
+    return w;
+  };
 
-  const elapsedS = (Date.now() - startedAt) / 1000;
-  const load1 = os.loadavg();
-  const cpus = os.cpus();
-  const phases: [string, string][] = [
-    ["steady", `steady, ${RATE_PER_S} job/s × ${STEADY_JOBS}`],
-    ["burst", `burst of ${BURST_JOBS} at once`],
-  ];
-  const metrics: [keyof TRow, string][] = [
-    ["submitToClaimed", "submit → claimed"],
-    ["createdToPlaced", "created → placed"],
-    ["placedToClaimed", "placed → claimed"],
-    ["submitToCompleted", "submit → completed"],
-    ["postMs", "POST /api/v1/jobs round trip"],
-  ];
-  const tableRows: string[][] = [];
-  for (const [key, label] of phases) {
-    const mine = rows.filter((r) => r.phase === key);
-    const ok = mine.filter((r) => r.status === "SUCCEEDED").length;
-    for (const [m, mlabel] of metrics) {
-      const vals = mine.map((r) => r[m]).filter((v): v is number => typeof v === "number");
-      const s = summarize(vals);
-      tableRows.push([label, mlabel, `${vals.length}/${mine.length}`, fmt(s.p50), fmt(s.p90), fmt(s.p99), fmt(s.max)]);
+  let stopping = false;
+  const shutdown = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    await Promise.all(workers.map((w) => (w.connected ? Promise.race([ask(w, { cmd: "stop" }), new Promise((r) => setTimeout(r, 8_000))]) : null))).catch(() => {});
+    for (const w of workers) if (w.exitCode === null) w.kill("SIGKILL");
+    await stack.stop().catch((e: Error) => log(`teardown: ${e.message}`));
+    try {
+      execFileSync("tar", ["-czf", path.join(outDir, "logs.tar.gz"), "-C", workDir, "logs"]);
+    } catch {
+      // no logs
     }
-    tableRows.push([label, "jobs SUCCEEDED", `${ok}/${mine.length}`, "", "", "", ""]);
-  }
-  const skew = summarize(rows.map((r) => r.clockSkewMs).filter((v): v is number => typeof v === "number"));
-  const out = [
-    "## 2b. Dispatch over real HTTP with real agents",
-    "",
-    `Generated by \`${COMMAND}\` (\`tsx packages/scheduler/bench/dispatch-http.ts\`) on ${new Date().toISOString().slice(0, 10)}; the run took ${elapsedS.toFixed(0)} s (stack start ${((healthMs + nodesMs) / 1000).toFixed(0)} s of it).`,
-    "",
-    table(["phase", "measure", "n", "p50 ms", "p90 ms", "p99 ms", "max ms"], tableRows),
-    "",
-    `- This is the REAL path: the benchmark starts the whole fleet with \`scripts/start.ts\` as a child process (embedded Postgres, migrations, the production Next.js control plane on port ${PORT}, the scheduler process, and ${AGENTS} CPU agents, each running the real OCR model in its runner child), all on loopback on this one machine. Jobs are submitted over HTTP (\`POST /api/v1/jobs\`, multipart field \`file\`, Bearer API key); agents claim over HTTP (\`POST /api/agent/v1/claim\` long-poll), fetch the file and run OCR. Nothing is simulated.`,
-    `- Images: one line of text rendered to a 600×100 PNG with sharp (~${(images[0]!.length / 1024).toFixed(1)} KiB each), unique text per job. Two warm-up jobs ran first and are not counted.`,
-    `- Timings come from each job's own \`JobEvent\` rows (\`createdAt\` from the stack's Postgres), read back through \`GET /api/v1/jobs/:id\`. "submit" is the client's \`Date.now()\` just before the POST; client and Postgres share one clock (created − submit: p50 ${fmt(skew.p50)} ms, max ${fmt(skew.max)} ms, and never negative if the clocks agree: min ${fmt(Math.min(...rows.map((r) => r.clockSkewMs ?? Infinity)))} ms). "completed" is the \`completed\` event, written when the agent reports the OCR result.`,
-    `- The ${AGENTS} agents' concurrency limits (\`maxConcurrent\`): ${slots.join(", ")}, so at most ${slots.reduce((a, b) => a + b, 0)} jobs run at once. The scheduler places a job only on a node below its limit, so in the burst "created → placed" is mostly waiting in the queue for a free slot (the OCR of earlier jobs), not scheduler latency; "placed → claimed" is the dispatch itself.`,
-    `- Unlike section 2, this includes Next.js routing, bearer auth, upload parsing and validation, file storage, separate processes (web, scheduler, agents) and real OCR work (which holds the 2 cores the whole stack shares, so the burst queues behind CPU-bound OCR).`,
-    `- Machine: ${cpus[0]?.model ?? "unknown"} (${cpus.length} logical cores visible to Node, shared with other engineers), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB memory, ${os.type()} ${os.release()} ${os.arch()}, Node ${process.version}. Load average (1/5/15 min) at start ${load0.map((x) => x.toFixed(1)).join(" / ")}, at end ${load1.map((x) => x.toFixed(1)).join(" / ")}.`,
-    "",
-  ].join("\n");
-  console.log(out);
+    process.exit(code);
+  };
+  process.on("SIGINT", () => void shutdown(130));
+  process.on("SIGTERM", () => void shutdown(143));
 
-  const failed = rows.filter((r) => r.status !== "SUCCEEDED").length;
-  if (WRITE) {
-    if (failed > 0) {
-      log(`${failed} job(s) did not succeed: not writing docs/bench-scheduler.md`);
-      process.exitCode = 1;
-    } else {
-      const docPath = path.join(root, "docs/bench-scheduler.md");
-      const doc = await readFile(docPath, "utf8");
-      await appendFile(docPath, `${doc.endsWith("\n") ? "" : "\n"}\n${out}`);
-      log("appended section 2b to docs/bench-scheduler.md");
+  try {
+    const load0 = os.loadavg();
+    log(`work dir ${workDir}; results to ${outDir}`);
+    await stack.start();
+    const pgVersion = (await stack.prisma.$queryRaw<{ v: string }[]>`SELECT current_setting('server_version') AS v`)[0]!.v;
+    const agentWorkers = Array.from({ length: agentProcs }, spawnWorker);
+    const submitter = spawnWorker();
+    // Agents in contiguous index ranges per worker; each agent's replica is its index modulo replicas.
+    const per = Math.ceil(agents / agentProcs);
+    const ready = await Promise.all(
+      agentWorkers.map((w, k) => ask(w, { cmd: "agents", bases: stack.bases, enrollToken: stack.credentials.enrollToken, first: k * per, count: Math.max(0, Math.min(per, agents - k * per)), workMs })),
+    );
+    const registered = ready.reduce((n, r) => n + (r.ev === "ready" ? r.registered : 0), 0);
+    const failed = ready.flatMap((r) => (r.ev === "ready" ? r.failed : []));
+    log(`${registered}/${agents} SIMULATED agents registered in ${agentProcs} process(es)${failed.length ? `; failures: ${failed.slice(0, 5).join("; ")}` : ""}`);
+    if (registered < agents) throw new Error(`${agents - registered} agents failed to register`);
+
+    const takeAll = async (): Promise<TTaken[]> => (await Promise.all(agentWorkers.map((w) => ask(w, { cmd: "take" })))).map((r) => (r as Extract<TWorkerReply, { ev: "taken" }>).taken);
+    const cpuMark = () => new Map(stack.pids().map((p) => [p.name, processCpuS(p.pid)]));
+    const commits = async () => Number((await stack.prisma.$queryRaw<{ n: bigint }[]>`SELECT xact_commit AS n FROM pg_stat_database WHERE datname = current_database()`)[0]!.n);
+
+    type TMark = { pg: Awaited<ReturnType<typeof pgMark>>; commits: number; cpu: Map<string, number | null>; at: number };
+    const mark = async (): Promise<TMark> => {
+      await takeAll(); // discards what the workers recorded before the window
+      return { pg: await pgMark(stack.prisma), commits: await commits(), cpu: cpuMark(), at: performance.now() };
+    };
+    const measure = async (m: TMark) => {
+      const wallS = (performance.now() - m.at) / 1_000;
+      const pg = await pgLoadSince(stack.prisma, m.pg);
+      const commitsNow = await commits();
+      const taken = await takeAll();
+      const cpu: Record<string, number> = {};
+      for (const [name, before] of m.cpu) {
+        const pid = stack.pids().find((p) => p.name === name)?.pid;
+        const now = pid === undefined ? null : processCpuS(pid);
+        if (before !== null && now !== null) cpu[name] = (now - before) / wallS;
+      }
+      cpu.simulator = taken.reduce((s, t) => s + t.cpuMs, 0) / 1_000 / wallS;
+      return { wallS, pg: { cpuS: pg.cpuS, walBytes: pg.walBytes, commits: commitsNow - m.commits, wallS }, cpu, taken, loopDelay: Math.max(...taken.map((t) => t.loopDelayP99Ms)) };
+    };
+
+    const phases: TPhaseResult[] = [];
+    const claimsOf = (taken: TTaken[]) => taken.flatMap((t) => t.claims);
+
+    // Offers `rate` jobs/s for `seconds`, then waits for their claims (the drain).
+    const offerPhase = async (name: string, rate: number, seconds: number, record: boolean) => {
+      log(`${name}: offering ${rate} jobs/s for ${seconds} s`);
+      const m = await mark();
+      const offered = (await ask(submitter, { cmd: "offer", bases: stack.bases, apiKey: stack.credentials.apiKey, ratePerS: rate, durationS: seconds, maxOutstanding: Number(a["max-outstanding"]) })) as Extract<TWorkerReply, { ev: "offered" }>;
+      const got = await measure(m);
+      const claimed = new Map<string, number>(claimsOf(got.taken));
+      const ids = new Set(offered.result.jobs.map((j) => j.id));
+      const drainT0 = Date.now();
+      const drainRecords: TRecords[] = [];
+      while ([...ids].some((id) => !claimed.has(id)) && Date.now() - drainT0 < drainS * 1_000) {
+        await new Promise((r) => setTimeout(r, 500));
+        const t = await takeAll();
+        for (const [id, at] of claimsOf(t)) claimed.set(id, at);
+        drainRecords.push(...t.map((x) => x.records));
+      }
+      const missing = [...ids].filter((id) => !claimed.has(id)).length;
+      log(`${name}: ${offered.result.jobs.length} accepted of ${offered.result.scheduled} offered (${offered.result.failed} failed, ${offered.result.notSent} not sent) in ${offered.result.wallS.toFixed(1)} s; ${ids.size - missing} claimed${missing ? `, ${missing} not claimed after ${drainS} s` : ""}`);
+      if (!record) return;
+      const jobs = offered.result.jobs;
+      const events = jobs.length
+        ? await stack.prisma.$queryRaw<{ created: Date | null; placed: Date | null; claimed: Date | null }[]>`
+            SELECT min("createdAt") FILTER (WHERE type = 'created') AS created,
+                   min("createdAt") FILTER (WHERE type = 'placed') AS placed,
+                   min("createdAt") FILTER (WHERE type = 'claimed') AS claimed
+            FROM "JobEvent" WHERE "jobId" = ANY(${jobs.map((j) => j.id)}::uuid[]) GROUP BY "jobId"`
+        : [];
+      const succeeded = jobs.length ? Number((await stack.prisma.$queryRaw<{ n: bigint }[]>`SELECT count(*) AS n FROM "Job" WHERE id = ANY(${jobs.map((j) => j.id)}::uuid[]) AND status = 'SUCCEEDED'`)[0]!.n) : 0;
+      const diff = (x: Date | null, y: Date | null) => (x && y ? [y.getTime() - x.getTime()] : []);
+      const records = mergeRecords([...got.taken.map((t) => t.records), offered.records]);
+      // Errors seen during the drain count; their latencies are outside the window.
+      for (const r of drainRecords) for (const [k, n] of Object.entries(r.errors)) records.errors[k] = (records.errors[k] ?? 0) + n;
+      phases.push({
+        name,
+        offeredPerS: rate,
+        windowS: got.wallS,
+        scheduled: offered.result.scheduled,
+        accepted: jobs.length,
+        failedSubmits: offered.result.failed,
+        notSent: offered.result.notSent,
+        claimed: jobs.filter((j) => claimed.has(j.id)).length,
+        succeeded,
+        submitToClaimMs: jobs.flatMap((j) => (claimed.has(j.id) ? [claimed.get(j.id)! - j.sentAtMs] : [])),
+        answerToClaimMs: jobs.flatMap((j) => (claimed.has(j.id) ? [claimed.get(j.id)! - j.answeredAtMs] : [])),
+        createdToPlacedMs: events.flatMap((e) => diff(e.created, e.placed)),
+        placedToClaimedMs: events.flatMap((e) => diff(e.placed, e.claimed)),
+        records,
+        pg: got.pg,
+        cpu: got.cpu,
+        simLoopDelayP99Ms: got.loopDelay,
+      });
+      const s = phases.at(-1)!;
+      const sorted = [...s.submitToClaimMs].sort((x, y) => x - y);
+      log(`${name}: submit → claim p50 ${sorted[Math.floor(sorted.length * 0.5)]?.toFixed(1)} ms, p99 ${sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))]?.toFixed(1)} ms; Postgres ${s.pg.cpuS === null ? "?" : (s.pg.cpuS / s.pg.wallS).toFixed(2)} cores, WAL ${(s.pg.walBytes / s.pg.wallS / 2 ** 20).toFixed(2)} MiB/s`);
+    };
+
+    // Warm-up: the routes' first calls (module loading, connection pools), not measured.
+    await offerPhase("warm-up", Math.min(5, rates[0] ?? 5), 4, false);
+
+    log(`idle: ${agents} agents heartbeating and sampling for ${idleS} s`);
+    const mi = await mark();
+    await new Promise((r) => setTimeout(r, idleS * 1_000));
+    const idle = await measure(mi);
+    phases.push({
+      name: `${agents} agents idle`,
+      offeredPerS: 0,
+      windowS: idle.wallS,
+      scheduled: 0,
+      accepted: 0,
+      failedSubmits: 0,
+      notSent: 0,
+      claimed: 0,
+      succeeded: 0,
+      submitToClaimMs: [],
+      answerToClaimMs: [],
+      createdToPlacedMs: [],
+      placedToClaimedMs: [],
+      records: mergeRecords(idle.taken.map((t) => t.records)),
+      pg: idle.pg,
+      cpu: idle.cpu,
+      simLoopDelayP99Ms: idle.loopDelay,
+    });
+    log(`idle: Postgres ${idle.pg.cpuS === null ? "?" : (idle.pg.cpuS / idle.wallS).toFixed(2)} cores, WAL ${(idle.pg.walBytes / idle.wallS / 2 ** 20).toFixed(2)} MiB/s`);
+
+    for (const rate of rates) {
+      const dead = stack.dead();
+      if (dead.length) throw new Error(`stack process(es) exited: ${dead.join(", ")}`);
+      await offerPhase(`${agents} agents, ${rate} jobs/s`, rate, phaseS, true);
+      await new Promise((r) => setTimeout(r, 3_000)); // the last completions land before the next window
+      writeResults();
     }
-  }
-}
 
-async function waitDone(jobs: TSubmitted[], timeoutMs: number): Promise<void> {
-  const pending = new Set(jobs.map((j) => j.id));
-  const t0 = Date.now();
-  while (pending.size > 0) {
-    for (const id of [...pending]) {
-      const { status, body } = await api<TJobView>(`/api/v1/jobs/${id}`);
-      if (status === 200 && TERMINAL.has(body.status)) pending.delete(id);
+    function writeResults(): void {
+      const cpus = os.cpus();
+      const load1 = os.loadavg();
+      let commit = "";
+      const marker = layout.kind === "pack" ? path.join(layout.root, "app/COMMIT-web") : "";
+      if (layout.kind === "pack") {
+        if (existsSync(marker)) commit = ` (${readFileSync(marker, "utf8").trim().split("\n").join(", ")}; this run used ${layout.webDir}/)`;
+      } else {
+        try {
+          commit = ` (commit ${execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: tree, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim()})`;
+        } catch {
+          // not a git checkout
+        }
+      }
+      const md = renderReport(
+        {
+          command,
+          machine: [
+            `${cpus[0]?.model ?? "unknown CPU"}, ${cpus.length} logical cores`,
+            `${(os.totalmem() / 2 ** 30).toFixed(1)} GiB memory`,
+            `${os.type()} ${os.release()} ${os.arch()}`,
+            `Node ${process.version}`,
+            `Postgres ${pgVersion}`,
+            `load average at start ${load0.map((x) => x.toFixed(1)).join(" / ")}, now ${load1.map((x) => x.toFixed(1)).join(" / ")}`,
+          ],
+          agents,
+          agentProcs,
+          webReplicas,
+          workMs,
+          startedAt: new Date(t0).toISOString(),
+          elapsedS: (Date.now() - t0) / 1_000,
+          commit,
+          notes: [
+            `The web replicas run with HEADROOM_UPLOADS_PER_MINUTE lifted (one API key offers every job); everything else at the shipped defaults (uploads stored in Postgres, lease 30 s, LOG_LEVEL info).`,
+            ...(webReplicas > 1 ? [`Agent i talks to replica i mod ${webReplicas} (as a balancer with connection affinity would); the submitter's uploads go round robin.`] : []),
+          ],
+        },
+        phases,
+      );
+      writeFileSync(path.join(outDir, "bench-dispatch.md"), md);
+      writeFileSync(path.join(outDir, "bench-dispatch.json"), JSON.stringify({ phases: phases.map((p) => ({ ...p, records: { errors: p.records.errors, counts: Object.fromEntries(Object.entries(p.records.ms).map(([k, v]) => [k, v.length])) } })) }, null, 1));
+      if (a.write && layout.kind === "repo") writeFileSync(path.join(tree, "docs/bench-dispatch.md"), md);
     }
-    if (pending.size === 0) break;
-    if (Date.now() - t0 > timeoutMs) throw new Error(`${pending.size} job(s) not finished after ${timeoutMs / 1000} s`);
-    await sleep(250);
+    writeResults();
+    console.log(readFileSync(path.join(outDir, "bench-dispatch.md"), "utf8"));
+    log(`wrote ${path.join(outDir, "bench-dispatch.md")}${a.write && layout.kind === "repo" ? " and docs/bench-dispatch.md" : ""}`);
+    await shutdown(0);
+  } catch (err) {
+    log(`failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    await shutdown(1);
   }
-}
-
-try {
-  await main();
-} catch (err) {
-  log(`failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-  process.exitCode = 1;
-} finally {
-  await stopStack();
 }

@@ -1,0 +1,119 @@
+// The real control plane for the HTTP dispatch bench: an embedded Postgres, the migrations, the
+// production web app (N replicas), and the scheduler process, each its own process with its log
+// under `<work>/logs`. Two layouts:
+// - the repository (`npm run bench:dispatch`): `next start` on the regular build (built first when
+//   stale, as chaos and soak do) and the scheduler's TypeScript entry through tsx;
+// - a bench pack (`--root <dir>`, scripts/bench-host/run-dispatch.sh): Next's standalone server at
+//   <webDir>/apps/web/server.js and the scheduler bundled at app/scheduler-process.mjs, no npm needed.
+// It reuses `npm start`'s pieces (scripts/fleet: credentials, child processes, waits).
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { createPrismaClient, type PrismaClient } from "@headroom/db";
+import { freePort, migrate, startDatabase } from "@headroom/db/bootstrap";
+import { ensureBootstrapCredentials } from "../../../../apps/web/src/server/auth/bootstrap.ts";
+import { ensureWebBuild } from "../../../../scripts/chaos/run.ts";
+import { loadOrCreateCredentials, type TCredentials } from "../../../../scripts/fleet/credentials.ts";
+import { startChild, stopChildren, waitForHttp, type TChild } from "../../../../scripts/fleet/processes.ts";
+
+/** `webDir`: the pack folder holding the standalone server ("web", or "web-base" for the earlier build). */
+export type TStackLayout = { kind: "repo"; tree: string } | { kind: "pack"; root: string; webDir: string };
+
+export type TStackOptions = {
+  layout: TStackLayout;
+  workDir: string;
+  webReplicas: number;
+  /** Extra environment for the web replicas (the bench lifts the per-key upload limit). */
+  webEnv: Record<string, string>;
+  log: (msg: string) => void;
+};
+
+export class DispatchStack {
+  readonly logs: string;
+  dbUrl = "";
+  prisma!: PrismaClient;
+  credentials!: TCredentials;
+  readonly bases: string[] = [];
+  web: TChild[] = [];
+  scheduler: TChild | null = null;
+  private stopDb: () => Promise<void> = async () => {};
+
+  constructor(private readonly o: TStackOptions) {
+    this.logs = path.join(o.workDir, "logs");
+  }
+
+  /** Where the migrations are, for the layout. */
+  private migrationsDir(): string {
+    const l = this.o.layout;
+    return l.kind === "repo" ? path.join(l.tree, "prisma/migrations") : path.join(l.root, "prisma/migrations");
+  }
+
+  async start(): Promise<void> {
+    const { log, layout } = this.o;
+    mkdirSync(this.logs, { recursive: true });
+    if (layout.kind === "repo") ensureWebBuild(layout.tree, log);
+    const dataDir = path.join(this.o.workDir, "data");
+    const db = await startDatabase({ dataDir, port: await freePort(), log: (m) => /ERROR|FATAL|PANIC/.test(m) && log(`db: ${m.trim()}`) });
+    this.stopDb = db.stop;
+    this.dbUrl = db.url;
+    await migrate(db.url, { migrationsDir: this.migrationsDir() });
+    const { credentials } = await loadOrCreateCredentials(dataDir, { adminEmail: "admin@headroom.local" });
+    this.credentials = credentials;
+    this.prisma = createPrismaClient(db.url, { poolMax: 4 });
+    await ensureBootstrapCredentials(this.prisma, credentials);
+    await this.prisma.fleetSettings.upsert({ where: { id: 1 }, create: { id: 1 }, update: {} });
+    log(`postgres up and migrated (${db.url.replace(/:[^:@/]+@/, ":***@")})`);
+
+    const env = { ...process.env, DATABASE_URL: db.url, HEADROOM_DATA_DIR: dataDir, HEADROOM_ENROLL_TOKEN: credentials.enrollToken, NEXT_TELEMETRY_DISABLED: "1" };
+    for (let i = 0; i < this.o.webReplicas; i++) {
+      const port = await freePort();
+      const webEnv = { ...env, ...this.o.webEnv, NODE_ENV: "production", PORT: String(port), HOSTNAME: "127.0.0.1" };
+      const logFile = path.join(this.logs, `web${i}.log`);
+      const child =
+        layout.kind === "repo"
+          ? startChild(`web${i}`, process.execPath, [path.join(layout.tree, "node_modules/next/dist/bin/next"), "start", "-p", String(port), "-H", "127.0.0.1"], { cwd: path.join(layout.tree, "apps/web"), env: webEnv, logFile })
+          : startChild(`web${i}`, process.execPath, [path.join(layout.root, layout.webDir, "apps/web/server.js")], { cwd: path.join(layout.root, layout.webDir, "apps/web"), env: webEnv, logFile });
+      this.web.push(child);
+      this.bases.push(`http://127.0.0.1:${port}`);
+    }
+    await Promise.all(this.bases.map((b, i) => waitForHttp(`${b}/api/health`, 180_000, () => this.web[i]!.proc.exitCode !== null)));
+    log(`control plane: ${this.bases.length} replica(s) at ${this.bases.join(", ")}`);
+
+    const schedEnv = { ...env };
+    const logFile = path.join(this.logs, "scheduler.log");
+    if (layout.kind === "repo") {
+      // The scheduler's entry is moving to apps/scheduler; take whichever this checkout has.
+      const entry = ["apps/scheduler/src/main.ts", "packages/scheduler/src/main.ts"].find((p) => existsSync(path.join(layout.tree, p)))!;
+      this.scheduler = startChild("scheduler", process.execPath, [path.join(layout.tree, "node_modules/tsx/dist/cli.mjs"), entry], { cwd: layout.tree, env: schedEnv, logFile });
+    } else {
+      this.scheduler = startChild("scheduler", process.execPath, [path.join(layout.root, "app/scheduler-process.mjs")], { cwd: layout.root, env: schedEnv, logFile });
+    }
+    log("scheduler started");
+  }
+
+  /** Pids of the web replicas and the scheduler, for their CPU. */
+  pids(): { name: string; pid: number }[] {
+    return [...this.web, ...(this.scheduler ? [this.scheduler] : [])].flatMap((c) => (c.proc.pid !== undefined && c.proc.exitCode === null ? [{ name: c.name, pid: c.proc.pid }] : []));
+  }
+
+  /** Whatever child exited early, by name. */
+  dead(): string[] {
+    return [...this.web, ...(this.scheduler ? [this.scheduler] : [])].filter((c) => c.proc.exitCode !== null).map((c) => `${c.name} (exit ${c.proc.exitCode})`);
+  }
+
+  async stop(): Promise<void> {
+    await stopChildren([...this.web, ...(this.scheduler ? [this.scheduler] : [])]);
+    await this.prisma?.$disconnect().catch(() => {});
+    await this.stopDb().catch(() => {});
+  }
+}
+
+/** CPU seconds (user + system, own and reaped children) of a process, from /proc; null when unreadable. */
+export function processCpuS(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / 100;
+  } catch {
+    return null;
+  }
+}
