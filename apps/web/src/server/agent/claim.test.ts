@@ -25,7 +25,30 @@ describe("claimForNode", () => {
     await new Promise((r) => setTimeout(r, 300));
     const j = await job();
     await schedulerTick(t.db, { nodeOfflineMs: 60_000 });
+    const placedAt = Date.now();
     expect(await waiting).toMatchObject({ jobId: j.id, attempt: 1, filePath: `/api/agent/v1/jobs/${j.id}/file` });
+    // Woken by the placement's NOTIFY, not by the 5 s fallback poll.
+    expect(Date.now() - placedAt).toBeLessThan(2_500);
+  });
+
+  it("wakes only the long-poll of the node a job was placed on", async () => {
+    const [a, b] = [await node(), await node()];
+    const ac = new AbortController();
+    const claims: { jobId: string }[] = [];
+    const waitingA = claimForNode(t.db, listener, a.id, 20_000, 30_000, ac.signal).then((x) => x && claims.push(x));
+    const waitingB = claimForNode(t.db, listener, b.id, 20_000, 30_000, ac.signal).then((x) => x && claims.push(x));
+    await new Promise((r) => setTimeout(r, 300));
+    // Placed on b only: b's long-poll claims it at once; a's keeps waiting (and then hangs up empty).
+    const j = await job();
+    await t.db.job.update({ where: { id: j.id }, data: { status: "PLACED", nodeId: b.id } });
+    const notifiedAt = Date.now();
+    await t.db.$executeRaw`SELECT pg_notify('headroom_placed', ${b.id})`;
+    await waitingB;
+    expect(Date.now() - notifiedAt).toBeLessThan(2_500); // the NOTIFY, not the fallback poll
+    expect(claims.map((c) => c.jobId)).toEqual([j.id]);
+    ac.abort();
+    await waitingA;
+    expect(claims).toHaveLength(1);
   });
 
   it("answers null once the wait is over, and at once when the agent hangs up", async () => {

@@ -3,8 +3,48 @@ import type { PgListener } from "@headroom/db/listener";
 import type { TAssignment } from "@headroom/protocol";
 import { claimNextJob, PLACED_CHANNEL } from "@headroom/scheduler";
 
-/** Without a wake-up (listener down, or a notification missed), look again after this long. */
-const FALLBACK_POLL_MS = 1_000;
+/**
+ * How long a long-poll waits before looking again on its own. With a listener the scheduler's
+ * "placed on <node>" NOTIFY wakes it, so this only bounds a wake-up lost while the listener was
+ * reconnecting; every waiting agent runs one claim statement per interval, so at 1,000 idle
+ * agents 1 s meant 1,000 claim statements a second against Postgres for nothing.
+ */
+const FALLBACK_POLL_MS = 5_000;
+/** Without a listener the poll is all there is. */
+const FALLBACK_POLL_NO_LISTENER_MS = 1_000;
+
+/**
+ * The claim long-polls of one process waiting on one listener, by node: a notification wakes the
+ * waiters of the node it names with one map lookup, instead of every long-poll in the process
+ * (1,000 waiting agents × 1,000 placements a second was a million handler calls a second).
+ */
+class PlacedWakeups {
+  private readonly waiters = new Map<string, Set<() => void>>();
+
+  constructor(listener: PgListener) {
+    listener.on(PLACED_CHANNEL, (nodeId) => {
+      for (const wake of this.waiters.get(nodeId) ?? []) wake();
+    });
+  }
+
+  on(nodeId: string, wake: () => void): () => void {
+    let set = this.waiters.get(nodeId);
+    if (!set) this.waiters.set(nodeId, (set = new Set()));
+    set.add(wake);
+    return () => {
+      set.delete(wake);
+      if (set.size === 0 && this.waiters.get(nodeId) === set) this.waiters.delete(nodeId);
+    };
+  }
+}
+
+const wakeups = new WeakMap<PgListener, PlacedWakeups>();
+
+function placedWakeups(listener: PgListener): PlacedWakeups {
+  let w = wakeups.get(listener);
+  if (!w) wakeups.set(listener, (w = new PlacedWakeups(listener)));
+  return w;
+}
 
 /**
  * Long-poll: claims this node's next placed job. Between attempts it waits for the scheduler's
@@ -20,13 +60,15 @@ export async function claimForNode(
   signal: AbortSignal,
 ): Promise<TAssignment | null> {
   const deadline = Date.now() + waitMs;
+  const pollMs = listener ? FALLBACK_POLL_MS : FALLBACK_POLL_NO_LISTENER_MS;
   let woken = false;
   let wake: (() => void) | null = null;
-  const unsubscribe = listener?.on(PLACED_CHANNEL, (payload) => {
-    if (payload !== nodeId) return;
-    woken = true;
-    wake?.();
-  });
+  const unsubscribe = listener
+    ? placedWakeups(listener).on(nodeId, () => {
+        woken = true;
+        wake?.();
+      })
+    : undefined;
   const onAbort = () => wake?.();
   signal.addEventListener("abort", onAbort);
   try {
@@ -51,7 +93,7 @@ export async function claimForNode(
       // A notification that arrived while we were claiming means: look again at once.
       if (!woken) {
         await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, Math.min(left, FALLBACK_POLL_MS));
+          const timer = setTimeout(resolve, Math.min(left, pollMs));
           wake = () => {
             clearTimeout(timer);
             resolve();
