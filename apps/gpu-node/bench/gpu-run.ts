@@ -19,12 +19,13 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { usagePct } from "@headroom/policy";
 import { DEFAULT_THRESHOLDS, type TMemoryReading, type TThresholds } from "@headroom/protocol";
 import ort from "onnxruntime-node";
 import pino from "pino";
 import sharp from "sharp";
 import { createOcrEngine, defaultManifest, loadManifest, ocrSwitchesFromEnv, rewriteAttributeClips, type TOcrManifest } from "../src/ocr/index.ts";
-import { shouldSweep, usagePct } from "../src/rules/memory-rules.ts";
+import { shouldSweep } from "../src/rules/memory-rules.ts";
 import { runnerIsolationFor } from "../src/runner/gpu-isolation.ts";
 import { Runner } from "../src/runner/runner.ts";
 import { APPS_QUERY_FIELDS, createMemoryReader, discoverGpus, GPU_QUERY_FIELDS, parseComputeApps, parseGpuQuery, runNvidiaSmi } from "../src/telemetry/index.ts";

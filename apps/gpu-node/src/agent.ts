@@ -2,7 +2,8 @@
 // to the control plane; the model lives in supervised runner children, one per runner slot
 // (HEADROOM_RUNNER_SLOTS, default 1): each slot claims and runs one job at a time on its own runner,
 // so with N slots up to N jobs are in flight on the device (agent/runner-slot.ts).
-import { budgetedTotalMiB, DEFAULT_THRESHOLDS, type TMemoryReading, type TThresholds } from "@headroom/protocol";
+import { applyMemoryBudget, budgetedTotalMiB } from "@headroom/policy";
+import { DEFAULT_THRESHOLDS, type TMemoryReading, type TThresholds } from "@headroom/protocol";
 import type { Logger } from "pino";
 import { Backoff, sleep } from "./backoff.ts";
 import { JobAbort, runAssignment } from "./agent/job.ts";
@@ -10,7 +11,7 @@ import { Outbox } from "./agent/outbox.ts";
 import { RunnerShare, RunnerSlot, type TSlotJob } from "./agent/runner-slot.ts";
 import { ControlError, isUnauthenticated, type ControlClient } from "./control-client.ts";
 import type { TAgentEnv } from "./env.ts";
-import { applyMemoryBudget, BudgetedMemoryReader } from "./rules/memory-budget.ts";
+import { BudgetedMemoryReader } from "./rules/memory-budget.ts";
 import { countBatchImages, GROWTH_HISTORY, pendingGrowthMiB, shouldBatchCleanup, shouldCleanupAfterJob, shouldReclaim, shouldSweep } from "./rules/memory-rules.ts";
 import { Runner, type TRunnerOptions, type TRunnerReady, type TRunnerRestart } from "./runner/runner.ts";
 import { createMemoryReader, type MemoryReader } from "./telemetry/index.ts";

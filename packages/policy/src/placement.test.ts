@@ -1,6 +1,6 @@
 import { DEFAULT_THRESHOLDS } from "@headroom/protocol";
 import { describe, expect, it } from "vitest";
-import { effectiveLimitMiB, placeJob, summarizeCandidates, type TPlacementNode } from "./placement.ts";
+import { placeJob, summarizeCandidates, type TPlacementNode } from "./placement.ts";
 
 function makeNode(over: Partial<TPlacementNode> & { id: string }): TPlacementNode {
   return {
@@ -15,17 +15,6 @@ function makeNode(over: Partial<TPlacementNode> & { id: string }): TPlacementNod
     ...over,
   };
 }
-
-describe("effectiveLimitMiB", () => {
-  it.each([
-    // cap 90% of 10,000 = 9,000; total − 500 = 9,500 → the cap binds
-    [10_000, 9_000],
-    // cap 90% of 4,000 = 3,600; total − 500 = 3,500 → min free binds
-    [4_000, 3_500],
-  ])("total %i MiB → %i MiB", (total, limit) => {
-    expect(effectiveLimitMiB(total, DEFAULT_THRESHOLDS)).toBe(limit);
-  });
-});
 
 describe("placeJob", () => {
   const job = { id: "j", predictedPeakMiB: 500 };

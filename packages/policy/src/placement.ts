@@ -1,9 +1,10 @@
 // Placement: which node gets a job. Pure: nodes + job in, a decision with its figures out.
 // Headroom = effective limit − used − reserved for jobs in flight, where the effective limit is the
-// lower of the memory cap and (total − admission min free). A node qualifies only if it still passes
-// admission with the job's predicted peak added; the most headroom wins, ties go to fewer jobs in
-// flight, then the smaller id, so the same inputs always give the same answer.
+// lower of the memory cap and (total − admission min free) (memory.ts). A node qualifies only if it
+// still passes admission with the job's predicted peak added; the most headroom wins, ties go to
+// fewer jobs in flight, then the smaller id, so the same inputs always give the same answer.
 import type { TThresholds } from "@headroom/protocol";
+import { admissionFailure, effectiveLimitMiB } from "./memory.ts";
 
 export type TPlacementNode = {
   id: string;
@@ -64,10 +65,6 @@ export type TPlacementDecision =
       candidates: TNodeFigures[];
     };
 
-export function effectiveLimitMiB(totalMiB: number, t: TThresholds): number {
-  return Math.min(Math.floor((totalMiB * t.memoryCapPct) / 100), totalMiB - t.admissionMinFreeMiB);
-}
-
 export function nodeFigures(node: TPlacementNode): TNodeFigures {
   const limit = effectiveLimitMiB(node.totalMiB, node.thresholds);
   const reserved = node.inFlightPeaksMiB.reduce((a, b) => a + b, 0);
@@ -85,14 +82,16 @@ export function nodeFigures(node: TPlacementNode): TNodeFigures {
 export const FAILED_HERE = "an earlier attempt failed here";
 
 /**
- * The memory checks alone: admission with the job's peak added, then headroom. The one place this
- * arithmetic lives for placement; the fleet index (fleet-index.ts) asks it too.
+ * The memory checks alone: admission (the agent's rule, memory.ts) on the node as it would be with
+ * the job's peak added, free counted as total − used; then headroom. The fleet index
+ * (fleet-index.ts) asks it too.
  */
 export function memoryRejection(node: Pick<TPlacementNode, "totalMiB" | "thresholds">, f: Pick<TNodeFigures, "usedMiB" | "reservedMiB" | "headroomMiB">, peakMiB: number): string | undefined {
   const afterMiB = f.usedMiB + f.reservedMiB + peakMiB;
   const t = node.thresholds;
-  if ((afterMiB / node.totalMiB) * 100 > t.admissionMaxUsagePct) return `would pass ${t.admissionMaxUsagePct}% usage`;
-  if (node.totalMiB - afterMiB < t.admissionMinFreeMiB) return `would leave under ${t.admissionMinFreeMiB} MiB free`;
+  const failure = admissionFailure({ usedMiB: afterMiB, totalMiB: node.totalMiB, freeMiB: node.totalMiB - afterMiB }, t);
+  if (failure === "usage") return `would pass ${t.admissionMaxUsagePct}% usage`;
+  if (failure === "free") return `would leave under ${t.admissionMinFreeMiB} MiB free`;
   if (f.headroomMiB < peakMiB) return `headroom ${f.headroomMiB} MiB < predicted ${peakMiB} MiB`;
   return undefined;
 }

@@ -1,6 +1,6 @@
 import { DEFAULT_THRESHOLDS } from "@headroom/protocol";
 import { describe, expect, it } from "vitest";
-import { reclaimableMiB, reclaimFor, usableMiB, type TReclaimNode } from "./reclaim.ts";
+import { reclaimableMiB, reclaimFor, type TReclaimNode } from "./reclaim.ts";
 
 // The fleet run's node: a 2,048 MiB budget, so the usable limit is min(90 % = 1,843, 2,048 − 500) = 1,548 MiB.
 const node = (over: Partial<TReclaimNode> = {}): TReclaimNode => ({
@@ -12,14 +12,6 @@ const node = (over: Partial<TReclaimNode> = {}): TReclaimNode => ({
   freshUsedMiB: 300,
   thresholds: DEFAULT_THRESHOLDS,
   ...over,
-});
-
-describe("usableMiB", () => {
-  it.each<[number, Partial<typeof DEFAULT_THRESHOLDS>, number]>([
-    [2_048, {}, 1_548], // min free binds
-    [80_000, {}, 72_000], // the cap binds
-    [10_000, { memoryCapPct: 100, admissionMaxUsagePct: 80, admissionMinFreeMiB: 0 }, 8_000], // admission's usage cap binds
-  ])("total %i MiB with %o → %i MiB", (total, t, expected) => expect(usableMiB(total, { ...DEFAULT_THRESHOLDS, ...t })).toBe(expected));
 });
 
 describe("reclaimableMiB", () => {

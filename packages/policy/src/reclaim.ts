@@ -4,7 +4,7 @@
 // a queued job, and nothing would ever free it. Pure: the node's reading and the smallest need in, a
 // request (sent in the heartbeat answer) or null out.
 import type { TReclaim, TThresholds } from "@headroom/protocol";
-import { effectiveLimitMiB } from "./placement.ts";
+import { usableMiB } from "./memory.ts";
 
 export type TReclaimNode = {
   drained: boolean;
@@ -22,11 +22,6 @@ export type TReclaimNode = {
   freshUsedMiB: number | null;
   thresholds: TThresholds;
 };
-
-/** The most a job may bring the node to, in MiB: the placement limit, or admission's usage cap if lower. */
-export function usableMiB(totalMiB: number, t: TThresholds): number {
-  return Math.min(effectiveLimitMiB(totalMiB, t), Math.floor((totalMiB * t.admissionMaxUsagePct) / 100));
-}
 
 /** MiB a runner recycle would give back: what was used above the fresh runner's reading, at most the runner's own. */
 export function reclaimableMiB(node: Pick<TReclaimNode, "usedMiB" | "processMiB" | "freshUsedMiB">): number {

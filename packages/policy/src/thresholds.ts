@@ -7,8 +7,8 @@ type TOverride = { [K in keyof TThresholds]?: TThresholds[K] | null };
  * of the protocol's thresholds merges the same way, memoryBudgetMiB included.
  *
  * Placement (placement.ts) does not read memoryBudgetMiB: its nodes' totalMiB is already
- * min(physical total, budget). The agent reports budgeted readings (apps/gpu-node/src/rules/
- * memory-budget.ts), and the tick applies the budget again when it loads the fleet (idempotent), for
+ * min(physical total, budget). The agent reports budgeted readings (applyMemoryBudget, memory.ts),
+ * and the tick applies the budget again when it loads the fleet (idempotent), for
  * the heartbeat between a budget change and the agent's next report.
  */
 export function effectiveThresholds(fleet: Partial<TThresholds> | null, override: TOverride | null): TThresholds {

@@ -40,8 +40,3 @@ export const DEFAULT_THRESHOLDS: TThresholds = {
   alertAbovePct: 90,
   memoryBudgetMiB: 0,
 };
-
-/** The device total the memory rules work with, in MiB: the physical total, capped by a budget > 0. */
-export function budgetedTotalMiB(physicalTotalMiB: number, budgetMiB: number): number {
-  return budgetMiB > 0 ? Math.min(physicalTotalMiB, budgetMiB) : physicalTotalMiB;
-}

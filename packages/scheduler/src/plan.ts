@@ -2,8 +2,7 @@
 // changed wait reasons out. The tick writes the result (placement-writes.ts); tests can change rows
 // between the two to prove that the writes skip what changed.
 import type { Db, Prisma } from "@headroom/db";
-import { effectiveThresholds, predictionKey, predictPeakMiB, type TPeakModel } from "@headroom/policy";
-import { budgetedTotalMiB } from "@headroom/protocol";
+import { budgetedTotalMiB, effectiveThresholds, predictionKey, predictPeakMiB, type TPeakModel } from "@headroom/policy";
 import { FleetIndex, type TIndexNode } from "./fleet-index.ts";
 
 export type TPlannedPlacement = { jobId: string; nodeId: string; attempt: number; predictedPeakMiB: number; placement: Prisma.InputJsonObject };

@@ -1,8 +1,8 @@
-import type { TMemoryReading } from "@headroom/protocol";
+import { applyMemoryBudget, usagePct } from "@headroom/policy";
+import { DEFAULT_THRESHOLDS, type TMemoryReading } from "@headroom/protocol";
 import { describe, expect, it } from "vitest";
-import { applyMemoryBudget, BudgetedMemoryReader } from "./memory-budget.ts";
-import { admit, overCap, shouldCleanupAfterJob, usagePct } from "./memory-rules.ts";
-import { DEFAULT_THRESHOLDS } from "@headroom/protocol";
+import { BudgetedMemoryReader } from "./memory-budget.ts";
+import { admit, overCap, shouldCleanupAfterJob } from "./memory-rules.ts";
 
 // An 80 GiB card (H100) in MiB; the driver keeps ~600 MiB that is neither used nor free.
 const H100 = 81920;
@@ -10,30 +10,7 @@ const reading = (usedMiB: number, totalMiB = H100, freeMiB = totalMiB - usedMiB 
   usedMiB, totalMiB, freeMiB, processMiB: 100, utilPct: 5, source: "nvidia-smi",
 });
 
-describe("applyMemoryBudget", () => {
-  it.each<[string, TMemoryReading, number, { usedMiB: number; totalMiB: number; freeMiB: number }]>([
-    ["no budget: the reading as measured", reading(1000), 0, { usedMiB: 1000, totalMiB: H100, freeMiB: H100 - 1600 }],
-    ["a budget above the device: the device", reading(1000), 200_000, { usedMiB: 1000, totalMiB: H100, freeMiB: H100 - 1600 }],
-    ["a budget equal to the device: the device", reading(1000), H100, { usedMiB: 1000, totalMiB: H100, freeMiB: H100 - 1600 }],
-    ["2 GiB of an idle card", reading(0), 2048, { usedMiB: 0, totalMiB: 2048, freeMiB: 2048 }],
-    ["2 GiB with 1.5 GiB used", reading(1536), 2048, { usedMiB: 1536, totalMiB: 2048, freeMiB: 512 }],
-    ["used past the budget: nothing free, usage over 100 %", reading(3000), 2048, { usedMiB: 3000, totalMiB: 2048, freeMiB: 0 }],
-    ["exactly at the budget", reading(2048), 2048, { usedMiB: 2048, totalMiB: 2048, freeMiB: 0 }],
-    ["a nearly full small card: the device's own free is lower", reading(1500, 2200, 100), 2048, { usedMiB: 1500, totalMiB: 2048, freeMiB: 100 }],
-    ["a CPU node's 4 GiB host budget under a 1 GiB memory budget", { ...reading(512, 4096, 3584), source: "host" }, 1024, { usedMiB: 512, totalMiB: 1024, freeMiB: 512 }],
-  ])("%s", (_name, r, budgetMiB, expected) => {
-    const out = applyMemoryBudget(r, budgetMiB);
-    expect({ usedMiB: out.usedMiB, totalMiB: out.totalMiB, freeMiB: out.freeMiB }).toEqual(expected);
-    // Everything else passes through untouched.
-    expect({ ...out, totalMiB: r.totalMiB, freeMiB: r.freeMiB }).toEqual(r);
-  });
-
-  it("returns the same object when the budget changes nothing", () => {
-    const r = reading(1000);
-    expect(applyMemoryBudget(r, 0)).toBe(r);
-    expect(applyMemoryBudget(r, H100 + 1)).toBe(r);
-  });
-
+describe("the rules under a budget", () => {
   it("makes the percentage rules fire on the budget: 1.9 GiB used of an 80 GiB card under 2 GiB", () => {
     const physical = reading(1946); // 2.4 % of the card, 95 % of 2 GiB
     expect(admit(physical, DEFAULT_THRESHOLDS)).toEqual({ ok: true });

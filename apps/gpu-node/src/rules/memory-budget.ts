@@ -3,21 +3,10 @@
 // (admission, cleanup, sweep, the in-flight cap, samples, heartbeats), so every percentage rule,
 // and the scheduler's totalMiB × memoryCapPct, works on the budget. (The scheduler also clamps the
 // stored total itself, for the heartbeat between a budget change and this agent's next report.)
-import { budgetedTotalMiB, type TMemoryReading } from "@headroom/protocol";
+// The arithmetic is @headroom/policy's applyMemoryBudget; this file is the reader that applies it.
+import { applyMemoryBudget } from "@headroom/policy";
+import type { TMemoryReading } from "@headroom/protocol";
 import type { MemoryReader } from "../telemetry/index.ts";
-import type { TRuleReading } from "./memory-rules.ts";
-
-/**
- * A reading as the rules see it under a budget (0 = the whole device, reading unchanged):
- * totalMiB = min(physical total, budget); usedMiB unchanged (memory used by anyone counts against
- * the budget); freeMiB = what is left of the budget, never more than the device reports free
- * (the driver keeps some memory that is neither used nor free), never below 0.
- */
-export function applyMemoryBudget<R extends TRuleReading>(reading: R, budgetMiB: number): R {
-  const totalMiB = budgetedTotalMiB(reading.totalMiB, budgetMiB);
-  if (totalMiB === reading.totalMiB) return reading;
-  return { ...reading, totalMiB, freeMiB: Math.max(0, Math.min(reading.freeMiB, totalMiB - reading.usedMiB)) };
-}
 
 /** A reader whose readings are budgeted by the budget in force at each read; keeps the last physical reading. */
 export class BudgetedMemoryReader implements MemoryReader {

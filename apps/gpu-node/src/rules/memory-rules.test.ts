@@ -12,7 +12,6 @@ import {
   shouldCleanupAfterJob,
   shouldReclaim,
   shouldSweep,
-  usagePct,
   type TBatchCount,
   type TReclaimState,
   type TRuleReading,
@@ -24,14 +23,6 @@ const at = (usedPctOfTotal: number, freeMiB?: number): TRuleReading => {
   const usedMiB = Math.round((TOTAL * usedPctOfTotal) / 100);
   return { usedMiB, totalMiB: TOTAL, freeMiB: freeMiB ?? TOTAL - usedMiB };
 };
-
-describe("usagePct", () => {
-  it.each([
-    [{ usedMiB: 0, totalMiB: 100, freeMiB: 100 }, 0],
-    [{ usedMiB: 50, totalMiB: 200, freeMiB: 150 }, 25],
-    [{ usedMiB: 10, totalMiB: 0, freeMiB: 0 }, 100],
-  ])("%o → %d %%", (r, expected) => expect(usagePct(r)).toBe(expected));
-});
 
 describe("admit", () => {
   it.each<[string, TRuleReading, Partial<TThresholds>, boolean, RegExp | null]>([

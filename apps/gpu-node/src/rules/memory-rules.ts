@@ -1,17 +1,14 @@
 // The memory rules of the original single-GPU service, as pure decisions over one reading and the
-// thresholds in force. The agent acts on them; the control plane may show the same reasons.
+// thresholds in force. The agent acts on them; the control plane may show the same reasons. The
+// arithmetic itself (usage %, admission's two limits) is @headroom/policy's memory.ts, which
+// placement and reclaim use too.
+import { admissionFailure, usageAbove, usagePct, type TMemoryReadingMiB } from "@headroom/policy";
 import type { TReclaim, TThresholds } from "@headroom/protocol";
 
 /** The part of a memory reading the rules look at, in MiB. */
-export type TRuleReading = { usedMiB: number; totalMiB: number; freeMiB: number };
+export type TRuleReading = TMemoryReadingMiB;
 
 export type TDecision = { ok: true } | { ok: false; reason: string };
-
-/** Used share of the device in percent (0..100). A zero total counts as full, so nothing is admitted on it. */
-export function usagePct(r: TRuleReading): number {
-  if (r.totalMiB <= 0) return 100;
-  return (r.usedMiB / r.totalMiB) * 100;
-}
 
 const pct = (n: number) => `${n.toFixed(1)} %`;
 
@@ -24,11 +21,11 @@ export function admit(r: TRuleReading, t: TThresholds, pendingMiB = 0): TDecisio
   const pending = Math.max(0, pendingMiB);
   const seen = { ...r, usedMiB: r.usedMiB + pending, freeMiB: r.freeMiB - pending };
   const withPending = pending > 0 ? ` (counting ${pending} MiB that the jobs in flight may still grow)` : "";
-  const usage = usagePct(seen);
-  if (usage > t.admissionMaxUsagePct) {
-    return { ok: false, reason: `usage ${pct(usage)} is above the admission limit of ${pct(t.admissionMaxUsagePct)}${withPending}` };
+  const failure = admissionFailure(seen, t);
+  if (failure === "usage") {
+    return { ok: false, reason: `usage ${pct(usagePct(seen))} is above the admission limit of ${pct(t.admissionMaxUsagePct)}${withPending}` };
   }
-  if (seen.freeMiB < t.admissionMinFreeMiB) {
+  if (failure === "free") {
     return { ok: false, reason: `free memory ${seen.freeMiB} MiB is below the admission floor of ${t.admissionMinFreeMiB} MiB${withPending}` };
   }
   return { ok: true };
@@ -50,7 +47,7 @@ export function pendingGrowthMiB(othersInFlight: number, recentGrowthMiB: readon
 
 /** After a job: clean up when usage is above cleanupAbovePct. */
 export function shouldCleanupAfterJob(r: TRuleReading, t: TThresholds): boolean {
-  return usagePct(r) > t.cleanupAbovePct;
+  return usageAbove(r, t.cleanupAbovePct);
 }
 
 /**
@@ -86,12 +83,12 @@ export function shouldBatchCleanup(imagesInBatch: number, t: TThresholds): boole
 
 /** The periodic sweep: once sweepIntervalS has passed since the last one, and only when usage is above sweepAbovePct. */
 export function shouldSweep(r: TRuleReading, t: TThresholds, msSinceLastSweep: number): boolean {
-  return msSinceLastSweep >= t.sweepIntervalS * 1000 && usagePct(r) > t.sweepAbovePct;
+  return msSinceLastSweep >= t.sweepIntervalS * 1000 && usageAbove(r, t.sweepAbovePct);
 }
 
 /** Is the device above its memory cap (memoryCapPct of total)? */
 export function overCap(r: TRuleReading, t: TThresholds): boolean {
-  return usagePct(r) > t.memoryCapPct;
+  return usageAbove(r, t.memoryCapPct);
 }
 
 /**
