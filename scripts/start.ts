@@ -76,7 +76,7 @@ async function main(): Promise<void> {
   children.push(web);
   const url = `http://localhost:${config.HEADROOM_PORT}`;
   await waitForHttp(`${url}/api/health`, 120_000, () => web.proc.exitCode !== null);
-  children.push(startChild("scheduler", process.execPath, [tsx, "packages/scheduler/src/main.ts"], { cwd: REPO_ROOT, env }));
+  children.push(startChild("scheduler", process.execPath, [tsx, "apps/scheduler/src/main.ts"], { cwd: REPO_ROOT, env }));
 
   const agentEnv = { ...env, HEADROOM_CONTROL_URL: `http://127.0.0.1:${config.HEADROOM_PORT}` };
   const gpus = config.HEADROOM_AGENTS === "auto" ? await discoverGpus() : [];

@@ -22,7 +22,7 @@ mkdir -p "$CP/web"
 cp -a "$WEB/standalone/." "$CP/web/"
 cp -a "$WEB/static" "$CP/web/apps/web/.next-standalone/static"
 rm -rf "$CP/web/.data"
-bundle "$CP/bin" scheduler=packages/scheduler/src/main.ts migrate=deploy/containers/migrate.ts
+bundle "$CP/bin" scheduler=apps/scheduler/src/main.ts migrate=deploy/containers/migrate.ts
 mkdir -p "$CP/prisma" && cp -r prisma/migrations "$CP/prisma/"
 mkdir -p "$CP/node_modules/@prisma" "$CP/node_modules/@node-rs"
 cp -a node_modules/@prisma/schema-engine-wasm "$CP/node_modules/@prisma/"

@@ -114,7 +114,7 @@ describe.skipIf(why !== null)(`several hosts on one machine${why ? ` (skipped: $
     });
     for (const h of ["cpa", "cpb"]) {
       start(`web-${h}`, h, [process.execPath, SERVER], cpEnv(h));
-      start(`scheduler-${h}`, h, [...TS, "packages/scheduler/src/main.ts"], cpEnv(h));
+      start(`scheduler-${h}`, h, [...TS, "apps/scheduler/src/main.ts"], cpEnv(h));
     }
     await Promise.all([waitHttp(`${url("cpa")}/api/health`), waitHttp(`${url("cpb")}/api/health`)]);
     for (const h of ["ag1", "ag2"]) {

@@ -175,7 +175,9 @@ export class ChaosStack {
 
   startScheduler(i: number): void {
     const tsx = path.join(this.tree, "node_modules/tsx/dist/cli.mjs");
-    this.schedulers[i] = startChild(`scheduler${i}`, process.execPath, [tsx, "packages/scheduler/src/main.ts"], {
+    // A checkout from before the scheduler became an app (apps/scheduler) starts it from the package.
+    const main = ["apps/scheduler/src/main.ts", "packages/scheduler/src/main.ts"].find((p) => existsSync(path.join(this.tree, p)))!;
+    this.schedulers[i] = startChild(`scheduler${i}`, process.execPath, [tsx, main], {
       cwd: this.tree,
       env: { ...process.env, DATABASE_URL: this.dbUrl, HEADROOM_NODE_OFFLINE_MS: String(NODE_OFFLINE_MS) },
       logFile: path.join(this.logs, `scheduler${i}.log`),

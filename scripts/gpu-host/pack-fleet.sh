@@ -34,7 +34,7 @@ STAGE=$(mktemp -d)
 trap 'rm -rf "$STAGE"' EXIT
 
 # Bundles. Native and file-reading packages stay external and travel as packages.
-bundle "$STAGE/app" fleet=scripts/gpu-host/fleet.ts agent=apps/gpu-node/src/main.ts child=apps/gpu-node/src/runner/child.ts scheduler=packages/scheduler/src/main.ts \
+bundle "$STAGE/app" fleet=scripts/gpu-host/fleet.ts agent=apps/gpu-node/src/main.ts child=apps/gpu-node/src/runner/child.ts scheduler=apps/scheduler/src/main.ts \
   cer-compare=apps/gpu-node/bench/cer-compare.ts gpu-ceiling=apps/gpu-node/bench/gpu-ceiling.ts crop-worker=apps/gpu-node/src/ocr/crop-worker.ts
 # The CPU provider's int8 calibration sits beside the module that reads it (src/ocr/model-prep/int8.ts,
 # formerly src/ocr/int8.ts); without it a CPU runner quietly falls back to the float model.

@@ -8,6 +8,7 @@ export * from "./store/reclaim.ts";
 export * from "./store/samples.ts";
 export * from "./store/jobs.ts";
 export * from "./tick.ts";
+export * from "./loop.ts";
 export * from "./history.ts";
 export * from "./notify.ts";
 export * from "./fleet-index.ts";
