@@ -67,8 +67,9 @@ async function runPhase(ctx: TFaultContext, fault: TFault, count: number): Promi
     timeoutSince = new Date(Date.now() + 5_000);
   }
   try {
-    // A try that did not inject (the runner's job finished first) is tried again, within reason.
-    const maxTries = ["runner-kill", "hung-runner", "agent-kill"].includes(fault) ? Math.ceil(count * 1.5) + 2 : count;
+    // A try that did not inject (the runner's job finished first, the long job did not reach the
+    // isolated agent in time on a loaded machine) is tried again, within reason.
+    const maxTries = ["runner-kill", "hung-runner", "agent-kill", "cutoff"].includes(fault) ? Math.ceil(count * 1.5) + 2 : count;
     while (phase.injections.filter((i) => i.injected).length < count && phase.injections.length < maxTries) {
       const inj = await inject(ctx, fault, phase.injections.length).catch((err: Error) => ({
         fault, index: phase.injections.length, variant: "error", at: Date.now(), injected: false, note: `the injector failed: ${err.message.split("\n")[0]}`, victimJobId: null, failedChecks: [],
