@@ -9,7 +9,7 @@ import { setMaxListeners } from "node:events";
 import { performance } from "node:perf_hooks";
 import type { PrismaClient } from "@headroom/db";
 import { PgListener } from "@headroom/db/listener";
-import { claimForNode } from "../../../apps/web/src/server/agent/claim.ts";
+import { claimForNode } from "../src/store/claim-long-poll.ts";
 import { heartbeat } from "../src/store/heartbeat.ts";
 import { storeSamples } from "../src/store/samples.ts";
 import { completeJob, startJob } from "../src/store/lifecycle.ts";

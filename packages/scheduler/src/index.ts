@@ -1,4 +1,5 @@
 export * from "./store/claim.ts";
+export * from "./store/claim-long-poll.ts";
 export * from "./store/lifecycle.ts";
 export * from "./store/deregister.ts";
 export * from "./store/nodes.ts";

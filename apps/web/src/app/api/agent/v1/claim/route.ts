@@ -1,6 +1,6 @@
 import { ZClaimRequestSchema } from "@headroom/protocol";
+import { claimForNode } from "@headroom/scheduler";
 import { env } from "@/env";
-import { claimForNode } from "@/server/agent/claim";
 import { requireNode } from "@/server/agent/node-auth";
 import { db } from "@/server/db";
 import { listener } from "@/server/listener";

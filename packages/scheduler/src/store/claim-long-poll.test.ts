@@ -1,9 +1,9 @@
 // The claim long-poll against a real Postgres: it wakes on the scheduler's NOTIFY.
 import { PgListener } from "@headroom/db/listener";
 import { useTestDatabase } from "@headroom/db/testing";
-import { schedulerTick } from "@headroom/scheduler";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { claimForNode } from "./claim";
+import { schedulerTick } from "../tick.ts";
+import { claimForNode } from "./claim-long-poll.ts";
 
 const t = useTestDatabase();
 let listener: PgListener;

@@ -1,7 +1,8 @@
 import type { PrismaClient } from "@headroom/db";
 import type { PgListener } from "@headroom/db/listener";
 import type { TAssignment } from "@headroom/protocol";
-import { claimNextJob, PLACED_CHANNEL } from "@headroom/scheduler";
+import { PLACED_CHANNEL } from "../notify.ts";
+import { claimNextJob } from "./claim.ts";
 
 /**
  * How long a long-poll waits before looking again on its own. With a listener the scheduler's
