@@ -1,6 +1,7 @@
 // Device memory over a phase, one small chart per node: usedMiB from the samples, the thresholds as
 // horizontal lines at their share of the node's memory, and the rule events as markers. The spec is
 // built by a pure function (tested); vega renders it to SVG without a browser and sharp makes a PNG.
+import { budgetedTotalMiB } from "@headroom/policy";
 import sharp from "sharp";
 import * as vega from "vega";
 import { compile, type TopLevelSpec } from "vega-lite";
@@ -11,7 +12,7 @@ export type TThresholdLine = { rule: string; mib: number };
 /** Memory the thresholds are shares of: the node's total, or its budget when one is set (0 = none). */
 function budgetMiB(node: TDumpNode): number {
   const budget = node.thresholds.memoryBudgetMiB;
-  return typeof budget === "number" && budget > 0 ? Math.min(budget, node.totalMiB) : node.totalMiB;
+  return budgetedTotalMiB(node.totalMiB, typeof budget === "number" ? budget : 0);
 }
 
 /** The rules' lines for one node, in MiB; a threshold the dump lacks gets no line. */
