@@ -5,6 +5,7 @@
 //   --nodes 1000,10000 fleet sizes for the end-to-end tick (default 1,000 and 10,000)
 //   --jobs N           queued jobs per tick run (default 10,000)
 //   --batch 250,1000   batch sizes for the tick at the first fleet size (default the shipped one and 1,000)
+//   --ways 1,4         statements the tick's placement write is split into, each tried at the first fleet size and batch
 //   --quick            small sizes everywhere, to prove the command works (seconds, not minutes)
 //   --no-dispatch      skip the dispatch part
 // Uses a scratch database on DATABASE_URL's server if set, else an embedded Postgres in a temp dir.
@@ -17,7 +18,7 @@ import { openBenchDatabase } from "./db.ts";
 import { benchDispatch, dispatchReport, type TDispatchOptions, type TDispatchResult } from "./dispatch.ts";
 import { benchQuality, qualityReport, type TQualityResult, type TScenario } from "./quality.ts";
 import { fmt, machine } from "./stats.ts";
-import { DEFAULT_BATCH_SIZE } from "../src/tick.ts";
+import { DEFAULT_BATCH_SIZE, DEFAULT_WRITE_WAYS } from "../src/tick.ts";
 import { agreement, benchIndexPlacement, benchPurePlacement, benchSchedulerTick, throughputReport, type TIndexRun, type TPureResult, type TTickBenchResult, type TTickPlan } from "./throughput.ts";
 
 const { values: args } = parseArgs({
@@ -27,6 +28,7 @@ const { values: args } = parseArgs({
     nodes: { type: "string" },
     jobs: { type: "string" },
     batch: { type: "string" },
+    ways: { type: "string" },
     quick: { type: "boolean", default: false },
     "no-dispatch": { type: "boolean", default: false },
   },
@@ -41,14 +43,21 @@ const load = () => os.loadavg().map((x) => x.toFixed(1)).join(" / ");
 const jobs = Number(args.jobs ?? (quick ? 2_000 : 10_000));
 const fleetSizes = list(args.nodes, quick ? [200] : [1_000, 10_000]);
 const batches = list(args.batch, [DEFAULT_BATCH_SIZE, 1_000]);
+const ways = list(args.ways, [DEFAULT_WRITE_WAYS]);
 const THROUGHPUT = { nodes: fleetSizes[0]!, jobs, seed: 42 };
 /** Decisions timed for the scan: its cost per decision is the point, and 10,000 took minutes on a busy machine. */
 const SCAN_JOBS = quick ? 200 : 2_000;
 const budgetMs = quick ? 20_000 : 60_000;
 const claimTimeBudgetMs = quick ? 3_000 : 20_000;
-// Every batch size at the first fleet size; the shipped batch at the others. Claim-time once per size.
+// Every batch size and split at the first fleet size; the shipped ones at the others. Claim-time once per size.
 const TICKS: TTickPlan[] = fleetSizes.flatMap((nodes, i) =>
-  (i === 0 ? batches : [DEFAULT_BATCH_SIZE]).map((batchSize, j) => ({ nodes, jobs, batchSize, budgetMs, ...(j === 0 ? { claimTimeBudgetMs } : {}) })),
+  (i === 0 ? batches.flatMap((batchSize) => ways.map((writeWays) => ({ batchSize, writeWays }))) : [{ batchSize: DEFAULT_BATCH_SIZE, writeWays: DEFAULT_WRITE_WAYS }]).map((b, j) => ({
+    nodes,
+    jobs,
+    ...b,
+    budgetMs,
+    ...(j === 0 ? { claimTimeBudgetMs } : {}),
+  })),
 );
 const DISPATCH: TDispatchOptions[] = args["no-dispatch"]
   ? []
@@ -78,7 +87,7 @@ function summary(pure: TPureResult, index: TIndexRun[], tick: TTickBenchResult, 
     `- Decisions at ${fmt(THROUGHPUT.nodes)} nodes: \`placeJob\`'s scan ${perS(pure.decisions, pure.totalMs)}/s (p50 ${fmt(pure.perDecisionUs.p50)} µs); the headroom-ordered index ${index.map((r) => `${perS(r.decisions, r.totalMs)}/s at ${fmt(r.nodes)} nodes (p50 ${fmt(r.perDecisionUs.p50)} µs)`).join(", ")}.`,
     ...tick.runs.map((r, i) => {
       const cpu = r.pgCpuS === null ? "" : `; Postgres used ${fmt((r.pgCpuS * 1_000) / r.placed, 2)} ms of CPU per placed job and the scheduler ${fmt((r.nodeCpuS * 1_000) / r.placed, 2)} ms`;
-      return `- \`schedulerTick\` end to end at ${fmt(r.nodes)} nodes and ${fmt(TICKS[i]!.jobs)} queued jobs, batch ${r.batchSize}: ${perS(r.placed, r.totalMs)} jobs placed/s of wall time, tick p50 ${fmt(r.tickMs.p50)} ms, p99 ${fmt(r.tickMs.p99)} ms, ${r.failedTicks} failed${cpu}.`;
+      return `- \`schedulerTick\` end to end at ${fmt(r.nodes)} nodes and ${fmt(TICKS[i]!.jobs)} queued jobs, batch ${r.batchSize} in ${r.writeWays} write statements: ${perS(r.placed, r.totalMs)} jobs placed/s of wall time, tick p50 ${fmt(r.tickMs.p50)} ms, p99 ${fmt(r.tickMs.p99)} ms, ${r.failedTicks} failed${cpu}.`;
     }),
     ...tick.claimTime.map((c) => `- Placing at claim time on the same trace (${fmt(c.nodes)} nodes): ${perS(c.claimed, c.totalMs)} jobs/s (claim p50 ${fmt(c.claimMs.p50)} ms, p99 ${fmt(c.claimMs.p99)} ms${c.pgCpuS === null ? "" : `, Postgres CPU ${fmt((c.pgCpuS * 1_000) / Math.max(1, c.claimed), 2)} ms per job`}).`),
     ...dispatch.flatMap((d) => d.phases.filter((p) => p.name.startsWith("steady")).map((p) => `- Dispatch (NOTIFY, ${d.agents} agents, ${p.name}): submit → claimed p50 ${fmt(p.submitToClaimMs.p50)} ms, p99 ${fmt(p.submitToClaimMs.p99)} ms (${p.claimed}/${p.submitted} claimed), through the real scheduler loop and claim function but without HTTP.`)),

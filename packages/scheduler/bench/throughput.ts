@@ -7,7 +7,7 @@ import type { PrismaClient } from "@headroom/db";
 import { FleetIndex } from "../src/fleet-index.ts";
 import { placeJob, predictPeakMiB, type TPlacementNode } from "@headroom/policy";
 import { PeakModelCache } from "../src/history.ts";
-import { schedulerTick } from "../src/tick.ts";
+import { DEFAULT_WRITE_WAYS, schedulerTick } from "../src/tick.ts";
 import { benchClaimTime, type TClaimTimeResult } from "./claim-time.ts";
 import { pgLoadSince, pgMark } from "./pg-load.ts";
 import type { TBenchDatabase } from "./db.ts";
@@ -19,7 +19,7 @@ export type TThroughputOptions = { nodes: number; jobs: number; seed: number };
 type TFleetNode = { id: string; name: string; totalMiB: number; usedMiB: number; maxConcurrent: number };
 
 /** 3 in 4 nodes are 80 GiB cards, the rest 24 GiB; each has its model resident plus 0–30 % of other use. */
-function buildFleet(n: number, seed: number): TFleetNode[] {
+export function buildFleet(n: number, seed: number): TFleetNode[] {
   const r = rng(seed);
   return Array.from({ length: n }, (_, i) => {
     const totalMiB = i % 4 === 3 ? 24_576 : 81_920;
@@ -27,7 +27,7 @@ function buildFleet(n: number, seed: number): TFleetNode[] {
   });
 }
 
-function buildJobs(n: number, seed: number): (TDocument & { id: string; predictedPeakMiB: number })[] {
+export function buildJobs(n: number, seed: number): (TDocument & { id: string; predictedPeakMiB: number })[] {
   const r = rng(seed + 1);
   return Array.from({ length: n }, (_, i) => {
     const doc = drawDocument(r);
@@ -99,6 +99,7 @@ export function benchIndexPlacement(o: Pick<TThroughputOptions, "nodes" | "jobs"
 export type TTickRun = {
   nodes: number;
   batchSize: number;
+  writeWays: number;
   ticks: number;
   failedTicks: number;
   firstError: string | null;
@@ -120,7 +121,7 @@ export type TTickRun = {
 export type TTickBenchResult = { runs: TTickRun[]; claimTime: TClaimTimeResult[] };
 
 /** Bulk setup in two statements: one multi-row INSERT … SELECT FROM unnest(arrays) per table. */
-async function insertFleetAndQueue(url: string, fleet: TFleetNode[], jobs: ReturnType<typeof buildJobs>, withPeaks: boolean): Promise<number> {
+export async function insertFleetAndQueue(url: string, fleet: TFleetNode[], jobs: ReturnType<typeof buildJobs>, withPeaks: boolean): Promise<number> {
   const c = new pg.Client({ connectionString: url });
   await c.connect();
   try {
@@ -160,7 +161,7 @@ async function walSince(db: PrismaClient, lsn: string): Promise<number> {
 }
 
 /** Ticks back to back until the queue is empty or the budget is spent. */
-async function tickRun(db: PrismaClient, nodes: number, setupMs: number, batchSize: number, budgetMs: number, log: (msg: string) => void): Promise<TTickRun> {
+async function tickRun(db: PrismaClient, nodes: number, setupMs: number, batchSize: number, writeWays: number, budgetMs: number, log: (msg: string) => void): Promise<TTickRun> {
   const peakModels = new PeakModelCache();
   const times: number[] = [];
   let ticks = 0, failedTicks = 0, placed = 0, skipped = 0;
@@ -174,7 +175,7 @@ async function tickRun(db: PrismaClient, nodes: number, setupMs: number, batchSi
     ticks++;
     try {
       // Offline after an hour of silence: the simulated nodes never heartbeat during the run.
-      const r = await schedulerTick(db, { nodeOfflineMs: 3_600_000, batchSize, peakModels });
+      const r = await schedulerTick(db, { nodeOfflineMs: 3_600_000, batchSize, peakModels, writeWays });
       if (r.placed === 0) break;
       times.push(performance.now() - t);
       placed += r.placed;
@@ -193,11 +194,12 @@ async function tickRun(db: PrismaClient, nodes: number, setupMs: number, batchSi
   const [sizes] = await db.$queryRaw<{ record: number | null; event: number | null }[]>`
     SELECT (SELECT avg(pg_column_size(placement))::float8 FROM "Job" WHERE placement IS NOT NULL) AS record,
            (SELECT avg(pg_column_size(e.*))::float8 FROM "JobEvent" e WHERE type = 'placed') AS event`;
-  return { nodes, batchSize, ticks, failedTicks, firstError, placed, skipped, totalMs, tickMs: summarize(times), walBytesPerPlaced: wal / Math.max(1, placed), recordBytes: sizes?.record ?? 0, eventBytes: sizes?.event ?? 0, setupMs, pgCpuS, nodeCpuS: (cpu.user + cpu.system) / 1e6 };
+  return { nodes, batchSize, writeWays, ticks, failedTicks, firstError, placed, skipped, totalMs, tickMs: summarize(times), walBytesPerPlaced: wal / Math.max(1, placed), recordBytes: sizes?.record ?? 0, eventBytes: sizes?.event ?? 0, setupMs, pgCpuS, nodeCpuS: (cpu.user + cpu.system) / 1e6 };
 }
 
 /** `claimTimeBudgetMs`: also run the claim-time design on the same fleet and jobs, for this long at most. */
-export type TTickPlan = { nodes: number; jobs: number; batchSize: number; budgetMs: number; claimTimeBudgetMs?: number };
+/** `writeWays`: statements the tick splits its placement write into (tick.ts DEFAULT_WRITE_WAYS when absent). */
+export type TTickPlan = { nodes: number; jobs: number; batchSize: number; writeWays?: number; budgetMs: number; claimTimeBudgetMs?: number };
 
 export async function benchSchedulerTick(db: TBenchDatabase, plans: readonly TTickPlan[], seed: number, log: (msg: string) => void): Promise<TTickBenchResult> {
   const client = db.client();
@@ -208,8 +210,9 @@ export async function benchSchedulerTick(db: TBenchDatabase, plans: readonly TTi
     const jobs = buildJobs(p.jobs, seed);
     await db.reset();
     const setupMs = await insertFleetAndQueue(db.url, fleet, jobs, false);
-    log(`tick: ${fmt(p.nodes)} nodes, ${fmt(p.jobs)} jobs queued (${fmt(setupMs)} ms), batch ${p.batchSize}`);
-    runs.push(await tickRun(client, p.nodes, setupMs, p.batchSize, p.budgetMs, log));
+    const ways = p.writeWays ?? DEFAULT_WRITE_WAYS;
+    log(`tick: ${fmt(p.nodes)} nodes, ${fmt(p.jobs)} jobs queued (${fmt(setupMs)} ms), batch ${p.batchSize}, ${ways} write statements`);
+    runs.push(await tickRun(client, p.nodes, setupMs, p.batchSize, ways, p.budgetMs, log));
     if (p.claimTimeBudgetMs === undefined) continue;
     // The alternative design on the same fleet and jobs: no tick; each claim places one job.
     await db.reset();
@@ -250,14 +253,14 @@ export function throughputReport(o: TThroughputOptions, pure: TPureResult, index
   );
   const cpuMs = (s: number | null, n: number) => (s === null ? "–" : `${fmt((s * 1_000) / Math.max(1, n), 2)} ms`);
   const ticks = table(
-    ["design", "nodes", "batch", "ticks / claims", "placed", "skipped", "failed", "placed per s (wall)", "p50", "p99", "max", "Postgres CPU per job", "scheduler CPU per job", "WAL per job"],
+    ["design", "nodes", "batch", "write statements", "ticks / claims", "placed", "skipped", "failed", "placed per s (wall)", "p50", "p99", "max", "Postgres CPU per job", "scheduler CPU per job", "WAL per job"],
     [
       ...tick.runs.map((r) => [
-        "place, then claim (`schedulerTick`, shipped)", fmt(r.nodes, 0), fmt(r.batchSize, 0), `${fmt(r.ticks, 0)} ticks`, fmt(r.placed, 0), fmt(r.skipped, 0), fmt(r.failedTicks, 0),
+        "place, then claim (`schedulerTick`, shipped)", fmt(r.nodes, 0), fmt(r.batchSize, 0), fmt(r.writeWays, 0), `${fmt(r.ticks, 0)} ticks`, fmt(r.placed, 0), fmt(r.skipped, 0), fmt(r.failedTicks, 0),
         rate(r.placed, r.totalMs), ms(r.tickMs.p50), ms(r.tickMs.p99), ms(r.tickMs.max), cpuMs(r.pgCpuS, r.placed), cpuMs(r.nodeCpuS, r.placed), `${fmt(r.walBytesPerPlaced, 0)} B`,
       ]),
       ...tick.claimTime.map((c) => [
-        `place at claim time (${c.workers} claimers)`, fmt(c.nodes, 0), "–", `${fmt(c.claimMs.n, 0)} claims`, fmt(c.claimed, 0), "–", "–",
+        `place at claim time (${c.workers} claimers)`, fmt(c.nodes, 0), "–", "–", `${fmt(c.claimMs.n, 0)} claims`, fmt(c.claimed, 0), "–", "–",
         rate(c.claimed, c.totalMs), ms(c.claimMs.p50), ms(c.claimMs.p99), ms(c.claimMs.max), cpuMs(c.pgCpuS, c.claimed), "–", `${fmt(c.walBytes / Math.max(1, c.claimed), 0)} B`,
       ]),
     ],

@@ -2,7 +2,7 @@ import { useTestDatabase } from "@headroom/db/testing";
 import { describe, expect, it } from "vitest";
 import { cancelJob, setNodeDrained } from "./store/lifecycle.ts";
 import { planPlacements } from "./plan.ts";
-import { writePlacements, writeWaiting } from "./placement-writes.ts";
+import { MIN_SPLIT_JOBS, splitByNode, writePlacements, writePlacementsSplit, writeWaiting } from "./placement-writes.ts";
 import { makeJob, makeNode } from "./test-factories.ts";
 
 const t = useTestDatabase();
@@ -48,6 +48,28 @@ describe("a tick's bulk writes", () => {
     expect(events).toBe(placed.length);
   });
 
+  it("split across statements: every planned job placed once, one event each, and what changed in between still skipped", async () => {
+    await Promise.all(Array.from({ length: 8 }, () => makeNode(t.db, { maxConcurrent: 100 })));
+    const jobs = await Promise.all(Array.from({ length: 240 }, () => makeJob(t.db, { widthPx: 100, heightPx: 100 })));
+    const now = new Date();
+    // Earlier tests left queued jobs in this database: write this test's jobs only.
+    const mine = new Set(jobs.map((j) => j.id));
+    const planned = (await planPlacements(t.db, now, 1_000, new Map())).placements.filter((p) => mine.has(p.jobId));
+    expect(planned).toHaveLength(240);
+    expect(splitByNode(planned, 4).length).toBe(4);
+    const canceled = planned[7]!.jobId;
+    await cancelJob(t.db, canceled, "test");
+    const placed = await writePlacementsSplit(t.db, planned, now, 4);
+    const expected = planned.filter((p) => p.jobId !== canceled);
+    expect(placed.map((p) => `${p.jobId}@${p.nodeId}`).sort()).toEqual(expected.map((p) => `${p.jobId}@${p.nodeId}`).sort());
+    const rows = await t.db.job.findMany({ where: { id: { in: jobs.map((j) => j.id) } }, include: { events: { where: { type: "placed" } } } });
+    expect(rows.filter((j) => j.status === "PLACED")).toHaveLength(239);
+    for (const j of rows) expect(j.events).toHaveLength(j.id === canceled ? 0 : 1);
+    // Written again (a tick that retried the same plan): nothing is placed twice.
+    expect(await writePlacementsSplit(t.db, planned, now, 4)).toEqual([]);
+    expect(await t.db.jobEvent.count({ where: { type: "placed", jobId: { in: [...mine] } } })).toBe(239);
+  });
+
   it("store a changed wait reason on queued jobs only", async () => {
     const waiting = await makeJob(t.db);
     const canceled = await makeJob(t.db, { status: "CANCELED" });
@@ -57,5 +79,23 @@ describe("a tick's bulk writes", () => {
     ]);
     expect(await t.db.job.findUniqueOrThrow({ where: { id: waiting.id } })).toMatchObject({ unschedulableReason: "No node is online", headroomNeededMiB: null, predictedPeakMiB: 300 });
     expect(await t.db.job.findUniqueOrThrow({ where: { id: canceled.id } })).toMatchObject({ unschedulableReason: null, headroomNeededMiB: null });
+  });
+});
+
+describe("splitByNode", () => {
+  const at = (nodeId: string, n: number) => Array.from({ length: n }, (_, i) => ({ nodeId, i }));
+  it.each([
+    { name: "too few jobs for a second statement", jobs: at("a", MIN_SPLIT_JOBS * 2 - 1), ways: 4, sizes: [MIN_SPLIT_JOBS * 2 - 1] },
+    { name: "one node: one part, whatever the ways", jobs: at("a", 400), ways: 4, sizes: [400] },
+    { name: "even nodes share evenly", jobs: [...at("a", 100), ...at("b", 100), ...at("c", 100), ...at("d", 100)], ways: 4, sizes: [100, 100, 100, 100] },
+    { name: "a big node alone, the small ones together", jobs: [...at("a", 300), ...at("b", 100), ...at("c", 100), ...at("d", 100)], ways: 2, sizes: [300, 300] },
+    { name: "no jobs, no parts", jobs: [], ways: 4, sizes: [] },
+  ])("$name", ({ jobs, ways, sizes }) => {
+    const parts = splitByNode(jobs, ways);
+    expect(parts.map((p) => p.length).sort((x, y) => y - x)).toEqual(sizes);
+    expect(parts.flat().length).toBe(jobs.length);
+    for (const node of new Set(jobs.map((j) => j.nodeId))) expect(parts.filter((p) => p.some((j) => j.nodeId === node))).toHaveLength(1);
+    // Within a part, a node's jobs keep their order (queue order).
+    for (const p of parts) for (const node of new Set(p.map((j) => j.nodeId))) { const is = p.filter((j) => j.nodeId === node).map((j) => j.i); expect(is).toEqual([...is].sort((x, y) => x - y)); }
   });
 });

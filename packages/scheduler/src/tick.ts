@@ -11,7 +11,7 @@ import type { Prisma, PrismaClient } from "@headroom/db";
 import { PeakModelCache } from "./history.ts";
 import { notifyPlaced } from "./notify.ts";
 import { planPlacements } from "./plan.ts";
-import { writePlacements, writeWaiting } from "./placement-writes.ts";
+import { writePlacementsSplit, writeWaiting } from "./placement-writes.ts";
 
 const SCHEDULER_LOCK_KEY = 0x4e4144; // arbitrary, fixed: "HEAD"room's placement lock
 
@@ -19,7 +19,7 @@ const SCHEDULER_LOCK_KEY = 0x4e4144; // arbitrary, fixed: "HEAD"room's placement
  * `sweep: false` skips the offline and lease sweeps: each reads every online node and every running
  * job, so the loop runs them at most once a second (loop.ts) while placement may tick ten times.
  */
-export type TTickOptions = { nodeOfflineMs: number; batchSize?: number; now?: Date; peakModels?: PeakModelCache; sweep?: boolean };
+export type TTickOptions = { nodeOfflineMs: number; batchSize?: number; now?: Date; peakModels?: PeakModelCache; sweep?: boolean; writeWays?: number };
 
 const defaultPeakModels = new PeakModelCache();
 /** `skipped`: decided but not written, because the job or its node changed after the tick read them. */
@@ -32,21 +32,44 @@ export type TTickResult = { locked: boolean; placed: number; skipped: number; un
  */
 export const DEFAULT_BATCH_SIZE = 250;
 
+/**
+ * Statements the batch's placements are split into, run side by side (placement-writes.ts
+ * `writePlacementsSplit`): one statement keeps one Postgres core busy. The client's pool must have
+ * more connections than this (the tick's own transaction holds one); pg's default pool has 10.
+ */
+export const DEFAULT_WRITE_WAYS = 4;
+
+const NOT_LOCKED: TTickResult = { locked: false, placed: 0, skipped: 0, unschedulable: 0, expired: 0, offline: 0 };
+
+async function tryLock(tx: Prisma.TransactionClient): Promise<boolean> {
+  const [lock] = await tx.$queryRaw<{ ok: boolean }[]>`SELECT pg_try_advisory_xact_lock(${SCHEDULER_LOCK_KEY}) AS ok`;
+  return lock?.ok === true;
+}
+
 export async function schedulerTick(db: PrismaClient, opts: TTickOptions): Promise<TTickResult> {
+  const now = opts.now ?? new Date();
+  let swept = { offline: 0, expired: 0 };
+  // The sweeps commit in a transaction of their own, before placement: the placement writes run on
+  // the pool's other connections (writePlacementsSplit), which must see the jobs a sweep requeued, and
+  // would wait for ever on rows the placement transaction itself had locked.
+  if (opts.sweep ?? true) {
+    const result = await db.$transaction(
+      async (tx) => ((await tryLock(tx)) ? { offline: await markOfflineNodes(tx, new Date(now.getTime() - opts.nodeOfflineMs)), expired: await sweepExpiredLeases(tx, now) } : null),
+      { timeout: 20_000 },
+    );
+    if (!result) return NOT_LOCKED;
+    swept = result;
+  }
   return db.$transaction(
     async (tx) => {
-      const [lock] = await tx.$queryRaw<{ ok: boolean }[]>`SELECT pg_try_advisory_xact_lock(${SCHEDULER_LOCK_KEY}) AS ok`;
-      if (!lock?.ok) return { locked: false, placed: 0, skipped: 0, unschedulable: 0, expired: 0, offline: 0 };
-      const now = opts.now ?? new Date();
-      const sweep = opts.sweep ?? true;
-      const offline = sweep ? await markOfflineNodes(tx, new Date(now.getTime() - opts.nodeOfflineMs)) : 0;
-      const expired = sweep ? await sweepExpiredLeases(tx, now) : 0;
+      if (!(await tryLock(tx))) return { ...NOT_LOCKED, ...swept };
       const models = await (opts.peakModels ?? defaultPeakModels).get(tx, now.getTime());
       const plan = await planPlacements(tx, now, opts.batchSize ?? DEFAULT_BATCH_SIZE, models);
-      const placedOn = await writePlacements(tx, plan.placements, now);
+      // Split over the pool's other connections while this transaction keeps the lock (writePlacementsSplit).
+      const placedOn = await writePlacementsSplit(db, plan.placements, now, opts.writeWays ?? DEFAULT_WRITE_WAYS, tx);
       await writeWaiting(tx, plan.waiting);
       await notifyPlaced(tx, placedOn.map((p) => p.nodeId));
-      return { locked: true, placed: placedOn.length, skipped: plan.placements.length - placedOn.length, unschedulable: plan.unschedulable, expired, offline };
+      return { locked: true, placed: placedOn.length, skipped: plan.placements.length - placedOn.length, unschedulable: plan.unschedulable, ...swept };
     },
     { timeout: 20_000 },
   );
