@@ -49,16 +49,27 @@ export async function agentKill(ctx: TFaultContext, index: number): Promise<TInj
     failedChecks.push(`runner(s) ${orphans.join(", ")} outlived their agent by 15 s`);
     for (const pid of orphans) process.kill(pid, "SIGKILL");
   }
+  const restartAt = new Date();
   ctx.stack.startAgent(job.node);
   let restartMs: number | null = null;
-  try {
-    restartMs = await ctx.stack.waitAgentsOnline([job.node], 180_000, new Date(at));
-  } catch (err) {
-    failedChecks.push((err as Error).message);
+  // Back means registered again, then a heartbeat after that: a heartbeat the killed agent had in
+  // flight can land after the kill, and counting it said "back after 4 ms".
+  const registered = await waitFor(
+    () => ctx.stack.prisma.nodeEvent.findFirst({ where: { type: "registered", createdAt: { gt: restartAt }, node: { name: job.node } }, select: { createdAt: true } }),
+    180_000,
+  );
+  if (!registered) failedChecks.push("the restarted agent did not register within 180 s");
+  else {
+    try {
+      await ctx.stack.waitAgentsOnline([job.node], 60_000, registered.createdAt);
+      restartMs = Date.now() - restartAt.getTime();
+    } catch (err) {
+      failedChecks.push((err as Error).message);
+    }
   }
   const done = await waitTerminal(ctx, job.id, 180_000);
   if (!done) failedChecks.push("the job did not finish within 180 s");
-  return { ...inj, at, injected: true, victimJobId: job.id, note: `job ${job.id} on ${job.node}; its runners gone after ${orphansGoneMs ?? "> 15000"} ms; agent back after ${restartMs ?? "?"} ms; job ${done?.status ?? "unfinished"}`, failedChecks };
+  return { ...inj, at, injected: true, victimJobId: job.id, note: `job ${job.id} on ${job.node}; its runners gone after ${orphansGoneMs ?? "> 15000"} ms; restarted agent registered and heartbeating after ${restartMs ?? "?"} ms; job ${done?.status ?? "unfinished"}`, failedChecks };
 }
 
 /** A runner that stops answering (SIGSTOP) mid-job: the per-job timeout fires, the runner is recycled, the job retried or failed TIMEOUT. */
