@@ -1,5 +1,6 @@
 // Jobs entering the queue (a submission), and the reads and marks around them that are not agent
-// reports: the idempotency replay lookup, a job's owner for cancel, and retention's file expiry.
+// reports: the idempotency replay lookup, a job's owner for cancel, the file a node may download,
+// and retention's file expiry.
 import { Prisma, type Db, type PrismaClient } from "@headroom/db";
 import { notifyQueueChanged } from "../notify.ts";
 
@@ -54,6 +55,11 @@ export function isIdempotencyClash(err: unknown): boolean {
 /** Who submitted a job (a user or an API key), or null when there is no such job. */
 export async function jobOwner(db: Db, jobId: string): Promise<{ userId: string | null; apiKeyId: string | null } | null> {
   return db.job.findUnique({ where: { id: jobId }, select: { userId: true, apiKeyId: true } });
+}
+
+/** Where a job's upload is stored, only while this node runs it (the agent's file download); null otherwise. */
+export async function heldJobFile(db: Db, jobId: string, nodeId: string): Promise<{ storageKey: string; mimeType: string } | null> {
+  return db.job.findFirst({ where: { id: jobId, nodeId, status: "RUNNING" }, select: { storageKey: true, mimeType: true } });
 }
 
 const FINISHED = ["SUCCEEDED", "FAILED", "CANCELED"] as const;

@@ -12,7 +12,7 @@
 // picked) it cost about 150 ms more per batch whatever the batch size (below), as a pass over the
 // whole table would (not confirmed with EXPLAIN).
 //
-// `npx tsx scripts/bench-retention.ts`, 2-core shared dev machine (AMD EPYC, loaded by other work),
+// `npm run bench:retention`, 2-core shared dev machine (AMD EPYC, loaded by other work),
 // 500,000 raw rows over 20 nodes: batches of 5,000 (shipped) 9.6 s in all, 52k rows/s, p50 92 ms and
 // at most 252 ms a batch; batches of 50,000 7.7 s, 745 ms each; everything in one statement 6.4 s
 // in one 6.4 s transaction. The join form of the delete took 23.5 s at 5,000 (241 ms a batch). One

@@ -1,5 +1,6 @@
 import { Readable } from "node:stream";
 import { AppError } from "@headroom/protocol";
+import { heldJobFile } from "@headroom/scheduler";
 import { requireNode } from "@/server/agent/node-auth";
 import { db } from "@/server/db";
 import { route } from "@/server/http";
@@ -11,7 +12,7 @@ export const dynamic = "force-dynamic";
 export const GET = route<{ params: Promise<{ id: string }> }>(async (req, { params }) => {
   const node = await requireNode(db(), req);
   const { id } = await params;
-  const job = await db().job.findFirst({ where: { id, nodeId: node.id, status: "RUNNING" }, select: { storageKey: true, mimeType: true } });
+  const job = await heldJobFile(db(), id, node.id);
   if (!job) throw new AppError("LEASE_LOST", `Job ${id} is not running on this node`);
   // Streamed from whichever store holds it (any replica can answer), never read whole into memory.
   const file = await uploadStore().open(job.storageKey);

@@ -10,11 +10,11 @@ import { writeFile } from "node:fs/promises";
 import os from "node:os";
 import { parseArgs } from "node:util";
 import { createPrismaClient } from "@headroom/db";
-import { listJobs } from "../apps/web/src/server/jobs/list-jobs.ts";
-import { nodeMemorySeries } from "../apps/web/src/server/nodes/memory-series.ts";
-import type { TJobFiltersInput } from "../apps/web/src/lib/job-filters.ts";
-import type { TMemoryRange } from "../apps/web/src/lib/memory-buckets.ts";
-import { databaseFor, SEED_DEFAULTS, seedHistory } from "./seed-history.ts";
+import { listJobs } from "../src/server/jobs/list-jobs.ts";
+import { nodeMemorySeries } from "../src/server/nodes/memory-series.ts";
+import type { TJobFiltersInput } from "../src/lib/job-filters.ts";
+import type { TMemoryRange } from "../src/lib/memory-buckets.ts";
+import { databaseFor, SEED_DEFAULTS, seedHistory } from "../../../scripts/seed-history.ts";
 
 const TARGET_MS = 500;
 

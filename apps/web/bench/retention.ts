@@ -1,17 +1,17 @@
-// `npx tsx scripts/bench-retention.ts`: the memory-sample rollup (apps/web/src/server/retention/rollup.ts) on
+// `npm run bench:retention`: the memory-sample rollup (apps/web/src/server/retention/rollup.ts) on
 // a backlog of raw samples, at the shipped batch size against a 10× larger one and against the
 // whole backlog in one statement (one transaction), each on the same freshly seeded rows; then one
 // node's 7-day chart (nodeMemorySeries, what the Nodes page calls) on raw rows against rollups.
 //
-//   npx tsx scripts/bench-retention.ts                               (embedded Postgres in a temp dir)
-//   npx tsx scripts/bench-retention.ts --nodes 20 --per-node 25000 --database-url postgresql://…
+//   npm run bench:retention                                  (embedded Postgres in a temp dir)
+//   npm run bench:retention -- --nodes 20 --per-node 25000 --database-url postgresql://…
 import { rm } from "node:fs/promises";
 import os from "node:os";
 import { parseArgs } from "node:util";
 import { createPrismaClient, type PrismaClient } from "@headroom/db";
-import { nodeMemorySeries } from "../apps/web/src/server/nodes/memory-series.ts";
-import { rollUpSamplesBatch } from "../apps/web/src/server/retention/rollup.ts";
-import { databaseFor } from "./seed-history.ts";
+import { nodeMemorySeries } from "../src/server/nodes/memory-series.ts";
+import { rollUpSamplesBatch } from "../src/server/retention/rollup.ts";
+import { databaseFor } from "../../../scripts/seed-history.ts";
 
 const SHIPPED_BATCH = 5_000; // run.ts's default batchRows
 
