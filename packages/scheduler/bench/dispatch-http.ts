@@ -38,9 +38,9 @@ async function orchestrate(): Promise<void> {
     options: {
       agents: { type: "string", default: "1000" },
       rates: { type: "string", default: "10,100,1000" },
-      "phase-s": { type: "string", default: "30" },
-      "idle-s": { type: "string", default: "30" },
-      "drain-s": { type: "string", default: "30" },
+      "phase-s": { type: "string", default: "20" },
+      "idle-s": { type: "string", default: "20" },
+      "drain-s": { type: "string", default: "20" },
       "work-ms": { type: "string", default: "250" },
       web: { type: "string", default: "1" },
       "agent-procs": { type: "string" },
@@ -120,6 +120,7 @@ async function orchestrate(): Promise<void> {
     log(`work dir ${workDir}; results to ${outDir}`);
     await stack.start();
     const pgVersion = (await stack.prisma.$queryRaw<{ v: string }[]>`SELECT current_setting('server_version') AS v`)[0]!.v;
+    const pgSettings = (await stack.prisma.$queryRaw<{ v: string }[]>`SELECT current_setting('shared_buffers') || ', synchronous_commit ' || current_setting('synchronous_commit') || ', fsync ' || current_setting('fsync') AS v`)[0]!.v;
     const agentWorkers = Array.from({ length: agentProcs }, spawnWorker);
     const submitter = spawnWorker();
     // Agents in contiguous index ranges per worker; each agent's replica is its index modulo replicas.
@@ -285,6 +286,7 @@ async function orchestrate(): Promise<void> {
           commit,
           notes: [
             `The web replicas run with HEADROOM_UPLOADS_PER_MINUTE lifted (one API key offers every job); everything else at the shipped defaults (uploads stored in Postgres, lease 30 s, LOG_LEVEL info).`,
+            `Postgres: the embedded server with its default settings${stack.maxConnections() > 100 ? `, but max_connections ${stack.maxConnections()} (each replica keeps a pool of 10)` : ""}; shared_buffers ${pgSettings}.`,
             ...(webReplicas > 1 ? [`Agent i talks to replica i mod ${webReplicas} (as a balancer with connection affinity would); the submitter's uploads go round robin.`] : []),
           ],
         },

@@ -41,6 +41,14 @@ export class DispatchStack {
     this.logs = path.join(o.workDir, "logs");
   }
 
+  /**
+   * Postgres's default of 100 fits up to 6 replicas: each has a pool of 10 (pg's default) and its
+   * LISTEN connection; the scheduler has 10 + 1, this bench 4. More replicas raise it, and say so.
+   */
+  maxConnections(): number {
+    return Math.max(100, this.o.webReplicas * 11 + 20);
+  }
+
   /** Where the migrations are, for the layout. */
   private migrationsDir(): string {
     const l = this.o.layout;
@@ -52,7 +60,7 @@ export class DispatchStack {
     mkdirSync(this.logs, { recursive: true });
     if (layout.kind === "repo") ensureWebBuild(layout.tree, log);
     const dataDir = path.join(this.o.workDir, "data");
-    const db = await startDatabase({ dataDir, port: await freePort(), log: (m) => /ERROR|FATAL|PANIC/.test(m) && log(`db: ${m.trim()}`) });
+    const db = await startDatabase({ dataDir, port: await freePort(), settings: { max_connections: String(this.maxConnections()) }, log: (m) => /ERROR|FATAL|PANIC/.test(m) && log(`db: ${m.trim()}`) });
     this.stopDb = db.stop;
     this.dbUrl = db.url;
     await migrate(db.url, { migrationsDir: this.migrationsDir() });

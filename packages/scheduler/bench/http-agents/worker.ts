@@ -51,12 +51,20 @@ export async function workerMain(): Promise<void> {
                 onClaim: (jobId, at) => claims.push([jobId, at]),
                 signal: stop.signal,
               });
-              try {
-                await a.register();
-                agents.push(a);
-                runs.push(a.run());
-              } catch (err) {
-                failed.push(`sim-agent-${i}: ${(err as Error).message}`);
+              // The real agent retries a failed registration with backoff; so does this one, a few times.
+              for (let attempt = 1; ; attempt++) {
+                try {
+                  await a.register();
+                  agents.push(a);
+                  runs.push(a.run());
+                  break;
+                } catch (err) {
+                  if (attempt === 5) {
+                    failed.push(`sim-agent-${i}: ${(err as Error).message}`);
+                    break;
+                  }
+                  await new Promise((r) => setTimeout(r, 500 * 2 ** attempt));
+                }
               }
             }),
           );
