@@ -1,7 +1,7 @@
 import { DEFAULT_THRESHOLDS } from "@headroom/protocol";
 import { describe, expect, it } from "vitest";
 import { rng } from "../bench/random.ts";
-import { FleetIndex, toIndexNode } from "./fleet-index.ts";
+import { FleetIndex, HELD, toIndexNode } from "./fleet-index.ts";
 import { FAILED_HERE, placeJob, summarizeCandidates, type TPlacementJob, type TPlacementNode } from "@headroom/policy";
 
 const KEYS = [null, "pp-ocrv4|cuda", "pp-ocrv4|cpu"];
@@ -102,5 +102,25 @@ describe("FleetIndex", () => {
     // a (8,000) → b (7,000) → a (6,500) → b (5,500), then both are at their limit of 2.
     expect(order).toEqual(["a", "b", "a", "b", "wait"]);
     expect(index.figures("a")).toMatchObject({ headroomMiB: 5_000, inFlight: 2, reservedMiB: 3_000 });
+  });
+
+  it("a withheld node takes no job for the rest of the tick, and the record counts it as held", () => {
+    const base = { thresholds: DEFAULT_THRESHOLDS, totalMiB: 10_000, usedMiB: 1_000, maxConcurrent: 4, inFlight: 0, reservedMiB: 0, online: true, drained: false };
+    const index = new FleetIndex([
+      { ...base, id: "a", name: "a" },
+      { ...base, id: "b", name: "b", usedMiB: 3_000 },
+      { ...base, id: "c", name: "c", drained: true },
+    ]);
+    index.withhold("a");
+    const d = index.place({ id: "j", predictedPeakMiB: 500 });
+    expect(d.ok && d.nodeId).toBe("b");
+    expect(d.summary.rejectedCounts).toEqual({ drained: 1, [HELD]: 1 });
+    // Held and the only one with room: the job waits, as if every free node had turned it down.
+    const big = index.place({ id: "k", predictedPeakMiB: 6_500 });
+    expect(big.ok).toBe(false);
+    // Candidates for a hold: active nodes the job has not failed on, with what they would have idle.
+    expect(index.holdCandidates({ id: "k", predictedPeakMiB: 6_500, avoidNodeIds: ["b"] })).toEqual([
+      { nodeId: "a", peakMiB: 6_500, headroomMiB: 8_000, reservedMiB: 0, inFlight: 0, fitsWhenIdle: true },
+    ]);
   });
 });

@@ -26,6 +26,7 @@ import {
   type TPlacementJob,
   type TPlacementNode,
 } from "@headroom/policy";
+import type { THoldCandidate } from "./head-of-line.ts";
 
 /** A node as the index takes it: the jobs in flight as a count and a sum, not a list. */
 export type TIndexNode = Omit<TPlacementNode, "inFlightPeaksMiB"> & { inFlight: number; reservedMiB: number };
@@ -34,6 +35,7 @@ export function toIndexNode({ inFlightPeaksMiB, ...n }: TPlacementNode): TIndexN
   return { ...n, inFlight: inFlightPeaksMiB.length, reservedMiB: inFlightPeaksMiB.reduce((a, b) => a + b, 0) };
 }
 
+export const HELD = "held for an older job that needs its memory";
 export const NOT_LISTED = "less headroom than the nodes listed, or too little for this job";
 
 export type TIndexSummary = { candidates: TNodeFigures[]; candidateCount: number; rejectedCounts: Record<string, number> };
@@ -133,6 +135,8 @@ export class FleetIndex {
   private online = 0;
   private active = 0;
   private busy = 0;
+  /** Nodes withheld for the head of the queue this tick (head-of-line.ts): out of their heap, not busy. */
+  private readonly held = new Set<string>();
 
   constructor(nodes: readonly TIndexNode[]) {
     for (const node of nodes) {
@@ -171,13 +175,14 @@ export class FleetIndex {
       }
     }
     const failedHere = elsewhere ? avoidedActive.length : 0;
-    const busyNotAvoided = this.busy - (elsewhere ? avoidedActive.filter((id) => this.entries.get(id)!.pos < 0).length : 0);
+    const busyNotAvoided = this.busy - (elsewhere ? avoidedActive.filter((id) => this.entries.get(id)!.pos < 0 && !this.held.has(id)).length : 0);
     const rejectedCounts: Record<string, number> = {};
     const count = (key: string, n: number) => void (n > 0 && (rejectedCounts[key] = n));
     count("offline", this.entries.size - this.online);
     count("drained", this.online - this.active);
     count(FAILED_HERE, failedHere);
     count(busyReason(0).replace("0", "N"), busyNotAvoided);
+    count(HELD, [...this.held].filter((id) => !(elsewhere && avoid.has(id))).length);
     const candidates = eligible.sort((a, b) => (better(a, b) ? -1 : better(b, a) ? 1 : 0)).slice(0, MAX_RECORDED_CANDIDATES);
     // The free nodes the walk did not list: all had less headroom than those listed, or too little for
     // this job. Which of the two would take the full scan; the record says both, so every node is counted.
@@ -219,6 +224,30 @@ export class FleetIndex {
       heap.remove(e);
       this.busy++;
     } else heap.update(e);
+  }
+
+  /**
+   * Takes a node out of placement for the rest of this index's life (one tick): held for the job at
+   * the head of the queue (head-of-line.ts). A busy node simply stays out.
+   */
+  withhold(nodeId: string): void {
+    const e = this.entries.get(nodeId);
+    if (!e || this.held.has(nodeId) || e.pos < 0) return;
+    this.heap(e.group).remove(e);
+    this.held.add(nodeId);
+  }
+
+  /** The active nodes the job has not failed on, with what a hold needs to know of each (head-of-line.ts). */
+  holdCandidates(job: TPlacementJob): THoldCandidate[] {
+    const avoid = new Set(job.avoidNodeIds ?? []);
+    const out: THoldCandidate[] = [];
+    for (const e of this.entries.values()) {
+      if (!e.node.online || e.node.drained || avoid.has(e.node.id)) continue;
+      const peakMiB = peakFor(job, { predictionKey: e.group || null });
+      const idle = { usedMiB: e.f.usedMiB, reservedMiB: 0, headroomMiB: e.f.headroomMiB + e.f.reservedMiB };
+      out.push({ nodeId: e.node.id, peakMiB, headroomMiB: e.f.headroomMiB, reservedMiB: e.f.reservedMiB, inFlight: e.f.inFlight, fitsWhenIdle: memoryRejection(e.node, idle, peakMiB) === undefined });
+    }
+    return out;
   }
 
   /** The node's figures as the index holds them now. */

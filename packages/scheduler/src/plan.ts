@@ -4,11 +4,15 @@
 import type { Db, Prisma } from "@headroom/db";
 import { budgetedTotalMiB, effectiveThresholds, predictionKey, predictPeakMiB, type TPeakModel } from "@headroom/policy";
 import { FleetIndex, type TIndexNode } from "./fleet-index.ts";
+import { chooseHold, DEFAULT_HOLD_POLICY, type THoldPolicy } from "./head-of-line.ts";
 
 export type TPlannedPlacement = { jobId: string; nodeId: string; attempt: number; predictedPeakMiB: number; placement: Prisma.InputJsonObject };
 export type TPlannedWait = { jobId: string; reason: string; headroomNeededMiB: number | null; predictedPeakMiB: number };
-/** `waiting` holds only the jobs whose stored reason changed; `unschedulable` counts them all. */
-export type TPlan = { placements: TPlannedPlacement[]; waiting: TPlannedWait[]; unschedulable: number };
+/**
+ * `waiting` holds only the jobs whose stored reason changed; `unschedulable` counts them all. `held`:
+ * the node kept free this tick for the job at the head of the queue (head-of-line.ts), if any.
+ */
+export type TPlan = { placements: TPlannedPlacement[]; waiting: TPlannedWait[]; unschedulable: number; held: { jobId: string; nodeId: string } | null };
 
 /** Every node with its jobs in flight as a count and a sum: one aggregate, not a row per job. */
 export async function loadFleet(db: Db): Promise<TIndexNode[]> {
@@ -48,25 +52,39 @@ async function nodesThatFailed(db: Db, jobIds: string[]): Promise<Map<string, st
   return byJob;
 }
 
-export async function planPlacements(db: Db, now: Date, batchSize: number, models: Map<string, TPeakModel>): Promise<TPlan> {
+/** `hold`: the head-of-line policy (head-of-line.ts), null for none. */
+export async function planPlacements(db: Db, now: Date, batchSize: number, models: Map<string, TPeakModel>, hold: THoldPolicy | null = DEFAULT_HOLD_POLICY): Promise<TPlan> {
   const queued = await db.job.findMany({
     where: { status: "QUEUED", runAfter: { lte: now } },
     orderBy: [{ priority: "desc" }, { createdAt: "asc" }],
     take: batchSize,
-    select: { id: true, attempt: true, widthPx: true, heightPx: true, pages: true, unschedulableReason: true, headroomNeededMiB: true },
+    select: { id: true, attempt: true, widthPx: true, heightPx: true, pages: true, unschedulableReason: true, headroomNeededMiB: true, createdAt: true },
   });
-  const plan: TPlan = { placements: [], waiting: [], unschedulable: 0 };
+  const plan: TPlan = { placements: [], waiting: [], unschedulable: 0, held: null };
+  // Only the head of the queue may get a hold: the first job, in queue order, turned down for memory.
+  let headSeen = hold === null;
   if (queued.length === 0) return plan;
   const [nodes, failedOn] = await Promise.all([loadFleet(db), nodesThatFailed(db, queued.filter((j) => j.attempt > 0).map((j) => j.id))]);
   const keyOf = new Map(nodes.map((n) => [n.id, n.predictionKey ?? ""]));
   const index = new FleetIndex(nodes);
   for (const job of queued) {
     const peakMiBByKey = Object.fromEntries([...models].map(([key, m]) => [key, predictPeakMiB(job, m)]));
-    const decision = index.place({ id: job.id, predictedPeakMiB: predictPeakMiB(job), peakMiBByKey, avoidNodeIds: failedOn.get(job.id) });
+    const placementJob = { id: job.id, predictedPeakMiB: predictPeakMiB(job), peakMiBByKey, avoidNodeIds: failedOn.get(job.id) };
+    const decision = index.place(placementJob);
     const { predictedPeakMiB } = decision;
     if (!decision.ok) {
       plan.unschedulable++;
-      const { reason, headroomNeededMiB } = decision;
+      const { headroomNeededMiB } = decision;
+      let { reason } = decision;
+      if (!headSeen && headroomNeededMiB !== null) {
+        headSeen = true;
+        const h = chooseHold(now.getTime() - job.createdAt.getTime(), index.holdCandidates(placementJob), hold!);
+        if (h.nodeId !== null) {
+          index.withhold(h.nodeId);
+          plan.held = { jobId: job.id, nodeId: h.nodeId };
+          reason = `${reason}; ${h.reason}`;
+        }
+      }
       if (job.unschedulableReason !== reason || job.headroomNeededMiB !== headroomNeededMiB) plan.waiting.push({ jobId: job.id, reason, headroomNeededMiB, predictedPeakMiB });
       continue;
     }

@@ -8,6 +8,7 @@
 // (placement-writes.ts). The writes are conditional, so a job canceled, drained or requeued by
 // someone else between the read and the write is skipped, never placed over.
 import type { Prisma, PrismaClient } from "@headroom/db";
+import { DEFAULT_HOLD_POLICY, type THoldPolicy } from "./head-of-line.ts";
 import { PeakModelCache } from "./history.ts";
 import { notifyPlaced } from "./notify.ts";
 import { planPlacements } from "./plan.ts";
@@ -19,7 +20,16 @@ const SCHEDULER_LOCK_KEY = 0x4e4144; // arbitrary, fixed: "HEAD"room's placement
  * `sweep: false` skips the offline and lease sweeps: each reads every online node and every running
  * job, so the loop runs them at most once a second (loop.ts) while placement may tick ten times.
  */
-export type TTickOptions = { nodeOfflineMs: number; batchSize?: number; now?: Date; peakModels?: PeakModelCache; sweep?: boolean; writeWays?: number };
+export type TTickOptions = {
+  nodeOfflineMs: number;
+  batchSize?: number;
+  now?: Date;
+  peakModels?: PeakModelCache;
+  sweep?: boolean;
+  writeWays?: number;
+  /** Head-of-line hold (head-of-line.ts): DEFAULT_HOLD_POLICY when absent, null for none. */
+  hold?: THoldPolicy | null;
+};
 
 const defaultPeakModels = new PeakModelCache();
 /** `skipped`: decided but not written, because the job or its node changed after the tick read them. */
@@ -64,7 +74,7 @@ export async function schedulerTick(db: PrismaClient, opts: TTickOptions): Promi
     async (tx) => {
       if (!(await tryLock(tx))) return { ...NOT_LOCKED, ...swept };
       const models = await (opts.peakModels ?? defaultPeakModels).get(tx, now.getTime());
-      const plan = await planPlacements(tx, now, opts.batchSize ?? DEFAULT_BATCH_SIZE, models);
+      const plan = await planPlacements(tx, now, opts.batchSize ?? DEFAULT_BATCH_SIZE, models, opts.hold === undefined ? DEFAULT_HOLD_POLICY : opts.hold);
       // Split over the pool's other connections while this transaction keeps the lock (writePlacementsSplit).
       const placedOn = await writePlacementsSplit(db, plan.placements, now, opts.writeWays ?? DEFAULT_WRITE_WAYS, tx);
       await writeWaiting(tx, plan.waiting);
