@@ -180,13 +180,21 @@ async function orchestrate(): Promise<void> {
       log(`${name}: ${offered.result.jobs.length} accepted of ${offered.result.scheduled} offered (${offered.result.failed} failed, ${offered.result.notSent} not sent) in ${offered.result.wallS.toFixed(1)} s; ${ids.size - missing} claimed${missing ? `, ${missing} not claimed after ${drainS} s` : ""}`);
       if (!record) return;
       const jobs = offered.result.jobs;
+      // Each job's own timestamps: its events (Postgres's clock: the start of the transaction that
+      // wrote each) and placedAt, the placing tick's start (the scheduler's clock; one machine). The
+      // placed event's time is its write transaction's start, which may be the tick's own, so it
+      // says little; the tick's start and the claim (one statement) bracket the scheduler's share.
       const events = jobs.length
-        ? await stack.prisma.$queryRaw<{ created: Date | null; placed: Date | null; claimed: Date | null }[]>`
-            SELECT min("createdAt") FILTER (WHERE type = 'created') AS created,
-                   min("createdAt") FILTER (WHERE type = 'placed') AS placed,
-                   min("createdAt") FILTER (WHERE type = 'claimed') AS claimed
-            FROM "JobEvent" WHERE "jobId" = ANY(${jobs.map((j) => j.id)}::uuid[]) GROUP BY "jobId"`
+        ? await stack.prisma.$queryRaw<{ created: Date | null; tick: Date | null; placed: Date | null; claimed: Date | null }[]>`
+            SELECT min(e."createdAt") FILTER (WHERE e.type = 'created') AS created,
+                   min(j."placedAt") AS tick,
+                   min(e."createdAt") FILTER (WHERE e.type = 'placed') AS placed,
+                   min(e."createdAt") FILTER (WHERE e.type = 'claimed') AS claimed
+            FROM "JobEvent" e JOIN "Job" j ON j.id = e."jobId"
+            WHERE e."jobId" = ANY(${jobs.map((j) => j.id)}::uuid[]) GROUP BY e."jobId"`
         : [];
+      // Ticks that placed this phase's jobs: one placedAt each.
+      const tickStarts = [...new Set(events.flatMap((e) => (e.tick ? [e.tick.getTime()] : [])))].sort((x, y) => x - y);
       const succeeded = jobs.length ? Number((await stack.prisma.$queryRaw<{ n: bigint }[]>`SELECT count(*) AS n FROM "Job" WHERE id = ANY(${jobs.map((j) => j.id)}::uuid[]) AND status = 'SUCCEEDED'`)[0]!.n) : 0;
       const diff = (x: Date | null, y: Date | null) => (x && y ? [y.getTime() - x.getTime()] : []);
       const records = mergeRecords([...got.taken.map((t) => t.records), offered.records]);
@@ -205,6 +213,10 @@ async function orchestrate(): Promise<void> {
         submitToClaimMs: jobs.flatMap((j) => (claimed.has(j.id) ? [claimed.get(j.id)! - j.sentAtMs] : [])),
         answerToClaimMs: jobs.flatMap((j) => (claimed.has(j.id) ? [claimed.get(j.id)! - j.answeredAtMs] : [])),
         createdToPlacedMs: events.flatMap((e) => diff(e.created, e.placed)),
+        createdToTickMs: events.flatMap((e) => diff(e.created, e.tick)),
+        tickToClaimedMs: events.flatMap((e) => diff(e.tick, e.claimed)),
+        ticks: tickStarts.length,
+        tickGapMs: tickStarts.slice(1).map((t, i) => t - tickStarts[i]!),
         placedToClaimedMs: events.flatMap((e) => diff(e.placed, e.claimed)),
         records,
         pg: got.pg,
@@ -236,6 +248,10 @@ async function orchestrate(): Promise<void> {
       submitToClaimMs: [],
       answerToClaimMs: [],
       createdToPlacedMs: [],
+      createdToTickMs: [],
+      tickToClaimedMs: [],
+      ticks: 0,
+      tickGapMs: [],
       placedToClaimedMs: [],
       records: mergeRecords(idle.taken.map((t) => t.records)),
       pg: idle.pg,

@@ -19,6 +19,12 @@ export type TPhaseResult = {
   answerToClaimMs: number[];
   /** From the job's own events (the database's clock): created → placed, placed → claimed, ms. */
   createdToPlacedMs: number[];
+  /** created → the start of the tick that placed it (Job.placedAt), and from there → the claimed event. */
+  createdToTickMs: number[];
+  tickToClaimedMs: number[];
+  /** Ticks that placed this phase's jobs, and the time between their starts, ms. */
+  ticks: number;
+  tickGapMs: number[];
   placedToClaimedMs: number[];
   records: TRecords;
   pg: { cpuS: number | null; walBytes: number; commits: number; wallS: number };
@@ -43,23 +49,28 @@ export type TRunInfo = {
 const ms = (xs: number[]) => summarize(xs);
 
 export function renderReport(info: TRunInfo, phases: TPhaseResult[]): string {
-  const dispatchRows = phases.map((p) => {
+  const dispatchRows = phases.filter((p) => p.offeredPerS).map((p) => {
     const s = ms(p.submitToClaimMs);
-    const cp = ms(p.createdToPlacedMs);
-    const pc = ms(p.placedToClaimedMs);
+    const wait = ms(p.createdToTickMs);
+    const run = ms(p.tickToClaimedMs);
     const post = ms(p.records.ms["POST /api/v1/jobs"] ?? []);
     return [
       p.name,
-      p.offeredPerS ? fmt(p.offeredPerS, 0) : "–",
-      p.offeredPerS ? fmt(p.accepted / p.windowS, 1) : "–",
-      p.offeredPerS ? `${p.claimed}/${p.accepted}` : "–",
+      fmt(p.offeredPerS, 0),
+      fmt(p.accepted / p.windowS, 1),
+      `${p.claimed}/${p.accepted}`,
       fmt(s.p50),
+      fmt(s.p90),
       fmt(s.p99),
       fmt(s.max),
-      p.offeredPerS ? `${fmt(cp.p50)} / ${fmt(cp.p99)}` : "–",
-      p.offeredPerS ? `${fmt(pc.p50)} / ${fmt(pc.p99)}` : "–",
-      p.offeredPerS ? `${fmt(post.p50)} / ${fmt(post.p99)}` : "–",
+      `${fmt(post.p50)} / ${fmt(post.p99)}`,
+      `${fmt(wait.p50)} / ${fmt(wait.p99)}`,
+      `${fmt(run.p50)} / ${fmt(run.p99)}`,
     ];
+  });
+  const tickRows = phases.filter((p) => p.offeredPerS).map((p) => {
+    const g = ms(p.tickGapMs);
+    return [p.name, String(p.ticks), fmt(p.accepted / Math.max(1, p.ticks), 1), `${fmt(g.p50)} / ${fmt(g.p90)} / ${fmt(g.p99)}`];
   });
   const loadRows = phases.map((p) => {
     const errors = Object.values(p.records.errors).reduce((a, b) => a + b, 0) + p.failedSubmits;
@@ -102,7 +113,11 @@ export function renderReport(info: TRunInfo, phases: TPhaseResult[]): string {
     "",
     "## Dispatch: submit → the agent's claim",
     "",
-    table(["phase", "offered jobs/s", "accepted jobs/s", "claimed", "submit → claim p50 ms", "p99 ms", "max ms", "created → placed p50 / p99 ms", "placed → claimed p50 / p99 ms", "POST /api/v1/jobs p50 / p99 ms"], dispatchRows),
+    table(["phase", "offered jobs/s", "accepted jobs/s", "claimed", "submit → claim p50 ms", "p90 ms", "p99 ms", "max ms", "POST /api/v1/jobs round trip p50 / p99 ms", "created → its tick starts p50 / p99 ms", "tick start → claimed p50 / p99 ms"], dispatchRows),
+    "",
+    "\"created → its tick starts\" is waiting for a scheduler tick (the loop's wake-up, or the tick before it still running); \"tick start → claimed\" is the tick's own work (lock, sweeps, reading the queue and the fleet, deciding, writing, committing), the placement's NOTIFY, the long-poll's wake-up and the claim statement. A tick's start is the job's `placedAt` (the scheduler's clock), the others are event times (Postgres's clock), on one machine.",
+    "",
+    table(["phase", "ticks that placed these jobs", "jobs per tick", "between tick starts p50 / p90 / p99 ms"], tickRows),
     "",
     "## Load",
     "",
@@ -118,7 +133,7 @@ export function renderReport(info: TRunInfo, phases: TPhaseResult[]): string {
     "",
     "## What was measured, and how",
     "",
-    `- Submit → claim: from the moment the submitter sends \`POST /api/v1/jobs\` to the moment the agent that claimed the job has read the \`POST /api/agent/v1/claim\` answer naming it (both clocks are this machine's, in different processes). It includes the upload itself (checks, storage, the job row, NOTIFY), the scheduler's wake-up and tick, the placement's NOTIFY and the long-poll's wake-up and claim. "created → placed" and "placed → claimed" come from each job's own events (the database's clock).`,
+    `- Submit → claim: from the moment the submitter sends \`POST /api/v1/jobs\` to the moment the agent that claimed the job has read the \`POST /api/agent/v1/claim\` answer naming it (both clocks are this machine's, in different processes). It includes the upload itself (checks, storage, the job row, NOTIFY), the scheduler's wake-up and tick, the placement's NOTIFY and the long-poll's wake-up and claim.`,
     `- Offered load is open loop: uploads start on schedule whether or not earlier ones have answered. After each phase's window the bench waits for the phase's jobs to be claimed (the drain), which counts toward the latencies but not toward the rates or the load figures.`,
     `- Each agent heartbeats every 2 s, sends memory samples through an outbox flushed every second (one sample per heartbeat while idle, one per 250 ms while a job runs, and a flush after each job), long-polls claims for 20 s, and for each job fetches its file, starts it, waits ${info.workMs} ms and completes it with a one-page empty result: the shipped agent's rates and calls (apps/gpu-node/src/agent.ts), without the OCR. Agents register with maxConcurrent 1, the shipped default.`,
     "- Load figures cover the phase's window only. Postgres CPU: user + system time of every `postgres` process (/proc) per second of wall time (1.00 = one core busy). WAL: `pg_current_wal_insert_lsn` difference. Commits: `pg_stat_database.xact_commit` difference (all transactions, reads included). Web, scheduler and simulator CPU from /proc and `process.cpuUsage`.",
