@@ -63,7 +63,9 @@ CUR=$(clone_built "$REV")
 (
   cd "$CUR"
   source scripts/gpu-host/bundle.sh
-  SCHED=$(ls apps/scheduler/src/main.ts packages/scheduler/src/main.ts 2>/dev/null | head -n 1)
+  # The scheduler process's entry is moving to apps/scheduler; take whichever this commit has.
+  SCHED=packages/scheduler/src/main.ts
+  [ -f apps/scheduler/src/main.ts ] && SCHED=apps/scheduler/src/main.ts
   bundle "$STAGE/app" bench-dispatch=packages/scheduler/bench/dispatch-http.ts scheduler-process="$SCHED"
 )
 echo "web $(git -C "$CUR" rev-parse --short HEAD)" > "$STAGE/app/COMMIT-web"
