@@ -89,9 +89,23 @@ const MIN_LETTER_SHARE = 0.6;
 
 const LETTER = /\p{L}/u;
 
-function letterShare(texts: readonly string[]): number {
-  const chars = Array.from(texts.join("").replace(/\s+/g, ""));
-  return chars.length === 0 ? 0 : chars.filter((c) => LETTER.test(c)).length / chars.length;
+/** Letters and other non-space characters of each cell's text, counted once: a cell is weighed in many candidate blocks. */
+const counted = new WeakMap<object, { letters: number; chars: number }>();
+
+function letterShare<T>(cells: ReadonlyArray<TCell<T>>, textOf: (item: T) => string): number {
+  let letters = 0;
+  let chars = 0;
+  for (const cell of cells) {
+    let n = counted.get(cell);
+    if (!n) {
+      const all = Array.from(textOf(cell.item).replace(/\s+/g, ""));
+      n = { letters: all.filter((c) => LETTER.test(c)).length, chars: all.length };
+      counted.set(cell, n);
+    }
+    letters += n.letters;
+    chars += n.chars;
+  }
+  return chars === 0 ? 0 : letters / chars;
 }
 
 /**
@@ -105,10 +119,11 @@ function letterShare(texts: readonly string[]): number {
  */
 function splitTextColumns<T>(rows: Array<Array<TCell<T>>>, textOf?: (item: T) => string): Array<Array<TCell<T>>> {
   if (!textOf) return rows;
+  const shape = rowShape(rows);
   const out: Array<Array<TCell<T>>> = [];
   let i = 0;
   while (i < rows.length) {
-    const block = columnBlock(rows, i, textOf);
+    const block = columnBlock(rows, shape, i, textOf);
     if (!block) {
       out.push(rows[i++]!);
       continue;
@@ -120,16 +135,16 @@ function splitTextColumns<T>(rows: Array<Array<TCell<T>>>, textOf?: (item: T) =>
 }
 
 /** The rows from `i` split at a gutter into two columns of prose, and the row after them; or null. */
-function columnBlock<T>(rows: Array<Array<TCell<T>>>, i: number, textOf: (item: T) => string): { left: Array<Array<TCell<T>>>; right: Array<Array<TCell<T>>>; end: number } | null {
-  const gutter = gutterAhead(rows, i);
+function columnBlock<T>(rows: Array<Array<TCell<T>>>, shape: TRowShape, i: number, textOf: (item: T) => string): { left: Array<Array<TCell<T>>>; right: Array<Array<TCell<T>>>; end: number } | null {
+  const gutter = gutterAhead(rows, shape, i);
   if (!gutter) return null;
   // Extend while each row leaves the gutter (narrowed to what every row leaves) free.
   let free = gutter;
   let end = i + 1;
   for (; end < rows.length; end++) {
     // A row a paragraph's gap below (a footer under the columns) is not part of them.
-    if (!closeBelow(rows[end - 1]!, rows[end]!)) break;
-    const narrowed = freeAround(rows[end]!, free);
+    if (!shape.closeBelow[end]) break;
+    const narrowed = freeAround(rows[end]!, shape.height[end]!, free);
     if (!narrowed) break;
     free = narrowed;
   }
@@ -140,7 +155,7 @@ function columnBlock<T>(rows: Array<Array<TCell<T>>>, i: number, textOf: (item: 
   const extent = (side: Array<TCell<T>>) => side[side.length - 1]!.box.right - side[0]!.box.left;
   const prose = (side: Array<Array<TCell<T>>>) =>
     median(side.map(extent)) >= MIN_COLUMN_HEIGHTS * median(side.flat().map((c) => c.box.height)) &&
-    letterShare(side.flatMap((r) => r.map((c) => textOf(c.item)))) >= MIN_LETTER_SHARE;
+    letterShare(side.flat(), textOf) >= MIN_LETTER_SHARE;
   return prose(left) && prose(right) ? { left, right, end } : null;
 }
 
@@ -151,15 +166,14 @@ const GUTTER_LOOKAHEAD_ROWS = 2 * MIN_COLUMN_ROWS;
  * The widest gutter that rows `i`, `i + 1`, ... leave free together (the gaps in the union of their
  * cells), over as many of the next few rows as still leave one, or null when row `i` starts no columns.
  */
-function gutterAhead<T>(rows: ReadonlyArray<ReadonlyArray<TCell<T>>>, i: number): TGap | null {
+function gutterAhead<T>(rows: ReadonlyArray<ReadonlyArray<TCell<T>>>, shape: TRowShape, i: number): TGap | null {
   let cover: TGap[] = [];
   let best: TGap | null = null;
-  const heights: number[] = [];
   for (let j = i; j < rows.length && j < i + GUTTER_LOOKAHEAD_ROWS; j++) {
-    if (j > i && !closeBelow(rows[j - 1]!, rows[j]!)) break;
+    if (j > i && !shape.closeBelow[j]) break;
     cover = mergeSpans([...cover, ...rows[j]!.map((c) => ({ left: c.box.left, right: c.box.right }))]);
-    heights.push(...rows[j]!.map((c) => c.box.height));
-    const h = median(heights);
+    if (cover.length < 2) continue;
+    const h = median(shape.height.slice(i, j + 1));
     let widest: TGap | null = null;
     for (let k = 1; k < cover.length; k++) {
       const gap = { left: cover[k - 1]!.right, right: cover[k]!.left };
@@ -189,17 +203,24 @@ function mergeSpans(spans: TGap[]): TGap[] {
 /** Rows of one block of columns are at most this many line heights apart. */
 const MAX_ROW_GAP_HEIGHTS = 1.5;
 
-function closeBelow<T>(above: ReadonlyArray<TCell<T>>, below: ReadonlyArray<TCell<T>>): boolean {
-  const bottom = Math.max(...above.map((c) => c.box.bottom));
-  const top = Math.min(...below.map((c) => c.box.top));
-  const h = Math.min(median(above.map((c) => c.box.height)), median(below.map((c) => c.box.height)));
-  return top - bottom <= MAX_ROW_GAP_HEIGHTS * h;
+/** Each row's median line height, and whether it sits close below the row before (a paragraph's gap or more ends a block). */
+type TRowShape = { height: number[]; closeBelow: boolean[] };
+
+function rowShape<T>(rows: ReadonlyArray<ReadonlyArray<TCell<T>>>): TRowShape {
+  const height = rows.map((row) => median(row.map((c) => c.box.height)));
+  const closeBelow = rows.map((row, k) => {
+    if (k === 0) return false;
+    const bottom = Math.max(...rows[k - 1]!.map((c) => c.box.bottom));
+    const top = Math.min(...row.map((c) => c.box.top));
+    return top - bottom <= MAX_ROW_GAP_HEIGHTS * Math.min(height[k - 1]!, height[k]!);
+  });
+  return { height, closeBelow };
 }
 
 type TGap = { left: number; right: number };
 
 /** `gap` narrowed to what `row` leaves free, or null when a cell crosses it or too little is left. */
-function freeAround<T>(row: ReadonlyArray<TCell<T>>, gap: TGap): TGap | null {
+function freeAround<T>(row: ReadonlyArray<TCell<T>>, rowHeight: number, gap: TGap): TGap | null {
   let { left, right } = gap;
   for (const c of row) {
     if (c.box.right <= gap.left || c.box.left >= gap.right) continue;
@@ -209,8 +230,7 @@ function freeAround<T>(row: ReadonlyArray<TCell<T>>, gap: TGap): TGap | null {
     else if (c.box.right >= gap.right) right = Math.min(right, c.box.left);
     else return null;
   }
-  const h = median(row.map((c) => c.box.height));
-  return right - left > GUTTER_HEIGHTS * h * 0.5 ? { left, right } : null;
+  return right - left > GUTTER_HEIGHTS * rowHeight * 0.5 ? { left, right } : null;
 }
 
 export function median(xs: readonly number[]): number {
