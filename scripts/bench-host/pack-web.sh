@@ -69,6 +69,10 @@ CUR=$(clone_built "$REV")
   bundle "$STAGE/app" bench-dispatch=packages/scheduler/bench/dispatch-http.ts scheduler-process="$SCHED"
 )
 echo "web $(git -C "$CUR" rev-parse --short HEAD)" > "$STAGE/app/COMMIT-web"
+# The bench writes the admin credentials as the web app does (argon2, a native package the bundle
+# leaves external): it finds it in the web server's packages; what is not there (the embedded
+# Postgres) Node looks for one level up, in pack.sh's runtime.
+ln -s ../web/node_modules "$STAGE/app/node_modules"
 
 # web_copy <clone> <dest>: the standalone server, trimmed for the API-only bench.
 web_copy() {
