@@ -2,6 +2,7 @@
 // orchestrator's requests over the IPC channel (`fork`). Spreading the agents over a few processes
 // keeps each event loop light, so the numbers are the control plane's, not the simulator's; each
 // worker reports its own CPU and event-loop delay so a starved simulator would show.
+import { setMaxListeners } from "node:events";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { Recorder, type TRecords } from "./recorder.ts";
 import { SimAgent } from "./sim-agent.ts";
@@ -25,6 +26,7 @@ export type TWorkerReply =
 export async function workerMain(): Promise<void> {
   const rec = new Recorder();
   const stop = new AbortController();
+  setMaxListeners(0, stop.signal); // every agent's timers and long-poll listen to it
   const agents: SimAgent[] = [];
   const runs: Promise<void>[] = [];
   let claims: [string, number][] = [];
