@@ -301,7 +301,7 @@ async function orchestrate(): Promise<void> {
           elapsedS: (Date.now() - t0) / 1_000,
           commit,
           notes: [
-            `The web replicas run with HEADROOM_UPLOADS_PER_MINUTE lifted (one API key offers every job); everything else at the shipped defaults (uploads stored in Postgres, lease 30 s, LOG_LEVEL info).`,
+            `The web replicas run with HEADROOM_UPLOADS_PER_MINUTE lifted (one API key offers every job); everything else at the shipped defaults (uploads stored in Postgres, lease 30 s, LOG_LEVEL info). The limit is still checked: every upload takes a token from that key's bucket, one row in Postgres (auth/rate-limit.ts), and counts the queued jobs (HEADROOM_MAX_QUEUED_JOBS, 10,000: past it uploads get 503 QUEUE_FULL, counted as errors).`,
             `Postgres: the embedded server with its default settings${stack.maxConnections() > 100 ? `, but max_connections ${stack.maxConnections()} (each replica keeps a pool of 10)` : ""}; shared_buffers ${pgSettings}.`,
             ...(webReplicas > 1 ? [`Agent i talks to replica i mod ${webReplicas} (as a balancer with connection affinity would); the submitter's uploads go round robin.`] : []),
           ],
