@@ -205,6 +205,13 @@ export async function benchSchedulerTick(db: TBenchDatabase, plans: readonly TTi
   const client = db.client();
   const runs: TTickRun[] = [];
   const claimTime: TClaimTimeResult[] = [];
+  // Untimed warm-up (JIT, Prisma's query plans, the pool's connections), so the first timed run,
+  // the shipped configuration, does not pay for it alone.
+  for (const writeWays of [1, DEFAULT_WRITE_WAYS]) {
+    await db.reset();
+    await insertFleetAndQueue(db.url, buildFleet(100, seed), buildJobs(1_000, seed), false);
+    await tickRun(client, 100, 0, 500, writeWays, 10_000, log);
+  }
   for (const p of plans) {
     const fleet = buildFleet(p.nodes, seed);
     const jobs = buildJobs(p.jobs, seed);
