@@ -8,7 +8,7 @@ import type { THeartbeatRequest, TMemoryReading } from "@headroom/protocol";
 import { beforeEach, describe, expect, it } from "vitest";
 import { schedulerTick } from "../tick.ts";
 import { heartbeat } from "./heartbeat.ts";
-import { registerNode, storeNodeEvents } from "./nodes.ts";
+import { recordRegistration, storeNodeEvents } from "./nodes.ts";
 
 const t = useTestDatabase();
 beforeEach(async () => {
@@ -23,7 +23,7 @@ const tick = () => schedulerTick(t.db, { nodeOfflineMs: 60_000 });
 
 /** A node that registered with a fresh runner at 300 MiB, then grew to 1,243 MiB (runner 1,100 MiB). */
 async function grownNode(): Promise<string> {
-  const { nodeId } = await registerNode(t.db, {
+  const { nodeId } = await recordRegistration(t.db, {
     name: `gpu-${randomUUID().slice(0, 6)}`,
     hostname: "host",
     kind: "GPU",

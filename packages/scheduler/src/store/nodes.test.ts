@@ -6,13 +6,13 @@ import path from "node:path";
 import { useTestDatabase } from "@headroom/db/testing";
 import type { TMemoryReading, TNodeEventsRequest } from "@headroom/protocol";
 import { describe, expect, it } from "vitest";
-import { latestFreshEvent, registerNode, storeNodeEvents } from "./nodes.ts";
+import { latestFreshEvent, recordRegistration, storeNodeEvents } from "./nodes.ts";
 
 const t = useTestDatabase();
 
 const reading = (usedMiB: number): TMemoryReading => ({ usedMiB, totalMiB: 8_192, freeMiB: 8_192 - usedMiB, processMiB: null, utilPct: null, source: "host" });
 const register = (usedMiB: number, name = `cpu-${randomUUID().slice(0, 6)}`) =>
-  registerNode(t.db, { name, hostname: "host", kind: "CPU", gpuIndex: null, gpuName: null, provider: "cpu", providerNotes: [], agentVersion: "test", memory: reading(usedMiB) }, randomUUID());
+  recordRegistration(t.db, { name, hostname: "host", kind: "CPU", gpuIndex: null, gpuName: null, provider: "cpu", providerNotes: [], agentVersion: "test", memory: reading(usedMiB) }, randomUUID());
 const baseline = async (nodeId: string) => t.db.node.findUniqueOrThrow({ where: { id: nodeId }, select: { freshUsedMiB: true, freshUsedAt: true } });
 type TEvent = TNodeEventsRequest["events"][number];
 const event = (type: string, afterMiB: number | null, atMs: number, data: TEvent["data"] = null): TEvent => ({ type, at: new Date(atMs).toISOString(), beforeMiB: 2_000, afterMiB, data });

@@ -7,7 +7,7 @@ import type { Db, Prisma, PrismaClient } from "@headroom/db";
 import type { THeartbeatRequest, TNodeEventsRequest, TRegisterRequest } from "@headroom/protocol";
 
 /** Registers a node, or re-registers one by name with a new token hash (the old token stops working). */
-export async function registerNode(db: PrismaClient, req: TRegisterRequest, tokenHash: string): Promise<{ nodeId: string }> {
+export async function recordRegistration(db: PrismaClient, req: TRegisterRequest, tokenHash: string): Promise<{ nodeId: string }> {
   const now = new Date();
   const fields = {
     hostname: req.hostname,
