@@ -70,6 +70,19 @@ describe("a tick's bulk writes", () => {
     expect(await t.db.jobEvent.count({ where: { type: "placed", jobId: { in: [...mine] } } })).toBe(239);
   });
 
+  it("plan the batch in queue order: priority first, then age; a job not yet due waits", async () => {
+    await t.db.job.updateMany({ where: { status: "QUEUED" }, data: { status: "CANCELED" } });
+    await makeNode(t.db, { maxConcurrent: 100 });
+    const ago = (s: number) => new Date(Date.now() - s * 1_000);
+    const old = await makeJob(t.db, { createdAt: ago(30) });
+    const urgent = await makeJob(t.db, { priority: 5, createdAt: ago(1) });
+    const older = await makeJob(t.db, { createdAt: ago(60) });
+    await makeJob(t.db, { priority: 9, runAfter: new Date(Date.now() + 60_000) });
+    const plan = await planPlacements(t.db, new Date(), 3, new Map());
+    expect(plan.placements.map((p) => p.jobId)).toEqual([urgent.id, older.id, old.id]);
+    expect((await planPlacements(t.db, new Date(), 2, new Map())).placements.map((p) => p.jobId)).toEqual([urgent.id, older.id]);
+  });
+
   it("store a changed wait reason on queued jobs only", async () => {
     const waiting = await makeJob(t.db);
     const canceled = await makeJob(t.db, { status: "CANCELED" });

@@ -50,6 +50,21 @@ export async function loadFleet(db: Db): Promise<TIndexNode[]> {
   });
 }
 
+type TQueuedJob = { id: string; attempt: number; widthPx: number | null; heightPx: number | null; pages: number; unschedulableReason: string | null; headroomNeededMiB: number | null; createdAtMs: number };
+
+/** The batch in queue order, as one JSON text like the fleet (loadFleet says why), narrow columns only. */
+async function readQueue(db: Db, now: Date, batchSize: number): Promise<TQueuedJob[]> {
+  // "runAfter" and "createdAt" are UTC timestamps without a zone (Prisma's DateTime), so `now` is compared as UTC.
+  const [result] = await db.$queryRaw<{ batch: string | null }[]>`
+    SELECT json_agg(json_build_array(id, attempt, "widthPx", "heightPx", pages, "unschedulableReason", "headroomNeededMiB",
+                                     extract(epoch FROM "createdAt") * 1000) ORDER BY priority DESC, "createdAt" ASC)::text AS batch
+    FROM (SELECT id, attempt, "widthPx", "heightPx", pages, "unschedulableReason", "headroomNeededMiB", priority, "createdAt" FROM "Job"
+          WHERE status = 'QUEUED' AND "runAfter" <= (${now.toISOString()}::timestamptz AT TIME ZONE 'UTC')
+          ORDER BY priority DESC, "createdAt" ASC LIMIT ${batchSize}) q`;
+  const rows = JSON.parse(result?.batch ?? "[]") as [string, number, number | null, number | null, number, string | null, number | null, number][];
+  return rows.map(([id, attempt, widthPx, heightPx, pages, unschedulableReason, headroomNeededMiB, createdAtMs]) => ({ id, attempt, widthPx, heightPx, pages, unschedulableReason, headroomNeededMiB, createdAtMs }));
+}
+
 /** For each retried job, the nodes where an attempt of it failed or lost its lease. */
 async function nodesThatFailed(db: Db, jobIds: string[]): Promise<Map<string, string[]>> {
   const byJob = new Map<string, string[]>();
@@ -61,12 +76,7 @@ async function nodesThatFailed(db: Db, jobIds: string[]): Promise<Map<string, st
 
 /** `hold`: the head-of-line policy (head-of-line.ts), null for none. */
 export async function planPlacements(db: Db, now: Date, batchSize: number, models: Map<string, TPeakModel>, hold: THoldPolicy | null = DEFAULT_HOLD_POLICY): Promise<TPlan> {
-  const queued = await db.job.findMany({
-    where: { status: "QUEUED", runAfter: { lte: now } },
-    orderBy: [{ priority: "desc" }, { createdAt: "asc" }],
-    take: batchSize,
-    select: { id: true, attempt: true, widthPx: true, heightPx: true, pages: true, unschedulableReason: true, headroomNeededMiB: true, createdAt: true },
-  });
+  const queued = await readQueue(db, now, batchSize);
   const plan: TPlan = { placements: [], waiting: [], unschedulable: 0, held: null };
   // Only the head of the queue may get a hold: the first job, in queue order, turned down for memory.
   let headSeen = hold === null;
@@ -85,7 +95,7 @@ export async function planPlacements(db: Db, now: Date, batchSize: number, model
       let { reason } = decision;
       if (!headSeen && headroomNeededMiB !== null) {
         headSeen = true;
-        const h = chooseHold(now.getTime() - job.createdAt.getTime(), index.holdCandidates(placementJob), hold!);
+        const h = chooseHold(now.getTime() - job.createdAtMs, index.holdCandidates(placementJob), hold!);
         if (h.nodeId !== null) {
           index.withhold(h.nodeId);
           plan.held = { jobId: job.id, nodeId: h.nodeId };
