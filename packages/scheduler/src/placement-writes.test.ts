@@ -1,7 +1,8 @@
 import { useTestDatabase } from "@headroom/db/testing";
 import { describe, expect, it } from "vitest";
 import { cancelJob, setNodeDrained } from "./store/lifecycle.ts";
-import { planPlacements } from "./plan.ts";
+import { DECIDED_CHUNK, planPlacements } from "./plan.ts";
+import { schedulerTick } from "./tick.ts";
 import { MIN_SPLIT_JOBS, splitByNode, writePlacements, writePlacementsSplit, writeWaiting } from "./placement-writes.ts";
 import { makeJob, makeNode } from "./test-factories.ts";
 
@@ -81,6 +82,21 @@ describe("a tick's bulk writes", () => {
     const plan = await planPlacements(t.db, new Date(), 3, new Map());
     expect(plan.placements.map((p) => p.jobId)).toEqual([urgent.id, older.id, old.id]);
     expect((await planPlacements(t.db, new Date(), 2, new Map())).placements.map((p) => p.jobId)).toEqual([urgent.id, older.id]);
+  });
+
+  it("a tick writes its decisions in chunks while deciding the rest: each job placed once, no node past its limit", async () => {
+    await t.db.job.updateMany({ where: { status: "QUEUED" }, data: { status: "CANCELED" } });
+    await t.db.node.updateMany({ data: { drained: true } });
+    const nodes = await Promise.all(Array.from({ length: 6 }, () => makeNode(t.db, { maxConcurrent: 80 })));
+    const jobs = await Promise.all(Array.from({ length: 450 }, () => makeJob(t.db, { widthPx: 100, heightPx: 100 })));
+    expect(450).toBeGreaterThan(2 * DECIDED_CHUNK);
+    const r = await schedulerTick(t.db, { nodeOfflineMs: 3_600_000, sweep: false, batchSize: 1_000 });
+    expect(r).toMatchObject({ locked: true, placed: 450, skipped: 0 });
+    const rows = await t.db.job.findMany({ where: { id: { in: jobs.map((j) => j.id) } }, include: { events: { where: { type: "placed" } } } });
+    expect(rows.every((j) => j.status === "PLACED" && j.events.length === 1)).toBe(true);
+    const perNode = nodes.map((n) => rows.filter((j) => j.nodeId === n.id).length);
+    expect(Math.max(...perNode)).toBeLessThanOrEqual(80);
+    expect(perNode.reduce((a, b) => a + b, 0)).toBe(450);
   });
 
   it("store a changed wait reason on queued jobs only", async () => {

@@ -74,12 +74,25 @@ async function nodesThatFailed(db: Db, jobIds: string[]): Promise<Map<string, st
   return byJob;
 }
 
-/** `hold`: the head-of-line policy (head-of-line.ts), null for none. */
-export async function planPlacements(db: Db, now: Date, batchSize: number, models: Map<string, TPeakModel>, hold: THoldPolicy | null = DEFAULT_HOLD_POLICY): Promise<TPlan> {
+/**
+ * `hold`: the head-of-line policy (head-of-line.ts), null for none. `onDecided`, if given, receives
+ * the placements in queue order, in chunks of `DECIDED_CHUNK` as they are decided, so the caller can
+ * start writing them while the rest are decided (each chunk's reservations are already in the index,
+ * so later decisions account for them); the plan still lists them all.
+ */
+export async function planPlacements(
+  db: Db,
+  now: Date,
+  batchSize: number,
+  models: Map<string, TPeakModel>,
+  hold: THoldPolicy | null = DEFAULT_HOLD_POLICY,
+  onDecided?: (placements: TPlannedPlacement[]) => void,
+): Promise<TPlan> {
   const queued = await readQueue(db, now, batchSize);
   const plan: TPlan = { placements: [], waiting: [], unschedulable: 0, held: null };
   // Only the head of the queue may get a hold: the first job, in queue order, turned down for memory.
   let headSeen = hold === null;
+  let handedOver = 0;
   if (queued.length === 0) return plan;
   const [nodes, failedOn] = await Promise.all([loadFleet(db), nodesThatFailed(db, queued.filter((j) => j.attempt > 0).map((j) => j.id))]);
   const keyOf = new Map(nodes.map((n) => [n.id, n.predictionKey ?? ""]));
@@ -110,6 +123,16 @@ export async function planPlacements(db: Db, now: Date, batchSize: number, model
     const placement = { reason: "most headroom after placement", predictedPeakMiB, prediction, chosen: decision.chosen, ...decision.summary };
     plan.placements.push({ jobId: job.id, nodeId: decision.nodeId, attempt: job.attempt, predictedPeakMiB, placement });
     index.reserve(decision.nodeId, predictedPeakMiB);
+    if (onDecided && plan.placements.length - handedOver >= DECIDED_CHUNK) {
+      onDecided(plan.placements.slice(handedOver));
+      handedOver = plan.placements.length;
+      // Let the driver send what the caller started before deciding on.
+      await new Promise<void>((r) => setImmediate(r));
+    }
   }
+  if (onDecided && plan.placements.length > handedOver) onDecided(plan.placements.slice(handedOver));
   return plan;
 }
+
+/** Placements handed to `onDecided` at a time: enough for a split write (placement-writes.ts MIN_SPLIT_JOBS per statement). */
+export const DECIDED_CHUNK = 200;

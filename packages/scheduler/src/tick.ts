@@ -11,7 +11,7 @@ import type { Prisma, PrismaClient } from "@headroom/db";
 import { DEFAULT_HOLD_POLICY, type THoldPolicy } from "./head-of-line.ts";
 import { PeakModelCache } from "./history.ts";
 import { notifyPlaced } from "./notify.ts";
-import { planPlacements } from "./plan.ts";
+import { planPlacements, type TPlannedPlacement } from "./plan.ts";
 import { writePlacementsSplit, writeWaiting } from "./placement-writes.ts";
 
 const SCHEDULER_LOCK_KEY = 0x4e4144; // arbitrary, fixed: "HEAD"room's placement lock
@@ -74,9 +74,17 @@ export async function schedulerTick(db: PrismaClient, opts: TTickOptions): Promi
     async (tx) => {
       if (!(await tryLock(tx))) return { ...NOT_LOCKED, ...swept };
       const models = await (opts.peakModels ?? defaultPeakModels).get(tx, now.getTime());
-      const plan = await planPlacements(tx, now, opts.batchSize ?? DEFAULT_BATCH_SIZE, models, opts.hold === undefined ? DEFAULT_HOLD_POLICY : opts.hold);
-      // Split over the pool's other connections while this transaction keeps the lock (writePlacementsSplit).
-      const placedOn = await writePlacementsSplit(db, plan.placements, now, opts.writeWays ?? DEFAULT_WRITE_WAYS, tx);
+      // Each chunk of decisions is written while the next is decided, split over the pool's other
+      // connections while this transaction keeps the lock (writePlacementsSplit). A write that fails is
+      // reported by Promise.all below; the catch only keeps it from counting as unhandled meanwhile.
+      const writes: Promise<{ jobId: string; nodeId: string }[]>[] = [];
+      const write = (chunk: TPlannedPlacement[]) => {
+        const w = writePlacementsSplit(db, chunk, now, opts.writeWays ?? DEFAULT_WRITE_WAYS, tx);
+        w.catch(() => {});
+        writes.push(w);
+      };
+      const plan = await planPlacements(tx, now, opts.batchSize ?? DEFAULT_BATCH_SIZE, models, opts.hold === undefined ? DEFAULT_HOLD_POLICY : opts.hold, write);
+      const placedOn = (await Promise.all(writes)).flat();
       await writeWaiting(tx, plan.waiting);
       await notifyPlaced(tx, placedOn.map((p) => p.nodeId));
       return { locked: true, placed: placedOn.length, skipped: plan.placements.length - placedOn.length, unschedulable: plan.unschedulable, ...swept };
