@@ -1,6 +1,7 @@
 import { useTestDatabase } from "@headroom/db/testing";
 import { describe, expect, it } from "vitest";
-import { cancelJob, setNodeDrained } from "./store/lifecycle.ts";
+import { cancelJob } from "./store/jobs.ts";
+import { setNodeDrained } from "./store/nodes.ts";
 import { DECIDED_CHUNK, planPlacements } from "./plan.ts";
 import { schedulerTick } from "./tick.ts";
 import { MIN_SPLIT_JOBS, splitByNode, writePlacements, writePlacementsSplit, writeWaiting } from "./placement-writes.ts";

@@ -1,7 +1,8 @@
-// Jobs entering the queue (a submission), and the reads and marks around them that are not agent
-// reports: the idempotency replay lookup, a job's owner for cancel, the file a node may download,
+// Jobs entering the queue (a submission) and canceled, and the reads and marks around them that are
+// not agent reports: the idempotency replay lookup, a job's owner for cancel, the file a node may download,
 // and retention's file expiry.
 import { Prisma, type Db, type PrismaClient } from "@headroom/db";
+import { AppError } from "@headroom/protocol";
 import { notifyQueueChanged } from "../notify.ts";
 
 /** One checked, stored upload, ready to queue. */
@@ -50,6 +51,24 @@ export async function jobsByIdempotencyKey(db: Db, keys: readonly string[]): Pro
 export function isIdempotencyClash(err: unknown): boolean {
   const e = err as { code?: string; meta?: { target?: unknown; driverAdapterError?: unknown } };
   return e.code === "P2002" && JSON.stringify(e.meta ?? {}).includes("idempotencyKey");
+}
+
+/**
+ * Cancels a job that has not finished. A running job's lease goes with it: the agent learns on its
+ * next heartbeat (revokedJobs) and stops, and any report it still sends gets LEASE_LOST.
+ */
+export async function cancelJob(db: PrismaClient, jobId: string, by: string): Promise<"canceled" | "already_finished"> {
+  return db.$transaction(async (tx) => {
+    const job = await tx.job.findUnique({ where: { id: jobId }, select: { status: true, nodeId: true, attempt: true } });
+    if (!job) throw new AppError("NOT_FOUND", `No job ${jobId}`);
+    const { count } = await tx.job.updateMany({
+      where: { id: jobId, status: { in: ["QUEUED", "PLACED", "RUNNING"] } },
+      data: { status: "CANCELED", finishedAt: new Date(), leaseExpiresAt: null, errorCode: null, errorMessage: null },
+    });
+    if (count === 0) return "already_finished";
+    await tx.jobEvent.create({ data: { jobId, nodeId: job.nodeId, attempt: job.attempt, type: "canceled", data: { by, was: job.status } } });
+    return "canceled";
+  });
 }
 
 /** Who submitted a job (a user or an API key), or null when there is no such job. */

@@ -1,10 +1,12 @@
-// Node transitions an agent reports: registration, heartbeats and the events it sends. Each one that
-// leaves every runner freshly loaded also moves the node's fresh-runner baseline (freshUsedMiB, read
-// by reclaim.ts): registration's reading, or the reading after a cleanup or sweep. An agent with
-// several runner slots marks a recycle of one slot beside grown ones `allFresh: false`: that reading
-// still holds the other runners' growth, so it is no baseline. Events without the mark count.
+// Node transitions: registration, heartbeats and the events an agent sends, and an admin's drain.
+// Each one that leaves every runner freshly loaded also moves the node's fresh-runner baseline
+// (freshUsedMiB, read by reclaim.ts): registration's reading, or the reading after a cleanup or
+// sweep. An agent with several runner slots marks a recycle of one slot beside grown ones
+// `allFresh: false`: that reading still holds the other runners' growth, so it is no baseline.
+// Events without the mark count.
 import type { Db, Prisma, PrismaClient } from "@headroom/db";
-import type { THeartbeatRequest, TNodeEventsRequest, TRegisterRequest } from "@headroom/protocol";
+import { AppError, type THeartbeatRequest, type TNodeEventsRequest, type TRegisterRequest } from "@headroom/protocol";
+import { notifyQueueChanged } from "../notify.ts";
 
 /** Registers a node, or re-registers one by name with a new token hash (the old token stops working). */
 export async function recordRegistration(db: PrismaClient, req: TRegisterRequest, tokenHash: string): Promise<{ nodeId: string }> {
@@ -109,4 +111,25 @@ export async function storeNodeEvents(db: PrismaClient, nodeId: string, req: TNo
     db.node.updateMany({ where: { id: nodeId, OR: [{ freshUsedAt: null }, { freshUsedAt: { lte: at } }] }, data: { freshUsedMiB: fresh.afterMiB, freshUsedAt: at } }),
   ]);
   return count;
+}
+
+/** Drain stops new placements on a node (its running job finishes); jobs placed but not claimed go back to the queue. */
+export async function setNodeDrained(db: PrismaClient, nodeId: string, drained: boolean, by: string): Promise<{ requeued: number }> {
+  return db.$transaction(async (tx) => {
+    const node = await tx.node.findUnique({ where: { id: nodeId }, select: { drained: true } });
+    if (!node) throw new AppError("NOT_FOUND", `No node ${nodeId}`);
+    await tx.node.update({ where: { id: nodeId }, data: { drained } });
+    let requeued = 0;
+    if (drained) {
+      const placed = await tx.job.findMany({ where: { nodeId, status: "PLACED" }, select: { id: true, attempt: true } });
+      for (const j of placed) {
+        await tx.job.update({ where: { id: j.id }, data: { status: "QUEUED", nodeId: null } });
+        await tx.jobEvent.create({ data: { jobId: j.id, nodeId, attempt: j.attempt, type: "unplaced", data: { reason: "node drained" } } });
+      }
+      requeued = placed.length;
+      if (requeued > 0) await notifyQueueChanged(tx);
+    }
+    if (node.drained !== drained) await tx.nodeEvent.create({ data: { nodeId, type: drained ? "drained" : "undrained", data: { by, requeued } } });
+    return { requeued };
+  });
 }
