@@ -3,10 +3,12 @@
 // of them place at a time, so two replicas never hand the same headroom to two jobs. The lock is
 // held from reading the fleet to the last write, because a replica that read the fleet before
 // another one committed would hand out headroom that is already reserved; what keeps the
-// transaction short instead is the work inside it: three reads, in-memory decisions from the
-// headroom-ordered index (fleet-index.ts, microseconds each) and two bulk statements
-// (placement-writes.ts). The writes are conditional, so a job canceled, drained or requeued by
-// someone else between the read and the write is skipped, never placed over.
+// transaction short instead is the work inside it: two reads (the batch and the fleet, each one JSON
+// text), in-memory decisions from the headroom-ordered index (fleet-index.ts, microseconds each), and
+// the placements written in chunks while the rest are decided, each chunk split by node over several
+// connections so that several Postgres backends write at once (placement-writes.ts). The sweeps
+// commit before, in a transaction of their own. The writes are conditional, so a job canceled,
+// drained or requeued by someone else between the read and the write is skipped, never placed over.
 import type { Prisma, PrismaClient } from "@headroom/db";
 import { DEFAULT_HOLD_POLICY, type THoldPolicy } from "./head-of-line.ts";
 import { PeakModelCache } from "./history.ts";
