@@ -93,7 +93,7 @@ if [ -n "$BASE" ]; then
   ln -s ../web/node_modules "$STAGE/web-base/node_modules"
   echo "web-base $(git -C "$OLD" rev-parse --short HEAD)" >> "$STAGE/app/COMMIT-web"
 fi
-tar -C "$STAGE" -cf - web ${BASE:+web-base} app | xz -6 -T2 > "$PACK/web.tar.xz"
+tar -C "$STAGE" -cf - web ${BASE:+web-base} app | xz -9e -T2 > "$PACK/web.tar.xz"
 du -ch "$PACK"/* | sed 's/^/pack: /'
 total=$(du -cb "$PACK"/* | tail -n 1 | cut -f1)
 if [ "$total" -gt $((50 * 1024 * 1024)) ]; then echo "pack: $total bytes, over the 50 MiB budget" >&2; exit 1; fi
