@@ -50,6 +50,8 @@ async function orchestrate(): Promise<void> {
       work: { type: "string" },
       out: { type: "string" },
       write: { type: "boolean", default: false },
+      // A CPU profile of each web replica (node --cpu-prof), written into this folder when it stops.
+      "profile-web": { type: "string" },
     },
   });
   const t0 = Date.now();
@@ -77,6 +79,7 @@ async function orchestrate(): Promise<void> {
     // One API key offers every job here: its per-minute upload limit (3,000 by default, there to
     // stop one runaway client) is lifted so the offered rate is what reaches the queue.
     webEnv: { HEADROOM_UPLOADS_PER_MINUTE: "100000000" },
+    webNodeArgs: a["profile-web"] ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(a["profile-web"])}`] : [],
     log,
   });
   const workers: ChildProcess[] = [];

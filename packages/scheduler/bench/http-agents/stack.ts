@@ -25,6 +25,8 @@ export type TStackOptions = {
   /** Extra environment for the web replicas (the bench lifts the per-key upload limit). */
   webEnv: Record<string, string>;
   log: (msg: string) => void;
+  /** Node flags for the web replicas (e.g. --cpu-prof), placed before the server's script. */
+  webNodeArgs?: string[];
 };
 
 export class DispatchStack {
@@ -78,8 +80,8 @@ export class DispatchStack {
       const logFile = path.join(this.logs, `web${i}.log`);
       const child =
         layout.kind === "repo"
-          ? startChild(`web${i}`, process.execPath, [path.join(layout.tree, "node_modules/next/dist/bin/next"), "start", "-p", String(port), "-H", "127.0.0.1"], { cwd: path.join(layout.tree, "apps/web"), env: webEnv, logFile })
-          : startChild(`web${i}`, process.execPath, [path.join(layout.root, layout.webDir, "apps/web/server.js")], { cwd: path.join(layout.root, layout.webDir, "apps/web"), env: webEnv, logFile });
+          ? startChild(`web${i}`, process.execPath, [...(this.o.webNodeArgs ?? []), path.join(layout.tree, "node_modules/next/dist/bin/next"), "start", "-p", String(port), "-H", "127.0.0.1"], { cwd: path.join(layout.tree, "apps/web"), env: webEnv, logFile })
+          : startChild(`web${i}`, process.execPath, [...(this.o.webNodeArgs ?? []), path.join(layout.root, layout.webDir, "apps/web/server.js")], { cwd: path.join(layout.root, layout.webDir, "apps/web"), env: webEnv, logFile });
       this.web.push(child);
       this.bases.push(`http://127.0.0.1:${port}`);
     }
