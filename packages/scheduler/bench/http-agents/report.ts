@@ -85,6 +85,8 @@ export function renderReport(info: TRunInfo, phases: TPhaseResult[]): string {
       fmt(p.cpu.simulator ?? Number.NaN, 2),
       fmt(p.simLoopDelayP99Ms, 1),
       fmt(Object.values(p.records.ms).reduce((n, v) => n + v.length, 0) / p.windowS, 0),
+      // Web CPU per answered request (long-polls that returned included), ms: what sizes the replicas.
+      web.length ? fmt((web.reduce((a, b) => a + b, 0) * 1_000) / Math.max(1, Object.values(p.records.ms).reduce((n, v) => n + v.length, 0) / p.windowS), 2) : "–",
       fmt(ms(Object.entries(p.records.ms).flatMap(([r, v]) => (r === "POST claim" || r === "POST register" ? [] : v))).p99),
       String(errors),
     ];
@@ -121,7 +123,7 @@ export function renderReport(info: TRunInfo, phases: TPhaseResult[]): string {
     "",
     "## Load",
     "",
-    table(["phase", "Postgres CPU (cores)", "WAL", "commits/s", "web CPU (cores)", "scheduler CPU (cores)", "simulator CPU (cores)", "simulator event-loop delay p99 ms", "API requests/s", "API p99 ms (all routes but claim)", "errors"], loadRows),
+    table(["phase", "Postgres CPU (cores)", "WAL", "commits/s", "web CPU (cores)", "scheduler CPU (cores)", "simulator CPU (cores)", "simulator event-loop delay p99 ms", "API requests/s", "web CPU ms per request", "API p99 ms (all routes but claim)", "errors"], loadRows),
     "",
     "## API latency by route (client side, whole answer read)",
     "",
