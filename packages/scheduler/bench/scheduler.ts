@@ -4,7 +4,7 @@
 //   --out DIR          save bench-scheduler.md and bench-scheduler.json in DIR (the bench host's $OUT)
 //   --nodes 1000,10000 fleet sizes for the end-to-end tick (default 1,000 and 10,000)
 //   --jobs N           queued jobs per tick run (default 10,000)
-//   --batch 250,1000   batch sizes for the tick at the first fleet size (default the shipped one and 1,000)
+//   --batch 1000,250   batch sizes for the tick at the first fleet size (default the shipped one and 250)
 //   --ways 4,1         statements the tick's placement write is split into, each tried at the first fleet size and batch (default: the shipped split and 1)
 //   --quick            small sizes everywhere, to prove the command works (seconds, not minutes)
 //   --no-dispatch      skip the dispatch part
@@ -42,7 +42,7 @@ const load = () => os.loadavg().map((x) => x.toFixed(1)).join(" / ");
 
 const jobs = Number(args.jobs ?? (quick ? 2_000 : 10_000));
 const fleetSizes = list(args.nodes, quick ? [200] : [1_000, 10_000]);
-const batches = list(args.batch, [DEFAULT_BATCH_SIZE, 1_000]);
+const batches = list(args.batch, [DEFAULT_BATCH_SIZE, 250]);
 // The shipped split and one statement (what the tick did before), side by side on the same machine.
 const ways = list(args.ways, [DEFAULT_WRITE_WAYS, 1]);
 const THROUGHPUT = { nodes: fleetSizes[0]!, jobs, seed: 42 };
