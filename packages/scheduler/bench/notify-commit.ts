@@ -47,7 +47,7 @@ try {
           await c.query("INSERT INTO notify_bench (payload) VALUES ('x')");
           if (mode === "in-transaction") await c.query("SELECT pg_notify('notify_bench', '')");
           await c.query("COMMIT");
-          // Its own transaction, which writes nothing: no transaction id, so no commit record to flush.
+          // Its own transaction, which wrote no other WAL: its commit does not wait for a flush.
           if (mode === "after-commit") await c.query("SELECT pg_notify('notify_bench', '')");
           ms.push(performance.now() - t0);
         }
