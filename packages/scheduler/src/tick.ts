@@ -105,7 +105,9 @@ async function markOfflineNodes(tx: Prisma.TransactionClient, silentSince: Date)
     // Placed but not yet claimed: no attempt was used, so they simply go back to the queue.
     const placed = await tx.job.findMany({ where: { nodeId: n.id, status: "PLACED" }, select: { id: true, attempt: true } });
     for (const j of placed) {
-      await tx.job.update({ where: { id: j.id }, data: { status: "QUEUED", nodeId: null } });
+      // Conditional for the same reason as the lease sweep: a claim that committed after the read stays claimed.
+      const { count } = await tx.job.updateMany({ where: { id: j.id, status: "PLACED", nodeId: n.id }, data: { status: "QUEUED", nodeId: null } });
+      if (count === 0) continue;
       await tx.jobEvent.create({ data: { jobId: j.id, nodeId: n.id, attempt: j.attempt, type: "unplaced", data: { reason: "node went offline" } } });
     }
   }
@@ -118,16 +120,23 @@ async function sweepExpiredLeases(tx: Prisma.TransactionClient, now: Date): Prom
     where: { status: "RUNNING", leaseExpiresAt: { lt: now } },
     select: { id: true, nodeId: true, attempt: true, maxAttempts: true, errorCode: true, errorMessage: true },
   });
+  let swept = 0;
   for (const j of expired) {
     const exhausted = j.attempt >= j.maxAttempts;
-    await tx.job.update({
-      where: { id: j.id },
+    // Conditional on what was read: the read above takes no lock, so a completion or a lease renewal
+    // may commit between it and this write, and an update by id alone then turned a SUCCEEDED job back
+    // into QUEUED, to be run and completed again (issue 13's campaign: a replica kill delayed a
+    // completion to the lease's last moment). Postgres re-checks this WHERE on the row as committed.
+    const { count } = await tx.job.updateMany({
+      where: { id: j.id, status: "RUNNING", attempt: j.attempt, leaseExpiresAt: { lt: now } },
       data: exhausted
         ? { status: "FAILED", finishedAt: now, leaseExpiresAt: null, errorCode: j.errorCode ?? "LEASE_LOST", errorMessage: j.errorMessage ?? "The node stopped renewing its lease" }
         : { status: "QUEUED", nodeId: null, leaseExpiresAt: null, runAfter: now },
     });
+    if (count === 0) continue;
+    swept++;
     await tx.jobEvent.create({ data: { jobId: j.id, nodeId: j.nodeId, attempt: j.attempt, type: exhausted ? "failed" : "lease_expired", data: { reason: "lease expired" } } });
   }
-  return expired.length;
+  return swept;
 }
 
