@@ -140,10 +140,10 @@ async function orchestrate(): Promise<void> {
     const cpuMark = () => new Map(stack.pids().map((p) => [p.name, processCpuS(p.pid)]));
     const commits = async () => Number((await stack.prisma.$queryRaw<{ n: bigint }[]>`SELECT xact_commit AS n FROM pg_stat_database WHERE datname = current_database()`)[0]!.n);
 
-    type TMark = { pg: Awaited<ReturnType<typeof pgMark>>; commits: number; cpu: Map<string, number | null>; at: number };
+    type TMark = { pg: Awaited<ReturnType<typeof pgMark>>; pgCpuS: number | null; commits: number; cpu: Map<string, number | null>; at: number };
     const mark = async (): Promise<TMark> => {
       await takeAll(); // discards what the workers recorded before the window
-      return { pg: await pgMark(stack.prisma), commits: await commits(), cpu: cpuMark(), at: performance.now() };
+      return { pg: await pgMark(stack.prisma), pgCpuS: stack.postgresCpuS(), commits: await commits(), cpu: cpuMark(), at: performance.now() };
     };
     const measure = async (m: TMark) => {
       const wallS = (performance.now() - m.at) / 1_000;
@@ -157,7 +157,10 @@ async function orchestrate(): Promise<void> {
         if (before !== null && now !== null) cpu[name] = (now - before) / wallS;
       }
       cpu.simulator = taken.reduce((s, t) => s + t.cpuMs, 0) / 1_000 / wallS;
-      return { wallS, pg: { cpuS: pg.cpuS, walBytes: pg.walBytes, commits: commitsNow - m.commits, wallS }, cpu, taken, loopDelay: Math.max(...taken.map((t) => t.loopDelayP99Ms)) };
+      // Postgres CPU from this stack's own server processes (pg-load.ts counts every "postgres" on the machine).
+      const pgCpuNow = stack.postgresCpuS();
+      const pgCpuS = pgCpuNow !== null && m.pgCpuS !== null ? pgCpuNow - m.pgCpuS : pg.cpuS;
+      return { wallS, pg: { cpuS: pgCpuS, walBytes: pg.walBytes, commits: commitsNow - m.commits, wallS }, cpu, taken, loopDelay: Math.max(...taken.map((t) => t.loopDelayP99Ms)) };
     };
 
     const phases: TPhaseResult[] = [];

@@ -6,7 +6,7 @@
 // - a bench pack (`--root <dir>`, scripts/bench-host/run-dispatch.sh): Next's standalone server at
 //   <webDir>/apps/web/server.js and the scheduler bundled at app/scheduler-process.mjs, no npm needed.
 // It reuses `npm start`'s pieces (scripts/fleet: credentials, child processes, waits).
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { createPrismaClient, type PrismaClient } from "@headroom/db";
 import { freePort, migrate, startDatabase } from "@headroom/db/bootstrap";
@@ -100,6 +100,24 @@ export class DispatchStack {
     log("scheduler started");
   }
 
+  /**
+   * CPU seconds of this stack's Postgres: the postmaster (whose reaped children's time it carries)
+   * and its live backends, found by parent pid, so another Postgres on the machine is not counted.
+   */
+  postgresCpuS(): number | null {
+    const pidFile = path.join(this.o.workDir, "data", "pg", "postmaster.pid");
+    if (!existsSync(pidFile)) return null;
+    const postmaster = Number(readFileSync(pidFile, "utf8").split("\n")[0]);
+    let total = processCpuS(postmaster);
+    if (total === null) return null;
+    for (const p of readdirSync("/proc")) {
+      if (!/^\d+$/.test(p)) continue;
+      const stat = readStat(Number(p));
+      if (stat && Number(stat[1]) === postmaster) total += (Number(stat[11]) + Number(stat[12])) / 100;
+    }
+    return total;
+  }
+
   /** Pids of the web replicas and the scheduler, for their CPU. */
   pids(): { name: string; pid: number }[] {
     return [...this.web, ...(this.scheduler ? [this.scheduler] : [])].flatMap((c) => (c.proc.pid !== undefined && c.proc.exitCode === null ? [{ name: c.name, pid: c.proc.pid }] : []));
@@ -117,13 +135,18 @@ export class DispatchStack {
   }
 }
 
-/** CPU seconds (user + system, own and reaped children) of a process, from /proc; null when unreadable. */
-export function processCpuS(pid: number): number | null {
+/** /proc/<pid>/stat's fields from the state on (index 0 = state, 1 = ppid, 11 = utime, 12 = stime, 13/14 = reaped children's); null when gone. */
+function readStat(pid: number): string[] | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / 100;
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   } catch {
     return null;
   }
+}
+
+/** CPU seconds (user + system, own and reaped children) of a process, from /proc; null when unreadable. */
+export function processCpuS(pid: number): number | null {
+  const f = readStat(pid);
+  return f ? (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / 100 : null;
 }
