@@ -145,8 +145,27 @@ function readStat(pid: number): string[] | null {
   }
 }
 
-/** CPU seconds (user + system, own and reaped children) of a process, from /proc; null when unreadable. */
+/**
+ * CPU seconds (user + system) of a process and everything below it, from /proc: its own and its
+ * reaped children's, plus its live descendants' (tsx runs the scheduler in a child node process).
+ * Null when the process is gone.
+ */
 export function processCpuS(pid: number): number | null {
   const f = readStat(pid);
-  return f ? (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / 100 : null;
+  if (!f) return null;
+  let total = (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / 100;
+  const children = new Map<number, number[]>();
+  for (const p of readdirSync("/proc")) {
+    if (!/^\d+$/.test(p)) continue;
+    const st = readStat(Number(p));
+    if (st) children.set(Number(st[1]), [...(children.get(Number(st[1])) ?? []), Number(p)]);
+  }
+  const stack = [...(children.get(pid) ?? [])];
+  while (stack.length) {
+    const c = stack.pop()!;
+    const st = readStat(c);
+    if (st) total += (Number(st[11]) + Number(st[12])) / 100;
+    stack.push(...(children.get(c) ?? []));
+  }
+  return total;
 }
