@@ -69,14 +69,22 @@ export class FsUploadStore implements UploadStore {
     for (const n of names) if (isStorageKey(n)) yield n;
   }
 
-  /** Removes temp files older than STALE_TEMP_MS (their writer is gone); returns how many. */
-  async sweepStaleTemp(now = Date.now()): Promise<number> {
+  /** One readdir, then a stat per complete file; temp files are left to sweepStaleTemp. */
+  async *storedBefore(before: Date): AsyncIterable<string> {
+    for await (const key of this.keys()) {
+      const st = await stat(path.join(this.dir, key)).catch(() => null);
+      if (st && st.mtimeMs < before.getTime()) yield key;
+    }
+  }
+
+  /** Removes temp files older than `olderThanMs` (their writer is gone); returns how many. */
+  async sweepStaleTemp(now = Date.now(), olderThanMs = STALE_TEMP_MS): Promise<number> {
     const names = await readdir(this.dir).catch(() => [] as string[]);
     let removed = 0;
     for (const n of names) {
       if (!n.startsWith(".") || !n.endsWith(".tmp")) continue;
       const st = await stat(path.join(this.dir, n)).catch(() => null);
-      if (st && now - st.mtimeMs > STALE_TEMP_MS) {
+      if (st && now - st.mtimeMs > olderThanMs) {
         await rm(path.join(this.dir, n), { force: true });
         removed++;
       }

@@ -61,10 +61,19 @@ export class PostgresUploadStore implements UploadStore {
     await this.db.storedFile.deleteMany({ where: { key } });
   }
 
-  async *keys(): AsyncIterable<string> {
+  keys(): AsyncIterable<string> {
+    return this.completeKeys({});
+  }
+
+  storedBefore(before: Date): AsyncIterable<string> {
+    return this.completeKeys({ createdAt: { lt: before } });
+  }
+
+  /** Pages of 500 by key, so a listing never holds every key at once. */
+  private async *completeKeys(where: { createdAt?: { lt: Date } }): AsyncIterable<string> {
     let after: string | undefined;
     for (;;) {
-      const page = await this.db.storedFile.findMany({ where: { complete: true, ...(after && { key: { gt: after } }) }, orderBy: { key: "asc" }, take: 500, select: { key: true } });
+      const page = await this.db.storedFile.findMany({ where: { complete: true, ...where, ...(after && { key: { gt: after } }) }, orderBy: { key: "asc" }, take: 500, select: { key: true } });
       for (const { key } of page) yield key;
       if (page.length < 500) return;
       after = page[page.length - 1]!.key;

@@ -67,13 +67,22 @@ export class S3UploadStore implements UploadStore {
     await this.s3.send(new DeleteObjectCommand({ Bucket: this.c.bucket, Key: this.objectKey(key) }));
   }
 
-  async *keys(): AsyncIterable<string> {
+  keys(): AsyncIterable<string> {
+    return this.listed(() => true);
+  }
+
+  /** ListObjectsV2 pages (1,000 keys each) carry LastModified, so no request per object. */
+  storedBefore(before: Date): AsyncIterable<string> {
+    return this.listed((modified) => modified !== undefined && modified.getTime() < before.getTime());
+  }
+
+  private async *listed(keep: (lastModified: Date | undefined) => boolean): AsyncIterable<string> {
     let token: string | undefined;
     do {
       const page = await this.s3.send(new ListObjectsV2Command({ Bucket: this.c.bucket, Prefix: this.c.prefix, ContinuationToken: token }));
       for (const o of page.Contents ?? []) {
         const key = o.Key?.slice(this.c.prefix.length) ?? "";
-        if (isStorageKey(key)) yield key;
+        if (isStorageKey(key) && keep(o.LastModified)) yield key;
       }
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);

@@ -24,6 +24,11 @@ export interface UploadStore {
   remove(key: string): Promise<void>;
   /** Every complete file's key, for moving files between stores (storage-copy.ts). */
   keys(): AsyncIterable<string>;
+  /**
+   * Keys of the complete files stored before `before` (the retention's orphan sweep): the disk
+   * store's mtime, Postgres's createdAt, S3's LastModified. Half-written files are not listed.
+   */
+  storedBefore(before: Date): AsyncIterable<string>;
 }
 
 /**

@@ -11,7 +11,10 @@ const t = useTestDatabase();
 const NOW = Date.parse("2030-06-01T12:00:00.000Z");
 const H = 3_600_000;
 const DAY = 24 * H;
-const noFiles = { remove: async () => { throw new Error("file retention is off by default; nothing may be removed"); } };
+const noFiles = {
+  remove: async () => { throw new Error("file retention is off by default; nothing may be removed"); },
+  storedBefore: async function* (): AsyncIterable<string> {},
+};
 let nodeId: string;
 let otherId: string;
 let oldJobId: string;
@@ -100,7 +103,7 @@ describe("sample rollup", () => {
   it("is idempotent: a second pass finds nothing and changes nothing", async () => {
     const before = await nodeMemorySeries(t.db, nodeId, "7d", NOW);
     const r = await runRetention(t.db, noFiles, { now: new Date(NOW), batchRows: 997 });
-    expect(r).toEqual({ locked: true, samplesRolledUp: 0, minutesWritten: 0, minutesDeleted: 0, filesExpired: 0 });
+    expect(r).toEqual({ locked: true, samplesRolledUp: 0, minutesWritten: 0, minutesDeleted: 0, filesExpired: 0, orphansRemoved: 0 });
     expect(await nodeMemorySeries(t.db, nodeId, "7d", NOW)).toEqual(before);
   });
 

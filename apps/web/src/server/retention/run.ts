@@ -1,11 +1,12 @@
-// One retention pass: roll up old raw samples, delete old buckets, expire old files, each in
-// batches. Every batch is its own short transaction that first takes a transaction-scoped advisory
+// One retention pass: roll up old raw samples, delete old buckets, expire old files, remove stored
+// files no job refers to (orphans.ts), each in batches. Every batch is its own short transaction that first takes a transaction-scoped advisory
 // lock, the same guard the scheduler's tick uses, so with several control-plane replicas only one
 // works at a time; a replica that finds the lock taken stops its pass and tries at its next one.
 // Its own key rather than the placement lock's: a retention batch must never make a tick skip.
 import type { PrismaClient, Prisma } from "@headroom/db";
 import type { UploadStore } from "../jobs/storage";
 import { expireFilesBatch } from "./files";
+import { candidateBatches, ORPHAN_GRACE_MS, removeOrphansBatch } from "./orphans";
 import { deleteOldMinutesBatch, rollUpSamplesBatch } from "./rollup";
 import { getRetention } from "./settings";
 
@@ -21,9 +22,11 @@ export type TRetentionOptions = {
   batchJobs?: number;
   /** Batches per phase in one pass; what is left waits for the next pass. */
   maxBatches?: number;
+  /** Stored files checked against the jobs per orphan batch (one query each). */
+  batchKeys?: number;
 };
 
-export type TRetentionResult = { locked: boolean; samplesRolledUp: number; minutesWritten: number; minutesDeleted: number; filesExpired: number };
+export type TRetentionResult = { locked: boolean; samplesRolledUp: number; minutesWritten: number; minutesDeleted: number; filesExpired: number; orphansRemoved: number };
 
 /** Runs `batch` under the retention lock; null when another replica holds it. */
 async function locked<T>(db: PrismaClient, batch: (tx: Prisma.TransactionClient) => Promise<T>): Promise<T | null> {
@@ -36,13 +39,13 @@ async function locked<T>(db: PrismaClient, batch: (tx: Prisma.TransactionClient)
   );
 }
 
-export async function runRetention(db: PrismaClient, store: Pick<UploadStore, "remove">, opts: TRetentionOptions = {}): Promise<TRetentionResult> {
+export async function runRetention(db: PrismaClient, store: Pick<UploadStore, "remove" | "storedBefore">, opts: TRetentionOptions = {}): Promise<TRetentionResult> {
   const now = opts.now ?? new Date();
   const batchRows = opts.batchRows ?? 5_000;
   const batchJobs = opts.batchJobs ?? 100;
   const maxBatches = opts.maxBatches ?? 200;
   const settings = await getRetention(db);
-  const out: TRetentionResult = { locked: true, samplesRolledUp: 0, minutesWritten: 0, minutesDeleted: 0, filesExpired: 0 };
+  const out: TRetentionResult = { locked: true, samplesRolledUp: 0, minutesWritten: 0, minutesDeleted: 0, filesExpired: 0, orphansRemoved: 0 };
 
   const rawBefore = new Date(now.getTime() - settings.rawSampleHours * HOUR_MS);
   for (let i = 0; i < maxBatches; i++) {
@@ -70,5 +73,26 @@ export async function runRetention(db: PrismaClient, store: Pick<UploadStore, "r
       if (n < batchJobs) break;
     }
   }
+
+  const orphans = await sweepOrphans(db, store, new Date(now.getTime() - ORPHAN_GRACE_MS), opts.batchKeys ?? 500, maxBatches);
+  if (orphans === null) return { ...out, locked: false };
+  out.orphansRemoved = orphans.length;
   return out;
+}
+
+/**
+ * Removes stored files from before `before` that no job refers to, a batch per transaction under the
+ * retention lock; returns their keys, or null when another replica holds the lock. The chaos
+ * campaign calls it with `before` = now once every replica is stopped.
+ */
+export async function sweepOrphans(db: PrismaClient, store: Pick<UploadStore, "remove" | "storedBefore">, before: Date, batchKeys = 500, maxBatches = 200): Promise<string[] | null> {
+  const removed: string[] = [];
+  let batches = 0;
+  for await (const keys of candidateBatches(store, before, batchKeys)) {
+    const r = await locked(db, (tx) => removeOrphansBatch(tx, store, keys));
+    if (r === null) return null;
+    removed.push(...r);
+    if (++batches >= maxBatches) break;
+  }
+  return removed;
 }

@@ -17,7 +17,7 @@ export function startRetention(): void {
   const pass = async () => {
     try {
       const r = await runRetention(db(), uploadStore());
-      if (r.samplesRolledUp || r.minutesDeleted || r.filesExpired) log.info(r, "retention pass");
+      if (r.samplesRolledUp || r.minutesDeleted || r.filesExpired || r.orphansRemoved) log.info(r, "retention pass");
     } catch (err) {
       log.error({ err }, "retention pass failed");
     }
