@@ -3,8 +3,10 @@
 // documents (load.ts), injects each fault in its own phase while the load runs (faults-*.ts), then
 // drains, reconciles every submitted job against the database (reconcile.ts) and writes the report
 // (report.ts; docs/reliability.md for the full campaign). Exits 1 when a job was lost or completed
-// twice, an end-of-run or fault check failed, or a fault could not be injected at all; a file left
-// by a replica killed mid-upload is reported as the known leak it is (leftovers.ts), not failed.
+// twice, an end-of-run or fault check failed, or a fault could not be injected at all. A file left
+// by a replica killed mid-upload is removed by retention's orphan sweep, run here with no grace once
+// the replicas are stopped; after it the upload directory must hold only files that jobs name, and
+// a leftover no replica kill explains (leftovers.ts) fails the run even though it was swept.
 import { readdirSync, statSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -19,6 +21,8 @@ import { parseChaosArgs, type TFault } from "./options.ts";
 import { reconcile, type TInjection, type TJobRow, type TPhase } from "./reconcile.ts";
 import { renderReport } from "./report.ts";
 import { ensureWebBuild, freshWorkDir, gitHead, runWithStack } from "./run.ts";
+import { sweepOrphans } from "../../apps/web/src/server/retention/run.ts";
+import { FsUploadStore } from "../../apps/web/src/server/jobs/storage-fs.ts";
 import { ChaosStack, LEASE_MS, NODE_OFFLINE_MS, UPLOAD_TIMEOUT_MS } from "./stack.ts";
 
 const ORDER: TFault[] = ["slow-client", "disk-full", "runner-kill", "hung-runner", "agent-kill", "cutoff", "scheduler", "control-plane", "postgres"];
@@ -134,11 +138,19 @@ async function main(hold: (s: ChaosStack) => ChaosStack): Promise<number> {
   log(drained ? "drained" : `not drained after ${opts.drainS} s: what is left counts as lost`);
 
   const jobs = await readJobs(s);
-  const files = readdirSync(s.uploadDir);
-  const r = reconcile(phases, submissions, jobs, files);
-  const leftoverNames = [...new Set([...r.filesWithoutJob, ...r.tempFilesLeft])];
+  // What the run left, classified before the sweep removes it (leftovers.ts).
+  const before = reconcile(phases, submissions, jobs, readdirSync(s.uploadDir));
+  const leftoverNames = [...new Set([...before.filesWithoutJob, ...before.tempFilesLeft])];
   const replicaKills = phases.filter((p) => p.fault === "control-plane").flatMap((p) => p.injections.filter((i) => i.injected).map((i) => i.at));
   const leftovers = explainLeftovers(leftoverNames.map((name) => ({ name, mtimeMs: statSync(path.join(s.uploadDir, name)).mtimeMs })), replicaKills);
+  // No replica is writing once they are all stopped, so no grace is needed: every file no job names
+  // is an orphan. The replicas' own retention passes use the same sweep with a 15-minute grace.
+  for (let i = 0; i < s.webPorts.length; i++) s.killWeb(i);
+  const uploads = new FsUploadStore(s.uploadDir);
+  const swept = (await sweepOrphans(s.prisma, uploads, new Date())) ?? [];
+  const tempSwept = await uploads.sweepStaleTemp(Date.now(), 0);
+  log(`orphan sweep after stopping the replicas: ${swept.length} file(s) without a job and ${tempSwept} temp file(s) removed`);
+  const r = reconcile(phases, submissions, jobs, readdirSync(s.uploadDir));
   writeFileSync(path.join(work, "chaos-result.json"), JSON.stringify({ opts, phases, submissions, r }, null, 1));
   const md = renderReport({
     machine: opts.machine,
@@ -166,9 +178,10 @@ async function main(hold: (s: ChaosStack) => ChaosStack): Promise<number> {
     ...r.phases.flatMap((t) => t.checkFailures.map((c) => `${t.fault} #${c.index + 1}: ${c.checks.join("; ")}`)),
     ...r.phases.filter((t) => t.tried > 0 && t.injected === 0).map((t) => `${t.fault} was never injected`),
     ...(leftovers.unexplained.length ? [`${leftovers.unexplained.length} files without a job or half-written, not explained by a replica kill: ${leftovers.unexplained.map((f) => f.name).join(", ")}`] : []),
+    ...(r.filesWithoutJob.length || r.tempFilesLeft.length ? [`${r.filesWithoutJob.length + r.tempFilesLeft.length} files without a job or half-written left after the orphan sweep`] : []),
     ...(r.jobsWithoutFile.length ? [`${r.jobsWithoutFile.length} jobs without a file`] : []),
   ];
-  if (leftovers.byReplicaKill.length) log(`known leak, not failed: ${leftovers.byReplicaKill.length} file(s) written just before a replica's kill -9 and left without a job (${leftovers.byReplicaKill.map((f) => f.name).join(", ")})`);
+  if (leftovers.byReplicaKill.length) log(`removed by the orphan sweep: ${leftovers.byReplicaKill.length} file(s) written just before a replica's kill -9 and left without a job (${leftovers.byReplicaKill.map((f) => f.name).join(", ")})`);
   if (failures.length) log(`FAILED: ${failures.join(" | ")}`);
   else log("passed: 0 lost, 0 completed twice, every check held");
   return failures.length ? 1 : 0;

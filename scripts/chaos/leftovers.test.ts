@@ -4,7 +4,7 @@ import { explainLeftovers } from "./leftovers.ts";
 describe("explainLeftovers", () => {
   const kills = [100_000, 200_000];
 
-  it("a file written in the seconds before a replica's kill -9 is the known leak", () => {
+  it("a file written in the seconds before a replica's kill -9 is explained by it", () => {
     const r = explainLeftovers([{ name: "a", mtimeMs: 99_200 }, { name: ".b.tmp", mtimeMs: 172_000 }], kills);
     expect(r.byReplicaKill.map((f) => f.name)).toEqual(["a", ".b.tmp"]);
     expect(r.unexplained).toEqual([]);

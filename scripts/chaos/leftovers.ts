@@ -2,9 +2,11 @@
 // half-written .tmp), split into those a replica killed mid-upload explains and the rest. A
 // `kill -9` of a control-plane replica between storing an upload and committing its job row leaves
 // the file; the client's retry with the same idempotency key gets its job on the other replica, so
-// nothing is lost, but the file stays (the disk store sweeps only old .tmp files). That leak is known
-// (docs/reliability.md) and reported, not failed; a leftover written when no replica was killed
-// soon after is something else and still fails the run. Pure: names, times in, split out.
+// nothing is lost. Retention's orphan sweep (apps/web/src/server/retention/orphans.ts) removes such
+// files after its grace, and chaos.ts runs it with no grace once the replicas are stopped, then
+// requires an empty upload directory. A leftover written when no replica was killed soon after is
+// not what the sweep is for (an upload path that forgot to clean up) and still fails the run, swept
+// or not. Pure: names, times in, split out.
 
 export type TLeftover = { name: string; mtimeMs: number };
 

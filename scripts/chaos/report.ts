@@ -11,7 +11,7 @@ export type TReportInput = {
   setup: string[];
   phases: readonly TPhase[];
   r: TReconciliation;
-  /** Leftover files (without a job, or half-written) written just before a replica's kill -9: the known leak, reported, not failed. */
+  /** Leftover files (without a job, or half-written) written just before a replica's kill -9, removed by the end-of-run orphan sweep. */
   leftoversByReplicaKill?: readonly string[];
 };
 
@@ -86,11 +86,11 @@ export function renderReport(o: TReportInput): string {
     out.push("");
   }
   out.push("## End-of-run checks", "");
-  out.push(`- Files in the upload directory without a job: ${r.filesWithoutJob.length}${r.filesWithoutJob.length ? ` (${r.filesWithoutJob.slice(0, 5).join(", ")})` : ""}`);
+  out.push(`- Files in the upload directory without a job, after the orphan sweep: ${r.filesWithoutJob.length}${r.filesWithoutJob.length ? ` (${r.filesWithoutJob.slice(0, 5).join(", ")})` : ""}`);
   out.push(`- Jobs without their file: ${r.jobsWithoutFile.length}${r.jobsWithoutFile.length ? ` (${r.jobsWithoutFile.slice(0, 5).join(", ")})` : ""}`);
-  out.push(`- Temporary (half-written) files left: ${r.tempFilesLeft.length}`);
+  out.push(`- Temporary (half-written) files left, after the sweep: ${r.tempFilesLeft.length}`);
   const known = o.leftoversByReplicaKill ?? [];
-  if (known.length) out.push(`- Of these leftovers, written in the 30 s before a control-plane replica's \`kill -9\` (a replica killed between storing an upload and committing its job; the client's retry got its job on the other replica): ${known.length} (${known.slice(0, 5).join(", ")}). A known leak, reported and not failed; any other leftover fails the run.`);
+  if (known.length) out.push(`- Removed by the orphan sweep (retention's, run with no grace once the replicas were stopped), written in the 30 s before a control-plane replica's \`kill -9\` (a replica killed between storing an upload and committing its job; the client's retry got its job on the other replica): ${known.length} (${known.slice(0, 5).join(", ")}). Any leftover not explained by a kill fails the run, swept or not.`);
   out.push(`- Jobs in the database that no client was told about: ${r.jobsUnknownToClient.length}`);
   out.push(`- Uploads never accepted (given up by the client): ${T.gaveUp}`, "");
   out.push(
