@@ -12,7 +12,7 @@
 import type { Prisma, PrismaClient } from "@headroom/db";
 import { DEFAULT_HOLD_POLICY, type THoldPolicy } from "./head-of-line.ts";
 import { PeakModelCache } from "./history.ts";
-import { notifyPlaced } from "./notify.ts";
+import { notifyPlaced, wakeAfterCommit } from "./notify.ts";
 import { planPlacements, type TPlannedPlacement } from "./plan.ts";
 import { writePlacementsSplit, writeWaiting } from "./placement-writes.ts";
 
@@ -74,9 +74,9 @@ export async function schedulerTick(db: PrismaClient, opts: TTickOptions): Promi
     if (!result) return NOT_LOCKED;
     swept = result;
   }
-  return db.$transaction(
+  const { result, placedOnNodes } = await db.$transaction(
     async (tx) => {
-      if (!(await tryLock(tx))) return { ...NOT_LOCKED, ...swept };
+      if (!(await tryLock(tx))) return { result: { ...NOT_LOCKED, ...swept }, placedOnNodes: [] };
       const models = await (opts.peakModels ?? defaultPeakModels).get(tx, now.getTime());
       // Each chunk of decisions is written while the next is decided, split over the pool's other
       // connections while this transaction keeps the lock (writePlacementsSplit). A write that fails is
@@ -90,11 +90,15 @@ export async function schedulerTick(db: PrismaClient, opts: TTickOptions): Promi
       const plan = await planPlacements(tx, now, opts.batchSize ?? DEFAULT_BATCH_SIZE, models, opts.hold === undefined ? DEFAULT_HOLD_POLICY : opts.hold, write);
       const placedOn = (await Promise.all(writes)).flat();
       await writeWaiting(tx, plan.waiting);
-      await notifyPlaced(tx, placedOn.map((p) => p.nodeId));
-      return { locked: true, placed: placedOn.length, skipped: plan.placements.length - placedOn.length, unschedulable: plan.unschedulable, ...swept };
+      return {
+        result: { locked: true, placed: placedOn.length, skipped: plan.placements.length - placedOn.length, unschedulable: plan.unschedulable, ...swept },
+        placedOnNodes: placedOn.map((p) => p.nodeId),
+      };
     },
     { timeout: 20_000 },
   );
+  await wakeAfterCommit(db, (client) => notifyPlaced(client, placedOnNodes));
+  return result;
 }
 
 async function markOfflineNodes(tx: Prisma.TransactionClient, silentSince: Date): Promise<number> {

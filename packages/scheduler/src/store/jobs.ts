@@ -3,7 +3,7 @@
 // and retention's file expiry.
 import { Prisma, type Db, type PrismaClient } from "@headroom/db";
 import { AppError } from "@headroom/protocol";
-import { notifyQueueChanged } from "../notify.ts";
+import { notifyQueueChanged, wakeAfterCommit } from "../notify.ts";
 
 /** One checked, stored upload, ready to queue. */
 export type TNewJob = {
@@ -24,9 +24,9 @@ export type TNewJob = {
   apiKeyId: string | null;
 };
 
-/** Queues the jobs in one transaction, each with its "created" event, and wakes the scheduler at commit. */
+/** Queues the jobs in one transaction, each with its "created" event, and wakes the scheduler after the commit. */
 export async function enqueueJobs(db: PrismaClient, jobs: readonly TNewJob[]): Promise<{ id: string; status: string }[]> {
-  return db.$transaction(async (tx) => {
+  const queued = await db.$transaction(async (tx) => {
     const out: { id: string; status: string }[] = [];
     for (const j of jobs) {
       const { fileName, sizeBytes, widthPx, heightPx, pages, batchId } = j;
@@ -37,9 +37,10 @@ export async function enqueueJobs(db: PrismaClient, jobs: readonly TNewJob[]): P
         }),
       );
     }
-    await notifyQueueChanged(tx);
     return out;
   });
+  await wakeAfterCommit(db, notifyQueueChanged);
+  return queued;
 }
 
 /** Jobs already queued under these idempotency keys (in no particular order). */

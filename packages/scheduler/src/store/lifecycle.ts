@@ -3,7 +3,7 @@
 import type { Db, Prisma, PrismaClient } from "@headroom/db";
 import { AppError, NON_RETRYABLE_JOB_ERRORS, type TCompleteRequest, type TFailRequest } from "@headroom/protocol";
 import { retryDelayMs } from "@headroom/policy";
-import { notifyQueueChanged } from "../notify.ts";
+import { notifyQueueChanged, wakeAfterCommit } from "../notify.ts";
 
 type TAttemptRef = { jobId: string; nodeId: string; attempt: number };
 
@@ -43,16 +43,16 @@ export async function completeJob(db: PrismaClient, ref: TAttemptRef, report: TC
       },
     });
     if (count === 0) throw leaseLost(ref);
-    // The node has room again: the scheduler may place its next job now rather than at its next tick.
-    await notifyQueueChanged(tx);
     await tx.jobEvent.create({
       data: { jobId: ref.jobId, nodeId: ref.nodeId, attempt: ref.attempt, type: "completed", data: { durationMs: report.durationMs, peakMiB: report.memory.peakMiB, lines: report.result.pages.reduce((n, p) => n + p.lines.length, 0) } },
     });
   });
+  // The node has room again: the scheduler may place its next job now rather than at its next tick.
+  await wakeAfterCommit(db, notifyQueueChanged);
 }
 
 export async function failJob(db: PrismaClient, ref: TAttemptRef, report: Pick<TFailRequest, "code" | "message" | "memory">, now = new Date()): Promise<"retried" | "failed"> {
-  return db.$transaction(async (tx) => {
+  const outcome = await db.$transaction(async (tx) => {
     const job = await tx.job.findFirst({ where: heldBy(ref), select: { maxAttempts: true } });
     if (!job) throw leaseLost(ref);
     const retry = !NON_RETRYABLE_JOB_ERRORS.has(report.code) && ref.attempt < job.maxAttempts;
@@ -65,10 +65,11 @@ export async function failJob(db: PrismaClient, ref: TAttemptRef, report: Pick<T
     });
     if (count === 0) throw leaseLost(ref);
     const type = retry ? "retried" : "failed";
-    await notifyQueueChanged(tx); // requeued, or a slot freed on the node
     await tx.jobEvent.create({ data: { jobId: ref.jobId, nodeId: ref.nodeId, attempt: ref.attempt, type, data: { code: report.code, message: report.message } } });
     return type;
   });
+  await wakeAfterCommit(db, notifyQueueChanged); // requeued, or a slot freed on the node
+  return outcome;
 }
 
 /** Admission said no on the live reading: back to the queue, to be placed elsewhere, attempt not used. */
@@ -81,8 +82,8 @@ export async function refuseJob(db: PrismaClient, ref: TAttemptRef, reason: stri
     if (count === 0) throw leaseLost(ref);
     await tx.jobEvent.create({ data: { jobId: ref.jobId, nodeId: ref.nodeId, attempt: ref.attempt, type: "refused", data: { reason, ...memory } } });
     await tx.nodeEvent.create({ data: { nodeId: ref.nodeId, type: "refusal", beforeMiB: memory.usedMiB, data: { jobId: ref.jobId, attempt: ref.attempt, reason, freeMiB: memory.freeMiB } } });
-    await notifyQueueChanged(tx);
   });
+  await wakeAfterCommit(db, notifyQueueChanged);
 }
 
 /** Extends the leases of the jobs an agent says it is still running; returns those it no longer holds. */
