@@ -24,6 +24,8 @@ export type TRetentionOptions = {
   maxBatches?: number;
   /** Stored files checked against the jobs per orphan batch (one query each). */
   batchKeys?: number;
+  /** How old a file no job names must be to go; ORPHAN_GRACE_MS unless the upload limit is longer. */
+  orphanGraceMs?: number;
 };
 
 export type TRetentionResult = { locked: boolean; samplesRolledUp: number; minutesWritten: number; minutesDeleted: number; filesExpired: number; orphansRemoved: number };
@@ -74,7 +76,7 @@ export async function runRetention(db: PrismaClient, store: Pick<UploadStore, "r
     }
   }
 
-  const orphans = await sweepOrphans(db, store, new Date(now.getTime() - ORPHAN_GRACE_MS), opts.batchKeys ?? 500, maxBatches);
+  const orphans = await sweepOrphans(db, store, new Date(now.getTime() - (opts.orphanGraceMs ?? ORPHAN_GRACE_MS)), opts.batchKeys ?? 500, maxBatches);
   if (orphans === null) return { ...out, locked: false };
   out.orphansRemoved = orphans.length;
   return out;
