@@ -15,18 +15,12 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/gpu-host/bundle.sh
 ROOT=$PWD
-PACK=$ROOT/.bench-pack
 DEFAULT_ENTRIES=(scheduler=packages/scheduler/bench/scheduler.ts)
 FULL=0
 if [ "${1:-}" = --full ]; then FULL=1; shift; fi
 ENTRIES=("$@")
 [ ${#ENTRIES[@]} -gt 0 ] || ENTRIES=("${DEFAULT_ENTRIES[@]}")
-grep -qx '/.bench-pack/' .git/info/exclude 2>/dev/null || echo '/.bench-pack/' >> .git/info/exclude
-[ -f "$PACK/rt.tar.xz" ] && [ -f "$PACK/node.xz" ] || FULL=1
-[ "$FULL" = 1 ] && rm -rf "$PACK"
-mkdir -p "$PACK"
-STAGE=$(mktemp -d)
-trap 'rm -rf "$STAGE"' EXIT
+start_pack .bench-pack "$FULL"
 
 mkdir -p "$STAGE/app"
 bundle "$STAGE/app" "${ENTRIES[@]}"

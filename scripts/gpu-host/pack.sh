@@ -14,18 +14,12 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/gpu-host/bundle.sh
 ROOT=$PWD
-PACK=$ROOT/.gpu-pack
 FULL=0
 if [ "${1:-}" = --full ]; then FULL=1; shift; fi
 COUNT=${1:-10}
 # Shared data sits beside the repository, not at one machine's absolute path.
 IMAGES=${HEADROOM_EVAL_IMAGES:-$ROOT/../shared/eval/sroie2019/img}
-grep -qx '/.gpu-pack/' .git/info/exclude 2>/dev/null || echo '/.gpu-pack/' >> .git/info/exclude
-[ -f "$PACK/rt.tar.xz" ] && [ -f "$PACK/node.xz" ] || FULL=1
-[ "$FULL" = 1 ] && rm -rf "$PACK"
-mkdir -p "$PACK"
-STAGE=$(mktemp -d)
-trap 'rm -rf "$STAGE"' EXIT
+start_pack .gpu-pack "$FULL"
 
 # The measurements and the runner child as plain JS (bundle.sh).
 mkdir -p "$STAGE/app"
