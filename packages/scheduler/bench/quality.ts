@@ -2,7 +2,7 @@
 // peak prediction, fitted from finished jobs) against round-robin and seeded random. Pure and
 // deterministic: simulated time in 100 ms steps, no clock, no database.
 import { DEFAULT_THRESHOLDS } from "@headroom/protocol";
-import { fitPeakModel, megapixelsOf, placeJob, predictPeakMiB, type TPeakModel, type TPeakObservation, type TPlacementNode } from "@headroom/policy";
+import { admissionFailure, fitPeakModel, megapixelsOf, placeJob, predictPeakMiB, type TPeakModel, type TPeakObservation, type TPlacementNode } from "@headroom/policy";
 import { backgroundSeries, HEARTBEAT_MS, simFleet, simTrace, STEP_MS, type TSimJob, type TSimNode, type TTraceOptions } from "./quality-trace.ts";
 import { rng } from "./random.ts";
 import { fmt, summarize, table, type TSummary } from "./stats.ts";
@@ -39,7 +39,7 @@ const REFIT_MS = 30_000;
 const HISTORY = 2_000;
 
 function refused(liveMiB: number, totalMiB: number): boolean {
-  return (liveMiB / totalMiB) * 100 > T.admissionMaxUsagePct || totalMiB - liveMiB < T.admissionMinFreeMiB;
+  return admissionFailure({ usedMiB: liveMiB, totalMiB, freeMiB: totalMiB - liveMiB }, T) !== null;
 }
 
 export function simulate(policy: TPolicy, admission: TAdmission, o: TQualityOptions): TQualityResult {
