@@ -10,8 +10,8 @@
 //   npx tsx apps/web/bench/bucket-commit.ts [--clients 16] [--seconds 5] [--rounds 2]
 import os from "node:os";
 import { parseArgs } from "node:util";
-import { openBenchDatabase } from "../../../packages/scheduler/bench/db.ts";
-import { fmt, summarize, table } from "../../../packages/scheduler/bench/stats.ts";
+import { openBenchDatabase } from "@headroom/scheduler/bench/db";
+import { fmt, summarize, table } from "@headroom/scheduler/bench/stats";
 import { PgTokenBucketLimiter } from "../src/server/auth/rate-limit.ts";
 
 const { values: a } = parseArgs({ options: { clients: { type: "string", default: "16" }, seconds: { type: "string", default: "5" }, rounds: { type: "string", default: "2" } } });
