@@ -7,14 +7,16 @@
 // (synchronous_commit off for that transaction: a crash forgets the last few spends, which only
 // refunds tokens), taking turns, and reports the rate and latency of each.
 //
-//   npx tsx apps/web/bench/bucket-commit.ts [--clients 16] [--seconds 5] [--rounds 2]
+//   npx tsx apps/web/bench/bucket-commit.ts [--clients 16] [--seconds 5] [--rounds 2] [--out <dir>: also writes <dir>/bucket-commit.md]
+import { writeFile } from "node:fs/promises";
 import os from "node:os";
+import path from "node:path";
 import { parseArgs } from "node:util";
 import { openBenchDatabase } from "@headroom/scheduler/bench/db";
 import { fmt, summarize, table } from "@headroom/scheduler/bench/stats";
 import { PgTokenBucketLimiter } from "../src/server/auth/rate-limit.ts";
 
-const { values: a } = parseArgs({ options: { clients: { type: "string", default: "16" }, seconds: { type: "string", default: "5" }, rounds: { type: "string", default: "2" } } });
+const { values: a } = parseArgs({ options: { clients: { type: "string", default: "16" }, seconds: { type: "string", default: "5" }, rounds: { type: "string", default: "2" }, out: { type: "string" } } });
 const clients = Number(a.clients);
 const seconds = Number(a.seconds);
 const log = (m: string) => console.error(`[bucket-commit] ${m}`);
@@ -57,9 +59,14 @@ try {
       log(`round ${r + 1}, ${mode}: ${fmt(ms.length / seconds, 0)}/s, p99 ${fmt(s.p99)} ms`);
     }
   }
-  console.log(table(["round", "tokens taken from", "takes/s", "p50 ms", "p99 ms", "max ms"], rows));
-  console.log(`\n- ${clients} clients (a Prisma pool of ${clients}), ${seconds} s per row; ${db.where}; ${db.settings}; Postgres ${db.postgresVersion}.`);
-  console.log(`- Machine: ${os.cpus()[0]?.model} (${os.cpus().length} logical cores), load average ${os.loadavg().map((x) => x.toFixed(1)).join(" / ")}.`);
+  const report = [
+    table(["round", "tokens taken from", "takes/s", "p50 ms", "p99 ms", "max ms"], rows),
+    "",
+    `- ${clients} clients (a Prisma pool of ${clients}), ${seconds} s per row; ${db.where}; ${db.settings}; Postgres ${db.postgresVersion}.`,
+    `- Machine: ${os.cpus()[0]?.model} (${os.cpus().length} logical cores), load average ${os.loadavg().map((x) => x.toFixed(1)).join(" / ")}.`,
+  ].join("\n");
+  console.log(report);
+  if (a.out) await writeFile(path.join(a.out, "bucket-commit.md"), `${report}\n`);
 } finally {
   await db.close();
 }

@@ -6,14 +6,16 @@
 // scheduler's is), and with the NOTIFY sent after the commit on its own, alternating, and reports
 // the rate and the latency of the whole (BEGIN to the last answer).
 //
-//   npx tsx packages/scheduler/bench/notify-commit.ts [--clients 16] [--seconds 5] [--rounds 2]
+//   npx tsx packages/scheduler/bench/notify-commit.ts [--clients 16] [--seconds 5] [--rounds 2] [--out <dir>: also writes <dir>/notify-commit.md]
+import { writeFile } from "node:fs/promises";
 import os from "node:os";
+import path from "node:path";
 import { parseArgs } from "node:util";
 import pg from "pg";
 import { openBenchDatabase } from "./db.ts";
 import { fmt, summarize, table } from "./stats.ts";
 
-const { values: a } = parseArgs({ options: { clients: { type: "string", default: "16" }, seconds: { type: "string", default: "5" }, rounds: { type: "string", default: "2" } } });
+const { values: a } = parseArgs({ options: { clients: { type: "string", default: "16" }, seconds: { type: "string", default: "5" }, rounds: { type: "string", default: "2" }, out: { type: "string" } } });
 const clients = Number(a.clients);
 const seconds = Number(a.seconds);
 const log = (m: string) => console.error(`[notify-commit] ${m}`);
@@ -65,9 +67,14 @@ try {
       log(`round ${r + 1}, ${label}: ${fmt(ms.length / seconds, 0)}/s, p99 ${fmt(s.p99)} ms`);
     }
   }
-  console.log(table(["round", "transaction", "jobs/s", "p50 ms", "p99 ms", "max ms"], rows));
-  console.log(`\n- ${clients} clients, ${seconds} s per row, one LISTEN connection (heard ${heard} notifications); ${db.where}; ${db.settings}; Postgres ${db.postgresVersion}.`);
-  console.log(`- Machine: ${os.cpus()[0]?.model} (${os.cpus().length} logical cores), load average ${os.loadavg().map((x) => x.toFixed(1)).join(" / ")}.`);
+  const report = [
+    table(["round", "transaction", "jobs/s", "p50 ms", "p99 ms", "max ms"], rows),
+    "",
+    `- ${clients} clients, ${seconds} s per row, one LISTEN connection (heard ${heard} notifications); ${db.where}; ${db.settings}; Postgres ${db.postgresVersion}.`,
+    `- Machine: ${os.cpus()[0]?.model} (${os.cpus().length} logical cores), load average ${os.loadavg().map((x) => x.toFixed(1)).join(" / ")}.`,
+  ].join("\n");
+  console.log(report);
+  if (a.out) await writeFile(path.join(a.out, "notify-commit.md"), `${report}\n`);
   await Promise.all([...pool, listener, admin].map((c) => c.end()));
 } finally {
   await db.close();
