@@ -23,6 +23,10 @@ import {
 import type { z } from "zod";
 
 export type TReport = { kind: "start" | "refuse" | "complete" | "fail"; jobId: string; body: Record<string, unknown> };
+/** A request an outage can hit: a job's file, or one of its reports. */
+export type TOutageKind = "file" | TReport["kind"];
+/** 503 as a web replica answers without its database; reset as a killed replica's socket does. */
+export type TOutageHow = "503" | "reset";
 
 export class FakeControlPlane {
   readonly registrations: TRegisterRequest[] = [];
@@ -42,6 +46,9 @@ export class FakeControlPlane {
   reportsAtDeregister: number | null = null;
   /** Sent in every heartbeat answer while set. */
   reclaim: TReclaim | null = null;
+  /** Requests of a kind still to be failed (failNext), and how many were; reports so failed are not in `reports`. */
+  readonly failed = new Map<TOutageKind, number>();
+  private readonly outages = new Map<TOutageKind, { times: number; how: TOutageHow }>();
   private server: Server | null = null;
   private nextJob = 1;
   url = "";
@@ -81,6 +88,22 @@ export class FakeControlPlane {
     return jobId;
   }
 
+  /** The next `times` requests of `kind` fail `how`, as during a control-plane restart. */
+  failNext(kind: TOutageKind, times: number, how: TOutageHow = "503"): void {
+    this.outages.set(kind, { times, how });
+  }
+
+  /** True when this request was failed by an outage (already answered or reset). */
+  private outage(kind: TOutageKind, res: ServerResponse): boolean {
+    const o = this.outages.get(kind);
+    if (!o || o.times === 0) return false;
+    o.times--;
+    this.failed.set(kind, (this.failed.get(kind) ?? 0) + 1);
+    if (o.how === "reset") res.socket?.destroy();
+    else res.writeHead(503, { "content-type": "application/json" }).end(JSON.stringify({ error: { code: "UNAVAILABLE", message: "the database cannot be reached" } }));
+    return true;
+  }
+
   setThresholds(t: Partial<TThresholds>): void {
     this.thresholds = { ...this.thresholds, ...t };
     this.settingsVersion++;
@@ -117,10 +140,12 @@ export class FakeControlPlane {
       if (url === "/api/agent/v1/samples") return (this.samples.push(...parse(ZSamplesRequestSchema).samples), json(200, { ok: true }));
       if (url === "/api/agent/v1/events") return (this.events.push(...parse(ZNodeEventsRequestSchema).events), json(200, { ok: true }));
       const file = this.files.get(url);
+      if (req.method === "GET" && file && this.outage("file", res)) return;
       if (req.method === "GET" && file) return void res.writeHead(200, { "content-type": "application/octet-stream" }).end(file);
       const m = /^\/api\/agent\/v1\/jobs\/([^/]+)\/(start|refuse|complete|fail)$/.exec(url);
       if (m) {
         const [, jobId, kind] = m as unknown as [string, string, TReport["kind"]];
+        if (this.outage(kind, res)) return;
         const schema = { start: ZStartRequestSchema, refuse: ZRefuseRequestSchema, complete: ZCompleteRequestSchema, fail: ZFailRequestSchema }[kind];
         this.reports.push({ kind, jobId, body: schema.parse(body) as Record<string, unknown> });
         if (this.leaseLost.has(jobId) && (kind === "complete" || kind === "fail")) return json(409, { error: { code: "LEASE_LOST", message: "not yours" } });

@@ -6,7 +6,7 @@ import { ControlClient } from "../control-client.ts";
 import { Runner } from "../runner/runner.ts";
 import type { MemoryReader } from "../telemetry/index.ts";
 import { FakeControlPlane } from "./fake-control-plane.ts";
-import { runAssignment, type TJobContext } from "./job.ts";
+import { JobAbort, runAssignment, type TJobContext } from "./job.ts";
 import { Outbox } from "./outbox.ts";
 
 const log = pino({ level: "silent" });
@@ -81,5 +81,66 @@ describe("runAssignment", () => {
     const outcome = await runAssignment(context([9600]), await claim(), new AbortController());
     expect(outcome).toMatchObject({ kind: "refused", reason: expect.stringMatching(/above the admission limit/) });
     expect(cp.reports.filter((r) => r.jobId === jobId).map((r) => r.kind)).toEqual(["refuse"]);
+  });
+});
+
+describe("runAssignment while the control plane restarts", () => {
+  const kindsFor = (jobId: string) => cp.reports.filter((r) => r.jobId === jobId).map((r) => r.kind);
+
+  it.each(["503", "reset"] as const)("a result that meets an outage (%s) is sent again until it lands, once", async (how) => {
+    const jobId = cp.enqueue("quick");
+    cp.failNext("complete", 2, how);
+    const before = cp.failed.get("complete") ?? 0;
+    const outcome = await runAssignment(context([1000]), await claim(), new AbortController());
+    expect(outcome.kind).toBe("completed");
+    expect(cp.failed.get("complete")! - before).toBe(2);
+    expect(kindsFor(jobId)).toEqual(["start", "complete"]);
+  });
+
+  it("the file, the start and a failure are sent again too, so an outage costs no attempt", async () => {
+    const jobId = cp.enqueue("crash");
+    cp.failNext("file", 1, "reset");
+    cp.failNext("start", 1);
+    cp.failNext("fail", 2);
+    const outcome = await runAssignment(context([1000]), await claim(), new AbortController());
+    expect(outcome).toMatchObject({ kind: "failed" });
+    expect(kindsFor(jobId)).toEqual(["start", "fail"]);
+  });
+
+  it("a refusal is sent again too (unsent, the lease would run out and use an attempt)", async () => {
+    const jobId = cp.enqueue("quick");
+    cp.failNext("refuse", 1);
+    const outcome = await runAssignment(context([9600]), await claim(), new AbortController());
+    expect(outcome.kind).toBe("refused");
+    expect(kindsFor(jobId)).toEqual(["refuse"]);
+  });
+
+  it("gives up after deliverGiveUpMs: the result is dropped and the lease decides", async () => {
+    const jobId = cp.enqueue("quick");
+    cp.failNext("complete", 1_000);
+    const outcome = await runAssignment({ ...context([1000]), deliverGiveUpMs: 600 }, await claim(), new AbortController());
+    cp.failNext("complete", 0);
+    expect(outcome.kind).toBe("completed");
+    expect(kindsFor(jobId)).toEqual(["start"]);
+  });
+
+  it("stops sending once the job is revoked", async () => {
+    const jobId = cp.enqueue("quick");
+    cp.failNext("complete", 1_000);
+    const abort = new AbortController();
+    const t0 = Date.now();
+    setTimeout(() => abort.abort(new JobAbort("revoked", "lease revoked by the control plane")), 800);
+    await runAssignment(context([1000]), await claim(), abort);
+    cp.failNext("complete", 0);
+    expect(Date.now() - t0).toBeLessThan(20_000);
+    expect(kindsFor(jobId)).toEqual(["start"]);
+  });
+
+  it("an answer that says the request is wrong (4xx) is not sent again", async () => {
+    const jobId = cp.enqueue("quick");
+    cp.leaseLost.add(jobId);
+    const outcome = await runAssignment(context([1000]), await claim(), new AbortController());
+    expect(outcome).toMatchObject({ kind: "dropped", why: "lease lost at complete" });
+    expect(kindsFor(jobId)).toEqual(["start", "complete"]);
   });
 });

@@ -4,6 +4,7 @@ import type { TAssignment, TJobErrorCode, TMemoryReading, TThresholds } from "@h
 import type { Logger } from "pino";
 import { isLeaseLost, type ControlClient } from "../control-client.ts";
 import { admit, overCap } from "../rules/memory-rules.ts";
+import { deliver } from "./deliver.ts";
 import { RunnerError, type Runner } from "../runner/runner.ts";
 import type { MemoryReader } from "../telemetry/index.ts";
 import { MemorySampler } from "./memory-sampler.ts";
@@ -28,6 +29,8 @@ export type TJobContext = {
   onOverCap?: (reason: string) => void;
   /** MiB the device's other jobs in flight may still grow (agent.ts, several slots); admission counts them as used. */
   pendingGrowthMiB?: () => number;
+  /** How long a report or the file fetch is retried while the control plane is unavailable (deliver.ts's default when unset). */
+  deliverGiveUpMs?: number;
 };
 
 export type TJobOutcome =
@@ -49,13 +52,16 @@ export class JobAbort extends Error {
 export async function runAssignment(ctx: TJobContext, a: TAssignment, abort: AbortController): Promise<TJobOutcome> {
   const log = ctx.log.child({ jobId: a.jobId, attempt: a.attempt });
   const { client, outbox } = ctx;
+  // Reports go on through a cap abort (the job still has to say it failed), not past a revocation or shutdown.
+  const stopped = () => abort.signal.aborted && !(abort.signal.reason instanceof JobAbort && abort.signal.reason.why === "over_cap");
+  const send = <T>(what: string, call: () => Promise<T>): Promise<T> => deliver(call, { what, log, stopped, signal: abort.signal, giveUpAfterMs: ctx.deliverGiveUpMs });
   const drop = (why: string): TJobOutcome => {
     log.info({ why }, "job dropped: no longer ours");
     return { kind: "dropped", why };
   };
   const fail = async (code: TJobErrorCode, message: string, memory: { beforeMiB: number; afterMiB: number; peakMiB: number } | null, after: TMemoryReading | null): Promise<TJobOutcome> => {
     try {
-      await client.fail(a.jobId, { attempt: a.attempt, code, message: message.slice(0, 2000), memory });
+      await send("fail", () => client.fail(a.jobId, { attempt: a.attempt, code, message: message.slice(0, 2000), memory }));
     } catch (err) {
       if (isLeaseLost(err)) return drop("lease lost at fail");
       // Unreported, the lease expires and the control plane requeues the job: nothing is lost.
@@ -67,7 +73,7 @@ export async function runAssignment(ctx: TJobContext, a: TAssignment, abort: Abo
 
   let bytes: Buffer;
   try {
-    bytes = await client.fetchFile(a.filePath, abort.signal);
+    bytes = await send("file", () => client.fetchFile(a.filePath, abort.signal));
   } catch (err) {
     if (isLeaseLost(err)) return drop("file gone");
     if (abort.signal.aborted) return drop(String(abort.signal.reason));
@@ -92,7 +98,7 @@ export async function runAssignment(ctx: TJobContext, a: TAssignment, abort: Abo
     // No node event here: the control plane records the refusal in the same transaction that requeues
     // the job (scheduler refuseJob), so each refusal is counted once.
     try {
-      await client.refuse(a.jobId, { attempt: a.attempt, reason: decision.reason, memory: before });
+      await send("refuse", () => client.refuse(a.jobId, { attempt: a.attempt, reason: decision.reason, memory: before }));
     } catch (err) {
       if (!isLeaseLost(err)) log.warn({ err }, "could not report the refusal");
     }
@@ -100,7 +106,7 @@ export async function runAssignment(ctx: TJobContext, a: TAssignment, abort: Abo
   }
 
   try {
-    await client.start(a.jobId, { attempt: a.attempt, memory: before });
+    await send("start", () => client.start(a.jobId, { attempt: a.attempt, memory: before }));
   } catch (err) {
     if (isLeaseLost(err)) return drop("lease lost at start");
     throw err;
@@ -126,7 +132,7 @@ export async function runAssignment(ctx: TJobContext, a: TAssignment, abort: Abo
     const { memory, after } = await sampler.stop();
     const durationMs = Math.round(performance.now() - t0);
     try {
-      await client.complete(a.jobId, { attempt: a.attempt, result, memory, durationMs });
+      await send("complete", () => client.complete(a.jobId, { attempt: a.attempt, result, memory, durationMs }));
     } catch (err) {
       if (isLeaseLost(err)) return drop("lease lost at complete");
       log.warn({ err }, "could not report the result; the lease will expire and the job will run again");
