@@ -33,6 +33,8 @@ export const ERROR_CODES = {
   UPLOAD_TIMEOUT: 408,
   /** The upload store has no room left (disk full): nothing of the request was kept. */
   INSUFFICIENT_STORAGE: 507,
+  /** The control plane cannot reach its database (restarting, failing over): nothing was done; try again after Retry-After. */
+  UNAVAILABLE: 503,
   LEASE_LOST: 409,
   NO_HEADROOM: 503,
   GPU_OOM: 507,

@@ -26,6 +26,14 @@ describe("errorResponse", () => {
     expect(await res.json()).toEqual({ error: { code: "UPLOAD_TIMEOUT", message: "slow" } });
   });
 
+  it("a database that cannot be reached is 503 UNAVAILABLE with Retry-After, not a 500 (agents and clients try again)", async () => {
+    const prismaLike = Object.assign(new Error("Can't reach database server at 127.0.0.1:5432"), { code: "P1001" });
+    const res = errorResponse(prismaLike, "r4");
+    expect(res.status).toBe(503);
+    expect(res.headers.get("retry-after")).toBe("2");
+    expect(await res.json()).toEqual({ error: { code: "UNAVAILABLE", message: expect.stringContaining("database") } });
+  });
+
   it("any other failure is 500 INTERNAL without its details", async () => {
     const res = errorResponse(fsError("EACCES"), "r3");
     expect(res.status).toBe(500);

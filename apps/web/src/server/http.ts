@@ -1,6 +1,7 @@
 // The one place where errors become HTTP answers: {error:{code,message}} with the status that
 // packages/protocol assigns to each code. Route handlers throw AppError and never pick statuses.
 import { randomUUID } from "node:crypto";
+import { isDatabaseUnavailable } from "@headroom/db/unavailable";
 import { AppError } from "@headroom/protocol";
 import { z } from "zod";
 import { logger } from "./logger";
@@ -11,7 +12,19 @@ function isNoSpace(err: unknown): boolean {
   return code === "ENOSPC" || code === "EDQUOT";
 }
 
+/** When to come back after UNAVAILABLE, in ms: a replica or Postgres restart takes seconds. */
+export const UNAVAILABLE_RETRY_MS = 2_000;
+
+/** The database was unreachable: 503 UNAVAILABLE with Retry-After, so callers (agents included) try again rather than give up on a 500. */
+export function databaseUnavailable(cause: unknown): RetryLaterError {
+  return new RetryLaterError("UNAVAILABLE", "The database cannot be reached right now; nothing was done, try again shortly", UNAVAILABLE_RETRY_MS, { cause });
+}
+
 export function errorResponse(err: unknown, requestId: string): Response {
+  if (isDatabaseUnavailable(err)) {
+    logger().warn({ requestId, err: (err as Error).message }, "database unavailable");
+    err = databaseUnavailable(err);
+  }
   if (isNoSpace(err)) {
     logger().error({ err, requestId }, "upload store is full");
     err = new AppError("INSUFFICIENT_STORAGE", "The upload store is full; nothing was stored, try again later", { cause: err });
@@ -33,11 +46,12 @@ export function errorResponse(err: unknown, requestId: string): Response {
 /** An AppError whose answer carries Retry-After: a rate limit, or a queue too deep to take more. */
 export class RetryLaterError extends AppError {
   constructor(
-    code: "RATE_LIMITED" | "QUEUE_FULL",
+    code: "RATE_LIMITED" | "QUEUE_FULL" | "UNAVAILABLE",
     message: string,
     readonly retryAfterMs: number,
+    options?: { cause?: unknown },
   ) {
-    super(code, message);
+    super(code, message, options);
   }
 }
 

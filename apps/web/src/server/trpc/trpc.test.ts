@@ -19,6 +19,9 @@ const router = createTRPCRouter({
     throw new Error("connection string postgres://secret@db leaked");
   }),
   touch: authedProcedure.mutation(() => "touched"),
+  dbDown: publicProcedure.query(() => {
+    throw Object.assign(new Error("Can't reach database server at 127.0.0.1:5432"), { code: "P1001" });
+  }),
 });
 
 const viewer: TPrincipal = { kind: "user", id: "u1", role: "VIEWER", label: "Vera" };
@@ -85,6 +88,13 @@ describe("error shape over HTTP", () => {
     expect(body.error.message).toBe("Internal error");
     expect(JSON.stringify(body)).not.toContain("secret");
     expect(body.error.data.appCode).toBe("INTERNAL");
+  });
+
+  it("a database that cannot be reached is 503 UNAVAILABLE, not a hidden 500", async () => {
+    const { status, body } = await get("dbDown");
+    expect(status).toBe(503);
+    expect(body.error.data.appCode).toBe("UNAVAILABLE");
+    expect(body.error.message).toMatch(/database cannot be reached/);
   });
 
   it("401 for signed-out callers", async () => {

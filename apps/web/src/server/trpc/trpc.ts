@@ -2,10 +2,12 @@
 // Procedures throw AppError like the REST routes; one middleware turns it into the matching
 // tRPC code (./to-trpc-error) and the formatter tells the client which AppError code it was.
 import { randomUUID } from "node:crypto";
+import { isDatabaseUnavailable } from "@headroom/db/unavailable";
 import { initTRPC } from "@trpc/server";
 import { z } from "zod";
 import { checkOrigin } from "../auth/origin";
 import { assertRole, type TPrincipal } from "../auth/principal";
+import { databaseUnavailable } from "../http";
 import { appErrorOf, toTRPCError, TRPC_CODE_FOR } from "./to-trpc-error";
 
 /** The caller is authenticated by the route handler (auth's `authenticate`), so this file needs no database. */
@@ -40,8 +42,8 @@ export const createCallerFactory = t.createCallerFactory;
 const appErrors = t.middleware(async ({ next }) => {
   const result = await next();
   if (!result.ok) {
-    const app = appErrorOf(result.error);
-    if (app && result.error.code !== TRPC_CODE_FOR[app.code]) throw toTRPCError(app);
+    const app = appErrorOf(result.error) ?? (isDatabaseUnavailable(result.error.cause) ? databaseUnavailable(result.error.cause) : null);
+    if (app && (result.error.code !== TRPC_CODE_FOR[app.code] || result.error.cause !== app)) throw toTRPCError(app);
   }
   return result;
 });
