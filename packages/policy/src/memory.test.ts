@@ -7,6 +7,7 @@ import {
   capMiB,
   effectiveLimitMiB,
   minFreeLimitMiB,
+  reclaimHeadroomMiB,
   usageAbove,
   usableMiB,
   usagePct,
@@ -81,6 +82,14 @@ describe("capMiB, minFreeLimitMiB, effectiveLimitMiB, usableMiB", () => {
       const t = with_({ memoryCapPct: pct });
       for (let used = 0; used <= total; used++) expect(used > capMiB(total, t), `${used}/${total} at ${pct} %`).toBe(usageAbove({ usedMiB: used, totalMiB: total }, pct));
     }
+  });
+});
+
+describe("reclaimHeadroomMiB", () => {
+  it("is usable − used, negative past the limit", () => {
+    const usable = usableMiB(H100, T);
+    expect(reclaimHeadroomMiB({ totalMiB: H100, usedMiB: 10_000 }, T)).toBe(usable - 10_000);
+    expect(reclaimHeadroomMiB({ totalMiB: H100, usedMiB: usable + 5 }, T)).toBe(-5);
   });
 });
 

@@ -47,6 +47,11 @@ export function usableMiB(totalMiB: number, t: TThresholds): number {
   return Math.min(effectiveLimitMiB(totalMiB, t), Math.floor((totalMiB * t.admissionMaxUsagePct) / 100));
 }
 
+/** What a job may still bring to the node now, in MiB: usable − used (negative when the node is past it). Reclaim asks this of a job's need. */
+export function reclaimHeadroomMiB(m: { totalMiB: number; usedMiB: number }, t: TThresholds): number {
+  return usableMiB(m.totalMiB, t) - m.usedMiB;
+}
+
 /** The device total the memory rules work with, in MiB: the physical total, capped by a budget > 0 (0 = no budget). */
 export function budgetedTotalMiB(physicalTotalMiB: number, budgetMiB: number): number {
   return budgetMiB > 0 ? Math.min(physicalTotalMiB, budgetMiB) : physicalTotalMiB;

@@ -4,7 +4,7 @@
 // a queued job, and nothing would ever free it. Pure: the node's reading and the smallest need in, a
 // request (sent in the heartbeat answer) or null out.
 import type { TReclaim, TThresholds } from "@headroom/protocol";
-import { usableMiB } from "./memory.ts";
+import { reclaimHeadroomMiB } from "./memory.ts";
 
 export type TReclaimNode = {
   drained: boolean;
@@ -39,7 +39,7 @@ export function reclaimableMiB(node: Pick<TReclaimNode, "usedMiB" | "processMiB"
  */
 export function reclaimFor(node: TReclaimNode, neededMiB: number | null): TReclaim | null {
   if (neededMiB === null || node.drained || node.inFlight > 0) return null;
-  const headroomMiB = usableMiB(node.totalMiB, node.thresholds) - node.usedMiB;
+  const headroomMiB = reclaimHeadroomMiB(node, node.thresholds);
   if (neededMiB <= headroomMiB) return null;
   const backMiB = reclaimableMiB(node);
   if (headroomMiB + backMiB < neededMiB) return null;

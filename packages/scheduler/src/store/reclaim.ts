@@ -1,5 +1,5 @@
 import type { Db } from "@headroom/db";
-import { reclaimFor, usableMiB } from "@headroom/policy";
+import { reclaimFor, reclaimHeadroomMiB } from "@headroom/policy";
 import type { TMemoryReading, TReclaim, TThresholds } from "@headroom/protocol";
 
 /**
@@ -18,7 +18,7 @@ export async function reclaimForNode(
   now = new Date(),
 ): Promise<TReclaim | null> {
   if (node.drained || node.activeJobs > 0) return null;
-  const headroomMiB = usableMiB(memory.totalMiB, thresholds) - memory.usedMiB;
+  const headroomMiB = reclaimHeadroomMiB(memory, thresholds);
   const waiting = await db.job.findFirst({
     where: { status: "QUEUED", runAfter: { lte: now }, headroomNeededMiB: { gt: headroomMiB } },
     orderBy: { headroomNeededMiB: "asc" },
