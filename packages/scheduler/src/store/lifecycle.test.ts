@@ -4,7 +4,7 @@ import { AppError } from "@headroom/protocol";
 import { beforeEach, describe, expect, it } from "vitest";
 import { claimNextJob } from "./claim.ts";
 import { cancelJob } from "./jobs.ts";
-import { completeJob, failJob, refuseJob, renewLeases } from "./lifecycle.ts";
+import { completeJob, failJob, refuseJob, renewLeases, startJob } from "./lifecycle.ts";
 import { setNodeDrained } from "./nodes.ts";
 import { makeJob, makeNode } from "../test-factories.ts";
 import { createPrismaClient } from "@headroom/db";
@@ -214,5 +214,37 @@ describe("claim and reports", () => {
     const job = await makeJob(t.db, { status: "RUNNING", nodeId: node.id, attempt: 2 });
     expect(await codeOf(failJob(t.db, { jobId: job.id, nodeId: other.id, attempt: 2 }, { code: "GPU_OOM", message: "", memory: null }))).toBe("LEASE_LOST");
     expect(await codeOf(failJob(t.db, { jobId: job.id, nodeId: node.id, attempt: 1 }, { code: "GPU_OOM", message: "", memory: null }))).toBe("LEASE_LOST");
+    // The start and the completion (one statement each) hold to the same conditions.
+    expect(await codeOf(startJob(t.db, { jobId: job.id, nodeId: other.id, attempt: 2 }, { usedMiB: 1 }))).toBe("LEASE_LOST");
+    expect(await codeOf(completeJob(t.db, { jobId: job.id, nodeId: node.id, attempt: 1 }, { attempt: 1, result, memory, durationMs: 1 }))).toBe("LEASE_LOST");
+    expect(await t.db.jobEvent.count({ where: { jobId: job.id } })).toBe(0);
+    expect(await t.db.job.findUniqueOrThrow({ where: { id: job.id } })).toMatchObject({ status: "RUNNING", startedAt: null });
+  });
+
+  it("a start and a completion record what the node reported, with their events", async () => {
+    const node = await makeNode(t.db);
+    const job = await makeJob(t.db, { status: "RUNNING", nodeId: node.id, attempt: 1 });
+    await startJob(t.db, { jobId: job.id, nodeId: node.id, attempt: 1 }, { usedMiB: 1234 });
+    const withText = { ...result, text: "TOTAL 12.50" };
+    await completeJob(t.db, { jobId: job.id, nodeId: node.id, attempt: 1 }, { attempt: 1, result: withText, memory, durationMs: 42 });
+    const row = await t.db.job.findUniqueOrThrow({ where: { id: job.id } });
+    expect(row).toMatchObject({ status: "SUCCEEDED", text: "TOTAL 12.50", result: withText, memBeforeMiB: memory.beforeMiB, memAfterMiB: memory.afterMiB, observedPeakMiB: memory.peakMiB, leaseExpiresAt: null });
+    expect(row.startedAt).toBeInstanceOf(Date);
+    expect(Math.abs(row.finishedAt!.getTime() - Date.now())).toBeLessThan(60_000);
+    expect(row.timings).toMatchObject({ totalMs: 42 });
+    const events = await t.db.jobEvent.findMany({ where: { jobId: job.id }, orderBy: { id: "asc" }, select: { type: true, nodeId: true, attempt: true, data: true } });
+    expect(events).toEqual([
+      { type: "started", nodeId: node.id, attempt: 1, data: { usedMiB: 1234 } },
+      { type: "completed", nodeId: node.id, attempt: 1, data: { durationMs: 42, peakMiB: memory.peakMiB, lines: expect.any(Number) } },
+    ]);
+    // A completion sent again (its answer lost) finds the job done: LEASE_LOST, and no second event.
+    expect(await codeOf(completeJob(t.db, { jobId: job.id, nodeId: node.id, attempt: 1 }, { attempt: 1, result, memory, durationMs: 42 }))).toBe("LEASE_LOST");
+    expect(await t.db.jobEvent.count({ where: { jobId: job.id, type: "completed" } })).toBe(1);
+  });
+
+  it("a job id that is not a UUID is LEASE_LOST, not a database error", async () => {
+    const node = await makeNode(t.db);
+    expect(await codeOf(startJob(t.db, { jobId: "../etc", nodeId: node.id, attempt: 1 }, { usedMiB: 1 }))).toBe("LEASE_LOST");
+    expect(await codeOf(completeJob(t.db, { jobId: "nope", nodeId: node.id, attempt: 1 }, { attempt: 1, result, memory, durationMs: 1 }))).toBe("LEASE_LOST");
   });
 });
