@@ -2,8 +2,8 @@
 // handler, zod, Prisma's client, the pg driver) and of the Postgres backends, per request, calling
 // the real Next route handlers in this process against a real Postgres. An agent sends these at the
 // shipped rates (heartbeat every 2 s, samples every second, then claim, file, start and complete per
-// job), so at 1,000 GPUs their per-request cost decides how many cores the control plane needs; HTTP
-// and Next's own routing come on top (bench:dispatch measures the whole).
+// job) and every job is uploaded once, so at 1,000 GPUs their per-request cost decides how many cores
+// the control plane needs; HTTP and Next's own routing come on top (bench:dispatch measures the whole).
 //
 //   cd apps/web && npx tsx bench/agent-requests.ts [--nodes 50] [--rounds 3] [--jobs 300] [--out <dir>]
 import { readdir, readFile, writeFile } from "node:fs/promises";
@@ -22,6 +22,7 @@ const bench = await openBenchDatabase(process.env.BENCH_DATABASE_URL, log);
 process.env.DATABASE_URL = bench.url;
 process.env.HEADROOM_ENROLL_TOKEN = "bench-enroll-token-0000000000";
 process.env.LOG_LEVEL = "silent";
+process.env.HEADROOM_UPLOADS_PER_MINUTE = "100000000"; // one key sends every upload here
 // The routes read the parsed env and the shared client, so they are loaded only once it is set.
 const { POST: register } = await import("../src/app/api/agent/v1/register/route.ts");
 const { POST: heartbeat } = await import("../src/app/api/agent/v1/heartbeat/route.ts");
@@ -30,6 +31,9 @@ const { POST: claim } = await import("../src/app/api/agent/v1/claim/route.ts");
 const { GET: file } = await import("../src/app/api/agent/v1/jobs/[id]/file/route.ts");
 const { POST: start } = await import("../src/app/api/agent/v1/jobs/[id]/start/route.ts");
 const { POST: complete } = await import("../src/app/api/agent/v1/jobs/[id]/complete/route.ts");
+const { POST: upload } = await import("../src/app/api/v1/jobs/route.ts");
+const { createApiKey } = await import("../src/server/admin/api-keys.ts");
+const { tinyPng } = await import("@headroom/scheduler/bench/http-agents/png");
 const { db } = await import("../src/server/db.ts");
 const { uploadStore } = await import("../src/server/jobs/upload-store.ts");
 const { enqueueJobs, schedulerTick } = await import("@headroom/scheduler");
@@ -89,6 +93,14 @@ function merged(name: string, ms: TMeasure[]): TMeasure {
 
 // The file's bytes do not matter here (the agent routes never decode it); its size is a small receipt's.
 const png = Buffer.alloc(20_000, 7);
+const { key: apiKey } = await createApiKey(db(), { name: "bench", role: "ADMIN" }, null);
+const uploadPng = tinyPng();
+const uploadRequest = (i: number) => {
+  const form = new FormData();
+  form.append("file", new Blob([new Uint8Array(uploadPng)], { type: "image/png" }), `bench-${i}.png`);
+  return new Request("http://bench.local/api/v1/jobs", { method: "POST", headers: { authorization: `Bearer ${apiKey}` }, body: form });
+};
+
 const rows: string[][] = [];
 for (let r = 0; r < Number(a.rounds); r++) {
   const parts: TMeasure[] = [];
@@ -116,6 +128,7 @@ for (let r = 0; r < Number(a.rounds); r++) {
     waves.complete.push(await measure("complete", wave.length, (i) => complete(post(`/api/agent/v1/jobs/${job(i).jobId}/complete`, job(i).token, { attempt: job(i).attempt, durationMs: 250, memory: { beforeMiB: 700, afterMiB: 700, peakMiB: 900 }, result: { text: "", pages: [{ page: 1, widthPx: 100, heightPx: 100, lines: [], text: "" }], model: "bench", provider: "cuda", timingsMs: {} } }), params(job(i).jobId)).then((x) => ok(x, "complete")).then(() => {})));
     done += wave.length;
   }
+  parts.push(await measure("POST /api/v1/jobs (one tiny PNG)", NODES * 2, (i) => upload(uploadRequest(i), {}).then((x) => ok(x, "upload")).then(() => {})));
   parts.push(merged("POST claim (waitMs 0, after a tick)", waves.claim), merged("GET file", waves.file), merged("POST start", waves.start), merged("POST complete", waves.complete));
   for (const p of parts) {
     const s = summarize(p.ms);
