@@ -50,7 +50,7 @@ async function serverCpuS(postmaster: number): Promise<number> {
   }
   return ticks / 100;
 }
-const [{ pid: backend }] = await db().$queryRaw<{ pid: number }[]>`SELECT pg_backend_pid() AS pid`;
+const backend = (await db().$queryRaw<{ pid: number }[]>`SELECT pg_backend_pid() AS pid`)[0]!.pid;
 const postmaster = Number((await readFile(`/proc/${backend}/stat`, "utf8")).split(") ")[1]!.split(" ")[1]);
 if (!(postmaster > 1)) throw new Error("cannot find the Postgres server's process");
 
