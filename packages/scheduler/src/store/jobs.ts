@@ -1,6 +1,7 @@
 // Jobs entering the queue (a submission) and canceled, and the reads and marks around them that are
 // not agent reports: the idempotency replay lookup, a job's owner for cancel, the file a node may download,
 // and retention's file expiry.
+import { randomUUID } from "node:crypto";
 import { Prisma, type Db, type PrismaClient } from "@headroom/db";
 import { AppError } from "@headroom/protocol";
 import { notifyQueueChanged, wakeAfterCommit } from "../notify.ts";
@@ -24,23 +25,32 @@ export type TNewJob = {
   apiKeyId: string | null;
 };
 
-/** Queues the jobs in one transaction, each with its "created" event, and wakes the scheduler after the commit. */
+/**
+ * Queues the jobs, each with its "created" event, in one statement (atomic as a statement is: all of
+ * them or none), and wakes the scheduler after the commit. One statement rather than an interactive
+ * transaction (BEGIN, a job, its event, …, COMMIT): every upload passes here, and each round trip
+ * costs the web process CPU (bench/agent-requests.ts). The ids are made here so the answer keeps the
+ * upload's order.
+ */
 export async function enqueueJobs(db: PrismaClient, jobs: readonly TNewJob[]): Promise<{ id: string; status: string }[]> {
-  const queued = await db.$transaction(async (tx) => {
-    const out: { id: string; status: string }[] = [];
-    for (const j of jobs) {
-      const { fileName, sizeBytes, widthPx, heightPx, pages, batchId } = j;
-      out.push(
-        await tx.job.create({
-          data: { ...j, events: { create: { type: "created", data: { fileName, sizeBytes, widthPx, heightPx, pages, batchId } } } },
-          select: { id: true, status: true },
-        }),
-      );
-    }
-    return out;
-  });
+  const rows = jobs.map((j) => ({ ...j, id: randomUUID() }));
+  const created = await db.$queryRaw<{ jobId: string }[]>`
+    WITH input AS (
+      SELECT * FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS x(
+        id uuid, "fileName" text, "mimeType" text, "sizeBytes" int, sha256 text, "widthPx" int, "heightPx" int, pages int,
+        "batchId" uuid, "storageKey" text, "idempotencyKey" text, priority int, "maxAttempts" int, "userId" uuid, "apiKeyId" uuid)
+    ), j AS (
+      INSERT INTO "Job" (id, "fileName", "mimeType", "sizeBytes", sha256, "widthPx", "heightPx", pages, "batchId", "storageKey", "idempotencyKey", priority, "maxAttempts", "userId", "apiKeyId")
+      SELECT id, "fileName", "mimeType", "sizeBytes", sha256, "widthPx", "heightPx", pages, "batchId", "storageKey", "idempotencyKey", priority, "maxAttempts", "userId", "apiKeyId" FROM input
+      RETURNING id
+    )
+    INSERT INTO "JobEvent" ("jobId", type, data)
+    SELECT i.id, 'created', jsonb_build_object('fileName', i."fileName", 'sizeBytes', i."sizeBytes", 'widthPx', i."widthPx", 'heightPx', i."heightPx", 'pages', i.pages, 'batchId', i."batchId")
+    FROM j JOIN input i ON i.id = j.id
+    RETURNING "jobId"::text AS "jobId"`;
+  if (created.length !== rows.length) throw new Error(`queued ${created.length} of ${rows.length} jobs`);
   await wakeAfterCommit(db, notifyQueueChanged);
-  return queued;
+  return rows.map((r) => ({ id: r.id, status: "QUEUED" }));
 }
 
 /** Jobs already queued under these idempotency keys (in no particular order). */
@@ -51,7 +61,8 @@ export async function jobsByIdempotencyKey(db: Db, keys: readonly string[]): Pro
 /** A unique-constraint violation on Job.idempotencyKey (Prisma's P2002): the same key queued at once by another request. */
 export function isIdempotencyClash(err: unknown): boolean {
   const e = err as { code?: string; meta?: { target?: unknown; driverAdapterError?: unknown } };
-  return e.code === "P2002" && JSON.stringify(e.meta ?? {}).includes("idempotencyKey");
+  // P2002 from the client's own queries; a raw statement's unique violation may come as P2010 (raw query failed).
+  return (e.code === "P2002" || e.code === "P2010") && JSON.stringify(e.meta ?? {}).includes("idempotencyKey");
 }
 
 /**
