@@ -13,7 +13,7 @@ import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { openBenchDatabase } from "@headroom/scheduler/bench/db";
-import { fmt, summarize, table } from "@headroom/scheduler/bench/stats";
+import { closedLoop, rateRow, table } from "@headroom/scheduler/bench/stats";
 import { PgTokenBucketLimiter } from "../src/server/auth/rate-limit.ts";
 
 const { values: a } = parseArgs({ options: { clients: { type: "string", default: "16" }, seconds: { type: "string", default: "5" }, rounds: { type: "string", default: "2" }, out: { type: "string" } } });
@@ -35,28 +35,16 @@ try {
       return limiter.take(tx, "key");
     });
   };
-  const run = async (mode: TMode) => {
-    const ms: number[] = [];
-    const until = performance.now() + seconds * 1_000;
-    await Promise.all(
-      Array.from({ length: clients }, async (_, client) => {
-        while (performance.now() < until) {
-          const t0 = performance.now();
-          const d = await take(mode, client);
-          if (!d.ok) throw new Error("the bench's bucket ran dry");
-          ms.push(performance.now() - t0);
-        }
-      }),
-    );
-    return ms;
-  };
+  const run = (mode: TMode) =>
+    closedLoop(clients, seconds, async (client) => {
+      if (!(await take(mode, client)).ok) throw new Error("the bench's bucket ran dry");
+    });
   const rows: string[][] = [];
   for (let r = 0; r < Number(a.rounds); r++) {
     for (const mode of ["one key", "a key per client", "one key, commit without waiting for the flush"] as const) {
-      const ms = await run(mode);
-      const s = summarize(ms);
-      rows.push([String(r + 1), mode, fmt(ms.length / seconds, 0), fmt(s.p50), fmt(s.p99), fmt(s.max)]);
-      log(`round ${r + 1}, ${mode}: ${fmt(ms.length / seconds, 0)}/s, p99 ${fmt(s.p99)} ms`);
+      const row = rateRow(r + 1, mode, await run(mode), seconds);
+      rows.push(row);
+      log(`round ${r + 1}, ${mode}: ${row[2]}/s, p99 ${row[4]} ms`);
     }
   }
   const report = [

@@ -13,7 +13,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import pg from "pg";
 import { openBenchDatabase } from "./db.ts";
-import { fmt, summarize, table } from "./stats.ts";
+import { closedLoop, rateRow, table } from "./stats.ts";
 
 const { values: a } = parseArgs({ options: { clients: { type: "string", default: "16" }, seconds: { type: "string", default: "5" }, rounds: { type: "string", default: "2" }, out: { type: "string" } } });
 const clients = Number(a.clients);
@@ -38,33 +38,23 @@ try {
     }),
   );
   type TMode = "none" | "in-transaction" | "after-commit";
-  const run = async (mode: TMode) => {
-    const ms: number[] = [];
-    const until = performance.now() + seconds * 1_000;
-    await Promise.all(
-      pool.map(async (c) => {
-        while (performance.now() < until) {
-          const t0 = performance.now();
-          await c.query("BEGIN");
-          await c.query("INSERT INTO notify_bench (payload) VALUES ('x')");
-          if (mode === "in-transaction") await c.query("SELECT pg_notify('notify_bench', '')");
-          await c.query("COMMIT");
-          // Its own transaction, which wrote no other WAL: its commit does not wait for a flush.
-          if (mode === "after-commit") await c.query("SELECT pg_notify('notify_bench', '')");
-          ms.push(performance.now() - t0);
-        }
-      }),
-    );
-    return ms;
-  };
+  const run = (mode: TMode) =>
+    closedLoop(clients, seconds, async (i) => {
+      const c = pool[i]!;
+      await c.query("BEGIN");
+      await c.query("INSERT INTO notify_bench (payload) VALUES ('x')");
+      if (mode === "in-transaction") await c.query("SELECT pg_notify('notify_bench', '')");
+      await c.query("COMMIT");
+      // Its own transaction, which wrote no other WAL: its commit does not wait for a flush.
+      if (mode === "after-commit") await c.query("SELECT pg_notify('notify_bench', '')");
+    });
   const rows: string[][] = [];
   for (let r = 0; r < Number(a.rounds); r++) {
     for (const mode of ["none", "in-transaction", "after-commit"] as const) {
-      const ms = await run(mode);
-      const s = summarize(ms);
       const label = { none: "INSERT only", "in-transaction": "INSERT + pg_notify, one transaction (as shipped)", "after-commit": "INSERT, commit, then pg_notify on its own" }[mode];
-      rows.push([String(r + 1), label, fmt(ms.length / seconds, 0), fmt(s.p50), fmt(s.p99), fmt(s.max)]);
-      log(`round ${r + 1}, ${label}: ${fmt(ms.length / seconds, 0)}/s, p99 ${fmt(s.p99)} ms`);
+      const row = rateRow(r + 1, label, await run(mode), seconds);
+      rows.push(row);
+      log(`round ${r + 1}, ${label}: ${row[2]}/s, p99 ${row[4]} ms`);
     }
   }
   const report = [

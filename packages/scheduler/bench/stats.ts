@@ -47,3 +47,25 @@ export function machine(postgresVersion: string): string[] {
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Calls `one` back to back from `clients` concurrent callers for `seconds` (a closed loop); returns each call's ms. */
+export async function closedLoop(clients: number, seconds: number, one: (client: number) => Promise<void>): Promise<number[]> {
+  const ms: number[] = [];
+  const until = performance.now() + seconds * 1_000;
+  await Promise.all(
+    Array.from({ length: clients }, async (_, client) => {
+      while (performance.now() < until) {
+        const t0 = performance.now();
+        await one(client);
+        ms.push(performance.now() - t0);
+      }
+    }),
+  );
+  return ms;
+}
+
+/** One row of a closed-loop table: round, label, rate per second, p50, p99 and max ms. */
+export function rateRow(round: number, label: string, ms: readonly number[], seconds: number): string[] {
+  const s = summarize(ms);
+  return [String(round), label, fmt(ms.length / seconds, 0), fmt(s.p50), fmt(s.p99), fmt(s.max)];
+}
