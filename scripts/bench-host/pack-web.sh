@@ -42,7 +42,8 @@ clone_built() {
   sha=$(git rev-parse --short=12 "$1")
   key=$(git ls-tree -r "$sha" -- apps/web packages prisma package-lock.json | grep -v '/bench/' | sha1sum | cut -c1-12)
   dir=$CLONES/headroom-web-$key
-  if [ ! -f "$dir/apps/web/.next-standalone/standalone/apps/web/server.js" ]; then
+  # A clone whose objects are gone (cloned --shared from a checkout since deleted) is made again.
+  if [ ! -f "$dir/apps/web/.next-standalone/standalone/apps/web/server.js" ] || ! git -C "$dir" fetch -q origin >&2; then
     rm -rf "$dir"
     git clone -q --shared "$ROOT" "$dir" >&2
     git -C "$dir" checkout -q "$sha" >&2
@@ -52,7 +53,6 @@ clone_built() {
     echo "pack-web: building the web app at $sha in $dir (next build)…" >&2
     (cd "$dir/apps/web" && HEADROOM_NEXT_STANDALONE=1 NEXT_TELEMETRY_DISABLED=1 node "$dir/node_modules/next/dist/bin/next" build >&2)
   else
-    git -C "$dir" fetch -q origin >&2
     git -C "$dir" checkout -q "$sha" >&2
   fi
   echo "$dir"
