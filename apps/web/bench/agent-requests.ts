@@ -7,11 +7,10 @@
 //
 //   cd apps/web && npx tsx bench/agent-requests.ts [--nodes 50] [--rounds 3] [--jobs 300] [--out <dir>]
 import { readdir, readFile, writeFile } from "node:fs/promises";
-import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { openBenchDatabase } from "@headroom/scheduler/bench/db";
-import { fmt, summarize, table } from "@headroom/scheduler/bench/stats";
+import { openBenchDatabase } from "../../../packages/scheduler/bench/db.ts";
+import { fmt, machineLine, summarize, table } from "../../../packages/scheduler/bench/stats.ts";
 
 const { values: a } = parseArgs({ options: { nodes: { type: "string", default: "50" }, rounds: { type: "string", default: "3" }, jobs: { type: "string", default: "300" }, out: { type: "string" } } });
 const NODES = Number(a.nodes);
@@ -33,7 +32,7 @@ const { POST: start } = await import("../src/app/api/agent/v1/jobs/[id]/start/ro
 const { POST: complete } = await import("../src/app/api/agent/v1/jobs/[id]/complete/route.ts");
 const { POST: upload } = await import("../src/app/api/v1/jobs/route.ts");
 const { createApiKey } = await import("../src/server/admin/api-keys.ts");
-const { tinyPng } = await import("@headroom/scheduler/bench/http-agents/png");
+const { tinyPng } = await import("../../../packages/scheduler/bench/http-agents/png.ts");
 const { db } = await import("../src/server/db.ts");
 const { uploadStore } = await import("../src/server/jobs/upload-store.ts");
 const { enqueueJobs, schedulerTick } = await import("@headroom/scheduler");
@@ -141,7 +140,7 @@ const report = [
   "",
   `- ${NODES} SIMULATED nodes registered through the real route; requests one at a time, in this process, through the real Next route handlers (no HTTP server, no Next routing); ${JOBS} jobs a round queued with the real store and placed by the real tick (the tick's own CPU is not counted: only the claims after it).`,
   `- ${bench.where}; ${bench.settings}; Postgres ${bench.postgresVersion}. Postgres CPU is its server's processes only (/proc; 10 ms clock ticks, so ±${fmt(10 / (NODES * 10), 2)} ms on the heartbeat rows).`,
-  `- Machine: ${os.cpus()[0]?.model} (${os.cpus().length} logical cores), load average ${os.loadavg().map((x) => x.toFixed(1)).join(" / ")}.`,
+  machineLine(),
 ].join("\n");
 console.log(report);
 if (a.out) await writeFile(path.join(a.out, "agent-requests.md"), `${report}\n`);

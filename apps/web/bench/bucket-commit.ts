@@ -9,11 +9,10 @@
 //
 //   npx tsx apps/web/bench/bucket-commit.ts [--clients 16] [--seconds 5] [--rounds 2] [--out <dir>: also writes <dir>/bucket-commit.md]
 import { writeFile } from "node:fs/promises";
-import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { openBenchDatabase } from "@headroom/scheduler/bench/db";
-import { closedLoop, rateRow, table } from "@headroom/scheduler/bench/stats";
+import { openBenchDatabase } from "../../../packages/scheduler/bench/db.ts";
+import { closedLoop, machineLine, rateRow, table } from "../../../packages/scheduler/bench/stats.ts";
 import { PgTokenBucketLimiter } from "../src/server/auth/rate-limit.ts";
 
 const { values: a } = parseArgs({ options: { clients: { type: "string", default: "16" }, seconds: { type: "string", default: "5" }, rounds: { type: "string", default: "2" }, out: { type: "string" } } });
@@ -51,7 +50,7 @@ try {
     table(["round", "tokens taken from", "takes/s", "p50 ms", "p99 ms", "max ms"], rows),
     "",
     `- ${clients} clients (a Prisma pool of ${clients}), ${seconds} s per row; ${db.where}; ${db.settings}; Postgres ${db.postgresVersion}.`,
-    `- Machine: ${os.cpus()[0]?.model} (${os.cpus().length} logical cores), load average ${os.loadavg().map((x) => x.toFixed(1)).join(" / ")}.`,
+    machineLine(),
   ].join("\n");
   console.log(report);
   if (a.out) await writeFile(path.join(a.out, "bucket-commit.md"), `${report}\n`);

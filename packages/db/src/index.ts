@@ -4,6 +4,7 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient, type Prisma } from "./generated/client.ts";
 
 export * from "./generated/client.ts";
+export { isDatabaseUnavailable } from "./unavailable.ts";
 
 /** Either the client or an interactive transaction, so helpers compose inside `$transaction`. */
 export type Db = PrismaClient | Prisma.TransactionClient;

@@ -1,7 +1,7 @@
 // The one place where errors become HTTP answers: {error:{code,message}} with the status that
 // packages/protocol assigns to each code. Route handlers throw AppError and never pick statuses.
 import { randomUUID } from "node:crypto";
-import { isDatabaseUnavailable } from "@headroom/db/unavailable";
+import { isDatabaseUnavailable } from "@headroom/db";
 import { AppError } from "@headroom/protocol";
 import { z } from "zod";
 import { logger } from "./logger";
@@ -15,15 +15,20 @@ function isNoSpace(err: unknown): boolean {
 /** When to come back after UNAVAILABLE, in ms: a replica or Postgres restart takes seconds. */
 export const UNAVAILABLE_RETRY_MS = 2_000;
 
-/** The database was unreachable: 503 UNAVAILABLE with Retry-After, so callers (agents included) try again rather than give up on a 500. */
-export function databaseUnavailable(cause: unknown): RetryLaterError {
-  return new RetryLaterError("UNAVAILABLE", "The database cannot be reached right now; nothing was done, try again shortly", UNAVAILABLE_RETRY_MS, { cause });
+/**
+ * 503 UNAVAILABLE with Retry-After when `err` says the database could not be reached (so callers,
+ * agents included, try again rather than give up on a 500); null for any other error.
+ */
+export function databaseUnavailable(err: unknown): RetryLaterError | null {
+  if (!isDatabaseUnavailable(err)) return null;
+  return new RetryLaterError("UNAVAILABLE", "The database cannot be reached right now; nothing was done, try again shortly", UNAVAILABLE_RETRY_MS, { cause: err });
 }
 
 export function errorResponse(err: unknown, requestId: string): Response {
-  if (isDatabaseUnavailable(err)) {
+  const unavailable = databaseUnavailable(err);
+  if (unavailable) {
     logger().warn({ requestId, err: (err as Error).message }, "database unavailable");
-    err = databaseUnavailable(err);
+    err = unavailable;
   }
   if (isNoSpace(err)) {
     logger().error({ err, requestId }, "upload store is full");

@@ -2,7 +2,6 @@
 // Procedures throw AppError like the REST routes; one middleware turns it into the matching
 // tRPC code (./to-trpc-error) and the formatter tells the client which AppError code it was.
 import { randomUUID } from "node:crypto";
-import { isDatabaseUnavailable } from "@headroom/db/unavailable";
 import { initTRPC } from "@trpc/server";
 import { z } from "zod";
 import { checkOrigin } from "../auth/origin";
@@ -42,7 +41,7 @@ export const createCallerFactory = t.createCallerFactory;
 const appErrors = t.middleware(async ({ next }) => {
   const result = await next();
   if (!result.ok) {
-    const app = appErrorOf(result.error) ?? (isDatabaseUnavailable(result.error.cause) ? databaseUnavailable(result.error.cause) : null);
+    const app = appErrorOf(result.error) ?? databaseUnavailable(result.error.cause);
     if (app && (result.error.code !== TRPC_CODE_FOR[app.code] || result.error.cause !== app)) throw toTRPCError(app);
   }
   return result;
