@@ -8,12 +8,11 @@
 //
 //   npx tsx packages/scheduler/bench/notify-commit.ts [--clients 16] [--seconds 5] [--rounds 2] [--out <dir>: also writes <dir>/notify-commit.md]
 import { writeFile } from "node:fs/promises";
-import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import pg from "pg";
 import { openBenchDatabase } from "./db.ts";
-import { closedLoop, rateRow, table } from "./stats.ts";
+import { closedLoop, machineLine, rateRow, table } from "./stats.ts";
 
 const { values: a } = parseArgs({ options: { clients: { type: "string", default: "16" }, seconds: { type: "string", default: "5" }, rounds: { type: "string", default: "2" }, out: { type: "string" } } });
 const clients = Number(a.clients);
@@ -61,7 +60,7 @@ try {
     table(["round", "transaction", "jobs/s", "p50 ms", "p99 ms", "max ms"], rows),
     "",
     `- ${clients} clients, ${seconds} s per row, one LISTEN connection (heard ${heard} notifications); ${db.where}; ${db.settings}; Postgres ${db.postgresVersion}.`,
-    `- Machine: ${os.cpus()[0]?.model} (${os.cpus().length} logical cores), load average ${os.loadavg().map((x) => x.toFixed(1)).join(" / ")}.`,
+    machineLine(),
   ].join("\n");
   console.log(report);
   if (a.out) await writeFile(path.join(a.out, "notify-commit.md"), `${report}\n`);

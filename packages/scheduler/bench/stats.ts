@@ -46,6 +46,11 @@ export function machine(postgresVersion: string): string[] {
   ];
 }
 
+/** The one-line machine note a small bench ends its report with: CPU model, cores and load now. */
+export function machineLine(): string {
+  return `- Machine: ${os.cpus()[0]?.model} (${os.cpus().length} logical cores), load average ${os.loadavg().map((x) => x.toFixed(1)).join(" / ")}.`;
+}
+
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Calls `one` back to back from `clients` concurrent callers for `seconds` (a closed loop); returns each call's ms. */

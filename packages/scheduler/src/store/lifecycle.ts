@@ -1,7 +1,7 @@
 // Job transitions reported by agents. Each one is conditional on job, node, attempt and state, so
 // a report from a lease that was lost (expired, swept, canceled) changes nothing: it gets LEASE_LOST.
-import type { Db, Prisma, PrismaClient } from "@headroom/db";
-import { AppError, NON_RETRYABLE_JOB_ERRORS, type TCompleteRequest, type TFailRequest } from "@headroom/protocol";
+import { Prisma, type Db, type PrismaClient } from "@headroom/db";
+import { AppError, isUuid, NON_RETRYABLE_JOB_ERRORS, type TCompleteRequest, type TFailRequest } from "@headroom/protocol";
 import { retryDelayMs } from "@headroom/policy";
 import { notifyQueueChanged, wakeAfterCommit } from "../notify.ts";
 
@@ -15,52 +15,48 @@ function leaseLost(ref: TAttemptRef): AppError {
   return new AppError("LEASE_LOST", `Job ${ref.jobId} attempt ${ref.attempt} is no longer held by this node`);
 }
 
-// A job id that is not a UUID cannot name a job; answering LEASE_LOST keeps it from reaching the
-// uuid cast below, where Postgres would refuse it with an error instead.
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 /**
- * The start and the completion are each one statement: the conditional update and its event in one
- * `WITH … INSERT`, atomic as a statement is, instead of an interactive transaction (BEGIN, update,
- * insert, COMMIT: four round trips). Every job sends both, so at a thousand jobs a second the round
- * trips were most of the control plane's CPU for them (bench/agent-requests.ts).
+ * The attempt's row updated with `set`, and its event, in one statement: the conditional update and
+ * the event in one `WITH … INSERT`, atomic as a statement is, instead of an interactive transaction
+ * (BEGIN, update, insert, COMMIT: four round trips). Every job sends a start and a completion, so at
+ * a thousand jobs a second those round trips were most of the control plane's CPU for them
+ * (bench/agent-requests.ts). LEASE_LOST when the attempt is no longer held.
  */
-export async function startJob(db: PrismaClient, ref: TAttemptRef, memory: { usedMiB: number }): Promise<void> {
-  if (!UUID.test(ref.jobId)) throw leaseLost(ref);
+async function updateHeld(db: PrismaClient, ref: TAttemptRef, set: Prisma.Sql, event: { type: string; data: object }): Promise<void> {
+  if (!isUuid(ref.jobId)) throw leaseLost(ref);
   const rows = await db.$queryRaw<unknown[]>`
     WITH j AS (
-      UPDATE "Job" SET "startedAt" = ${new Date()}, "memBeforeMiB" = ${memory.usedMiB}
+      UPDATE "Job" SET ${set}
       WHERE id = ${ref.jobId}::uuid AND "nodeId" = ${ref.nodeId}::uuid AND attempt = ${ref.attempt} AND status = 'RUNNING'
       RETURNING id
     )
     INSERT INTO "JobEvent" ("jobId", "nodeId", attempt, type, data)
-    SELECT id, ${ref.nodeId}::uuid, ${ref.attempt}, 'started', ${JSON.stringify({ usedMiB: memory.usedMiB })}::jsonb FROM j
+    SELECT id, ${ref.nodeId}::uuid, ${ref.attempt}, ${event.type}, ${JSON.stringify(event.data)}::jsonb FROM j
     RETURNING 1`;
   if (rows.length === 0) throw leaseLost(ref);
 }
 
+export async function startJob(db: PrismaClient, ref: TAttemptRef, memory: { usedMiB: number }): Promise<void> {
+  await updateHeld(db, ref, Prisma.sql`"startedAt" = ${new Date()}, "memBeforeMiB" = ${memory.usedMiB}`, { type: "started", data: { usedMiB: memory.usedMiB } });
+}
+
 export async function completeJob(db: PrismaClient, ref: TAttemptRef, report: TCompleteRequest): Promise<void> {
-  if (!UUID.test(ref.jobId)) throw leaseLost(ref);
   const lines = report.result.pages.reduce((n, p) => n + p.lines.length, 0);
-  const rows = await db.$queryRaw<unknown[]>`
-    WITH j AS (
-      UPDATE "Job" SET
-        status = 'SUCCEEDED',
-        result = ${JSON.stringify(report.result)}::jsonb,
-        text = ${report.result.text},
-        timings = ${JSON.stringify({ ...report.result.timingsMs, totalMs: report.durationMs })}::jsonb,
-        "observedPeakMiB" = ${report.memory.peakMiB},
-        "memBeforeMiB" = ${report.memory.beforeMiB},
-        "memAfterMiB" = ${report.memory.afterMiB},
-        "finishedAt" = ${new Date()},
-        "leaseExpiresAt" = NULL, "errorCode" = NULL, "errorMessage" = NULL, "unschedulableReason" = NULL
-      WHERE id = ${ref.jobId}::uuid AND "nodeId" = ${ref.nodeId}::uuid AND attempt = ${ref.attempt} AND status = 'RUNNING'
-      RETURNING id
-    )
-    INSERT INTO "JobEvent" ("jobId", "nodeId", attempt, type, data)
-    SELECT id, ${ref.nodeId}::uuid, ${ref.attempt}, 'completed', ${JSON.stringify({ durationMs: report.durationMs, peakMiB: report.memory.peakMiB, lines })}::jsonb FROM j
-    RETURNING 1`;
-  if (rows.length === 0) throw leaseLost(ref);
+  await updateHeld(
+    db,
+    ref,
+    Prisma.sql`
+      status = 'SUCCEEDED',
+      result = ${JSON.stringify(report.result)}::jsonb,
+      text = ${report.result.text},
+      timings = ${JSON.stringify({ ...report.result.timingsMs, totalMs: report.durationMs })}::jsonb,
+      "observedPeakMiB" = ${report.memory.peakMiB},
+      "memBeforeMiB" = ${report.memory.beforeMiB},
+      "memAfterMiB" = ${report.memory.afterMiB},
+      "finishedAt" = ${new Date()},
+      "leaseExpiresAt" = NULL, "errorCode" = NULL, "errorMessage" = NULL, "unschedulableReason" = NULL`,
+    { type: "completed", data: { durationMs: report.durationMs, peakMiB: report.memory.peakMiB, lines } },
+  );
   // The node has room again: the scheduler may place its next job now rather than at its next tick.
   await wakeAfterCommit(db, notifyQueueChanged);
 }

@@ -3,7 +3,7 @@
 // can tell it was applied, and writes one audit row, all in one transaction. A change that
 // changes nothing writes nothing. Relative imports only, so integration tests load it as is.
 import type { Db, Prisma, PrismaClient } from "@headroom/db";
-import { AppError, DEFAULT_THRESHOLDS, type TThresholds } from "@headroom/protocol";
+import { AppError, DEFAULT_THRESHOLDS, isUuid, type TThresholds } from "@headroom/protocol";
 import { effectiveThresholds, settingsVersion } from "@headroom/policy";
 import { THRESHOLD_KEYS, type TThresholdKey } from "./fields";
 import type { TActor, TAuditEntry, TAuditListInput, TFleetSettings, TFleetSettingsPatch, TNodeOverride, TNodeOverridePatch, TNodeSettings } from "./settings.types";
@@ -13,7 +13,6 @@ import { assertValidThresholds, diffValues, thresholdIssues, type TThresholdChan
 export const FLEET_SCOPE = "fleet";
 
 const THRESHOLD_SELECT = Object.fromEntries(THRESHOLD_KEYS.map((k) => [k, true])) as Record<TThresholdKey, true>;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 type TOverrideRow = { [K in TThresholdKey]: number | null };
 
@@ -92,7 +91,7 @@ export async function updateFleetSettings(
 }
 
 async function loadNode(db: Db, nodeId: string) {
-  if (!UUID.test(nodeId)) throw new AppError("NOT_FOUND", `No node ${nodeId}`);
+  if (!isUuid(nodeId)) throw new AppError("NOT_FOUND", `No node ${nodeId}`);
   const node = await db.node.findUnique({
     where: { id: nodeId },
     select: { id: true, name: true, settingsOverride: { select: { version: true, ...THRESHOLD_SELECT } } },
@@ -160,7 +159,7 @@ export async function listSettingsAudit(db: Db, input: TAuditListInput): Promise
     take: input.limit,
     select: { id: true, scope: true, actorLabel: true, actorId: true, changes: true, createdAt: true },
   });
-  const nodeIds = [...new Set(rows.map((r) => r.scope).filter((s) => UUID.test(s)))];
+  const nodeIds = [...new Set(rows.map((r) => r.scope).filter(isUuid))];
   const nodes = nodeIds.length ? await db.node.findMany({ where: { id: { in: nodeIds } }, select: { id: true, name: true } }) : [];
   const names = new Map(nodes.map((n) => [n.id, n.name]));
   return rows.map((r) => {
