@@ -8,7 +8,7 @@ import { useTestDatabase } from "@headroom/db/testing";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateApiKey } from "./secrets";
-import { admitUpload } from "./upload-admission";
+import { admitUpload, QUEUE_COUNT_REUSE_MS } from "./upload-admission";
 import { RetryLaterError } from "../http";
 import { rejection } from "../test-support";
 
@@ -91,6 +91,8 @@ describe("back-pressure on queue depth", () => {
     await t.db.job.createMany({
       data: Array.from({ length: MAX_QUEUED - queued }, (_, i) => ({ fileName: `q${i}.png`, mimeType: "image/png", sizeBytes: 1, sha256: "0", storageKey: randomUUID() })),
     });
+    // A replica reuses a count this recent while it was far under the limit: these rows skipped uploads.
+    await new Promise((r) => setTimeout(r, QUEUE_COUNT_REUSE_MS));
     const res = await upload(await apiKey());
     expect(res.status).toBe(503);
     expect(res.headers.get("retry-after")).toBe("10");
@@ -102,5 +104,27 @@ describe("back-pressure on queue depth", () => {
     await t.db.job.update({ where: { id: one.id }, data: { status: "SUCCEEDED" } });
     expect((await upload(await apiKey())).status).toBe(201);
     expect(await t.db.job.count()).toBe(stored + 1);
+  });
+});
+
+describe("the queue count", () => {
+  it("is reused for a quarter second while far under the limit, and taken afresh once near it", async () => {
+    const principal = { kind: "user" as const, id: randomUUID(), role: "ADMIN" as const, label: "t" };
+    const before = await t.db.job.count({ where: { status: "QUEUED" } });
+    const limits = { perKeyPerMinute: 1, maxQueuedJobs: 2 * (before + 10) };
+    const t0 = new Date(Date.now() + 60_000); // later than any count the other tests took
+    const at = (ms: number) => new Date(t0.getTime() + ms);
+    await admitUpload(t.db, principal, limits, t0);
+    const fill = Array.from({ length: limits.maxQueuedJobs }, (_, i) => ({ fileName: `fill${i}.png`, mimeType: "image/png", sizeBytes: 1, sha256: "0", storageKey: `fill-${randomUUID()}` }));
+    await t.db.job.createMany({ data: fill });
+    try {
+      await expect(admitUpload(t.db, principal, limits, at(QUEUE_COUNT_REUSE_MS - 1))).resolves.toBeUndefined();
+      expect((await rejection(admitUpload(t.db, principal, limits, at(QUEUE_COUNT_REUSE_MS)), RetryLaterError)).code).toBe("QUEUE_FULL");
+      // At the limit nothing is reused, however recent.
+      expect((await rejection(admitUpload(t.db, principal, limits, at(QUEUE_COUNT_REUSE_MS + 1)), RetryLaterError)).code).toBe("QUEUE_FULL");
+    } finally {
+      await t.db.job.deleteMany({ where: { storageKey: { startsWith: "fill-" } } });
+    }
+    await expect(admitUpload(t.db, principal, limits, at(QUEUE_COUNT_REUSE_MS + 2))).resolves.toBeUndefined();
   });
 });

@@ -1,6 +1,6 @@
 import type { TDeregisterResponse } from "@headroom/protocol";
 import { deregisterNode } from "@headroom/scheduler";
-import { requireNode } from "@/server/agent/node-auth";
+import { forgetNodeTokens, requireNode } from "@/server/agent/node-auth";
 import { db } from "@/server/db";
 import { route } from "@/server/http";
 
@@ -10,5 +10,6 @@ export const dynamic = "force-dynamic";
 export const POST = route(async (req) => {
   const node = await requireNode(db(), req);
   const body: TDeregisterResponse = await deregisterNode(db(), node.id);
+  forgetNodeTokens(node.id);
   return Response.json(body);
 });
