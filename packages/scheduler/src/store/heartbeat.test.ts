@@ -8,6 +8,7 @@ import type { THeartbeatRequest, TMemoryReading } from "@headroom/protocol";
 import { beforeEach, describe, expect, it } from "vitest";
 import { schedulerTick } from "../tick.ts";
 import { heartbeat } from "./heartbeat.ts";
+import { nodeSettings } from "./node-settings.ts";
 import { recordRegistration, storeNodeEvents } from "./nodes.ts";
 
 const t = useTestDatabase();
@@ -112,5 +113,27 @@ describe("reclaim in the heartbeat answer", () => {
 
     await t.db.job.update({ where: { id: job.id }, data: { runAfter: new Date(Date.now() + 60_000) } });
     expect((await beat(nodeId, reading(1_243, 1_100))).reclaim).toBeNull();
+  });
+});
+
+describe("a heartbeat's answer", () => {
+  it("carries the node's settings in force (the fleet's, under its override) and their version, and a change at the next beat", async () => {
+    const nodeId = await grownNode();
+    const fleetBefore = await t.db.fleetSettings.findUniqueOrThrow({ where: { id: 1 } });
+    try {
+      await t.db.fleetSettings.update({ where: { id: 1 }, data: { cleanupAbovePct: 75, sweepIntervalS: 120, version: fleetBefore.version + 1 } });
+      await t.db.nodeSettingsOverride.create({ data: { nodeId, sweepIntervalS: 60, version: 2 } });
+      const first = await beat(nodeId, reading(1_243, 1_100));
+      expect(first.thresholds).toMatchObject({ cleanupAbovePct: 75, sweepIntervalS: 60 });
+      expect({ thresholds: first.thresholds, settingsVersion: first.settingsVersion }).toEqual(await nodeSettings(t.db, nodeId));
+
+      await t.db.nodeSettingsOverride.delete({ where: { nodeId } });
+      const second = await beat(nodeId, reading(1_243, 1_100));
+      expect(second.thresholds).toMatchObject({ cleanupAbovePct: 75, sweepIntervalS: 120 });
+      expect(second.settingsVersion).not.toBe(first.settingsVersion);
+      expect({ thresholds: second.thresholds, settingsVersion: second.settingsVersion }).toEqual(await nodeSettings(t.db, nodeId));
+    } finally {
+      await t.db.fleetSettings.update({ where: { id: 1 }, data: fleetBefore });
+    }
   });
 });

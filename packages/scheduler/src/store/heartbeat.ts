@@ -1,7 +1,6 @@
 import type { PrismaClient } from "@headroom/db";
 import type { THeartbeatRequest, THeartbeatResponse } from "@headroom/protocol";
 import { renewLeases } from "./lifecycle.ts";
-import { nodeSettings } from "./node-settings.ts";
 import { recordHeartbeat } from "./nodes.ts";
 import { reclaimForNode } from "./reclaim.ts";
 
@@ -10,9 +9,8 @@ import { reclaimForNode } from "./reclaim.ts";
  * and a reclaim request when an idle node could free the headroom a queued job waits for.
  */
 export async function heartbeat(db: PrismaClient, nodeId: string, hb: THeartbeatRequest, leaseMs: number): Promise<THeartbeatResponse> {
-  const { drained } = await recordHeartbeat(db, nodeId, hb);
+  const { drained, settings } = await recordHeartbeat(db, nodeId, hb);
   const revokedJobs = await renewLeases(db, nodeId, hb.activeJobs, leaseMs);
-  const settings = await nodeSettings(db, nodeId);
   const reclaim = await reclaimForNode(db, { id: nodeId, drained, activeJobs: hb.activeJobs.length }, hb.memory, settings.thresholds);
   return { ...settings, drained, revokedJobs, reclaim };
 }

@@ -4,9 +4,10 @@
 // sweep. An agent with several runner slots marks a recycle of one slot beside grown ones
 // `allFresh: false`: that reading still holds the other runners' growth, so it is no baseline.
 // Events without the mark count.
-import type { Db, Prisma, PrismaClient } from "@headroom/db";
+import { Prisma, type Db, type PrismaClient } from "@headroom/db";
 import { AppError, type THeartbeatRequest, type TNodeEventsRequest, type TRegisterRequest } from "@headroom/protocol";
 import { notifyQueueChanged } from "../notify.ts";
+import { settingsColumns, settingsFrom, type TNodeSettings, type TSettingsRows } from "./node-settings.ts";
 
 /** Registers a node, or re-registers one by name with a new token hash (the old token stops working). */
 export async function recordRegistration(db: PrismaClient, req: TRegisterRequest, tokenHash: string): Promise<{ nodeId: string }> {
@@ -55,25 +56,26 @@ export async function recordRegistration(db: PrismaClient, req: TRegisterRequest
 /**
  * One statement for the node's row: the update returns what the row held before it (status, drained,
  * the settings version applied), read under the update's own row lock, instead of a read and then a
- * write. Every node sends this every 2 s, so its round trips are a fleet's steady cost.
+ * write, and the node's settings rows beside it. Every node sends this every 2 s, so its round trips
+ * are a fleet's steady cost.
  */
-export async function recordHeartbeat(db: Db, nodeId: string, hb: THeartbeatRequest): Promise<{ drained: boolean }> {
+export async function recordHeartbeat(db: Db, nodeId: string, hb: THeartbeatRequest): Promise<{ drained: boolean; settings: TNodeSettings }> {
   const m = hb.memory;
-  const rows = await db.$queryRaw<{ status: string; drained: boolean; appliedSettingsVersion: number | null }[]>`
+  const rows = await db.$queryRaw<({ status: string; drained: boolean; appliedSettingsVersion: number | null } & TSettingsRows)[]>`
     UPDATE "Node" n SET
       status = 'ONLINE', "lastHeartbeatAt" = ${new Date()},
       "usedMiB" = ${m.usedMiB}, "totalMiB" = ${m.totalMiB}, "freeMiB" = ${m.freeMiB}, "processMiB" = ${m.processMiB},
       "utilPct" = ${m.utilPct}, "memorySource" = ${m.source}, "appliedSettingsVersion" = ${hb.appliedSettingsVersion}
     FROM (SELECT id, status, drained, "appliedSettingsVersion" FROM "Node" WHERE id = ${nodeId}::uuid FOR UPDATE) AS before
     WHERE n.id = before.id
-    RETURNING before.status::text AS status, before.drained, before."appliedSettingsVersion"`;
+    RETURNING before.status::text AS status, before.drained, before."appliedSettingsVersion", ${settingsColumns(Prisma.sql`n.id`)}`;
   const before = rows[0];
   if (!before) throw new AppError("NOT_FOUND", `No node ${nodeId}`);
   if (before.status === "OFFLINE") await db.nodeEvent.create({ data: { nodeId, type: "online", beforeMiB: m.usedMiB } });
   if (hb.appliedSettingsVersion !== null && hb.appliedSettingsVersion !== before.appliedSettingsVersion) {
     await db.nodeEvent.create({ data: { nodeId, type: "settings_applied", data: { version: hb.appliedSettingsVersion } } });
   }
-  return { drained: before.drained };
+  return { drained: before.drained, settings: settingsFrom(before) };
 }
 
 type TReportedEvent = TNodeEventsRequest["events"][number];

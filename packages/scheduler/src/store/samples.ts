@@ -1,22 +1,21 @@
 import type { PrismaClient } from "@headroom/db";
-import type { TSamplesRequest } from "@headroom/protocol";
+import { AppError, isUuid, type TSamplesRequest } from "@headroom/protocol";
 
-/** Memory samples for the node's history; a sample naming a job the node never ran is kept without the job. */
+/**
+ * Memory samples for the node's history; a sample naming a job the node never ran (or no job id at
+ * all) is kept without the job. One statement: the job check is a join in the insert, not a look-up
+ * before it, because every agent flushes its samples every second while it works.
+ */
 export async function storeSamples(db: PrismaClient, nodeId: string, req: TSamplesRequest): Promise<number> {
   if (req.samples.length === 0) return 0;
-  const jobIds = [...new Set(req.samples.map((s) => s.jobId).filter((id): id is string => id !== null))];
-  // An idle node's samples name no job: no look-up then (it is a round trip on every idle flush).
-  const known = jobIds.length === 0 ? new Set<string>() : new Set((await db.job.findMany({ where: { id: { in: jobIds }, nodeId }, select: { id: true } })).map((j) => j.id));
-  const { count } = await db.memorySample.createMany({
-    data: req.samples.map((s) => ({
-      nodeId,
-      jobId: s.jobId !== null && known.has(s.jobId) ? s.jobId : null,
-      at: new Date(s.at),
-      usedMiB: s.usedMiB,
-      totalMiB: s.totalMiB,
-      processMiB: s.processMiB,
-      utilPct: s.utilPct,
-    })),
+  const rows = req.samples.map((s, i) => {
+    const at = new Date(s.at);
+    if (Number.isNaN(at.getTime())) throw new AppError("INVALID_INPUT", `samples.${i}.at: ${JSON.stringify(s.at.slice(0, 40))} is not a date and time`);
+    return { ...s, at: at.toISOString(), jobId: s.jobId !== null && isUuid(s.jobId) ? s.jobId : null };
   });
-  return count;
+  return db.$executeRaw`
+    INSERT INTO "MemorySample" ("nodeId", "jobId", at, "usedMiB", "totalMiB", "processMiB", "utilPct")
+    SELECT ${nodeId}::uuid, j.id, s.at AT TIME ZONE 'UTC', s."usedMiB", s."totalMiB", s."processMiB", s."utilPct"
+    FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS s("jobId" uuid, at timestamptz, "usedMiB" int, "totalMiB" int, "processMiB" int, "utilPct" float8)
+    LEFT JOIN "Job" j ON j.id = s."jobId" AND j."nodeId" = ${nodeId}::uuid`;
 }
