@@ -38,6 +38,12 @@ const ZEnvSchema = z.object({
    * submitters such as the fleet bench (four uploads in flight, not measured against this limit).
    */
   HEADROOM_UPLOADS_PER_MINUTE: z.coerce.number().int().positive().default(3_000),
+  /**
+   * How many reverse proxies in front of the control plane append the address they saw to
+   * X-Forwarded-For (an Ingress: 1). The sign-in throttle keys on the address the outermost of them
+   * saw; with 0, the default, the header is the client's own word and is ignored (auth/sign-in.ts).
+   */
+  HEADROOM_TRUSTED_PROXIES: z.coerce.number().int().min(0).max(10).default(0),
   /** Back-pressure: while more jobs than this wait in the queue, uploads get 503 QUEUE_FULL with Retry-After. */
   HEADROOM_MAX_QUEUED_JOBS: z.coerce.number().int().positive().default(10_000),
   /**

@@ -24,10 +24,21 @@ export type TSignedInUser = z.infer<typeof ZSignedInUserSchema>;
 /** 10 attempts per IP + email per minute, refilling continuously; held in Postgres, shared by every replica. */
 export const signInLimiter = new PgTokenBucketLimiter("sign-in", { capacity: 10, refillMs: 60_000 });
 
-/** The client's address as the nearest proxy reports it; "local" when there is none. */
-export function clientIp(req: Request): string {
-  const forwarded = req.headers.get("x-forwarded-for")?.split(",")[0]?.trim();
-  return forwarded || req.headers.get("x-real-ip")?.trim() || "local";
+/** The throttle's address when no trusted proxy names one: every such attempt at an email shares a bucket. */
+export const UNKNOWN_CLIENT = "direct";
+
+/**
+ * The client's address for the sign-in throttle. Anyone can send X-Forwarded-For, so only the entries
+ * that the `trustedProxies` proxies in front of us appended count: the address the outermost of them
+ * saw is that many entries from the right (leftward entries are the client's own words). With no
+ * trusted proxy, or a request that did not pass through all of them, the throttle keys on the email
+ * alone, so making up a new address per attempt buys no extra guesses.
+ */
+export function clientIp(req: Request, trustedProxies: number): string {
+  if (trustedProxies === 0) return UNKNOWN_CLIENT;
+  // X-Real-IP is not read: a proxy that does not set it passes the client's own through.
+  const hops = (req.headers.get("x-forwarded-for") ?? "").split(",").map((h) => h.trim());
+  return (hops.length >= trustedProxies && hops[hops.length - trustedProxies]) || UNKNOWN_CLIENT;
 }
 
 export async function signIn(db: Db, input: TSignInInput, ip: string, now: Date = new Date()): Promise<{ user: TSignedInUser; token: string; expiresAt: Date }> {

@@ -41,7 +41,7 @@ export async function POST(req: Request): Promise<Response> {
     next = body.next;
     const raw = body.raw;
     const input = ZSignInInputSchema.parse(raw);
-    const { user, token, expiresAt } = await signIn(db(), input, clientIp(req));
+    const { user, token, expiresAt } = await signIn(db(), input, clientIp(req, env().HEADROOM_TRUSTED_PROXIES));
     const cookie = sessionCookie(token, Math.round((expiresAt.getTime() - Date.now()) / 1000) * 1000, { secure: cookieSecureFor(req, env().HEADROOM_SECURE_COOKIES) });
     logger().info({ requestId, userId: user.id }, "signed in");
     if (form) return new Response(null, { status: 303, headers: { location: next, "set-cookie": cookie } });
