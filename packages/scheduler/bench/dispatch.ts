@@ -105,9 +105,14 @@ export async function benchDispatch(url: string, scheduler: PrismaClient, web: P
         await storeSamples(web, nodeId, { samples: Array.from({ length: n }, () => ({ at, usedMiB: USED_MIB, totalMiB: TOTAL_MIB, processMiB: 2_000, utilPct: 50, jobId })) });
       }
     })().catch(failRun);
+    let authedAt = -Infinity;
     while (!stop.signal.aborted) {
-      // The claim route looks the node up by its token hash before it long-polls.
-      await web.node.findUnique({ where: { tokenHash: `sim-${nodeId}` }, select: { id: true, name: true } });
+      // The claim route looks the node up by its token hash before it long-polls, once per
+      // NODE_TOKEN_TTL_MS (5 s: apps/web/src/server/agent/node-auth.ts) on a replica.
+      if (performance.now() - authedAt >= 5_000) {
+        await web.node.findUnique({ where: { tokenHash: `sim-${nodeId}` }, select: { id: true, name: true } });
+        authedAt = performance.now();
+      }
       const a = await claimForNode(web, webListener, nodeId, CLAIM_WAIT_MS, LEASE_MS, stop.signal);
       if (!a) continue;
       claimedAt.set(a.jobId, performance.now());
