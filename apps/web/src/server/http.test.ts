@@ -1,6 +1,6 @@
 import { AppError } from "@headroom/protocol";
 import { beforeAll, describe, expect, it, vi } from "vitest";
-import { errorResponse, route, sized } from "./http";
+import { COMPRESS_FROM_BYTES, errorResponse, route, uncompressedWhenSmall } from "./http";
 
 // errorResponse logs through the app's logger, which reads the parsed env; none of it is used here.
 beforeAll(() => {
@@ -41,30 +41,39 @@ describe("errorResponse", () => {
   });
 });
 
-describe("sized", () => {
-  it("gives a JSON answer its Content-Length in bytes, keeping status and headers (so a small answer is not gzipped as a stream)", async () => {
-    const res = await sized(Response.json({ text: "naïve" }, { status: 201, headers: { "x-request-id": "r5" } }));
+describe("uncompressedWhenSmall", () => {
+  it("marks a JSON answer under 1 KiB no-transform (so Next's compression leaves it), keeping status, headers and body", async () => {
+    const res = await uncompressedWhenSmall(Response.json({ text: "naïve" }, { status: 201, headers: { "x-request-id": "r5" } }));
     expect(res.status).toBe(201);
-    expect(res.headers.get("content-length")).toBe(String(Buffer.byteLength(JSON.stringify({ text: "naïve" }))));
+    expect(res.headers.get("cache-control")).toBe("no-transform");
     expect(res.headers.get("x-request-id")).toBe("r5");
     expect(await res.json()).toEqual({ text: "naïve" });
+    const noStore = await uncompressedWhenSmall(Response.json({}, { headers: { "cache-control": "no-store" } }));
+    expect(noStore.headers.get("cache-control")).toBe("no-store, no-transform");
+  });
+
+  it("leaves a JSON answer of 1 KiB or more to be compressed", async () => {
+    const big = { text: "x".repeat(COMPRESS_FROM_BYTES) };
+    const res = await uncompressedWhenSmall(Response.json(big));
+    expect(res.headers.get("cache-control")).toBeNull();
+    expect(await res.json()).toEqual(big);
   });
 
   it("leaves files, streams and empty answers as they are", async () => {
     const stream = new ReadableStream({ start: (c) => (c.enqueue(new Uint8Array([1, 2])), c.close()) });
     const file = new Response(stream, { headers: { "content-type": "image/png" } });
-    expect(await sized(file)).toBe(file);
+    expect(await uncompressedWhenSmall(file)).toBe(file);
     const empty = new Response(null, { status: 204 });
-    expect(await sized(empty)).toBe(empty);
+    expect(await uncompressedWhenSmall(empty)).toBe(empty);
   });
 
   it("is applied by route() to answers and to errors alike", async () => {
     const ok = await route(async () => Response.json({ ok: true }))(new Request("http://x/"), {});
-    expect(ok.headers.get("content-length")).toBe("11");
+    expect(ok.headers.get("cache-control")).toBe("no-transform");
     const failed = await route(async () => {
       throw new AppError("NOT_FOUND", "no such job");
     })(new Request("http://x/"), {});
     expect(failed.status).toBe(404);
-    expect(Number(failed.headers.get("content-length"))).toBe((await failed.clone().arrayBuffer()).byteLength);
+    expect(failed.headers.get("cache-control")).toBe("no-transform");
   });
 });

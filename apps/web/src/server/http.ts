@@ -62,34 +62,42 @@ export class RetryLaterError extends AppError {
 
 type THandler<C> = (req: Request, ctx: C & { requestId: string }) => Promise<Response>;
 
-/** Wraps a route handler: request id, error mapping, a log line per failure, and JSON answers sized. */
+/** Wraps a route handler: request id, error mapping, a log line per failure, small JSON answers left uncompressed. */
 export function route<C>(handler: THandler<C>): (req: Request, ctx: C) => Promise<Response> {
   return async (req, ctx) => {
     const requestId = req.headers.get("x-request-id") ?? randomUUID();
     try {
-      return await sized(await handler(req, { ...ctx, requestId }));
+      return await uncompressedWhenSmall(await handler(req, { ...ctx, requestId }));
     } catch (err) {
       // The client hung up (a reload mid-upload): nothing to answer and nothing wrong on our side.
       if (req.signal.aborted) {
         logger().debug({ requestId }, "client went away");
         return new Response(null, { status: 499 });
       }
-      return sized(errorResponse(err, requestId));
+      return uncompressedWhenSmall(errorResponse(err, requestId));
     }
   };
 }
 
+/** Answers smaller than this are not worth compressing (the threshold of Next's compression). */
+export const COMPRESS_FROM_BYTES = 1024;
+
 /**
- * A JSON answer with its Content-Length. Without one, Next's response compression cannot see that a
- * body is under its 1 KiB threshold and gzips every answer as a stream: for an agent's heartbeat
- * (a few hundred bytes, 500 a second from 1,000 agents) that was about 6 % of a replica's CPU for no
- * gain. Larger answers (job lists, results) still go out compressed. Files and streams pass as they are.
+ * A JSON answer under COMPRESS_FROM_BYTES goes out uncompressed. Next drops a route's Content-Length,
+ * so its response compression never sees that a body is under its threshold and gzips every answer as
+ * a stream: for an agent's heartbeat (a few hundred bytes, 500 a second from 1,000 agents) that was
+ * about 6 % of a replica's CPU for no gain. `Cache-Control: no-transform` is what the compression
+ * (and any proxy) honours. Larger answers (job lists, results) are still compressed; files and
+ * streams pass as they are.
  */
-export async function sized(res: Response): Promise<Response> {
-  if (res.body === null || res.headers.has("content-length") || !res.headers.get("content-type")?.startsWith("application/json")) return res;
+export async function uncompressedWhenSmall(res: Response): Promise<Response> {
+  if (res.body === null || !res.headers.get("content-type")?.startsWith("application/json")) return res;
   const body = await res.arrayBuffer();
   const headers = new Headers(res.headers);
-  headers.set("content-length", String(body.byteLength));
+  if (body.byteLength < COMPRESS_FROM_BYTES) {
+    const cacheControl = headers.get("cache-control");
+    headers.set("cache-control", cacheControl ? `${cacheControl}, no-transform` : "no-transform");
+  }
   return new Response(body, { status: res.status, statusText: res.statusText, headers });
 }
 
