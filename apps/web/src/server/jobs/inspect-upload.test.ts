@@ -57,6 +57,31 @@ describe("inspectUpload", () => {
     expect(await codeOf(inspectUpload("x.png", await make(), limits))).toBe(code);
   });
 
+  describe("the full decode of a PNG (its last row read, every row before it decoded)", () => {
+    // Noise does not compress, so the image data fills the file and a cut or a flipped byte lands in it.
+    const noisy = (w: number, h: number, channels: 3 | 4 = 3) => sharp(randomBytes(w * h * channels), { raw: { width: w, height: h, channels } }).png().toBuffer();
+
+    it("accepts a whole noisy PNG, RGB and RGBA", async () => {
+      expect(await inspectUpload("n.png", await noisy(500, 400), limits)).toEqual({ mimeType: "image/png", widthPx: 500, heightPx: 400, pages: 1 });
+      expect(await inspectUpload("n4.png", await noisy(300, 300, 4), limits)).toMatchObject({ widthPx: 300, heightPx: 300 });
+    });
+
+    it.each([0.5, 0.9, 0.99, 0.999])("refuses one cut at %s of its bytes as damaged or truncated", async (at) => {
+      const whole = await noisy(500, 400);
+      const err = await inspectUpload("cut.png", whole.subarray(0, Math.floor(whole.length * at)), limits).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: "INVALID_INPUT", message: expect.stringMatching(/damaged or truncated|cannot be read/) });
+    });
+
+    it("refuses one whose image data is damaged in the middle or near the end", async () => {
+      const whole = await noisy(500, 400);
+      for (const at of [0.5, 0.97]) {
+        const bad = Buffer.from(whole);
+        for (let i = 0; i < 16; i++) bad[Math.floor(whole.length * at) + i]! ^= 0xff;
+        expect(await codeOf(inspectUpload("bad.png", bad, limits))).toBe("INVALID_INPUT");
+      }
+    });
+  });
+
   describe("PDFs", () => {
     const pdfLimits = { ...limits, maxPages: 3 };
 
