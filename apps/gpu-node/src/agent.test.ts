@@ -49,9 +49,33 @@ describe("Agent against a control plane over HTTP", () => {
 
   it("heartbeats with the applied settings version and idle samples", async () => {
     await until(() => cp.heartbeats.length >= 3);
-    expect(cp.heartbeats.at(-1)).toMatchObject({ activeJobs: [], appliedSettingsVersion: 1 });
+    expect(cp.heartbeats.at(-1)).toMatchObject({ activeJobs: [], appliedSettingsVersion: 1, sampleAt: expect.any(String) });
     await until(() => cp.samples.some((s) => s.jobId === null));
-    expect(cp.events.some((e) => e.type === "settings_applied")).toBe(true);
+    await until(() => cp.events.some((e) => e.type === "settings_applied"));
+    // The idle samples rode the heartbeats: no sample flush of its own.
+    expect(cp.postedSamples.filter((s) => s.jobId === null)).toEqual([]);
+  });
+
+  it("an idle sample the heartbeat did not keep goes through the outbox: a failed heartbeat, or a control plane that predates sampleAt", async () => {
+    const idlePosted = () => cp.postedSamples.filter((s) => s.jobId === null);
+    const beats = cp.heartbeats.length;
+    cp.failNext("heartbeat", 2, "reset");
+    await until(() => idlePosted().length >= 2);
+    // Each is the reading a failed heartbeat carried, at its time: no heartbeat that arrived had it.
+    const arrived = new Set(cp.heartbeats.map((h) => h.sampleAt));
+    for (const s of idlePosted()) expect(arrived.has(s.at)).toBe(false);
+    expect(cp.failed.get("heartbeat")).toBe(2);
+    await until(() => cp.heartbeats.length > beats);
+
+    const posted = idlePosted().length;
+    cp.heartbeatSamples = false;
+    try {
+      await until(() => idlePosted().length >= posted + 2);
+      // Still sent in the heartbeat: the agent cannot tell an older control plane until it answers.
+      expect(cp.heartbeats.at(-1)!.sampleAt).toEqual(expect.any(String));
+    } finally {
+      cp.heartbeatSamples = true;
+    }
   });
 
   it("runs a job: start, then complete with the result and before/peak/after memory", async () => {

@@ -248,6 +248,11 @@ export class Agent {
     const intervalMs = this.o.heartbeatIntervalMs ?? 2_000;
     while (!this.stopping.signal.aborted) {
       const t0 = performance.now();
+      // An idle node's memory history is one sample per heartbeat, and the heartbeat carries it
+      // (sampleAt): one request, not two. Through the outbox only when the heartbeat did not keep
+      // it: it failed (a control plane that stored it and then failed to answer leaves one extra
+      // sample), or the control plane predates sampleAt.
+      let idleSample: { reading: TMemoryReading; at: Date } | null = null;
       try {
         const reading = await this.memory.read().catch((err: Error) => {
           this.log.warn({ err: err.message }, "memory reading failed; heartbeat carries the last one");
@@ -255,11 +260,14 @@ export class Agent {
         });
         this.lastReading = reading;
         const jobs = this.jobsInFlight();
+        if (jobs.length === 0) idleSample = { reading, at: new Date() };
         const res = await this.o.client.heartbeat({
           memory: reading,
           activeJobs: jobs.map((j) => ({ jobId: j.jobId, attempt: j.attempt })),
           appliedSettingsVersion: this.appliedSettingsVersion,
+          ...(idleSample && { sampleAt: idleSample.at.toISOString() }),
         });
+        if (res.sampleStored) idleSample = null;
         this.applySettings(res.thresholds, res.settingsVersion);
         if (res.drained !== this.drained) {
           this.drained = res.drained;
@@ -279,10 +287,10 @@ export class Agent {
         if (res.reclaim && !this.stopping.signal.aborted && shouldReclaim(res.reclaim, state, this.o.reclaimMinIntervalMs)) {
           this.reclaim(`reclaim: ${res.reclaim.reason}`, { neededMiB: res.reclaim.neededMiB });
         }
-        if (jobs.length === 0) this.outbox.sample(reading, null);
       } catch (err) {
         await this.onControlError(err, "heartbeat");
       }
+      if (idleSample) this.outbox.sample(idleSample.reading, null, idleSample.at);
       await sleep(Math.max(0, intervalMs - (performance.now() - t0)), this.stopping.signal);
     }
   }

@@ -104,6 +104,8 @@ const rows: string[][] = [];
 for (let r = 0; r < Number(a.rounds); r++) {
   const parts: TMeasure[] = [];
   parts.push(await measure("POST heartbeat (idle)", NODES * 10, (i) => heartbeat(post("/api/agent/v1/heartbeat", tokens[i % NODES]!, { memory: reading(600 + (i % 7)), activeJobs: [], appliedSettingsVersion: 1 }), {}).then((x) => ok(x, "heartbeat")).then(() => {})));
+  // An idle agent's beat carries its sample (sampleAt): the pair above and below, in one request.
+  parts.push(await measure("POST heartbeat (idle, its sample in it)", NODES * 10, (i) => heartbeat(post("/api/agent/v1/heartbeat", tokens[i % NODES]!, { memory: reading(600 + (i % 7)), activeJobs: [], appliedSettingsVersion: 1, sampleAt: new Date().toISOString() }), {}).then((x) => ok(x, "heartbeat")).then(() => {})));
   parts.push(await measure("POST samples (1 reading)", NODES * 10, (i) => samples(post("/api/agent/v1/samples", tokens[i % NODES]!, { samples: [{ ...reading(600 + (i % 7)), at: new Date().toISOString(), jobId: null }] }), {}).then((x) => ok(x, "samples")).then(() => {})));
   // A job per node at a time: queue them, let the real tick place them, then each node runs its own.
   const keys = await Promise.all(Array.from({ length: JOBS }, () => uploadStore().put(png)));

@@ -55,6 +55,13 @@ export const ZHeartbeatRequestSchema = z.object({
   memory: ZMemoryReadingSchema,
   activeJobs: z.array(z.object({ jobId: z.string(), attempt: z.number().int() })),
   appliedSettingsVersion: z.number().int().nullable(),
+  /**
+   * When the reading was taken, sent by an idle agent: the control plane also keeps the reading as the
+   * node's memory sample (no job) in the heartbeat's own statement, so an idle fleet sends one request
+   * every 2 s, not a heartbeat and a sample flush. Optional both ways: an older agent sends its idle
+   * sample through POST /samples, and an agent told nothing back (`sampleStored`) does so too.
+   */
+  sampleAt: z.string().max(64).optional(),
 });
 export type THeartbeatRequest = z.infer<typeof ZHeartbeatRequestSchema>;
 /**
@@ -72,6 +79,8 @@ export const ZHeartbeatResponseSchema = z.object({
   revokedJobs: z.array(z.string()),
   /** Optional both ways: older control planes never send it, and older agents ignore it. */
   reclaim: ZReclaimSchema.nullable().optional(),
+  /** The reading was kept as a memory sample (the request's `sampleAt`). Older control planes never send it. */
+  sampleStored: z.boolean().optional(),
 });
 export type THeartbeatResponse = z.infer<typeof ZHeartbeatResponseSchema>;
 

@@ -89,17 +89,19 @@ export async function benchDispatch(url: string, scheduler: PrismaClient, web: P
     let active: { jobId: string; attempt: number }[] = [];
     const beat = (async () => {
       while (!stop.signal.aborted) {
-        await heartbeat(web, nodeId, { memory, activeJobs: active, appliedSettingsVersion: null }, LEASE_MS);
+        // Idle, the beat carries the memory sample (sampleAt), as the shipped agent's does.
+        const sampleAt = active.length === 0 ? { sampleAt: new Date().toISOString() } : {};
+        await heartbeat(web, nodeId, { memory, activeJobs: active, appliedSettingsVersion: null, ...sampleAt }, LEASE_MS);
         await sleep(HEARTBEAT_MS);
       }
     })().catch(failRun);
-    // The agent's outbox: every second, the samples taken since (one per 250 ms while a job runs, the
-    // shipped sampleIntervalMs; one per heartbeat when idle), through the real telemetry handler.
+    // The agent's outbox: every second while a job runs, the samples taken since (one per 250 ms, the
+    // shipped sampleIntervalMs), through the real telemetry handler. Idle samples ride the heartbeat.
     const samples = (async () => {
-      let idleTurn = 0;
       while (!stop.signal.aborted) {
         await sleep(SAMPLE_FLUSH_MS);
-        const n = active.length > 0 ? SAMPLE_FLUSH_MS / SAMPLE_MS : ++idleTurn % 2;
+        if (active.length === 0) continue;
+        const n = SAMPLE_FLUSH_MS / SAMPLE_MS;
         const at = new Date().toISOString();
         const jobId = active[0]?.jobId ?? null;
         await storeSamples(web, nodeId, { samples: Array.from({ length: n }, () => ({ at, usedMiB: USED_MIB, totalMiB: TOTAL_MIB, processMiB: 2_000, utilPct: 50, jobId })) });
@@ -213,7 +215,7 @@ export function dispatchReport(o: Pick<TDispatchOptions, "agents" | "workMs">, r
   return [
     table(["mode", "phase", "claimed", "p50 ms", "p90 ms", "p99 ms", "max ms", "claimed per s", "submit txn p50 ms", "Postgres CPU (of one core)", "WAL", "WAL per job"], rows),
     "",
-    `- Path covered (real code, real Postgres): the job row INSERT + \`pg_notify\` in one transaction (as \`POST /api/v1/jobs\` writes it) → \`startSchedulerLoop\` / \`schedulerTick\` places it → \`claimForNode\` (the function behind \`POST /api/agent/v1/claim\`, ${CLAIM_WAIT_MS / 1_000} s long-poll, ${LEASE_MS / 1_000} s lease) returns it to the agent. The clock starts when the submit transaction has committed and stops when \`claimForNode\` returns. Agents then call \`startJob\`/\`completeJob\`, \`heartbeat\` (every ${HEARTBEAT_MS / 1_000} s) and \`storeSamples\` (every ${SAMPLE_FLUSH_MS / 1_000} s: ${SAMPLE_FLUSH_MS / SAMPLE_MS} samples while a job runs, one per heartbeat when idle), so the database sees a working fleet's writes.`,
+    `- Path covered (real code, real Postgres): the job row INSERT + \`pg_notify\` in one transaction (as \`POST /api/v1/jobs\` writes it) → \`startSchedulerLoop\` / \`schedulerTick\` places it → \`claimForNode\` (the function behind \`POST /api/agent/v1/claim\`, ${CLAIM_WAIT_MS / 1_000} s long-poll, ${LEASE_MS / 1_000} s lease) returns it to the agent. The clock starts when the submit transaction has committed and stops when \`claimForNode\` returns. Agents then call \`startJob\`/\`completeJob\`, \`heartbeat\` (every ${HEARTBEAT_MS / 1_000} s) and \`storeSamples\` (every ${SAMPLE_FLUSH_MS / 1_000} s: ${SAMPLE_FLUSH_MS / SAMPLE_MS} samples while a job runs; an idle node's sample rides its heartbeat), so the database sees a working fleet's writes.`,
     `- Modes: "NOTIFY" gives the scheduler loop and the claim long-polls each a \`PgListener\` (separate LISTEN connections, as the scheduler process and the web app have), so a submit wakes the scheduler and a placement wakes the node's long-poll. "no LISTEN" passes no listener: the scheduler ticks on its 100 ms busy / 250 ms idle timer and the long-poll falls back to its 1 s poll.`,
     `- Not covered: HTTP (Next.js routing, bearer auth, zod parsing, JSON over loopback), file upload and validation, the agent fetching the file, and separate processes: the scheduler (own Prisma client), the ${o.agents} SIMULATED agents and the submitter share one Node process and its event loop. No OCR runs: each simulated job "works" by sleeping ${o.workMs} ms.`,
     `- Nodes: SIMULATED rows of 80 GiB, maxConcurrent 1 (the shipped agent runs one job at a time), as many as the mode says. ${ticks}.`,

@@ -23,8 +23,8 @@ import {
 import type { z } from "zod";
 
 export type TReport = { kind: "start" | "refuse" | "complete" | "fail"; jobId: string; body: Record<string, unknown> };
-/** A request an outage can hit: a job's file, or one of its reports. */
-export type TOutageKind = "file" | TReport["kind"];
+/** A request an outage can hit: a heartbeat, a job's file, or one of its reports. */
+export type TOutageKind = "heartbeat" | "file" | TReport["kind"];
 /** 503 as a web replica answers without its database; reset as a killed replica's socket does. */
 export type TOutageHow = "503" | "reset";
 
@@ -33,7 +33,12 @@ export class FakeControlPlane {
   readonly heartbeats: THeartbeatRequest[] = [];
   readonly reports: TReport[] = [];
   readonly events: TNodeEventsRequest["events"] = [];
+  /** Every memory sample kept, whether it came through POST /samples or in a heartbeat (sampleAt). */
   readonly samples: TSamplesRequest["samples"] = [];
+  /** Those that came through POST /samples. */
+  readonly postedSamples: TSamplesRequest["samples"] = [];
+  /** Keeps a heartbeat's sampleAt reading and says so; false answers as a control plane that predates it. */
+  heartbeatSamples = true;
   readonly queue: { assignment: TAssignment; bytes: Buffer }[] = [];
   readonly files = new Map<string, Buffer>();
   readonly leaseLost = new Set<string>();
@@ -123,8 +128,14 @@ export class FakeControlPlane {
       }
       if (req.headers.authorization !== `Bearer tok${this.registrations.length}`) return json(401, { error: { code: "UNAUTHENTICATED", message: "bad token" } });
       if (url === "/api/agent/v1/heartbeat") {
-        this.heartbeats.push(parse(ZHeartbeatRequestSchema));
-        return json(200, { thresholds: this.thresholds, settingsVersion: this.settingsVersion, drained: this.drained, revokedJobs: [...this.revoked], reclaim: this.reclaim });
+        if (this.outage("heartbeat", res)) return;
+        const hb = parse(ZHeartbeatRequestSchema);
+        this.heartbeats.push(hb);
+        const answer = { thresholds: this.thresholds, settingsVersion: this.settingsVersion, drained: this.drained, revokedJobs: [...this.revoked], reclaim: this.reclaim };
+        if (!this.heartbeatSamples) return json(200, answer);
+        const m = hb.memory;
+        if (hb.sampleAt) this.samples.push({ at: hb.sampleAt, usedMiB: m.usedMiB, totalMiB: m.totalMiB, processMiB: m.processMiB, utilPct: m.utilPct, jobId: null });
+        return json(200, { ...answer, sampleStored: hb.sampleAt !== undefined });
       }
       if (url === "/api/agent/v1/claim") {
         const deadline = Date.now() + Math.min((body as { waitMs: number }).waitMs, 200);
@@ -137,7 +148,12 @@ export class FakeControlPlane {
         this.reportsAtDeregister = this.reports.length;
         return json(200, { requeued: 0 });
       }
-      if (url === "/api/agent/v1/samples") return (this.samples.push(...parse(ZSamplesRequestSchema).samples), json(200, { ok: true }));
+      if (url === "/api/agent/v1/samples") {
+        const { samples } = parse(ZSamplesRequestSchema);
+        this.samples.push(...samples);
+        this.postedSamples.push(...samples);
+        return json(200, { ok: true });
+      }
       if (url === "/api/agent/v1/events") return (this.events.push(...parse(ZNodeEventsRequestSchema).events), json(200, { ok: true }));
       const file = this.files.get(url);
       if (req.method === "GET" && file && this.outage("file", res)) return;

@@ -1,7 +1,8 @@
 // A SIMULATED node agent: no GPU, no runner, no OCR. It speaks the real agent protocol over HTTP at
 // the shipped agent's rates (apps/gpu-node/src/agent.ts): register with the enrolment token;
-// heartbeat every 2 s; one memory sample per heartbeat while idle and one every 250 ms while a job
-// runs, sent by an outbox flushed every second and after each job; claim by 20 s long-poll; for a
+// heartbeat every 2 s, carrying one memory sample while idle (through the outbox when the control
+// plane does not keep it); one sample every 250 ms while a job runs, sent by an outbox flushed every
+// second and after each job; claim by 20 s long-poll; for a
 // job: fetch its file, start, "work" for `workMs` (sleeping), complete with a tiny result. Many of
 // them share one process; each is a few timers and promises, not a process of its own.
 import type { TAssignment, THeartbeatResponse, TRegisterResponse } from "@headroom/protocol";
@@ -117,13 +118,19 @@ export class SimAgent {
     await sleep(Math.random() * HEARTBEAT_MS, signal);
     while (!signal.aborted) {
       const t0 = performance.now();
+      // Idle, the beat carries the memory sample (sampleAt), as the shipped agent's does; one it did
+      // not keep goes through the outbox.
+      const idle = !this.active;
+      let kept = false;
       try {
-        const { json } = await this.post("POST heartbeat", "heartbeat", { memory: MEMORY, activeJobs: this.active ? [this.active] : [], appliedSettingsVersion: this.settingsVersion });
+        const body = { memory: MEMORY, activeJobs: this.active ? [this.active] : [], appliedSettingsVersion: this.settingsVersion, ...(idle && { sampleAt: new Date().toISOString() }) };
+        const { json } = await this.post("POST heartbeat", "heartbeat", body);
         this.settingsVersion = (json as THeartbeatResponse).settingsVersion;
-        if (!this.active) this.sample(null);
+        kept = (json as THeartbeatResponse).sampleStored === true;
       } catch {
         // recorded; the next beat tries again
       }
+      if (idle && !kept) this.sample(null);
       await sleep(Math.max(0, HEARTBEAT_MS - (performance.now() - t0)), signal);
     }
   }

@@ -137,3 +137,48 @@ describe("a heartbeat's answer", () => {
     }
   });
 });
+
+describe("an idle agent's sample in the heartbeat", () => {
+  const samples = (nodeId: string) => t.db.memorySample.findMany({ where: { nodeId }, orderBy: { at: "asc" } });
+
+  it("is kept at the agent's time with the reading's values, no job; without sampleAt nothing is kept", async () => {
+    const nodeId = await grownNode();
+    const before = (await samples(nodeId)).length;
+    const res = await heartbeat(t.db, nodeId, { memory: { ...reading(1_250, 1_101), utilPct: 12.5 }, activeJobs: [], appliedSettingsVersion: 1, sampleAt: "2026-12-07T08:00:00.250+01:00" }, LEASE_MS);
+    expect(res.sampleStored).toBe(true);
+    const kept = (await samples(nodeId)).slice(before);
+    expect(kept).toHaveLength(1);
+    expect(kept[0]).toMatchObject({ jobId: null, usedMiB: 1_250, totalMiB: 2_048, processMiB: 1_101, utilPct: 12.5 });
+    expect(kept[0]!.at.toISOString()).toBe("2026-12-07T07:00:00.250Z");
+    // The node's row took the same reading.
+    expect(await t.db.node.findUniqueOrThrow({ where: { id: nodeId } })).toMatchObject({ usedMiB: 1_250, processMiB: 1_101 });
+
+    expect((await beat(nodeId, reading(1_251, 1_101))).sampleStored).toBe(false);
+    expect(await samples(nodeId)).toHaveLength(before + 1);
+  });
+
+  it("keeps a reading whose process and utilisation are unknown", async () => {
+    const nodeId = await grownNode();
+    const res = await heartbeat(t.db, nodeId, { memory: { ...reading(900, 0), processMiB: null, utilPct: null }, activeJobs: [], appliedSettingsVersion: 1, sampleAt: new Date().toISOString() }, LEASE_MS);
+    expect(res.sampleStored).toBe(true);
+    expect((await samples(nodeId)).at(-1)).toMatchObject({ usedMiB: 900, processMiB: null, utilPct: null, jobId: null });
+  });
+
+  it("a sampleAt that is not a time is 400 INVALID_INPUT, and neither the node's row nor its samples change", async () => {
+    const nodeId = await grownNode();
+    const before = await t.db.node.findUniqueOrThrow({ where: { id: nodeId } });
+    const kept = (await samples(nodeId)).length;
+    await expect(heartbeat(t.db, nodeId, { memory: reading(1_500, 1_100), activeJobs: [], appliedSettingsVersion: 1, sampleAt: "yesterday-ish" }, LEASE_MS)).rejects.toMatchObject({
+      code: "INVALID_INPUT",
+      message: 'sampleAt: "yesterday-ish" is not a date and time',
+    });
+    expect(await t.db.node.findUniqueOrThrow({ where: { id: nodeId } })).toMatchObject({ usedMiB: before.usedMiB, lastHeartbeatAt: before.lastHeartbeatAt });
+    expect(await samples(nodeId)).toHaveLength(kept);
+  });
+
+  it("a node that is gone is NOT_FOUND and no sample is kept", async () => {
+    const total = await t.db.memorySample.count();
+    await expect(heartbeat(t.db, randomUUID(), { memory: reading(1_000, 900), activeJobs: [], appliedSettingsVersion: 1, sampleAt: new Date().toISOString() }, LEASE_MS)).rejects.toMatchObject({ code: "NOT_FOUND" });
+    expect(await t.db.memorySample.count()).toBe(total);
+  });
+});

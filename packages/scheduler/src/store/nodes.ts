@@ -7,6 +7,7 @@
 import { Prisma, type Db, type PrismaClient } from "@headroom/db";
 import { AppError, type THeartbeatRequest, type TNodeEventsRequest, type TRegisterRequest } from "@headroom/protocol";
 import { notifyQueueChanged } from "../notify.ts";
+import { sampleTime } from "./samples.ts";
 import { settingsColumns, settingsFrom, type TNodeSettings, type TSettingsRows } from "./node-settings.ts";
 
 /** Registers a node, or re-registers one by name with a new token hash (the old token stops working). */
@@ -52,30 +53,40 @@ export async function recordRegistration(db: PrismaClient, req: TRegisterRequest
   });
 }
 
-/** Stores a heartbeat's live reading; a node that was offline comes back online. Returns whether it is drained. */
 /**
+ * Stores a heartbeat's live reading; a node that was offline comes back online. Returns whether it is
+ * drained, its settings, and whether the reading was also kept as a memory sample (`sampleAt`).
+ *
  * One statement for the node's row: the update returns what the row held before it (status, drained,
  * the settings version applied), read under the update's own row lock, instead of a read and then a
- * write, and the node's settings rows beside it. Every node sends this every 2 s, so its round trips
- * are a fleet's steady cost.
+ * write, and the node's settings rows beside it. An idle agent's memory sample is an insert in the
+ * same statement (a CTE that finds the node's row, so an unknown node stores nothing). Every node
+ * sends this every 2 s, so its round trips are a fleet's steady cost.
  */
-export async function recordHeartbeat(db: Db, nodeId: string, hb: THeartbeatRequest): Promise<{ drained: boolean; settings: TNodeSettings }> {
+export async function recordHeartbeat(db: Db, nodeId: string, hb: THeartbeatRequest): Promise<{ drained: boolean; settings: TNodeSettings; sampleStored: boolean }> {
   const m = hb.memory;
-  const rows = await db.$queryRaw<({ status: string; drained: boolean; appliedSettingsVersion: number | null } & TSettingsRows)[]>`
+  const sampleAt = hb.sampleAt === undefined ? null : sampleTime(hb.sampleAt, "sampleAt");
+  const rows = await db.$queryRaw<({ status: string; drained: boolean; appliedSettingsVersion: number | null; sampled: number } & TSettingsRows)[]>`
+    WITH sample AS (
+      INSERT INTO "MemorySample" ("nodeId", "jobId", at, "usedMiB", "totalMiB", "processMiB", "utilPct")
+      SELECT id, NULL, ${sampleAt}::timestamptz AT TIME ZONE 'UTC', ${m.usedMiB}::int, ${m.totalMiB}::int, ${m.processMiB}::int, ${m.utilPct}::float8
+      FROM "Node" WHERE id = ${nodeId}::uuid AND ${sampleAt}::timestamptz IS NOT NULL
+      RETURNING 1
+    )
     UPDATE "Node" n SET
       status = 'ONLINE', "lastHeartbeatAt" = ${new Date()},
       "usedMiB" = ${m.usedMiB}, "totalMiB" = ${m.totalMiB}, "freeMiB" = ${m.freeMiB}, "processMiB" = ${m.processMiB},
       "utilPct" = ${m.utilPct}, "memorySource" = ${m.source}, "appliedSettingsVersion" = ${hb.appliedSettingsVersion}
     FROM (SELECT id, status, drained, "appliedSettingsVersion" FROM "Node" WHERE id = ${nodeId}::uuid FOR UPDATE) AS before
     WHERE n.id = before.id
-    RETURNING before.status::text AS status, before.drained, before."appliedSettingsVersion", ${settingsColumns(Prisma.sql`n.id`)}`;
+    RETURNING before.status::text AS status, before.drained, before."appliedSettingsVersion", (SELECT count(*) FROM sample)::int AS sampled, ${settingsColumns(Prisma.sql`n.id`)}`;
   const before = rows[0];
   if (!before) throw new AppError("NOT_FOUND", `No node ${nodeId}`);
   if (before.status === "OFFLINE") await db.nodeEvent.create({ data: { nodeId, type: "online", beforeMiB: m.usedMiB } });
   if (hb.appliedSettingsVersion !== null && hb.appliedSettingsVersion !== before.appliedSettingsVersion) {
     await db.nodeEvent.create({ data: { nodeId, type: "settings_applied", data: { version: hb.appliedSettingsVersion } } });
   }
-  return { drained: before.drained, settings: settingsFrom(before) };
+  return { drained: before.drained, settings: settingsFrom(before), sampleStored: before.sampled > 0 };
 }
 
 type TReportedEvent = TNodeEventsRequest["events"][number];

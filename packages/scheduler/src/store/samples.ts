@@ -9,13 +9,18 @@ import { AppError, isUuid, type TSamplesRequest } from "@headroom/protocol";
 export async function storeSamples(db: PrismaClient, nodeId: string, req: TSamplesRequest): Promise<number> {
   if (req.samples.length === 0) return 0;
   const rows = req.samples.map((s, i) => {
-    const at = new Date(s.at);
-    if (Number.isNaN(at.getTime())) throw new AppError("INVALID_INPUT", `samples.${i}.at: ${JSON.stringify(s.at.slice(0, 40))} is not a date and time`);
-    return { ...s, at: at.toISOString(), jobId: s.jobId !== null && isUuid(s.jobId) ? s.jobId : null };
+    return { ...s, at: sampleTime(s.at, `samples.${i}.at`), jobId: s.jobId !== null && isUuid(s.jobId) ? s.jobId : null };
   });
   return db.$executeRaw`
     INSERT INTO "MemorySample" ("nodeId", "jobId", at, "usedMiB", "totalMiB", "processMiB", "utilPct")
     SELECT ${nodeId}::uuid, j.id, s.at AT TIME ZONE 'UTC', s."usedMiB", s."totalMiB", s."processMiB", s."utilPct"
     FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS s("jobId" uuid, at timestamptz, "usedMiB" int, "totalMiB" int, "processMiB" int, "utilPct" float8)
     LEFT JOIN "Job" j ON j.id = s."jobId" AND j."nodeId" = ${nodeId}::uuid`;
+}
+
+/** An agent's time of a reading, as ISO 8601 UTC; 400 INVALID_INPUT when it is not a date and time. */
+export function sampleTime(at: string, field: string): string {
+  const t = new Date(at);
+  if (Number.isNaN(t.getTime())) throw new AppError("INVALID_INPUT", `${field}: ${JSON.stringify(at.slice(0, 40))} is not a date and time`);
+  return t.toISOString();
 }
