@@ -68,13 +68,19 @@ describe("Agent against a control plane over HTTP", () => {
     await until(() => cp.heartbeats.length > beats);
 
     const posted = idlePosted().length;
-    cp.heartbeatSamples = false;
+    cp.carriedSamples = false;
     try {
       await until(() => idlePosted().length >= posted + 2);
       // Still sent in the heartbeat: the agent cannot tell an older control plane until it answers.
       expect(cp.heartbeats.at(-1)!.sampleAt).toEqual(expect.any(String));
+      // A completion's samples too, when its answer does not say they were kept.
+      const jobId = cp.enqueue("slow:300");
+      const final = await waitForFinal(jobId);
+      const carried = (final.body.samples as { at: string; jobId: string | null }[]).filter((s) => s.jobId === jobId);
+      expect(carried.length).toBeGreaterThanOrEqual(1);
+      await until(() => carried.every((c) => cp.postedSamples.some((p) => p.at === c.at && p.jobId === jobId)));
     } finally {
-      cp.heartbeatSamples = true;
+      cp.carriedSamples = true;
     }
   });
 
@@ -88,6 +94,11 @@ describe("Agent against a control plane over HTTP", () => {
     expect(final.body.durationMs).toBeGreaterThanOrEqual(600);
     // Sampled in flight every sampleIntervalMs (250 ms): a 600 ms job gets at least two.
     await until(() => cp.samples.filter((s) => s.jobId === jobId).length >= 2);
+    // Its last samples (the "after" reading at least) rode the completion, not a flush of their own.
+    const carried = (final.body.samples as { jobId: string | null; usedMiB: number }[]).filter((s) => s.jobId === jobId);
+    expect(carried.length).toBeGreaterThanOrEqual(1);
+    expect(carried.at(-1)!.usedMiB).toBe(mem.afterMiB);
+    expect(cp.postedSamples.filter((s) => s.jobId === jobId).length).toBe(cp.samples.filter((s) => s.jobId === jobId).length - carried.length);
   });
 
   it("typed failures: bad input is INVALID_INPUT; a crash is RUNNER_CRASHED and the runner comes back", async () => {

@@ -4,6 +4,7 @@
 import {
   ZAssignmentSchema,
   ZCompleteRequestSchema,
+  ZCompleteResponseSchema,
   ZDeregisterResponseSchema,
   ZFailRequestSchema,
   ZHeartbeatRequestSchema,
@@ -16,6 +17,7 @@ import {
   ZStartRequestSchema,
   type TAssignment,
   type TCompleteRequest,
+  type TCompleteResponse,
   type TDeregisterResponse,
   type TFailRequest,
   type THeartbeatRequest,
@@ -106,8 +108,12 @@ export class ControlClient {
   async refuse(jobId: string, body: TRefuseRequest): Promise<void> {
     return this.post(`jobs/${encodeURIComponent(jobId)}/refuse`, ZRefuseRequestSchema.parse(body));
   }
-  async complete(jobId: string, body: TCompleteRequest): Promise<void> {
-    return this.post(`jobs/${encodeURIComponent(jobId)}/complete`, ZCompleteRequestSchema.parse(body));
+  async complete(jobId: string, body: TCompleteRequest): Promise<TCompleteResponse> {
+    const res = await this.request("POST", `jobs/${encodeURIComponent(jobId)}/complete`, { body: ZCompleteRequestSchema.parse(body) });
+    // A 2xx is the completion delivered, whatever its body says: an answer without `samplesStored`
+    // (an older control plane, or one that is not JSON) only means the samples go on their own.
+    const parsed = ZCompleteResponseSchema.safeParse(await res.json().catch(() => undefined));
+    return parsed.success ? parsed.data : {};
   }
   async fail(jobId: string, body: TFailRequest): Promise<void> {
     return this.post(`jobs/${encodeURIComponent(jobId)}/fail`, ZFailRequestSchema.parse(body));

@@ -126,13 +126,36 @@ export const ZJobMemorySchema = z.object({
   peakMiB: z.number().int(),
 });
 
+/** Memory samples for the node's history, at most 5,000 a request (POST /samples, or a completion's). */
+export const ZMemorySamplesSchema = z
+  .array(
+    z.object({
+      at: z.string(),
+      usedMiB: z.number().int(),
+      totalMiB: z.number().int(),
+      processMiB: z.number().int().nullable(),
+      utilPct: z.number().nullable(),
+      jobId: z.string().nullable(),
+    }),
+  )
+  .max(5000);
+
 /** POST /jobs/:id/complete */
 export const ZCompleteRequestSchema = ZJobAttemptSchema.extend({
   result: ZOcrResultSchema,
   memory: ZJobMemorySchema,
   durationMs: z.number(),
+  /**
+   * The memory samples the agent holds (the job's last ones, and any other slot's), kept in the
+   * completion's own statement when it succeeds, so a finished job costs no sample flush of its own.
+   * Optional both ways: an agent told nothing back (`samplesStored`) sends them through POST /samples.
+   */
+  samples: ZMemorySamplesSchema.optional(),
 });
 export type TCompleteRequest = z.infer<typeof ZCompleteRequestSchema>;
+/** The answer to POST /jobs/:id/complete. Older control planes answer `{ ok: true }` alone. */
+export const ZCompleteResponseSchema = z.object({ samplesStored: z.number().int().min(0).optional() });
+export type TCompleteResponse = z.infer<typeof ZCompleteResponseSchema>;
 
 /** POST /jobs/:id/fail */
 export const ZFailRequestSchema = ZJobAttemptSchema.extend({
@@ -143,20 +166,7 @@ export const ZFailRequestSchema = ZJobAttemptSchema.extend({
 export type TFailRequest = z.infer<typeof ZFailRequestSchema>;
 
 /** POST /samples: memory samples (250 ms or faster during a job) for the node's history. */
-export const ZSamplesRequestSchema = z.object({
-  samples: z
-    .array(
-      z.object({
-        at: z.string(),
-        usedMiB: z.number().int(),
-        totalMiB: z.number().int(),
-        processMiB: z.number().int().nullable(),
-        utilPct: z.number().nullable(),
-        jobId: z.string().nullable(),
-      }),
-    )
-    .max(5000),
-});
+export const ZSamplesRequestSchema = z.object({ samples: ZMemorySamplesSchema });
 export type TSamplesRequest = z.infer<typeof ZSamplesRequestSchema>;
 
 /** POST /events: node events (cleanup, sweep, refusal, oom, runner_restart, settings_applied). */

@@ -127,6 +127,8 @@ export async function benchDispatch(url: string, scheduler: PrismaClient, web: P
         result: { pages: [], text: "", model: "simulated", provider: "cuda", timingsMs: {} },
         memory: { beforeMiB: USED_MIB, afterMiB: USED_MIB, peakMiB: USED_MIB + 500 },
         durationMs: o.workMs,
+        // The "after" reading rides the completion, as the shipped agent's samples do.
+        samples: [{ at: new Date().toISOString(), usedMiB: USED_MIB, totalMiB: TOTAL_MIB, processMiB: 2_000, utilPct: 50, jobId: a.jobId }],
       });
       active = [];
     }

@@ -37,8 +37,11 @@ export class FakeControlPlane {
   readonly samples: TSamplesRequest["samples"] = [];
   /** Those that came through POST /samples. */
   readonly postedSamples: TSamplesRequest["samples"] = [];
-  /** Keeps a heartbeat's sampleAt reading and says so; false answers as a control plane that predates it. */
-  heartbeatSamples = true;
+  /**
+   * Keeps the samples that ride a heartbeat (sampleAt) or a completion, and says so; false answers as
+   * a control plane that predates both (which ignores them).
+   */
+  carriedSamples = true;
   readonly queue: { assignment: TAssignment; bytes: Buffer }[] = [];
   readonly files = new Map<string, Buffer>();
   readonly leaseLost = new Set<string>();
@@ -132,7 +135,7 @@ export class FakeControlPlane {
         const hb = parse(ZHeartbeatRequestSchema);
         this.heartbeats.push(hb);
         const answer = { thresholds: this.thresholds, settingsVersion: this.settingsVersion, drained: this.drained, revokedJobs: [...this.revoked], reclaim: this.reclaim };
-        if (!this.heartbeatSamples) return json(200, answer);
+        if (!this.carriedSamples) return json(200, answer);
         const m = hb.memory;
         if (hb.sampleAt) this.samples.push({ at: hb.sampleAt, usedMiB: m.usedMiB, totalMiB: m.totalMiB, processMiB: m.processMiB, utilPct: m.utilPct, jobId: null });
         return json(200, { ...answer, sampleStored: hb.sampleAt !== undefined });
@@ -165,7 +168,10 @@ export class FakeControlPlane {
         const schema = { start: ZStartRequestSchema, refuse: ZRefuseRequestSchema, complete: ZCompleteRequestSchema, fail: ZFailRequestSchema }[kind];
         this.reports.push({ kind, jobId, body: schema.parse(body) as Record<string, unknown> });
         if (this.leaseLost.has(jobId) && (kind === "complete" || kind === "fail")) return json(409, { error: { code: "LEASE_LOST", message: "not yours" } });
-        return json(200, { ok: true });
+        const carried = kind === "complete" && this.carriedSamples ? ((body as { samples?: TSamplesRequest["samples"] }).samples ?? []) : null;
+        if (!carried) return json(200, { ok: true });
+        this.samples.push(...carried);
+        return json(200, { ok: true, samplesStored: carried.length });
       }
       json(404, { error: { code: "NOT_FOUND", message: url } });
     } catch (err) {

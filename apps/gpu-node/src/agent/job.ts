@@ -131,11 +131,18 @@ export async function runAssignment(ctx: TJobContext, a: TAssignment, abort: Abo
     const result = await ctx.runner.recognize(bytes, { timeoutMs: t.jobTimeoutS * 1000, signal: abort.signal });
     const { memory, after } = await sampler.stop();
     const durationMs = Math.round(performance.now() - t0);
+    // The samples held (this job's last ones among them) ride the completion: no flush of their own.
+    // Back to the outbox unless the control plane says it kept them all.
+    const samples = outbox.takeSamples();
+    let kept = false;
     try {
-      await send("complete", () => client.complete(a.jobId, { attempt: a.attempt, result, memory, durationMs }));
+      const res = await send("complete", () => client.complete(a.jobId, { attempt: a.attempt, result, memory, durationMs, samples }));
+      kept = res.samplesStored === samples.length;
     } catch (err) {
       if (isLeaseLost(err)) return drop("lease lost at complete");
       log.warn({ err }, "could not report the result; the lease will expire and the job will run again");
+    } finally {
+      if (!kept) outbox.putBack(samples);
     }
     log.info({ durationMs, ...memory, provider: result.provider, chars: result.text.length }, "job completed");
     return { kind: "completed", after, growthMiB: Math.max(0, memory.peakMiB - memory.beforeMiB) };

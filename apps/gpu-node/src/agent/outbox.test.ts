@@ -44,4 +44,45 @@ describe("Outbox", () => {
     await box.flush();
     expect(batches).toEqual([5000, 5000, 2001]);
   });
+
+  it("samples taken by a carrying request while a flush is in flight are neither sent twice nor lost", async () => {
+    let release!: () => void;
+    const posted: TSamplesRequest["samples"][] = [];
+    let fail = true;
+    const box = new Outbox(
+      {
+        events: async () => {},
+        samples: async (b) => {
+          await new Promise<void>((r) => (release = r));
+          if (fail) throw new Error("unreachable");
+          posted.push(b.samples);
+        },
+      },
+      pino({ level: "silent" }),
+    );
+    const at = (ms: number) => new Date(Date.UTC(2026, 11, 7, 8, 0, 0, ms));
+    box.sample(reading, "a", at(0));
+    box.sample(reading, "a", at(250));
+    const flushing = box.flush();
+    await new Promise((r) => setImmediate(r));
+    // In flight: the first two are not the outbox's to hand out.
+    box.sample(reading, "b", at(500));
+    const carried = box.takeSamples();
+    expect(carried.map((s) => s.at)).toEqual([at(500).toISOString()]);
+    release();
+    await flushing; // failed: those two come back
+    box.putBack(carried); // the carrying request failed too
+    expect(box.pending.samples).toBe(3);
+    fail = false;
+    const again = box.flush();
+    await new Promise((r) => setImmediate(r));
+    release();
+    await again;
+    // Each once (the order of a batch does not matter: every sample carries its time).
+    expect(posted.flat().map((s) => [s.jobId, s.at]).sort()).toEqual([
+      ["a", at(0).toISOString()],
+      ["a", at(250).toISOString()],
+      ["b", at(500).toISOString()],
+    ]);
+  });
 });

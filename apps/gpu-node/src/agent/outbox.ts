@@ -5,7 +5,7 @@ import type { Logger } from "pino";
 import type { ControlClient } from "../control-client.ts";
 
 export type TNodeEvent = TNodeEventsRequest["events"][number];
-type TSample = TSamplesRequest["samples"][number];
+export type TSample = TSamplesRequest["samples"][number];
 
 // The protocol's per-request maxima.
 const SAMPLES_PER_POST = 5000;
@@ -46,6 +46,19 @@ export class Outbox {
     return { samples: this.samples.length, events: this.events.length };
   }
 
+  /**
+   * Every sample held, handed to a request that carries them (a completion); `putBack` what it did
+   * not deliver. A flush in progress keeps the batch it took, so none is sent twice.
+   */
+  takeSamples(): TSample[] {
+    return this.samples.splice(0, SAMPLES_PER_POST);
+  }
+
+  /** Samples a carrying request did not deliver, to go with the next flush. */
+  putBack(samples: readonly TSample[]): void {
+    if (samples.length > 0) this.samples.unshift(...samples);
+  }
+
   /** Sends what is buffered; on failure keeps it for the next flush. Concurrent calls share one flush. */
   flush(): Promise<void> {
     this.flushing ??= this.doFlush().finally(() => (this.flushing = null));
@@ -60,9 +73,12 @@ export class Outbox {
         this.events.splice(0, batch.length);
       }
       while (this.samples.length > 0) {
-        const batch = this.samples.slice(0, SAMPLES_PER_POST);
-        await this.client.samples({ samples: batch });
-        this.samples.splice(0, batch.length);
+        // Taken out while in flight (takeSamples may run meanwhile), put back if it fails.
+        const batch = this.samples.splice(0, SAMPLES_PER_POST);
+        await this.client.samples({ samples: batch }).catch((err: unknown) => {
+          this.putBack(batch);
+          throw err;
+        });
       }
       if (this.droppedSamples > 0) {
         this.log.warn({ droppedSamples: this.droppedSamples }, "memory samples dropped while the control plane was unreachable");

@@ -2,10 +2,10 @@
 // the shipped agent's rates (apps/gpu-node/src/agent.ts): register with the enrolment token;
 // heartbeat every 2 s, carrying one memory sample while idle (through the outbox when the control
 // plane does not keep it); one sample every 250 ms while a job runs, sent by an outbox flushed every
-// second and after each job; claim by 20 s long-poll; for a
-// job: fetch its file, start, "work" for `workMs` (sleeping), complete with a tiny result. Many of
-// them share one process; each is a few timers and promises, not a process of its own.
-import type { TAssignment, THeartbeatResponse, TRegisterResponse } from "@headroom/protocol";
+// second, the rest carried by the job's completion; claim by 20 s long-poll; for a job: fetch its
+// file, start, "work" for `workMs` (sleeping), complete with a tiny result. Many of them share one
+// process; each is a few timers and promises, not a process of its own.
+import type { TAssignment, TCompleteResponse, THeartbeatResponse, TRegisterResponse } from "@headroom/protocol";
 import { nowMs, timedCall, type Recorder } from "./recorder.ts";
 
 export const HEARTBEAT_MS = 2_000; // the agent's heartbeatIntervalMs default
@@ -180,11 +180,21 @@ export class SimAgent {
     }
     await sleep(this.o.workMs - (performance.now() - t0), this.o.signal);
     this.sample(a.jobId);
-    await this.post("POST complete", `jobs/${a.jobId}/complete`, {
-      attempt: a.attempt,
-      result: RESULT,
-      memory: { beforeMiB: USED_MIB, afterMiB: USED_MIB, peakMiB: USED_MIB + 500 },
-      durationMs: this.o.workMs,
-    });
+    // The samples held ride the completion, as the shipped agent's do; back to the outbox unless kept.
+    const samples = this.outbox;
+    this.outbox = [];
+    let kept = false;
+    try {
+      const { json } = await this.post("POST complete", `jobs/${a.jobId}/complete`, {
+        attempt: a.attempt,
+        result: RESULT,
+        memory: { beforeMiB: USED_MIB, afterMiB: USED_MIB, peakMiB: USED_MIB + 500 },
+        durationMs: this.o.workMs,
+        samples,
+      });
+      kept = (json as TCompleteResponse | undefined)?.samplesStored === samples.length;
+    } finally {
+      if (!kept) this.outbox.unshift(...samples);
+    }
   }
 }

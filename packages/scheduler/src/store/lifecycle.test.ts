@@ -242,6 +242,42 @@ describe("claim and reports", () => {
     expect(await t.db.jobEvent.count({ where: { jobId: job.id, type: "completed" } })).toBe(1);
   });
 
+  it("a completion keeps the samples sent with it (the job's own with the job, others without), and none when its lease is lost", async () => {
+    const node = await makeNode(t.db);
+    const other = await makeNode(t.db);
+    const job = await makeJob(t.db, { status: "RUNNING", nodeId: node.id, attempt: 1 });
+    const elsewhere = await makeJob(t.db, { status: "RUNNING", nodeId: other.id, attempt: 1 });
+    const sample = (at: string, jobId: string | null, usedMiB = 700) => ({ at, usedMiB, totalMiB: 2_048, processMiB: 500, utilPct: 40, jobId });
+    const samples = [sample("2026-12-07T07:00:00.000Z", job.id, 710), sample("2026-12-07T07:00:00.250Z", job.id, 720), sample("2026-12-07T07:00:00.500Z", null), sample("2026-12-07T07:00:00.750Z", elsewhere.id)];
+    const ref = { jobId: job.id, nodeId: node.id, attempt: 1 };
+    expect(await completeJob(t.db, ref, { attempt: 1, result, memory, durationMs: 42, samples })).toEqual({ samplesStored: 4 });
+    const kept = await t.db.memorySample.findMany({ where: { nodeId: node.id }, orderBy: { at: "asc" }, select: { at: true, jobId: true, usedMiB: true, processMiB: true, utilPct: true } });
+    expect(kept).toEqual([
+      { at: new Date("2026-12-07T07:00:00.000Z"), jobId: job.id, usedMiB: 710, processMiB: 500, utilPct: 40 },
+      { at: new Date("2026-12-07T07:00:00.250Z"), jobId: job.id, usedMiB: 720, processMiB: 500, utilPct: 40 },
+      { at: new Date("2026-12-07T07:00:00.500Z"), jobId: null, usedMiB: 700, processMiB: 500, utilPct: 40 },
+      // Another node's job is not this node's to name.
+      { at: new Date("2026-12-07T07:00:00.750Z"), jobId: null, usedMiB: 700, processMiB: 500, utilPct: 40 },
+    ]);
+    expect(await t.db.job.findUniqueOrThrow({ where: { id: job.id } })).toMatchObject({ status: "SUCCEEDED" });
+
+    // Sent again (the answer lost): LEASE_LOST, and the samples are not kept twice; the agent sends them on its own.
+    expect(await codeOf(completeJob(t.db, ref, { attempt: 1, result, memory, durationMs: 42, samples }))).toBe("LEASE_LOST");
+    expect(await t.db.memorySample.count({ where: { nodeId: node.id } })).toBe(4);
+    // Without samples, none kept.
+    const next = await makeJob(t.db, { status: "RUNNING", nodeId: node.id, attempt: 1 });
+    expect(await completeJob(t.db, { ...ref, jobId: next.id }, { attempt: 1, result, memory, durationMs: 1 })).toEqual({ samplesStored: 0 });
+  });
+
+  it("a completion whose samples carry a time that is not one is INVALID_INPUT, and the job stays running with no sample kept", async () => {
+    const node = await makeNode(t.db);
+    const job = await makeJob(t.db, { status: "RUNNING", nodeId: node.id, attempt: 1 });
+    const samples = [{ at: "2026-12-07T07:00:00Z", usedMiB: 1, totalMiB: 2, processMiB: null, utilPct: null, jobId: job.id }, { at: "soon", usedMiB: 1, totalMiB: 2, processMiB: null, utilPct: null, jobId: job.id }];
+    await expect(completeJob(t.db, { jobId: job.id, nodeId: node.id, attempt: 1 }, { attempt: 1, result, memory, durationMs: 1, samples })).rejects.toMatchObject({ code: "INVALID_INPUT", message: 'samples.1.at: "soon" is not a date and time' });
+    expect(await t.db.job.findUniqueOrThrow({ where: { id: job.id } })).toMatchObject({ status: "RUNNING" });
+    expect(await t.db.memorySample.count({ where: { nodeId: node.id } })).toBe(0);
+  });
+
   it("a job id that is not a UUID is LEASE_LOST, not a database error", async () => {
     const node = await makeNode(t.db);
     expect(await codeOf(startJob(t.db, { jobId: "../etc", nodeId: node.id, attempt: 1 }, { usedMiB: 1 }))).toBe("LEASE_LOST");

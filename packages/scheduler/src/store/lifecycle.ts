@@ -1,11 +1,13 @@
 // Job transitions reported by agents. Each one is conditional on job, node, attempt and state, so
 // a report from a lease that was lost (expired, swept, canceled) changes nothing: it gets LEASE_LOST.
 import { Prisma, type Db, type PrismaClient } from "@headroom/db";
-import { AppError, isUuid, NON_RETRYABLE_JOB_ERRORS, type TCompleteRequest, type TFailRequest } from "@headroom/protocol";
+import { AppError, isUuid, NON_RETRYABLE_JOB_ERRORS, type TCompleteRequest, type TFailRequest, type TSamplesRequest } from "@headroom/protocol";
 import { retryDelayMs } from "@headroom/policy";
 import { notifyQueueChanged, wakeAfterCommit } from "../notify.ts";
+import { samplesInsert } from "./samples.ts";
 
 type TAttemptRef = { jobId: string; nodeId: string; attempt: number };
+type TSample = TSamplesRequest["samples"][number];
 
 function heldBy(ref: TAttemptRef): Prisma.JobWhereInput {
   return { id: ref.jobId, nodeId: ref.nodeId, attempt: ref.attempt, status: "RUNNING" };
@@ -20,29 +22,33 @@ function leaseLost(ref: TAttemptRef): AppError {
  * the event in one `WITH … INSERT`, atomic as a statement is, instead of an interactive transaction
  * (BEGIN, update, insert, COMMIT: four round trips). Every job sends a start and a completion, so at
  * a thousand jobs a second those round trips were most of the control plane's CPU for them
- * (bench/agent-requests.ts). LEASE_LOST when the attempt is no longer held.
+ * (bench/agent-requests.ts). LEASE_LOST when the attempt is no longer held. `samples` the agent sent
+ * along are kept in the same statement, only when the update happened; returns how many were.
  */
-async function updateHeld(db: PrismaClient, ref: TAttemptRef, set: Prisma.Sql, event: { type: string; data: object }): Promise<void> {
+async function updateHeld(db: PrismaClient, ref: TAttemptRef, set: Prisma.Sql, event: { type: string; data: object }, samples: readonly TSample[] = []): Promise<number> {
   if (!isUuid(ref.jobId)) throw leaseLost(ref);
-  const rows = await db.$queryRaw<unknown[]>`
+  const kept = samples.length > 0 ? Prisma.sql`, kept AS (${samplesInsert(ref.nodeId, samples, Prisma.sql`EXISTS (SELECT 1 FROM j)`)} RETURNING 1)` : Prisma.sql`, kept AS (SELECT 1 WHERE FALSE)`;
+  const rows = await db.$queryRaw<{ samples: number }[]>`
     WITH j AS (
       UPDATE "Job" SET ${set}
       WHERE id = ${ref.jobId}::uuid AND "nodeId" = ${ref.nodeId}::uuid AND attempt = ${ref.attempt} AND status = 'RUNNING'
       RETURNING id
-    )
+    )${kept}
     INSERT INTO "JobEvent" ("jobId", "nodeId", attempt, type, data)
     SELECT id, ${ref.nodeId}::uuid, ${ref.attempt}, ${event.type}, ${JSON.stringify(event.data)}::jsonb FROM j
-    RETURNING 1`;
+    RETURNING (SELECT count(*) FROM kept)::int AS samples`;
   if (rows.length === 0) throw leaseLost(ref);
+  return rows[0]!.samples;
 }
 
 export async function startJob(db: PrismaClient, ref: TAttemptRef, memory: { usedMiB: number }): Promise<void> {
   await updateHeld(db, ref, Prisma.sql`"startedAt" = ${new Date()}, "memBeforeMiB" = ${memory.usedMiB}`, { type: "started", data: { usedMiB: memory.usedMiB } });
 }
 
-export async function completeJob(db: PrismaClient, ref: TAttemptRef, report: TCompleteRequest): Promise<void> {
+/** The job's result, and the memory samples the agent sent with it; returns how many of those were kept. */
+export async function completeJob(db: PrismaClient, ref: TAttemptRef, report: TCompleteRequest): Promise<{ samplesStored: number }> {
   const lines = report.result.pages.reduce((n, p) => n + p.lines.length, 0);
-  await updateHeld(
+  const samplesStored = await updateHeld(
     db,
     ref,
     Prisma.sql`
@@ -56,9 +62,11 @@ export async function completeJob(db: PrismaClient, ref: TAttemptRef, report: TC
       "finishedAt" = ${new Date()},
       "leaseExpiresAt" = NULL, "errorCode" = NULL, "errorMessage" = NULL, "unschedulableReason" = NULL`,
     { type: "completed", data: { durationMs: report.durationMs, peakMiB: report.memory.peakMiB, lines } },
+    report.samples,
   );
   // The node has room again: the scheduler may place its next job now rather than at its next tick.
   await wakeAfterCommit(db, notifyQueueChanged);
+  return { samplesStored };
 }
 
 export async function failJob(db: PrismaClient, ref: TAttemptRef, report: Pick<TFailRequest, "code" | "message" | "memory">, now = new Date()): Promise<"retried" | "failed"> {

@@ -1,5 +1,7 @@
-import type { PrismaClient } from "@headroom/db";
+import { Prisma, type PrismaClient } from "@headroom/db";
 import { AppError, isUuid, type TSamplesRequest } from "@headroom/protocol";
+
+type TSample = TSamplesRequest["samples"][number];
 
 /**
  * Memory samples for the node's history; a sample naming a job the node never ran (or no job id at
@@ -8,14 +10,22 @@ import { AppError, isUuid, type TSamplesRequest } from "@headroom/protocol";
  */
 export async function storeSamples(db: PrismaClient, nodeId: string, req: TSamplesRequest): Promise<number> {
   if (req.samples.length === 0) return 0;
-  const rows = req.samples.map((s, i) => {
-    return { ...s, at: sampleTime(s.at, `samples.${i}.at`), jobId: s.jobId !== null && isUuid(s.jobId) ? s.jobId : null };
-  });
-  return db.$executeRaw`
+  return db.$executeRaw(samplesInsert(nodeId, req.samples));
+}
+
+/**
+ * The `INSERT … SELECT` that keeps a node's samples, for a statement of its own or a CTE in another
+ * (a completion carries the agent's samples): rows only where `onlyIf` holds. 400 INVALID_INPUT, before
+ * anything is written, when a sample's time is not one.
+ */
+export function samplesInsert(nodeId: string, samples: readonly TSample[], onlyIf: Prisma.Sql = Prisma.sql`TRUE`): Prisma.Sql {
+  const rows = samples.map((s, i) => ({ ...s, at: sampleTime(s.at, `samples.${i}.at`), jobId: s.jobId !== null && isUuid(s.jobId) ? s.jobId : null }));
+  return Prisma.sql`
     INSERT INTO "MemorySample" ("nodeId", "jobId", at, "usedMiB", "totalMiB", "processMiB", "utilPct")
-    SELECT ${nodeId}::uuid, j.id, s.at AT TIME ZONE 'UTC', s."usedMiB", s."totalMiB", s."processMiB", s."utilPct"
+    SELECT ${nodeId}::uuid, sj.id, s.at AT TIME ZONE 'UTC', s."usedMiB", s."totalMiB", s."processMiB", s."utilPct"
     FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS s("jobId" uuid, at timestamptz, "usedMiB" int, "totalMiB" int, "processMiB" int, "utilPct" float8)
-    LEFT JOIN "Job" j ON j.id = s."jobId" AND j."nodeId" = ${nodeId}::uuid`;
+    LEFT JOIN "Job" sj ON sj.id = s."jobId" AND sj."nodeId" = ${nodeId}::uuid
+    WHERE ${onlyIf}`;
 }
 
 /** An agent's time of a reading, as ISO 8601 UTC; 400 INVALID_INPUT when it is not a date and time. */

@@ -5,4 +5,4 @@ import { db } from "@/server/db";
 
 export const dynamic = "force-dynamic";
 
-export const POST = agentJobReport(ZCompleteRequestSchema, (ref, body) => completeJob(db(), ref, body));
+export const POST = agentJobReport(ZCompleteRequestSchema, async (ref, body) => ({ ok: true, ...(await completeJob(db(), ref, body)) }));
