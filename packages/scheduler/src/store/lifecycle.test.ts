@@ -160,10 +160,25 @@ describe("claim and reports", () => {
   ] as const)("%s", async (_name, code, attempt, maxAttempts, status) => {
     const node = await makeNode(t.db);
     const job = await makeJob(t.db, { status: "RUNNING", nodeId: node.id, attempt, maxAttempts });
-    await failJob(t.db, { jobId: job.id, nodeId: node.id, attempt }, { code, message: "boom", memory: null });
+    const outcome = await failJob(t.db, { jobId: job.id, nodeId: node.id, attempt }, { code, message: "boom", memory: { beforeMiB: 1, afterMiB: 2, peakMiB: 3_210 } });
     const after = await t.db.job.findUniqueOrThrow({ where: { id: job.id } });
-    expect(after).toMatchObject({ status, errorCode: code });
-    if (status === "QUEUED") expect(after.runAfter.getTime()).toBeGreaterThan(Date.now());
+    expect(after).toMatchObject({ status, errorCode: code, errorMessage: "boom", observedPeakMiB: 3_210, leaseExpiresAt: null, attempt });
+    if (status === "QUEUED") {
+      expect(outcome).toBe("retried");
+      expect(after.nodeId).toBeNull();
+      expect(after.finishedAt).toBeNull();
+      expect(after.runAfter.getTime()).toBeGreaterThan(Date.now());
+    } else {
+      expect(outcome).toBe("failed");
+      expect(after.nodeId).toBe(node.id);
+      expect(Math.abs(after.finishedAt!.getTime() - Date.now())).toBeLessThan(60_000);
+    }
+    expect(await t.db.jobEvent.findMany({ where: { jobId: job.id }, select: { type: true, nodeId: true, attempt: true, data: true } })).toEqual([
+      { type: outcome, nodeId: node.id, attempt, data: { code, message: "boom" } },
+    ]);
+    // Sent again (its answer lost): the attempt is no longer held.
+    expect(await codeOf(failJob(t.db, { jobId: job.id, nodeId: node.id, attempt }, { code, message: "boom", memory: null }))).toBe("LEASE_LOST");
+    expect(await t.db.jobEvent.count({ where: { jobId: job.id } })).toBe(1);
   });
 
   it("a job whose runner crashed is retried on another node, even one with less headroom", async () => {
@@ -184,6 +199,13 @@ describe("claim and reports", () => {
     const events = await t.db.nodeEvent.findMany({ where: { nodeId: node.id, type: "refusal" } });
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ beforeMiB: 77_000, data: { jobId: claimed.id, attempt: claimed.attempt, reason: "usage 96% > 95%", freeMiB: 3_000 } });
+    expect(await t.db.jobEvent.findMany({ where: { jobId: claimed.id, type: "refused" }, select: { nodeId: true, attempt: true, data: true } })).toEqual([
+      { nodeId: node.id, attempt: claimed.attempt, data: { reason: "usage 96% > 95%", usedMiB: 77_000, freeMiB: 3_000 } },
+    ]);
+    // Sent again: LEASE_LOST, and neither event twice.
+    expect(await codeOf(refuseJob(t.db, { jobId: claimed.id, nodeId: node.id, attempt: claimed.attempt }, "again", { usedMiB: 1, freeMiB: 1 }))).toBe("LEASE_LOST");
+    expect(await t.db.nodeEvent.count({ where: { nodeId: node.id, type: "refusal" } })).toBe(1);
+    expect(await t.db.jobEvent.count({ where: { jobId: claimed.id, type: "refused" } })).toBe(1);
   });
 
   it("cancel stops a running job: its lease is revoked and its late completion is ignored", async () => {
@@ -214,6 +236,7 @@ describe("claim and reports", () => {
     const job = await makeJob(t.db, { status: "RUNNING", nodeId: node.id, attempt: 2 });
     expect(await codeOf(failJob(t.db, { jobId: job.id, nodeId: other.id, attempt: 2 }, { code: "GPU_OOM", message: "", memory: null }))).toBe("LEASE_LOST");
     expect(await codeOf(failJob(t.db, { jobId: job.id, nodeId: node.id, attempt: 1 }, { code: "GPU_OOM", message: "", memory: null }))).toBe("LEASE_LOST");
+    expect(await codeOf(refuseJob(t.db, { jobId: job.id, nodeId: other.id, attempt: 2 }, "full", { usedMiB: 1, freeMiB: 1 }))).toBe("LEASE_LOST");
     // The start and the completion (one statement each) hold to the same conditions.
     expect(await codeOf(startJob(t.db, { jobId: job.id, nodeId: other.id, attempt: 2 }, { usedMiB: 1 }))).toBe("LEASE_LOST");
     expect(await codeOf(completeJob(t.db, { jobId: job.id, nodeId: node.id, attempt: 1 }, { attempt: 1, result, memory, durationMs: 1 }))).toBe("LEASE_LOST");
@@ -282,5 +305,7 @@ describe("claim and reports", () => {
     const node = await makeNode(t.db);
     expect(await codeOf(startJob(t.db, { jobId: "../etc", nodeId: node.id, attempt: 1 }, { usedMiB: 1 }))).toBe("LEASE_LOST");
     expect(await codeOf(completeJob(t.db, { jobId: "nope", nodeId: node.id, attempt: 1 }, { attempt: 1, result, memory, durationMs: 1 }))).toBe("LEASE_LOST");
+    expect(await codeOf(failJob(t.db, { jobId: "nope", nodeId: node.id, attempt: 1 }, { code: "GPU_OOM", message: "", memory: null }))).toBe("LEASE_LOST");
+    expect(await codeOf(refuseJob(t.db, { jobId: "nope", nodeId: node.id, attempt: 1 }, "full", { usedMiB: 1, freeMiB: 1 }))).toBe("LEASE_LOST");
   });
 });

@@ -9,8 +9,9 @@ import { samplesInsert } from "./samples.ts";
 type TAttemptRef = { jobId: string; nodeId: string; attempt: number };
 type TSample = TSamplesRequest["samples"][number];
 
-function heldBy(ref: TAttemptRef): Prisma.JobWhereInput {
-  return { id: ref.jobId, nodeId: ref.nodeId, attempt: ref.attempt, status: "RUNNING" };
+/** The attempt's row while this node still holds it: the condition of every report. */
+function held(ref: TAttemptRef): Prisma.Sql {
+  return Prisma.sql`id = ${ref.jobId}::uuid AND "nodeId" = ${ref.nodeId}::uuid AND attempt = ${ref.attempt} AND status = 'RUNNING'`;
 }
 
 function leaseLost(ref: TAttemptRef): AppError {
@@ -31,7 +32,7 @@ async function updateHeld(db: PrismaClient, ref: TAttemptRef, set: Prisma.Sql, e
   const rows = await db.$queryRaw<{ samples: number }[]>`
     WITH j AS (
       UPDATE "Job" SET ${set}
-      WHERE id = ${ref.jobId}::uuid AND "nodeId" = ${ref.nodeId}::uuid AND attempt = ${ref.attempt} AND status = 'RUNNING'
+      WHERE ${held(ref)}
       RETURNING id
     )${kept}
     INSERT INTO "JobEvent" ("jobId", "nodeId", attempt, type, data)
@@ -69,38 +70,54 @@ export async function completeJob(db: PrismaClient, ref: TAttemptRef, report: TC
   return { samplesStored };
 }
 
+/**
+ * A failed attempt, in one statement like the start and the completion: back to the queue after its
+ * retry delay when the error is retryable and attempts remain, otherwise FAILED; the event says which.
+ * The decision reads the row's own attempt and maxAttempts inside the update, so no read comes first.
+ */
 export async function failJob(db: PrismaClient, ref: TAttemptRef, report: Pick<TFailRequest, "code" | "message" | "memory">, now = new Date()): Promise<"retried" | "failed"> {
-  const outcome = await db.$transaction(async (tx) => {
-    const job = await tx.job.findFirst({ where: heldBy(ref), select: { maxAttempts: true } });
-    if (!job) throw leaseLost(ref);
-    const retry = !NON_RETRYABLE_JOB_ERRORS.has(report.code) && ref.attempt < job.maxAttempts;
-    const common = { errorCode: report.code, errorMessage: report.message, leaseExpiresAt: null, observedPeakMiB: report.memory?.peakMiB ?? null };
-    const { count } = await tx.job.updateMany({
-      where: heldBy(ref),
-      data: retry
-        ? { ...common, status: "QUEUED", nodeId: null, runAfter: new Date(now.getTime() + retryDelayMs(ref.attempt)) }
-        : { ...common, status: "FAILED", finishedAt: now },
-    });
-    if (count === 0) throw leaseLost(ref);
-    const type = retry ? "retried" : "failed";
-    await tx.jobEvent.create({ data: { jobId: ref.jobId, nodeId: ref.nodeId, attempt: ref.attempt, type, data: { code: report.code, message: report.message } } });
-    return type;
-  });
+  if (!isUuid(ref.jobId)) throw leaseLost(ref);
+  const retryable = !NON_RETRYABLE_JOB_ERRORS.has(report.code);
+  const retry = Prisma.sql`(${retryable} AND attempt < "maxAttempts")`;
+  const rows = await db.$queryRaw<{ type: "retried" | "failed" }[]>`
+    WITH j AS (
+      UPDATE "Job" SET
+        status = (CASE WHEN ${retry} THEN 'QUEUED' ELSE 'FAILED' END)::"JobStatus",
+        "nodeId" = CASE WHEN ${retry} THEN NULL ELSE "nodeId" END,
+        "runAfter" = CASE WHEN ${retry} THEN ${new Date(now.getTime() + retryDelayMs(ref.attempt))} ELSE "runAfter" END,
+        "finishedAt" = CASE WHEN ${retry} THEN "finishedAt" ELSE ${now} END,
+        "errorCode" = ${report.code}, "errorMessage" = ${report.message}, "leaseExpiresAt" = NULL,
+        "observedPeakMiB" = ${report.memory?.peakMiB ?? null}::int
+      WHERE ${held(ref)}
+      RETURNING id, status
+    )
+    INSERT INTO "JobEvent" ("jobId", "nodeId", attempt, type, data)
+    SELECT id, ${ref.nodeId}::uuid, ${ref.attempt}, CASE WHEN status = 'QUEUED' THEN 'retried' ELSE 'failed' END, ${JSON.stringify({ code: report.code, message: report.message })}::jsonb FROM j
+    RETURNING type`;
+  if (rows.length === 0) throw leaseLost(ref);
   await wakeAfterCommit(db, notifyQueueChanged); // requeued, or a slot freed on the node
-  return outcome;
+  return rows[0]!.type;
 }
 
-/** Admission said no on the live reading: back to the queue, to be placed elsewhere, attempt not used. */
+/**
+ * Admission said no on the live reading: back to the queue, to be placed elsewhere, attempt not used.
+ * One statement: the job's row, its `refused` event and the node's `refusal` event.
+ */
 export async function refuseJob(db: PrismaClient, ref: TAttemptRef, reason: string, memory: { usedMiB: number; freeMiB: number }): Promise<void> {
-  await db.$transaction(async (tx) => {
-    const { count } = await tx.job.updateMany({
-      where: heldBy(ref),
-      data: { status: "QUEUED", nodeId: null, attempt: { decrement: 1 }, leaseExpiresAt: null, runAfter: new Date() },
-    });
-    if (count === 0) throw leaseLost(ref);
-    await tx.jobEvent.create({ data: { jobId: ref.jobId, nodeId: ref.nodeId, attempt: ref.attempt, type: "refused", data: { reason, ...memory } } });
-    await tx.nodeEvent.create({ data: { nodeId: ref.nodeId, type: "refusal", beforeMiB: memory.usedMiB, data: { jobId: ref.jobId, attempt: ref.attempt, reason, freeMiB: memory.freeMiB } } });
-  });
+  if (!isUuid(ref.jobId)) throw leaseLost(ref);
+  const rows = await db.$queryRaw<unknown[]>`
+    WITH j AS (
+      UPDATE "Job" SET status = 'QUEUED', "nodeId" = NULL, attempt = attempt - 1, "leaseExpiresAt" = NULL, "runAfter" = ${new Date()}
+      WHERE ${held(ref)}
+      RETURNING id
+    ), refusal AS (
+      INSERT INTO "NodeEvent" ("nodeId", type, "beforeMiB", data)
+      SELECT ${ref.nodeId}::uuid, 'refusal', ${memory.usedMiB}, ${JSON.stringify({ jobId: ref.jobId, attempt: ref.attempt, reason, freeMiB: memory.freeMiB })}::jsonb FROM j
+    )
+    INSERT INTO "JobEvent" ("jobId", "nodeId", attempt, type, data)
+    SELECT id, ${ref.nodeId}::uuid, ${ref.attempt}, 'refused', ${JSON.stringify({ reason, ...memory })}::jsonb FROM j
+    RETURNING 1`;
+  if (rows.length === 0) throw leaseLost(ref);
   await wakeAfterCommit(db, notifyQueueChanged);
 }
 
