@@ -139,6 +139,7 @@ export const ZMemorySamplesSchema = z
     }),
   )
   .max(5000);
+export type TMemorySample = z.infer<typeof ZMemorySamplesSchema>[number];
 
 /** POST /jobs/:id/complete */
 export const ZCompleteRequestSchema = ZJobAttemptSchema.extend({

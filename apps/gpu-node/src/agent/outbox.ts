@@ -1,11 +1,10 @@
 // Node events and memory samples are sent in batches, and kept (up to a bound) while the control
 // plane is unreachable, so a restart of the control plane loses no cleanup record.
-import type { TMemoryReading, TNodeEventsRequest, TSamplesRequest } from "@headroom/protocol";
+import type { TMemoryReading, TMemorySample, TNodeEventsRequest } from "@headroom/protocol";
 import type { Logger } from "pino";
 import type { ControlClient } from "../control-client.ts";
 
 export type TNodeEvent = TNodeEventsRequest["events"][number];
-export type TSample = TSamplesRequest["samples"][number];
 
 // The protocol's per-request maxima.
 const SAMPLES_PER_POST = 5000;
@@ -15,7 +14,7 @@ const MAX_BUFFERED_SAMPLES = 20_000;
 const MAX_BUFFERED_EVENTS = 5_000;
 
 export class Outbox {
-  private samples: TSample[] = [];
+  private samples: TMemorySample[] = [];
   private events: TNodeEvent[] = [];
   private flushing: Promise<void> | null = null;
   private droppedSamples = 0;
@@ -50,12 +49,12 @@ export class Outbox {
    * Every sample held, handed to a request that carries them (a completion); `putBack` what it did
    * not deliver. A flush in progress keeps the batch it took, so none is sent twice.
    */
-  takeSamples(): TSample[] {
+  takeSamples(): TMemorySample[] {
     return this.samples.splice(0, SAMPLES_PER_POST);
   }
 
   /** Samples a carrying request did not deliver, to go with the next flush. */
-  putBack(samples: readonly TSample[]): void {
+  putBack(samples: readonly TMemorySample[]): void {
     if (samples.length > 0) this.samples.unshift(...samples);
   }
 

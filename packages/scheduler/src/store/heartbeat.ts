@@ -5,8 +5,9 @@ import { recordHeartbeat } from "./nodes.ts";
 import { reclaimForNode } from "./reclaim.ts";
 
 /**
- * Stores the live reading (and, from an idle agent, keeps it as a memory sample), renews the leases of the node's running jobs, and hands back thresholds,
- * and a reclaim request when an idle node could free the headroom a queued job waits for.
+ * Stores the live reading (from an idle agent also as a memory sample), renews the leases of the
+ * node's running jobs, and hands back thresholds, and a reclaim request when an idle node could free
+ * the headroom a queued job waits for.
  */
 export async function heartbeat(db: PrismaClient, nodeId: string, hb: THeartbeatRequest, leaseMs: number): Promise<THeartbeatResponse> {
   const { drained, settings, sampleStored } = await recordHeartbeat(db, nodeId, hb);

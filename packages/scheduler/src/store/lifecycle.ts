@@ -1,13 +1,12 @@
 // Job transitions reported by agents. Each one is conditional on job, node, attempt and state, so
 // a report from a lease that was lost (expired, swept, canceled) changes nothing: it gets LEASE_LOST.
 import { Prisma, type Db, type PrismaClient } from "@headroom/db";
-import { AppError, isUuid, NON_RETRYABLE_JOB_ERRORS, type TCompleteRequest, type TFailRequest, type TSamplesRequest } from "@headroom/protocol";
+import { AppError, isUuid, NON_RETRYABLE_JOB_ERRORS, type TCompleteRequest, type TFailRequest, type TMemorySample } from "@headroom/protocol";
 import { retryDelayMs } from "@headroom/policy";
 import { notifyQueueChanged, wakeAfterCommit } from "../notify.ts";
 import { samplesInsert } from "./samples.ts";
 
 type TAttemptRef = { jobId: string; nodeId: string; attempt: number };
-type TSample = TSamplesRequest["samples"][number];
 
 /** The attempt's row while this node still holds it: the condition of every report. */
 function held(ref: TAttemptRef): Prisma.Sql {
@@ -26,7 +25,7 @@ function leaseLost(ref: TAttemptRef): AppError {
  * (bench/agent-requests.ts). LEASE_LOST when the attempt is no longer held. `samples` the agent sent
  * along are kept in the same statement, only when the update happened; returns how many were.
  */
-async function updateHeld(db: PrismaClient, ref: TAttemptRef, set: Prisma.Sql, event: { type: string; data: object }, samples: readonly TSample[] = []): Promise<number> {
+async function updateHeld(db: PrismaClient, ref: TAttemptRef, set: Prisma.Sql, event: { type: string; data: object }, samples: readonly TMemorySample[] = []): Promise<number> {
   if (!isUuid(ref.jobId)) throw leaseLost(ref);
   const kept = samples.length > 0 ? Prisma.sql`, kept AS (${samplesInsert(ref.nodeId, samples, Prisma.sql`EXISTS (SELECT 1 FROM j)`)} RETURNING 1)` : Prisma.sql`, kept AS (SELECT 1 WHERE FALSE)`;
   const rows = await db.$queryRaw<{ samples: number }[]>`

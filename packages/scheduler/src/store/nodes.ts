@@ -7,7 +7,7 @@
 import { Prisma, type Db, type PrismaClient } from "@headroom/db";
 import { AppError, type THeartbeatRequest, type TNodeEventsRequest, type TRegisterRequest } from "@headroom/protocol";
 import { notifyQueueChanged } from "../notify.ts";
-import { sampleTime } from "./samples.ts";
+import { samplesInsert, sampleTime } from "./samples.ts";
 import { settingsColumns, settingsFrom, type TNodeSettings, type TSettingsRows } from "./node-settings.ts";
 
 /** Registers a node, or re-registers one by name with a new token hash (the old token stops working). */
@@ -65,14 +65,9 @@ export async function recordRegistration(db: PrismaClient, req: TRegisterRequest
  */
 export async function recordHeartbeat(db: Db, nodeId: string, hb: THeartbeatRequest): Promise<{ drained: boolean; settings: TNodeSettings; sampleStored: boolean }> {
   const m = hb.memory;
-  const sampleAt = hb.sampleAt === undefined ? null : sampleTime(hb.sampleAt, "sampleAt");
+  const sample = hb.sampleAt === undefined ? [] : [{ at: sampleTime(hb.sampleAt, "sampleAt"), usedMiB: m.usedMiB, totalMiB: m.totalMiB, processMiB: m.processMiB, utilPct: m.utilPct, jobId: null }];
   const rows = await db.$queryRaw<({ status: string; drained: boolean; appliedSettingsVersion: number | null; sampled: number } & TSettingsRows)[]>`
-    WITH sample AS (
-      INSERT INTO "MemorySample" ("nodeId", "jobId", at, "usedMiB", "totalMiB", "processMiB", "utilPct")
-      SELECT id, NULL, ${sampleAt}::timestamptz AT TIME ZONE 'UTC', ${m.usedMiB}::int, ${m.totalMiB}::int, ${m.processMiB}::int, ${m.utilPct}::float8
-      FROM "Node" WHERE id = ${nodeId}::uuid AND ${sampleAt}::timestamptz IS NOT NULL
-      RETURNING 1
-    )
+    WITH sample AS (${samplesInsert(nodeId, sample, Prisma.sql`EXISTS (SELECT 1 FROM "Node" WHERE id = ${nodeId}::uuid)`)} RETURNING 1)
     UPDATE "Node" n SET
       status = 'ONLINE', "lastHeartbeatAt" = ${new Date()},
       "usedMiB" = ${m.usedMiB}, "totalMiB" = ${m.totalMiB}, "freeMiB" = ${m.freeMiB}, "processMiB" = ${m.processMiB},

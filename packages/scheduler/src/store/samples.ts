@@ -1,7 +1,5 @@
 import { Prisma, type PrismaClient } from "@headroom/db";
-import { AppError, isUuid, type TSamplesRequest } from "@headroom/protocol";
-
-type TSample = TSamplesRequest["samples"][number];
+import { AppError, isUuid, type TMemorySample, type TSamplesRequest } from "@headroom/protocol";
 
 /**
  * Memory samples for the node's history; a sample naming a job the node never ran (or no job id at
@@ -18,7 +16,7 @@ export async function storeSamples(db: PrismaClient, nodeId: string, req: TSampl
  * (a completion carries the agent's samples): rows only where `onlyIf` holds. 400 INVALID_INPUT, before
  * anything is written, when a sample's time is not one.
  */
-export function samplesInsert(nodeId: string, samples: readonly TSample[], onlyIf: Prisma.Sql = Prisma.sql`TRUE`): Prisma.Sql {
+export function samplesInsert(nodeId: string, samples: readonly TMemorySample[], onlyIf: Prisma.Sql = Prisma.sql`TRUE`): Prisma.Sql {
   const rows = samples.map((s, i) => ({ ...s, at: sampleTime(s.at, `samples.${i}.at`), jobId: s.jobId !== null && isUuid(s.jobId) ? s.jobId : null }));
   return Prisma.sql`
     INSERT INTO "MemorySample" ("nodeId", "jobId", at, "usedMiB", "totalMiB", "processMiB", "utilPct")
