@@ -1,9 +1,10 @@
 // What one request of each kind costs the control plane: the CPU of the process serving it (route
 // handler, zod, Prisma's client, the pg driver) and of the Postgres backends, per request, calling
 // the real Next route handlers in this process against a real Postgres. An agent sends these at the
-// shipped rates (heartbeat every 2 s, samples every second, then claim, file, start and complete per
-// job) and every job is uploaded once, so at 1,000 GPUs their per-request cost decides how many cores
-// the control plane needs; HTTP and Next's own routing come on top (bench:dispatch measures the whole).
+// shipped rates (heartbeat every 2 s, samples every second, then claim, file, start, heartbeats and
+// complete per job) and every job is uploaded once, so at 1,000 GPUs their per-request cost decides
+// how many cores the control plane needs; HTTP and Next's own routing come on top (bench:dispatch
+// measures the whole).
 //
 //   cd apps/web && npx tsx bench/agent-requests.ts [--nodes 50] [--rounds 3] [--jobs 300] [--out <dir>]
 import { readdir, readFile, writeFile } from "node:fs/promises";
@@ -112,7 +113,7 @@ for (let r = 0; r < Number(a.rounds); r++) {
   await enqueueJobs(db(), keys.map((storageKey, i) => ({ fileName: `bench-${r}-${i}.png`, mimeType: "image/png", sizeBytes: png.length, sha256: "0".repeat(64), widthPx: 100, heightPx: 100, pages: 1, batchId: null, storageKey, idempotencyKey: null, priority: 0, maxAttempts: 3, userId: null, apiKeyId: null })));
   // Nodes take one job at a time (maxConcurrent 1), so the jobs go in waves: a tick places one per
   // node, each node claims it, fetches its file, starts and completes it.
-  const waves: Record<"claim" | "file" | "start" | "complete", TMeasure[]> = { claim: [], file: [], start: [], complete: [] };
+  const waves: Record<"claim" | "file" | "start" | "beat" | "complete", TMeasure[]> = { claim: [], file: [], start: [], beat: [], complete: [] };
   for (let done = 0; done < JOBS; ) {
     const tick = await schedulerTick(db(), { batchSize: 1_000, nodeOfflineMs: 60_000 });
     const wave: { token: string; jobId: string; attempt: number; filePath: string }[] = [];
@@ -126,11 +127,15 @@ for (let r = 0; r < Number(a.rounds); r++) {
     const job = (i: number) => wave[i]!;
     waves.file.push(await measure("file", wave.length, (i) => file(new Request(`http://bench.local${job(i).filePath}`, { headers: { authorization: `Bearer ${job(i).token}` } }), params(job(i).jobId)).then((x) => ok(x, "file")).then((x) => x.arrayBuffer()).then(() => {})));
     waves.start.push(await measure("start", wave.length, (i) => start(post(`/api/agent/v1/jobs/${job(i).jobId}/start`, job(i).token, { attempt: job(i).attempt, memory: reading(700) }), params(job(i).jobId)).then((x) => ok(x, "start")).then(() => {})));
+    // A busy agent's beat renews its job's lease.
+    waves.beat.push(await measure("beat", wave.length, (i) => heartbeat(post("/api/agent/v1/heartbeat", job(i).token, { memory: reading(900), activeJobs: [{ jobId: job(i).jobId, attempt: job(i).attempt }], appliedSettingsVersion: 1 }), {}).then((x) => ok(x, "heartbeat")).then(async (x) => {
+      if (((await x.json()) as { revokedJobs: string[] }).revokedJobs.length > 0) throw new Error("a running job's lease was not renewed");
+    })));
     waves.complete.push(await measure("complete", wave.length, (i) => complete(post(`/api/agent/v1/jobs/${job(i).jobId}/complete`, job(i).token, { attempt: job(i).attempt, durationMs: 250, memory: { beforeMiB: 700, afterMiB: 700, peakMiB: 900 }, result: { text: "", pages: [{ page: 1, widthPx: 100, heightPx: 100, lines: [], text: "" }], model: "bench", provider: "cuda", timingsMs: {} } }), params(job(i).jobId)).then((x) => ok(x, "complete")).then(() => {})));
     done += wave.length;
   }
   parts.push(await measure("POST /api/v1/jobs (one tiny PNG)", NODES * 2, (i) => upload(uploadRequest(i), {}).then((x) => ok(x, "upload")).then(() => {})));
-  parts.push(merged("POST claim (waitMs 0, after a tick)", waves.claim), merged("GET file", waves.file), merged("POST start", waves.start), merged("POST complete", waves.complete));
+  parts.push(merged("POST claim (waitMs 0, after a tick)", waves.claim), merged("GET file", waves.file), merged("POST start", waves.start), merged("POST heartbeat (running a job)", waves.beat), merged("POST complete", waves.complete));
   for (const p of parts) {
     const s = summarize(p.ms);
     rows.push([String(r + 1), p.name, String(p.count), fmt(p.appCpuMs, 2), fmt(p.pgCpuMs, 2), fmt(s.p50, 2), fmt(s.p99, 2)]);

@@ -96,6 +96,16 @@ describe("reclaim in the heartbeat answer", () => {
     expect((await beat(nodeId, reading(1_200, 160))).reclaim).toBeNull();
   });
 
+  it("not when every job that waits needs no more headroom than this node has now", async () => {
+    const nodeId = await grownNode();
+    // Marked as waiting for 300 MiB (say by a tick that ran before another node's job finished): this node has 305.
+    await t.db.job.create({ data: { fileName: "s.png", mimeType: "image/png", sizeBytes: 1, sha256: "0", storageKey: randomUUID(), headroomNeededMiB: 300 } });
+    expect((await beat(nodeId, reading(1_243, 1_100))).reclaim).toBeNull();
+    // One that needs 704 MiB joins it: that one is asked for.
+    await t.db.job.create({ data: { fileName: "b.png", mimeType: "image/png", sizeBytes: 1, sha256: "0", storageKey: randomUUID(), headroomNeededMiB: 704 } });
+    expect((await beat(nodeId, reading(1_243, 1_100))).reclaim?.neededMiB).toBe(704);
+  });
+
   it("not for a drained node, a busy one, or a job that waits for its retry time", async () => {
     const nodeId = await grownNode();
     const job = await scan();

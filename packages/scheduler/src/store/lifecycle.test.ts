@@ -4,7 +4,8 @@ import { AppError } from "@headroom/protocol";
 import { beforeEach, describe, expect, it } from "vitest";
 import { claimNextJob } from "./claim.ts";
 import { cancelJob } from "./jobs.ts";
-import { completeJob, failJob, refuseJob, renewLeases, startJob } from "./lifecycle.ts";
+import { heartbeat } from "./heartbeat.ts";
+import { completeJob, failJob, refuseJob, startJob } from "./lifecycle.ts";
 import { setNodeDrained } from "./nodes.ts";
 import { makeJob, makeNode } from "../test-factories.ts";
 import { createPrismaClient } from "@headroom/db";
@@ -20,6 +21,10 @@ beforeEach(async () => {
 const tick = (now?: Date) => schedulerTick(t.db, { nodeOfflineMs: 15_000, now });
 const result = { pages: [], text: "hello", model: "pp-ocrv4", provider: "cpu", timingsMs: {} };
 const memory = { beforeMiB: 1, afterMiB: 1, peakMiB: 2 };
+const reading = { usedMiB: 1_000, totalMiB: 80_000, freeMiB: 79_000, processMiB: 900, utilPct: 0, source: "nvml" as const };
+/** The jobs a heartbeat naming `activeJobs` reports revoked: renewal rides the heartbeat's statement. */
+const renew = async (nodeId: string, activeJobs: { jobId: string; attempt: number }[], leaseMs: number) =>
+  (await heartbeat(t.db, nodeId, { memory: reading, activeJobs, appliedSettingsVersion: null }, leaseMs)).revokedJobs;
 
 async function codeOf(p: Promise<unknown>): Promise<string> {
   try {
@@ -145,12 +150,20 @@ describe("claim and reports", () => {
     expect(await t.db.job.findUniqueOrThrow({ where: { id: job.id } })).toMatchObject({ status: expect.stringMatching(/QUEUED|PLACED/), attempt: 1 });
   });
 
-  it("renewing keeps the lease; a job the node lost is reported revoked", async () => {
+  it("renewing keeps the lease; a job the node lost, another node's job and an id that is not one are reported revoked", async () => {
     const node = await makeNode(t.db);
+    const other = await makeNode(t.db);
     const a = await makeJob(t.db, { status: "PLACED", nodeId: node.id });
     const claimed = (await claimNextJob(t.db, node.id, 1_000))!;
-    expect(await renewLeases(t.db, node.id, [{ jobId: a.id, attempt: claimed.attempt }, { jobId: "00000000-0000-0000-0000-000000000000", attempt: 1 }], 60_000)).toEqual(["00000000-0000-0000-0000-000000000000"]);
+    await makeJob(t.db, { status: "PLACED", nodeId: other.id });
+    const theirs = (await claimNextJob(t.db, other.id, 1_000))!;
+    const gone = "00000000-0000-0000-0000-000000000000";
+    expect(await renew(node.id, [{ jobId: a.id, attempt: claimed.attempt }, { jobId: gone, attempt: 1 }, { jobId: theirs.id, attempt: theirs.attempt }, { jobId: "not-a-job", attempt: 1 }], 60_000)).toEqual([gone, theirs.id, "not-a-job"]);
     expect((await t.db.job.findUniqueOrThrow({ where: { id: a.id } })).leaseExpiresAt!.getTime()).toBeGreaterThan(Date.now() + 50_000);
+    // The other node's lease stays as its own claim set it.
+    expect((await t.db.job.findUniqueOrThrow({ where: { id: theirs.id } })).leaseExpiresAt!.getTime()).toBeLessThan(Date.now() + 2_000);
+    // A stale attempt number is not the attempt the node holds.
+    expect(await renew(node.id, [{ jobId: a.id, attempt: claimed.attempt + 1 }], 60_000)).toEqual([a.id]);
   });
 
   it.each([
@@ -213,7 +226,7 @@ describe("claim and reports", () => {
     await makeJob(t.db, { status: "PLACED", nodeId: node.id });
     const claimed = (await claimNextJob(t.db, node.id, 30_000))!;
     expect(await cancelJob(t.db, claimed.id, "test")).toBe("canceled");
-    expect(await renewLeases(t.db, node.id, [{ jobId: claimed.id, attempt: claimed.attempt }], 30_000)).toEqual([claimed.id]);
+    expect(await renew(node.id, [{ jobId: claimed.id, attempt: claimed.attempt }], 30_000)).toEqual([claimed.id]);
     expect(await codeOf(completeJob(t.db, { jobId: claimed.id, nodeId: node.id, attempt: claimed.attempt }, { attempt: claimed.attempt, result, memory, durationMs: 1 }))).toBe("LEASE_LOST");
     expect(await cancelJob(t.db, claimed.id, "test")).toBe("already_finished");
     expect((await t.db.job.findUniqueOrThrow({ where: { id: claimed.id } })).status).toBe("CANCELED");

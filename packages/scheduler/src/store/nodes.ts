@@ -7,6 +7,7 @@
 import { Prisma, type Db, type PrismaClient } from "@headroom/db";
 import { AppError, type THeartbeatRequest, type TNodeEventsRequest, type TRegisterRequest } from "@headroom/protocol";
 import { notifyQueueChanged } from "../notify.ts";
+import { leaseRenewal } from "./lifecycle.ts";
 import { samplesInsert, sampleTime } from "./samples.ts";
 import { settingsColumns, settingsFrom, type TNodeSettings, type TSettingsRows } from "./node-settings.ts";
 
@@ -53,35 +54,60 @@ export async function recordRegistration(db: PrismaClient, req: TRegisterRequest
   });
 }
 
+export type TRecordedHeartbeat = {
+  drained: boolean;
+  settings: TNodeSettings;
+  /** The reading was also kept as a memory sample (`sampleAt`). */
+  sampleStored: boolean;
+  /** Jobs the agent named that this node no longer holds: their leases were not renewed. */
+  revokedJobs: string[];
+  /** From an idle agent's heartbeat only: the largest headroom a queued job waits for, null when none waits. */
+  mostNeededMiB: number | null;
+};
+
 /**
- * Stores a heartbeat's live reading; a node that was offline comes back online. Returns whether it is
- * drained, its settings, and whether the reading was also kept as a memory sample (`sampleAt`).
+ * Stores a heartbeat's live reading; a node that was offline comes back online. Renews the leases of
+ * the jobs the agent still runs, keeps an idle agent's reading as a memory sample (`sampleAt`), and
+ * for an idle agent reads the largest need among the queued jobs waiting for headroom (reclaim.ts
+ * looks further only when this node could not meet it).
  *
- * One statement for the node's row: the update returns what the row held before it (status, drained,
- * the settings version applied), read under the update's own row lock, instead of a read and then a
- * write, and the node's settings rows beside it. An idle agent's memory sample is an insert in the
- * same statement (a CTE that finds the node's row, so an unknown node stores nothing). Every node
- * sends this every 2 s, so its round trips are a fleet's steady cost.
+ * One statement, because every node sends this every 2 s and its round trips are a fleet's steady
+ * cost: the update returns what the node's row held before it (status, drained, the settings version
+ * applied), read under the update's own row lock, and the node's settings rows beside it; the sample
+ * and the lease renewal are CTEs of it. The sample's CTE finds the node's row, so an unknown node
+ * stores nothing; a renewal names the node, so it touches no other node's job.
  */
-export async function recordHeartbeat(db: Db, nodeId: string, hb: THeartbeatRequest): Promise<{ drained: boolean; settings: TNodeSettings; sampleStored: boolean }> {
+export async function recordHeartbeat(db: Db, nodeId: string, hb: THeartbeatRequest, leaseMs: number, now: Date = new Date()): Promise<TRecordedHeartbeat> {
   const m = hb.memory;
   const sample = hb.sampleAt === undefined ? [] : [{ at: sampleTime(hb.sampleAt, "sampleAt"), usedMiB: m.usedMiB, totalMiB: m.totalMiB, processMiB: m.processMiB, utilPct: m.utilPct, jobId: null }];
-  const rows = await db.$queryRaw<({ status: string; drained: boolean; appliedSettingsVersion: number | null; sampled: number } & TSettingsRows)[]>`
-    WITH sample AS (${samplesInsert(nodeId, sample, Prisma.sql`EXISTS (SELECT 1 FROM "Node" WHERE id = ${nodeId}::uuid)`)} RETURNING 1)
+  const idle = hb.activeJobs.length === 0;
+  const rows = await db.$queryRaw<({ status: string; drained: boolean; appliedSettingsVersion: number | null; sampled: number; renewed: string[]; mostNeededMiB: number | null } & TSettingsRows)[]>`
+    WITH sample AS (${samplesInsert(nodeId, sample, Prisma.sql`EXISTS (SELECT 1 FROM "Node" WHERE id = ${nodeId}::uuid)`)} RETURNING 1),
+    renewed AS (${idle ? Prisma.sql`SELECT NULL::uuid AS id WHERE false` : leaseRenewal(nodeId, hb.activeJobs, new Date(now.getTime() + leaseMs))})
     UPDATE "Node" n SET
-      status = 'ONLINE', "lastHeartbeatAt" = ${new Date()},
+      status = 'ONLINE', "lastHeartbeatAt" = ${now},
       "usedMiB" = ${m.usedMiB}, "totalMiB" = ${m.totalMiB}, "freeMiB" = ${m.freeMiB}, "processMiB" = ${m.processMiB},
       "utilPct" = ${m.utilPct}, "memorySource" = ${m.source}, "appliedSettingsVersion" = ${hb.appliedSettingsVersion}
-    FROM (SELECT id, status, drained, "appliedSettingsVersion" FROM "Node" WHERE id = ${nodeId}::uuid FOR UPDATE) AS before
+    FROM (SELECT id, status, drained, "appliedSettingsVersion" FROM "Node" WHERE id = ${nodeId}::uuid FOR NO KEY UPDATE) AS before
     WHERE n.id = before.id
-    RETURNING before.status::text AS status, before.drained, before."appliedSettingsVersion", (SELECT count(*) FROM sample)::int AS sampled, ${settingsColumns(Prisma.sql`n.id`)}`;
+    RETURNING before.status::text AS status, before.drained, before."appliedSettingsVersion", (SELECT count(*) FROM sample)::int AS sampled,
+      ARRAY(SELECT id::text FROM renewed) AS renewed,
+      ${idle ? Prisma.sql`(SELECT max("headroomNeededMiB") FROM "Job" WHERE status = 'QUEUED' AND "runAfter" <= ${now} AND "headroomNeededMiB" IS NOT NULL)` : Prisma.sql`NULL::int`} AS "mostNeededMiB",
+      ${settingsColumns(Prisma.sql`n.id`)}`;
   const before = rows[0];
   if (!before) throw new AppError("NOT_FOUND", `No node ${nodeId}`);
   if (before.status === "OFFLINE") await db.nodeEvent.create({ data: { nodeId, type: "online", beforeMiB: m.usedMiB } });
   if (hb.appliedSettingsVersion !== null && hb.appliedSettingsVersion !== before.appliedSettingsVersion) {
     await db.nodeEvent.create({ data: { nodeId, type: "settings_applied", data: { version: hb.appliedSettingsVersion } } });
   }
-  return { drained: before.drained, settings: settingsFrom(before), sampleStored: before.sampled > 0 };
+  const renewed = new Set(before.renewed);
+  return {
+    drained: before.drained,
+    settings: settingsFrom(before),
+    sampleStored: before.sampled > 0,
+    revokedJobs: hb.activeJobs.map((a) => a.jobId).filter((id) => !renewed.has(id)),
+    mostNeededMiB: before.mostNeededMiB,
+  };
 }
 
 type TReportedEvent = TNodeEventsRequest["events"][number];

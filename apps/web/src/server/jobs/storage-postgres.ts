@@ -74,12 +74,19 @@ export class PostgresUploadStore implements UploadStore {
     return readWhole((await this.open(key)).body);
   }
 
+  /**
+   * The file's size and its first chunk in one statement: every job's file is fetched once by its
+   * agent, and most are one chunk, so most reads are this one round trip.
+   */
   async open(key: string): Promise<TStoredFile> {
     assertKey(key);
-    const file = await this.db.storedFile.findFirst({ where: { key, complete: true }, select: { sizeBytes: true } });
+    const [file] = await this.db.$queryRaw<{ sizeBytes: bigint; first: Uint8Array | null }[]>`
+      SELECT f."sizeBytes", c.bytes AS first
+      FROM "StoredFile" f LEFT JOIN "StoredFileChunk" c ON c.key = f.key AND c.seq = 0
+      WHERE f.key = ${key}::uuid AND f.complete`;
     if (!file) throw missing(key);
     const sizeBytes = Number(file.sizeBytes);
-    return { sizeBytes, body: Readable.from(this.chunks(key, sizeBytes)) };
+    return { sizeBytes, body: Readable.from(this.chunks(key, sizeBytes, file.first)) };
   }
 
   async remove(key: string): Promise<void> {
@@ -106,14 +113,14 @@ export class PostgresUploadStore implements UploadStore {
     }
   }
 
-  /** One chunk per query; a file removed mid-read ends in an error, never in a short success. */
-  private async *chunks(key: string, sizeBytes: number): AsyncIterable<Buffer> {
+  /** The chunk open() read, then one chunk per query; a file removed mid-read ends in an error, never in a short success. */
+  private async *chunks(key: string, sizeBytes: number, first: Uint8Array | null): AsyncIterable<Buffer> {
     let sent = 0;
     for (let seq = 0; sent < sizeBytes; seq++) {
-      const row = await this.db.storedFileChunk.findUnique({ where: { key_seq: { key, seq } }, select: { bytes: true } });
-      if (!row) throw new AppError("NOT_FOUND", `stored file ${key} was removed while it was read (${sent} of ${sizeBytes} bytes sent)`);
-      sent += row.bytes.length;
-      yield Buffer.from(row.bytes.buffer, row.bytes.byteOffset, row.bytes.byteLength);
+      const bytes = seq === 0 ? first : (await this.db.storedFileChunk.findUnique({ where: { key_seq: { key, seq } }, select: { bytes: true } }))?.bytes;
+      if (!bytes) throw new AppError("NOT_FOUND", `stored file ${key} was removed while it was read (${sent} of ${sizeBytes} bytes sent)`);
+      sent += bytes.length;
+      yield Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     }
   }
 }
