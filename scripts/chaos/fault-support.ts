@@ -6,6 +6,8 @@ import type { TFault } from "./options.ts";
 import type { TInjection } from "./reconcile.ts";
 import type { ChaosStack } from "./stack.ts";
 import { readFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import path from "node:path";
 import type { TProc } from "../gpu-host/proc-tree.ts";
 
 export type TFaultContext = {
@@ -66,19 +68,42 @@ export async function attemptEvents(ctx: TFaultContext, jobId: string, attempt: 
 }
 
 /**
- * The agent's runner that serves jobs: the oldest of its runner processes. After a start, a
- * recycle or a crash the agent promotes its warm spare and only then starts a new spare, so the
- * serving runner is always the older one; the busiest-by-CPU guess picked a spare still loading its
- * model about a third of the time. Null when the agent has no runner.
+ * The runner process serving `job`: the pid the agent logged when it started the job ("job started",
+ * runnerPid), if that process is still one of the agent's runners. Failing that (an agent from before
+ * it logged the pid), the oldest runner: after a start, a recycle or a crash the agent promotes its
+ * warm spare and only then starts a new spare, so the serving runner is usually the older one. That
+ * guess picked a spare in some runs (a hung-runner try whose job then completed), and a busiest-by-CPU
+ * guess picked a spare still loading its model about a third of the time. Null when the agent has no
+ * runner.
  */
-export async function busyRunner(ctx: TFaultContext, agent: string): Promise<TProc | null> {
-  const runners = ctx.stack.runners(agent);
+export async function busyRunner(ctx: TFaultContext, job: TRunningJob): Promise<TProc | null> {
+  const runners = ctx.stack.runners(job.node);
+  // The agent logs the start after the control plane took it, so the line may trail the job's RUNNING row a little.
+  const logged = await waitFor(async () => startedOnPid(path.join(ctx.stack.logs, `${job.node}.log`), job), 5_000, 100);
+  const serving = runners.find((p) => p.pid === logged);
+  if (serving) return serving;
   let oldest: { p: TProc; startTicks: number } | null = null;
   for (const p of runners) {
     const startTicks = procStartTicks(p.pid);
     if (startTicks !== null && (oldest === null || startTicks < oldest.startTicks)) oldest = { p, startTicks };
   }
   return oldest?.p ?? null;
+}
+
+/** The runnerPid of the agent log's "job started" line for this attempt, or null when there is none (yet). */
+export async function startedOnPid(logFile: string, job: { id: string; attempt: number }): Promise<number | null> {
+  const text = await readFile(logFile, "utf8").catch(() => "");
+  // Only lines that name the job are parsed: an agent's log runs to many thousands of lines.
+  for (const line of text.split("\n").reverse()) {
+    if (!line.includes(job.id) || !line.includes('"job started"')) continue;
+    try {
+      const e = JSON.parse(line) as { jobId?: string; attempt?: number; runnerPid?: number | null };
+      if (e.jobId === job.id && e.attempt === job.attempt && typeof e.runnerPid === "number") return e.runnerPid;
+    } catch {
+      // a line cut off mid-write
+    }
+  }
+  return null;
 }
 
 /** Field 22 of /proc/<pid>/stat: when the process started, in clock ticks since boot. */

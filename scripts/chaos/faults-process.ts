@@ -10,7 +10,7 @@ export async function runnerKill(ctx: TFaultContext, index: number): Promise<TIn
   const inj = injection("runner-kill", index, "kill -9 of the busy runner");
   const job = await runningJob(ctx, 60_000);
   if (!job) return { ...inj, note: "no job was running within 60 s" };
-  const runner = await busyRunner(ctx, job.node);
+  const runner = await busyRunner(ctx, job);
   if (!runner) return { ...inj, note: `no runner process found below agent ${job.node}` };
   process.kill(runner.pid, "SIGKILL");
   ctx.hit.add(job.id);
@@ -78,7 +78,7 @@ export async function hungRunner(ctx: TFaultContext, index: number, jobTimeoutS:
   // An agent reads the timeout when a job starts: only a job started under the short one will time out.
   const job = await runningJob(ctx, 60_000, { startedAfter: timeoutSince });
   if (!job) return { ...inj, note: "no job was running within 60 s" };
-  const runner = await busyRunner(ctx, job.node);
+  const runner = await busyRunner(ctx, job);
   if (!runner) return { ...inj, note: `no runner process found below agent ${job.node}` };
   process.kill(runner.pid, "SIGSTOP");
   ctx.hit.add(job.id);

@@ -111,7 +111,8 @@ export async function runAssignment(ctx: TJobContext, a: TAssignment, abort: Abo
     if (isLeaseLost(err)) return drop("lease lost at start");
     throw err;
   }
-  log.info({ fileName: a.fileName, sizeBytes: a.sizeBytes, pages: a.pages, usedMiB: before.usedMiB }, "job started");
+  // The runner's pid lets an operator (and the fault campaign) find the process serving this job.
+  log.info({ fileName: a.fileName, sizeBytes: a.sizeBytes, pages: a.pages, usedMiB: before.usedMiB, runnerPid: ctx.runner.pid }, "job started");
   ctx.onRunning?.();
 
   // The cap: like PyTorch's per-process memory fraction, a job that pushes the device over
