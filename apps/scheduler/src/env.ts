@@ -3,6 +3,11 @@ import { z } from "zod";
 
 const ZEnvSchema = z.object({
   DATABASE_URL: z.url({ error: "must be a postgres:// URL" }),
+  /**
+   * Prepared statements on the database connections (packages/db, statementNames): "false" behind a
+   * pooler in transaction mode that cannot carry them (PgBouncer before 1.21).
+   */
+  HEADROOM_DB_PREPARED_STATEMENTS: z.enum(["true", "false"]).default("true").transform((v) => v === "true"),
   /** A node silent for this long (ms) goes offline and its placed jobs go back to the queue; the web app uses the same name. */
   HEADROOM_NODE_OFFLINE_MS: z.coerce.number().int().positive().default(15_000),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

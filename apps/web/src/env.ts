@@ -3,6 +3,11 @@ import { z } from "zod";
 
 const ZEnvSchema = z.object({
   DATABASE_URL: z.string().url({ message: "DATABASE_URL must be a postgres:// URL" }),
+  /**
+   * Prepared statements on the database connections (packages/db, statementNames): "false" behind a
+   * pooler in transaction mode that cannot carry them (PgBouncer before 1.21).
+   */
+  HEADROOM_DB_PREPARED_STATEMENTS: z.enum(["true", "false"]).default("true").transform((v) => v === "true"),
   HEADROOM_DATA_DIR: z.string().default("../../.data"),
   /** The migrations this build ships; /api/health is ready only once all are applied (relative to apps/web, like the data dir). */
   HEADROOM_MIGRATIONS_DIR: z.string().default("../../prisma/migrations"),

@@ -12,11 +12,37 @@ export type Db = PrismaClient | Prisma.TransactionClient;
 export interface CreatePrismaClientOptions {
   /** Most connections this client's pool opens (pg's default is 10). */
   poolMax?: number;
+  /**
+   * Prepare each distinct statement once per connection and reuse it (default true). Off for a
+   * pooler in transaction mode that cannot carry prepared statements across its server connections
+   * (PgBouncer before 1.21, or with max_prepared_statements = 0).
+   */
+  preparedStatements?: boolean;
 }
 
 export function createPrismaClient(url: string, opts: CreatePrismaClientOptions = {}): PrismaClient {
-  const adapter = new PrismaPg({ connectionString: url, max: opts.poolMax });
+  const adapter = new PrismaPg({ connectionString: url, max: opts.poolMax }, opts.preparedStatements === false ? {} : { statementNameGenerator: statementNames() });
   return new PrismaClient({ adapter });
+}
+
+/** Distinct statements one client prepares at most; past this, statements go unnamed (parsed and planned every time, as before). */
+export const MAX_PREPARED_STATEMENTS = 1_000;
+
+/**
+ * Names for prepared statements, one per distinct SQL text. Unnamed, Postgres parses and plans every
+ * statement afresh, and for the fleet's one-row statements (a heartbeat, a claim, a job report) the
+ * planning took longer than the execution (0.67 against 0.38 ms for the heartbeat's). Named, pg
+ * parses each once per connection and Postgres keeps its plan. The cap bounds what a connection
+ * holds when statements are built with a varying number of parameters (an `IN` list).
+ */
+export function statementNames(max: number = MAX_PREPARED_STATEMENTS): (query: { sql: string }) => string {
+  const names = new Map<string, string>();
+  return ({ sql }) => {
+    let name = names.get(sql);
+    if (name === undefined && names.size < max) names.set(sql, (name = `headroom_${names.size}`));
+    // pg treats a query without a name as unnamed: the adapter's type says string, undefined is what pg reads as none.
+    return name as string;
+  };
 }
 
 /**

@@ -5,6 +5,6 @@ import { env } from "@/env";
 const holder = globalThis as unknown as { headroomDb?: PrismaClient };
 
 export function db(): PrismaClient {
-  holder.headroomDb ??= createPrismaClient(env().DATABASE_URL);
+  holder.headroomDb ??= createPrismaClient(env().DATABASE_URL, { preparedStatements: env().HEADROOM_DB_PREPARED_STATEMENTS });
   return holder.headroomDb;
 }
