@@ -1,4 +1,5 @@
 // The claim long-poll against a real Postgres: it wakes on the scheduler's NOTIFY.
+import type { PrismaClient } from "@headroom/db";
 import { PgListener } from "@headroom/db/listener";
 import { useTestDatabase } from "@headroom/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -27,7 +28,7 @@ describe("claimForNode", () => {
     await schedulerTick(t.db, { nodeOfflineMs: 60_000 });
     const placedAt = Date.now();
     expect(await waiting).toMatchObject({ jobId: j.id, attempt: 1, filePath: `/api/agent/v1/jobs/${j.id}/file` });
-    // Woken by the placement's NOTIFY, not by the 5 s fallback poll.
+    // Woken by the placement's NOTIFY: while listening there is no poll.
     expect(Date.now() - placedAt).toBeLessThan(2_500);
   });
 
@@ -44,7 +45,7 @@ describe("claimForNode", () => {
     const notifiedAt = Date.now();
     await t.db.$executeRaw`SELECT pg_notify('headroom_placed', ${b.id})`;
     await waitingB;
-    expect(Date.now() - notifiedAt).toBeLessThan(2_500); // the NOTIFY, not the fallback poll
+    expect(Date.now() - notifiedAt).toBeLessThan(2_500); // the NOTIFY
     expect(claims.map((c) => c.jobId)).toEqual([j.id]);
     ac.abort();
     await waitingA;
@@ -59,4 +60,50 @@ describe("claimForNode", () => {
     ac.abort();
     expect(await waiting).toBeNull();
   });
+
+  it("while listening, a waiting long-poll looks only when it starts and when its wait is over", async () => {
+    const n = await node();
+    const { db, claims } = countingClaims();
+    expect(await claimForNode(db, listener, n.id, 5_500, 30_000, new AbortController().signal)).toBeNull();
+    // A poll every few seconds would have made it three or more.
+    expect(claims()).toBe(2);
+  });
+
+  it("a listener that loses its connection wakes its waiters, which poll until it listens again", async () => {
+    const lossy = new PgListener(withAppName(t.url, "claim-lossy-listener"));
+    await lossy.ensureConnected();
+    try {
+      const n = await node();
+      const waiting = claimForNode(t.db, lossy, n.id, 20_000, 30_000, new AbortController().signal);
+      await new Promise((r) => setTimeout(r, 300));
+      await t.db.$queryRaw`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'claim-lossy-listener'`;
+      // Placed while nothing listens: no NOTIFY reaches this process, the poll (and the look on reconnecting) finds it.
+      const j = await job();
+      await t.db.job.update({ where: { id: j.id }, data: { status: "PLACED", nodeId: n.id } });
+      const placedAt = Date.now();
+      expect(await waiting).toMatchObject({ jobId: j.id });
+      expect(Date.now() - placedAt).toBeLessThan(3_000);
+    } finally {
+      await lossy.close();
+    }
+  });
 });
+
+/** The real client, counting the claim statements (`$queryRaw`) a long-poll runs. */
+function countingClaims(): { db: PrismaClient; claims: () => number } {
+  let n = 0;
+  const db = new Proxy(t.db, {
+    get(target, prop) {
+      const v = Reflect.get(target, prop, target) as unknown;
+      if (prop === "$queryRaw") return (...args: unknown[]) => (n++, (v as (...a: unknown[]) => unknown).apply(target, args));
+      return typeof v === "function" ? v.bind(target) : v;
+    },
+  });
+  return { db, claims: () => n };
+}
+
+function withAppName(url: string, name: string): string {
+  const u = new URL(url);
+  u.searchParams.set("application_name", name);
+  return u.toString();
+}

@@ -5,14 +5,14 @@ import { PLACED_CHANNEL } from "../notify.ts";
 import { claimNextJob } from "./claim.ts";
 
 /**
- * How long a long-poll waits before looking again on its own. With a listener the scheduler's
- * "placed on <node>" NOTIFY wakes it, so this only bounds a wake-up lost while the listener was
- * reconnecting; every waiting agent runs one claim statement per interval, so at 1,000 idle
- * agents 1 s meant 1,000 claim statements a second against Postgres for nothing.
+ * How often a long-poll looks again on its own while this process is not listening (no listener, or
+ * one reconnecting). While it listens, the scheduler's "placed on <node>" NOTIFY wakes the waiter and
+ * nothing else does until the wait is over: a poll every few seconds from every waiting agent (at
+ * 1,000 idle agents and 5 s, 200 claim statements a second) found nothing but what the NOTIFY had
+ * already said. A listener that stops listening wakes every waiter (PlacedWakeups), which then polls
+ * at this pace until it listens again, and looks once more then.
  */
-const FALLBACK_POLL_MS = 5_000;
-/** Without a listener the poll is all there is. */
-const FALLBACK_POLL_NO_LISTENER_MS = 1_000;
+const POLL_WHILE_NOT_LISTENING_MS = 1_000;
 
 /**
  * The claim long-polls of one process waiting on one listener, by node: a notification wakes the
@@ -25,6 +25,10 @@ class PlacedWakeups {
   constructor(listener: PgListener) {
     listener.on(PLACED_CHANNEL, (nodeId) => {
       for (const wake of this.waiters.get(nodeId) ?? []) wake();
+    });
+    // Lost or back: every waiter looks now (a placement's NOTIFY may have gone missing) and picks its pace again.
+    listener.onChange(() => {
+      for (const set of this.waiters.values()) for (const wake of set) wake();
     });
   }
 
@@ -49,7 +53,8 @@ function placedWakeups(listener: PgListener): PlacedWakeups {
 
 /**
  * Long-poll: claims this node's next placed job. Between attempts it waits for the scheduler's
- * "placed on <node>" notification (or the fallback poll), until a job comes or `waitMs` passes.
+ * "placed on <node>" notification (or, while not listening, the poll), until a job comes or `waitMs`
+ * passes.
  * The request's abort signal ends the wait when the agent hangs up.
  */
 export async function claimForNode(
@@ -61,7 +66,7 @@ export async function claimForNode(
   signal: AbortSignal,
 ): Promise<TAssignment | null> {
   const deadline = Date.now() + waitMs;
-  const pollMs = listener ? FALLBACK_POLL_MS : FALLBACK_POLL_NO_LISTENER_MS;
+  const pollMs = () => (listener?.isListening(PLACED_CHANNEL) ? Infinity : POLL_WHILE_NOT_LISTENING_MS);
   let woken = false;
   let wake: (() => void) | null = null;
   const unsubscribe = listener
@@ -94,7 +99,7 @@ export async function claimForNode(
       // A notification that arrived while we were claiming means: look again at once.
       if (!woken) {
         await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, Math.min(left, pollMs));
+          const timer = setTimeout(resolve, Math.min(left, pollMs()));
           wake = () => {
             clearTimeout(timer);
             resolve();
