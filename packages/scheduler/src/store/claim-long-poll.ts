@@ -106,6 +106,10 @@ export async function claimForNode(
           };
         });
         wake = null;
+        // Hung up, or the wait ran out with nothing heard: no last look. A claim for an agent that has
+        // gone would hold its job until the lease ran out, and a waiting agent's next long-poll looks
+        // first thing anyway.
+        if (signal.aborted || (!woken && Date.now() >= deadline)) return null;
       }
     }
   } finally {
