@@ -1,7 +1,7 @@
 // @headroom/db: the generated Prisma client over node-postgres (driver adapter, no query engine
 // binary). No singleton here: each app builds its client from its own parsed env.
 import { PrismaPg } from "@prisma/adapter-pg";
-import { PrismaClient, type Prisma } from "./generated/client.ts";
+import { Prisma, PrismaClient } from "./generated/client.ts";
 
 export * from "./generated/client.ts";
 export { isDatabaseUnavailable } from "./unavailable.ts";
@@ -25,6 +25,17 @@ export function createPrismaClient(url: string, opts: CreatePrismaClientOptions 
   return new PrismaClient({ adapter });
 }
 
+const PLAN_EACH_TIME_TEXT = "/* headroom: plan each time */ ";
+
+/**
+ * Put first in a statement whose best plan depends on its values (the history's filters and text
+ * search, a memory chart's time range): it goes unnamed, so Postgres plans it for the values each
+ * time. A prepared statement may switch to one generic plan after five runs, and on the seeded week
+ * of `npm run bench:dashboard` that doubled the history's phrase search (227 → 452 ms) and the 7-day
+ * chart (64 → 113 ms).
+ */
+export const PLAN_EACH_TIME = Prisma.raw(PLAN_EACH_TIME_TEXT);
+
 /** Distinct statements one client prepares at most; past this, statements go unnamed (parsed and planned every time, as before). */
 export const MAX_PREPARED_STATEMENTS = 1_000;
 
@@ -38,6 +49,7 @@ export const MAX_PREPARED_STATEMENTS = 1_000;
 export function statementNames(max: number = MAX_PREPARED_STATEMENTS): (query: { sql: string }) => string {
   const names = new Map<string, string>();
   return ({ sql }) => {
+    if (sql.startsWith(PLAN_EACH_TIME_TEXT)) return undefined as unknown as string;
     let name = names.get(sql);
     if (name === undefined && names.size < max) names.set(sql, (name = `headroom_${names.size}`));
     // pg treats a query without a name as unnamed: the adapter's type says string, undefined is what pg reads as none.

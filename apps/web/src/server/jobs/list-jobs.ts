@@ -21,7 +21,7 @@
 //    sorted. Left to itself the planner may walk the createdAt index for a rare word, since it
 //    cannot tell a rare word from an unknown one, and would read the whole table to find none.
 // Without a search the count is exact: plain filters are cheap per row (docs/bench-dashboard.md).
-import { JOB_SEARCH_VECTOR_SQL, Prisma, type Db } from "@headroom/db";
+import { JOB_SEARCH_VECTOR_SQL, PLAN_EACH_TIME, Prisma, type Db } from "@headroom/db";
 import { dayRange } from "../../lib/job-filters";
 import { ZJobListInputSchema, type TJobListInput, type TJobListOutput } from "./list-jobs.types";
 import type { TJobFiltersInput } from "../../lib/job-filters";
@@ -84,7 +84,7 @@ export async function listJobs(db: Db, raw: TJobFiltersInput): Promise<TJobListO
   const where = jobFilterSql(input);
   const offset = (input.page - 1) * input.pageSize;
   /** One page of `source`, a FROM list whose jobs are `j` (preceded by `withSql`, a CTE, if any). */
-  const page = (withSql: Prisma.Sql, source: Prisma.Sql) => db.$queryRaw<TRow[]>`${withSql}
+  const page = (withSql: Prisma.Sql, source: Prisma.Sql) => db.$queryRaw<TRow[]>`${PLAN_EACH_TIME}${withSql}
     SELECT j."id", j."fileName", j."mimeType", j."pages", j."status"::text AS "status", j."attempt", j."createdAt", j."startedAt", j."finishedAt",
            j."observedPeakMiB", j."predictedPeakMiB", j."errorCode", j."unschedulableReason", n."id" AS "nodeId", n."name" AS "nodeName"
     FROM ${source}
@@ -94,7 +94,7 @@ export async function listJobs(db: Db, raw: TJobFiltersInput): Promise<TJobListO
 
   if (!input.q?.trim()) {
     const [countRows, rows] = await Promise.all([
-      db.$queryRaw<{ total: number }[]>`SELECT count(*)::int AS "total" FROM "Job" j ${where}`,
+      db.$queryRaw<{ total: number }[]>`${PLAN_EACH_TIME}SELECT count(*)::int AS "total" FROM "Job" j ${where}`,
       plainPage(),
     ]);
     return output(input, rows, countRows[0]?.total ?? 0, false);
@@ -103,7 +103,7 @@ export async function listJobs(db: Db, raw: TJobFiltersInput): Promise<TJobListO
   // Count one past the cap, or past the requested page when it lies beyond the cap, so that a
   // capped total still covers the page shown.
   const limit = Math.max(SEARCH_COUNT_CAP, offset + input.pageSize) + 1;
-  const counted = await db.$queryRaw<{ n: number }[]>`SELECT count(*)::int AS "n" FROM (SELECT 1 FROM "Job" j ${where} LIMIT ${limit}) m`;
+  const counted = await db.$queryRaw<{ n: number }[]>`${PLAN_EACH_TIME}SELECT count(*)::int AS "n" FROM (SELECT 1 FROM "Job" j ${where} LIMIT ${limit}) m`;
   const n = counted[0]?.n ?? 0;
   if (n >= limit) return output(input, await plainPage(), limit - 1, true);
   if (offset >= n) return output(input, [], n, false);

@@ -5,7 +5,7 @@
 // sample in an epoch-aligned bucket (lib/memory-buckets bucketStartMs does the same sum), and each
 // bucket keeps max and avg used memory. Max, not only avg, so a short spike never averages away.
 // The scan is the ("nodeId", "at") index range of that node's window.
-import { Prisma, type Db } from "@headroom/db";
+import { PLAN_EACH_TIME, Prisma, type Db } from "@headroom/db";
 import { z } from "zod";
 import { MEMORY_RANGES, MEMORY_RANGES_MS, chartWindow, type TMemoryRange } from "../../lib/memory-buckets";
 
@@ -62,7 +62,7 @@ type TBucketRow = { t: Date; maxUsedMiB: number; avgUsedMiB: number; maxProcessM
  * then still shows the minute it began in.
  */
 export async function memoryBuckets(db: Db, nodeId: string, fromMs: number, toMs: number, bucketMs: number): Promise<TMemoryPoint[]> {
-  const rows = await db.$queryRaw<TBucketRow[]>`
+  const rows = await db.$queryRaw<TBucketRow[]>`${PLAN_EACH_TIME}
     WITH src AS (
       SELECT "at", "usedMiB" AS "maxUsed", "usedMiB"::float8 AS "sumUsed", 1 AS "n", "processMiB" AS "maxProcess", "totalMiB" AS "maxTotal", "at" AS "lastAt"
       FROM "MemorySample"
