@@ -55,6 +55,8 @@ export class SteadyLoad {
     const tick = async () => {
       if (this.stopped) return;
       const waiting = await this.o.queued().catch(() => null);
+      // stop() may have run while the queue was being counted: it waits only for uploads already in flight.
+      if (this.stopped) return;
       if (waiting === null || waiting < this.o.maxQueued) this.submitNext();
     };
     this.timer = setInterval(() => void tick(), 1000 / this.o.ratePerS);
