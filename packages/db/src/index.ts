@@ -21,7 +21,9 @@ export interface CreatePrismaClientOptions {
 }
 
 export function createPrismaClient(url: string, opts: CreatePrismaClientOptions = {}): PrismaClient {
-  const adapter = new PrismaPg({ connectionString: url, max: opts.poolMax }, opts.preparedStatements === false ? {} : { statementNameGenerator: statementNames() });
+  // The adapter's type says a name is a string; pg reads an undefined name as an unnamed statement.
+  const statementNameGenerator = statementNames() as (query: { sql: string }) => string;
+  const adapter = new PrismaPg({ connectionString: url, max: opts.poolMax }, opts.preparedStatements === false ? {} : { statementNameGenerator });
   return new PrismaClient({ adapter });
 }
 
@@ -46,14 +48,13 @@ export const MAX_PREPARED_STATEMENTS = 1_000;
  * parses each once per connection and Postgres keeps its plan. The cap bounds what a connection
  * holds when statements are built with a varying number of parameters (an `IN` list).
  */
-export function statementNames(max: number = MAX_PREPARED_STATEMENTS): (query: { sql: string }) => string {
+export function statementNames(max: number = MAX_PREPARED_STATEMENTS): (query: { sql: string }) => string | undefined {
   const names = new Map<string, string>();
   return ({ sql }) => {
-    if (sql.startsWith(PLAN_EACH_TIME_TEXT)) return undefined as unknown as string;
+    if (sql.startsWith(PLAN_EACH_TIME_TEXT)) return undefined;
     let name = names.get(sql);
     if (name === undefined && names.size < max) names.set(sql, (name = `headroom_${names.size}`));
-    // pg treats a query without a name as unnamed: the adapter's type says string, undefined is what pg reads as none.
-    return name as string;
+    return name;
   };
 }
 

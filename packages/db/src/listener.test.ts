@@ -4,7 +4,7 @@
 import net from "node:net";
 import { afterAll, describe, expect, it } from "vitest";
 import { PgListener } from "./listener.ts";
-import { useTestDatabase } from "./testing.ts";
+import { useTestDatabase, withApplicationName } from "./testing.ts";
 
 const t = useTestDatabase();
 const listeners: PgListener[] = [];
@@ -19,15 +19,10 @@ async function until(what: string, ok: () => boolean, timeoutMs = 10_000): Promi
     await new Promise((r) => setTimeout(r, 50));
   }
 }
-const withAppName = (url: string, name: string) => {
-  const u = new URL(url);
-  u.searchParams.set("application_name", name);
-  return u.toString();
-};
 
 describe("PgListener", () => {
   it("hears a notification, says when its backend is killed, and listens again", async () => {
-    const l = new PgListener(withAppName(t.url, "listener-kill-test"));
+    const l = new PgListener(withApplicationName(t.url, "listener-kill-test"));
     listeners.push(l);
     const heard: string[] = [];
     const changes: boolean[] = [];

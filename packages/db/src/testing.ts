@@ -10,7 +10,7 @@ import { createPrismaClient, type PrismaClient } from "./index.ts";
 import { withDatabase } from "./testing-url.ts";
 import "./testing-context.ts";
 
-export { withDatabase } from "./testing-url.ts";
+export { withApplicationName, withDatabase } from "./testing-url.ts";
 
 export interface TestDatabase {
   url: string;

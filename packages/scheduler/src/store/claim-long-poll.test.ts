@@ -1,7 +1,7 @@
 // The claim long-poll against a real Postgres: it wakes on the scheduler's NOTIFY.
 import type { PrismaClient } from "@headroom/db";
 import { PgListener } from "@headroom/db/listener";
-import { useTestDatabase } from "@headroom/db/testing";
+import { useTestDatabase, withApplicationName } from "@headroom/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { schedulerTick } from "../tick.ts";
 import { claimForNode } from "./claim-long-poll.ts";
@@ -84,7 +84,7 @@ describe("claimForNode", () => {
   });
 
   it("a listener that loses its connection wakes its waiters, which poll until it listens again", async () => {
-    const lossy = new PgListener(withAppName(t.url, "claim-lossy-listener"));
+    const lossy = new PgListener(withApplicationName(t.url, "claim-lossy-listener"));
     await lossy.ensureConnected();
     try {
       const n = await node();
@@ -114,10 +114,4 @@ function countingClaims(): { db: PrismaClient; claims: () => number } {
     },
   });
   return { db, claims: () => n };
-}
-
-function withAppName(url: string, name: string): string {
-  const u = new URL(url);
-  u.searchParams.set("application_name", name);
-  return u.toString();
 }

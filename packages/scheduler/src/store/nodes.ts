@@ -83,7 +83,7 @@ export async function recordHeartbeat(db: Db, nodeId: string, hb: THeartbeatRequ
   const idle = hb.activeJobs.length === 0;
   const rows = await db.$queryRaw<({ status: string; drained: boolean; appliedSettingsVersion: number | null; sampled: number; renewed: string[]; mostNeededMiB: number | null } & TSettingsRows)[]>`
     WITH sample AS (${samplesInsert(nodeId, sample, Prisma.sql`EXISTS (SELECT 1 FROM "Node" WHERE id = ${nodeId}::uuid)`)} RETURNING 1),
-    renewed AS (${idle ? Prisma.sql`SELECT NULL::uuid AS id WHERE false` : leaseRenewal(nodeId, hb.activeJobs, new Date(now.getTime() + leaseMs))})
+    renewed AS (${leaseRenewal(nodeId, hb.activeJobs, new Date(now.getTime() + leaseMs))})
     UPDATE "Node" n SET
       status = 'ONLINE', "lastHeartbeatAt" = ${now},
       "usedMiB" = ${m.usedMiB}, "totalMiB" = ${m.totalMiB}, "freeMiB" = ${m.freeMiB}, "processMiB" = ${m.processMiB},
