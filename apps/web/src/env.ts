@@ -57,6 +57,14 @@ const ZEnvSchema = z.object({
    * through an advisory lock, so every replica may leave it on.
    */
   HEADROOM_RETENTION_INTERVAL_MS: z.coerce.number().int().min(0).default(600_000),
+  /**
+   * A second port serving the agent protocol (/api/agent/v1/…) on a plain node:http listener
+   * (server/agent-port): agents pointed at it cost a replica a third of the CPU per request that
+   * Next's server does. Unset, agents use the main port only.
+   */
+  HEADROOM_AGENT_PORT: z.coerce.number().int().min(1).max(65_535).optional(),
+  /** The address the agent port listens on (default: all interfaces, like Next's own port). */
+  HEADROOM_AGENT_HOST: z.string().min(1).optional(),
   HEADROOM_SECURE_COOKIES: z.enum(["true", "false"]).default("false").transform((v) => v === "true"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 }).refine((e) => e.HEADROOM_STORAGE !== "s3" || e.HEADROOM_S3_BUCKET !== undefined, {
