@@ -7,7 +7,7 @@
 // run in worker processes (http-agents/worker.ts) forked from this same file.
 //
 //   npm run bench:dispatch -- [--agents 1000] [--rates 10,100,1000] [--phase-s 30] [--idle-s 30]
-//                             [--web 1] [--work-ms 250] [--out dir] [--write]
+//                             [--web 1] [--work-ms 250] [--agent-port] [--out dir] [--write]
 //   bench pack: node app/bench-dispatch.mjs --root <unpacked pack> ... (scripts/bench-host/run-dispatch.sh)
 import { execFileSync, fork, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -52,6 +52,8 @@ async function orchestrate(): Promise<void> {
       write: { type: "boolean", default: false },
       // A CPU profile of each web replica (node --cpu-prof), written into this folder when it stops.
       "profile-web": { type: "string" },
+      // Agents talk to each replica's agent port (HEADROOM_AGENT_PORT) instead of Next's.
+      "agent-port": { type: "boolean", default: false },
     },
   });
   const t0 = Date.now();
@@ -80,6 +82,7 @@ async function orchestrate(): Promise<void> {
     // stop one runaway client) is lifted so the offered rate is what reaches the queue.
     webEnv: { HEADROOM_UPLOADS_PER_MINUTE: "100000000" },
     webNodeArgs: a["profile-web"] ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(a["profile-web"])}`] : [],
+    agentPort: a["agent-port"],
     log,
   });
   const workers: ChildProcess[] = [];
@@ -129,7 +132,7 @@ async function orchestrate(): Promise<void> {
     // Agents in contiguous index ranges per worker; each agent's replica is its index modulo replicas.
     const per = Math.ceil(agents / agentProcs);
     const ready = await Promise.all(
-      agentWorkers.map((w, k) => ask(w, { cmd: "agents", bases: stack.bases, enrollToken: stack.credentials.enrollToken, first: k * per, count: Math.max(0, Math.min(per, agents - k * per)), workMs })),
+      agentWorkers.map((w, k) => ask(w, { cmd: "agents", bases: stack.agentBases, enrollToken: stack.credentials.enrollToken, first: k * per, count: Math.max(0, Math.min(per, agents - k * per)), workMs })),
     );
     const registered = ready.reduce((n, r) => n + (r.ev === "ready" ? r.registered : 0), 0);
     const failed = ready.flatMap((r) => (r.ev === "ready" ? r.failed : []));
@@ -309,6 +312,9 @@ async function orchestrate(): Promise<void> {
           notes: [
             `The web replicas run with HEADROOM_UPLOADS_PER_MINUTE lifted (one API key offers every job); everything else at the shipped defaults (uploads stored in Postgres, lease 30 s, LOG_LEVEL info). The limit is still checked: every upload takes a token from that key's bucket, one row in Postgres (auth/rate-limit.ts), and counts the queued jobs (HEADROOM_MAX_QUEUED_JOBS, 10,000: past it uploads get 503 QUEUE_FULL, counted as errors).`,
             `Postgres: the embedded server with its default settings${stack.maxConnections() > 100 ? `, but max_connections ${stack.maxConnections()} (each replica keeps a pool of 10)` : ""}; shared_buffers ${pgSettings}.`,
+            a["agent-port"]
+              ? "Agents talk to each replica's agent port (HEADROOM_AGENT_PORT: the agent routes on a plain node:http listener beside Next); the submitter's uploads go through Next."
+              : "Agents and the submitter talk to Next's port.",
             ...(webReplicas > 1 ? [`Agent i talks to replica i mod ${webReplicas} (as a balancer with connection affinity would); the submitter's uploads go round robin.`] : []),
           ],
         },

@@ -27,6 +27,8 @@ export type TStackOptions = {
   log: (msg: string) => void;
   /** Node flags for the web replicas (e.g. --cpu-prof), placed before the server's script. */
   webNodeArgs?: string[];
+  /** Each replica also serves the agent protocol on its agent port (HEADROOM_AGENT_PORT), and agents talk to that. */
+  agentPort?: boolean;
 };
 
 export class DispatchStack {
@@ -35,6 +37,8 @@ export class DispatchStack {
   prisma!: PrismaClient;
   credentials!: TCredentials;
   readonly bases: string[] = [];
+  /** Where agents talk to each replica: its agent port, or with none its main port. */
+  readonly agentBases: string[] = [];
   web: TChild[] = [];
   scheduler: TChild | null = null;
   private stopDb: () => Promise<void> = async () => {};
@@ -76,7 +80,8 @@ export class DispatchStack {
     const env = { ...process.env, DATABASE_URL: db.url, HEADROOM_DATA_DIR: dataDir, HEADROOM_ENROLL_TOKEN: credentials.enrollToken, NEXT_TELEMETRY_DISABLED: "1" };
     for (let i = 0; i < this.o.webReplicas; i++) {
       const port = await freePort();
-      const webEnv = { ...env, ...this.o.webEnv, NODE_ENV: "production", PORT: String(port), HOSTNAME: "127.0.0.1" };
+      const agentPort = this.o.agentPort ? await freePort() : null;
+      const webEnv = { ...env, ...this.o.webEnv, NODE_ENV: "production", PORT: String(port), HOSTNAME: "127.0.0.1", ...(agentPort && { HEADROOM_AGENT_PORT: String(agentPort), HEADROOM_AGENT_HOST: "127.0.0.1" }) };
       const logFile = path.join(this.logs, `web${i}.log`);
       const child =
         layout.kind === "repo"
@@ -84,9 +89,12 @@ export class DispatchStack {
           : startChild(`web${i}`, process.execPath, [...(this.o.webNodeArgs ?? []), path.join(layout.root, layout.webDir, "apps/web/server.js")], { cwd: path.join(layout.root, layout.webDir, "apps/web"), env: webEnv, logFile });
       this.web.push(child);
       this.bases.push(`http://127.0.0.1:${port}`);
+      this.agentBases.push(`http://127.0.0.1:${agentPort ?? port}`);
     }
     await Promise.all(this.bases.map((b, i) => waitForHttp(`${b}/api/health`, 180_000, () => this.web[i]!.proc.exitCode !== null)));
-    log(`control plane: ${this.bases.length} replica(s) at ${this.bases.join(", ")}`);
+    // A replica's agent port comes up with it (instrumentation's register(), before Next answers).
+    if (this.o.agentPort) await Promise.all(this.agentBases.map((b, i) => answering(b, 30_000, () => this.web[i]!.proc.exitCode !== null)));
+    log(`control plane: ${this.bases.length} replica(s) at ${this.bases.join(", ")}${this.o.agentPort ? `; agent ports ${this.agentBases.join(", ")}` : ""}`);
 
     const schedEnv = { ...env };
     const logFile = path.join(this.logs, "scheduler.log");
@@ -150,6 +158,15 @@ function readStat(pid: number): string[] | null {
  * reaped children's, plus its live descendants' (tsx runs the scheduler in a child node process).
  * Null when the process is gone.
  */
+/** Waits until `base` answers HTTP at all (the agent port has no health route: any answer means it listens). */
+async function answering(base: string, timeoutMs: number, isDead: () => boolean): Promise<void> {
+  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await new Promise((r) => setTimeout(r, 200))) {
+    if (isDead()) throw new Error(`the process serving ${base} exited`);
+    if (await fetch(`${base}/api/agent/v1/heartbeat`).then(() => true, () => false)) return;
+  }
+  throw new Error(`${base} did not answer within ${timeoutMs} ms`);
+}
+
 export function processCpuS(pid: number): number | null {
   const f = readStat(pid);
   if (!f) return null;
