@@ -1,6 +1,7 @@
 // `npm start`: the whole local fleet on one machine. Database (embedded unless DATABASE_URL is
-// set), migrations, first-run credentials, the production web build on HEADROOM_PORT (3000), the
-// scheduler, and one agent per GPU (or one CPU agent). Ctrl-C stops all of it, Postgres included.
+// set), migrations, first-run credentials, the production web build on HEADROOM_PORT (3000) with its
+// agent port beside it (HEADROOM_AGENT_PORT, 3001), the scheduler, and one agent per GPU (or one CPU
+// agent) talking to that agent port. Ctrl-C stops all of it, Postgres included.
 import os from "node:os";
 import path from "node:path";
 import { createPrismaClient } from "@headroom/db";
@@ -72,13 +73,16 @@ async function main(): Promise<void> {
     stampWebBuild(REPO_ROOT, sourcesMtimeMs);
   }
   const tsx = path.join(REPO_ROOT, "node_modules/tsx/dist/cli.mjs");
-  const web = startChild("web", process.execPath, [nextBin, "start", "-p", String(config.HEADROOM_PORT), "-H", "127.0.0.1"], { cwd: webDir, env });
+  const web = startChild("web", process.execPath, [nextBin, "start", "-p", String(config.HEADROOM_PORT), "-H", "127.0.0.1"], {
+    cwd: webDir,
+    env: { ...env, HEADROOM_AGENT_PORT: String(config.agentPort), HEADROOM_AGENT_HOST: "127.0.0.1" },
+  });
   children.push(web);
   const url = `http://localhost:${config.HEADROOM_PORT}`;
   await waitForHttp(`${url}/api/health`, 120_000, () => web.proc.exitCode !== null);
   children.push(startChild("scheduler", process.execPath, [tsx, "apps/scheduler/src/main.ts"], { cwd: REPO_ROOT, env }));
 
-  const agentEnv = { ...env, HEADROOM_CONTROL_URL: `http://127.0.0.1:${config.HEADROOM_PORT}` };
+  const agentEnv = { ...env, HEADROOM_CONTROL_URL: `http://127.0.0.1:${config.agentPort}` };
   const gpus = config.HEADROOM_AGENTS === "auto" ? await discoverGpus() : [];
   const agentMain = "apps/gpu-node/src/main.ts";
   if (gpus.length > 0) {
@@ -99,7 +103,7 @@ async function main(): Promise<void> {
       `  admin:   ${credentials.adminEmail} / ${credentials.adminPassword}`,
       `  API key: ${credentials.apiKey}`,
       `  ${created ? "saved to" : "from"} ${file}`,
-      `  agents:  ${gpus.length > 0 ? `${gpus.length} GPU agent(s)` : `${children.length - 2} CPU agent(s) (no GPU found)`}`,
+      `  agents:  ${gpus.length > 0 ? `${gpus.length} GPU agent(s)` : `${children.length - 2} CPU agent(s) (no GPU found)`}, on the agent port ${config.agentPort}`,
       `  try:     curl -H "Authorization: Bearer ${credentials.apiKey}" -F file=@receipt.jpg ${url}/api/v1/jobs`,
       "Ctrl-C stops everything.",
       "",

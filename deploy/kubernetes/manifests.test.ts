@@ -99,6 +99,19 @@ describe.skipIf(!kubectlPresent)(`kustomize overlays (${KUBECTL})`, () => {
     else expect(secret).toBeUndefined();
   });
 
+  it.each(OVERLAYS)("%s: agents reach the web replicas' agent port through the Service", (overlay) => {
+    const objs = rendered.get(overlay)!;
+    const config = named(objs, "ConfigMap", "headroom-config").data!;
+    const web = named<TWorkload>(objs, "Deployment", "headroom-web").spec.template.spec.containers[0]! as unknown as { ports: { name: string; containerPort: number }[] };
+    const svcPorts = (named(objs, "Service", "headroom-web").spec as { ports: { name: string; port: number; targetPort: string }[] }).ports;
+    const control = new URL(config.HEADROOM_CONTROL_URL!);
+    expect(control.hostname).toBe("headroom-web");
+    const svcPort = svcPorts.find((p) => p.port === Number(control.port))!;
+    expect(svcPort, `no Service port ${control.port}`).toBeDefined();
+    const target = web.ports.find((p) => p.name === svcPort.targetPort)!;
+    expect(target.containerPort).toBe(Number(config.HEADROOM_AGENT_PORT));
+  });
+
   it("the alert rules use only metrics that /metrics exports, and the ServiceMonitor scrapes the web Service's port", () => {
     const objs = rendered.get("overlays/production")!;
     const registry = readFileSync(path.join(KUSTOMIZE_DIR, "../../apps/web/src/server/metrics/registry.ts"), "utf8");

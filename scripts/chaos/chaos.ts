@@ -158,7 +158,7 @@ async function main(hold: (s: ChaosStack) => ChaosStack): Promise<number> {
     startedAt,
     durationS: (Date.now() - startedAt.getTime()) / 1000,
     setup: [
-      `Embedded Postgres; two control-plane replicas (\`next start\`, production build) behind a TCP balancer that skips a replica refusing connections; one scheduler (two in the scheduler phase); ${AGENTS} CPU agents (\`HEADROOM_OCR_THREADS=1\`), the last one in its own network namespace${s.netnsNote ? ` (not here: ${s.netnsNote})` : ""}.`,
+      `Embedded Postgres; two control-plane replicas (\`next start\`, production build) behind a TCP balancer that skips a replica refusing connections, and their agent ports (\`HEADROOM_AGENT_PORT\`) behind another, which the agents talk to; one scheduler (two in the scheduler phase); ${AGENTS} CPU agents (\`HEADROOM_OCR_THREADS=1\`), the last one in its own network namespace${s.netnsNote ? ` (not here: ${s.netnsNote})` : ""}.`,
       `Lease ${LEASE_MS / 1000} s, node offline after ${NODE_OFFLINE_MS / 1000} s, upload time limit ${UPLOAD_TIMEOUT_MS / 1000} s, uploads on a 256 MiB tmpfs, up to 3 attempts per job; per-job timeout ${HUNG_JOB_TIMEOUT_S} s during the hung-runner phase (300 s otherwise).`,
       `Load: ${opts.ratePerS} uploads/s while fewer than ${opts.maxQueued} jobs wait, each under its own idempotency key and retried with it through outages; documents: ${docs.length} (${source}, ${Math.min(...docs.map((d) => d.bytes.length))}–${Math.max(...docs.map((d) => d.bytes.length))} bytes; ${docs.filter((d) => d.mimeType === "application/pdf").length} of them two-page PDFs); the cut-off fault's job: an eight-band PDF.`,
       `Code: ${tree === REPO_ROOT ? "this checkout" : `the checkout at ${tree}`}${gitHead(tree)}.`,

@@ -1,7 +1,8 @@
 // The real stack on this machine, with handles to break each part: an embedded Postgres, two
-// control-plane replicas (`next start`) behind a TCP balancer, one or two schedulers, and CPU
-// agents, one of them inside a network namespace when this machine allows it. It reuses what
-// `npm start` uses (scripts/fleet: credentials, child processes in their own groups, waits).
+// control-plane replicas (`next start`) behind a TCP balancer, their agent ports behind another,
+// one or two schedulers, and CPU agents talking to the agent ports, one of them inside a network
+// namespace when this machine allows it. It reuses what `npm start` uses (scripts/fleet:
+// credentials, child processes in their own groups, waits).
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
@@ -36,11 +37,15 @@ export class ChaosStack {
   prisma!: PrismaClient;
   credentials!: TCredentials;
   readonly webPorts: number[] = [];
+  /** Each replica's agent port (HEADROOM_AGENT_PORT), behind a balancer of its own that the agents talk to. */
+  readonly agentPorts: number[] = [];
   private readonly web: (TChild | null)[] = [];
   private readonly schedulers: (TChild | null)[] = [];
   readonly agents = new Map<string, { spec: TAgentSpec; child: TChild | null }>();
   lbPort = 0;
+  agentLbPort = 0;
   private balancer: Balancer | null = null;
+  private agentBalancer: Balancer | null = null;
   private tmpfsMounted = false;
   private readonly netnses: TNetns[] = [];
   netnsNote = "";
@@ -79,11 +84,15 @@ export class ChaosStack {
     this.log(`postgres on ${this.dbPort}, migrated`);
 
     this.webPorts.push(await freePort(), await freePort());
+    this.agentPorts.push(await freePort(), await freePort());
     this.lbPort = await freePort();
+    this.agentLbPort = await freePort();
     this.balancer = new Balancer(() => this.webPorts);
+    this.agentBalancer = new Balancer(() => this.agentPorts);
     await this.balancer.listen("127.0.0.1", this.lbPort);
+    await this.agentBalancer.listen("127.0.0.1", this.agentLbPort);
     await Promise.all(this.webPorts.map((_, i) => this.startWeb(i)));
-    this.log(`control plane: replicas on ${this.webPorts.join(", ")} behind the balancer on ${this.lbPort}`);
+    this.log(`control plane: replicas on ${this.webPorts.join(", ")} behind the balancer on ${this.lbPort}; their agent ports ${this.agentPorts.join(", ")} behind ${this.agentLbPort}`);
     this.startScheduler(0);
 
     const ns = o.netns === false ? { ok: false as const, why: "not asked for" } : canUseNetns();
@@ -94,7 +103,7 @@ export class ChaosStack {
         netns = netnsFor(freeNetnsIndex());
         createNetns(netns);
         this.netnses.push(netns);
-        await this.balancer.listen(netns.hostIp, this.lbPort);
+        await this.agentBalancer.listen(netns.hostIp, this.agentLbPort);
       }
       this.agents.set(`chaos-cpu${i}`, { spec: { name: `chaos-cpu${i}`, netns }, child: null });
     }
@@ -136,7 +145,7 @@ export class ChaosStack {
 
   // --- control plane --------------------------------------------------------------------------
 
-  private webEnv(port: number): NodeJS.ProcessEnv {
+  private webEnv(port: number, agentPort: number): NodeJS.ProcessEnv {
     return {
       ...process.env,
       NODE_ENV: "production",
@@ -151,6 +160,8 @@ export class ChaosStack {
       NEXT_TELEMETRY_DISABLED: "1",
       LOG_LEVEL: "info",
       PORT: String(port),
+      HEADROOM_AGENT_PORT: String(agentPort),
+      HEADROOM_AGENT_HOST: "127.0.0.1",
     };
   }
 
@@ -159,7 +170,7 @@ export class ChaosStack {
     const next = path.join(this.tree, "node_modules/next/dist/bin/next");
     const child = startChild(`web${i}`, process.execPath, [next, "start", "-p", String(port), "-H", "127.0.0.1"], {
       cwd: path.join(this.tree, "apps/web"),
-      env: this.webEnv(port),
+      env: this.webEnv(port, this.agentPorts[i]!),
       logFile: path.join(this.logs, `web${i}.log`),
     });
     this.web[i] = child;
@@ -208,7 +219,7 @@ export class ChaosStack {
       cwd: this.tree,
       env: {
         ...process.env,
-        HEADROOM_CONTROL_URL: `http://${host}:${this.lbPort}`,
+        HEADROOM_CONTROL_URL: `http://${host}:${this.agentLbPort}`,
         HEADROOM_ENROLL_TOKEN: this.credentials.enrollToken,
         HEADROOM_NODE_NAME: name,
         HEADROOM_PROVIDERS: "cpu",
@@ -266,6 +277,7 @@ export class ChaosStack {
     const children = [...this.web, ...this.schedulers, ...[...this.agents.values()].map((a) => a.child)].filter((c): c is TChild => c != null);
     await stopChildren(children);
     await this.balancer?.close();
+    await this.agentBalancer?.close();
     await this.prisma?.$disconnect().catch(() => {});
     await this.dbStop().catch(() => {});
     for (const n of this.netnses) removeNetns(n);

@@ -9,6 +9,8 @@ const ZStartEnvSchema = z.object({
   DATABASE_URL: z.string().min(1).optional(),
   HEADROOM_DATA_DIR: z.string().default(path.join(REPO_ROOT, ".data")),
   HEADROOM_PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  /** The web app's agent port, which the local agents talk to (default HEADROOM_PORT + 1). */
+  HEADROOM_AGENT_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   HEADROOM_DB_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   HEADROOM_ADMIN_EMAIL: z.string().email().default("admin@headroom.local"),
   HEADROOM_ADMIN_PASSWORD: z.string().min(8, "HEADROOM_ADMIN_PASSWORD must have at least 8 characters").optional(),
@@ -22,7 +24,7 @@ const ZStartEnvSchema = z.object({
   LOG_LEVEL: z.string().default("info"),
 });
 
-export type TStartConfig = z.infer<typeof ZStartEnvSchema> & { dataDir: string };
+export type TStartConfig = z.infer<typeof ZStartEnvSchema> & { dataDir: string; agentPort: number };
 
 export function parseStartConfig(env: NodeJS.ProcessEnv = process.env): TStartConfig {
   const parsed = ZStartEnvSchema.safeParse(env);
@@ -30,5 +32,5 @@ export function parseStartConfig(env: NodeJS.ProcessEnv = process.env): TStartCo
     const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
     throw new Error(`Invalid configuration:\n${lines.join("\n")}`);
   }
-  return { ...parsed.data, dataDir: path.resolve(parsed.data.HEADROOM_DATA_DIR) };
+  return { ...parsed.data, dataDir: path.resolve(parsed.data.HEADROOM_DATA_DIR), agentPort: parsed.data.HEADROOM_AGENT_PORT ?? parsed.data.HEADROOM_PORT + 1 };
 }

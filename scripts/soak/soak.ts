@@ -115,7 +115,7 @@ async function main(hold: (s: ChaosStack) => ChaosStack): Promise<number> {
       minutesAsked: opts.minutes,
       minutesRun,
       setup: [
-        `The stack of \`npm run chaos\` (scripts/chaos/stack.ts) with no faults: embedded Postgres; two control-plane replicas (\`next start\`, production build) behind a TCP balancer; one scheduler; ${opts.agents} CPU agents (\`HEADROOM_OCR_THREADS=1\`); lease ${LEASE_MS / 1000} s, node offline after ${NODE_OFFLINE_MS / 1000} s.`,
+        `The stack of \`npm run chaos\` (scripts/chaos/stack.ts) with no faults: embedded Postgres; two control-plane replicas (\`next start\`, production build) behind a TCP balancer, the agents talking to their agent ports behind another; one scheduler; ${opts.agents} CPU agents (\`HEADROOM_OCR_THREADS=1\`); lease ${LEASE_MS / 1000} s, node offline after ${NODE_OFFLINE_MS / 1000} s.`,
         `Load: ${opts.ratePerS} upload/s while fewer than ${opts.maxQueued} jobs wait, so the agents stay busy; ${docs.length} documents (${source}, ${Math.min(...docs.map((d) => d.bytes.length))}–${Math.max(...docs.map((d) => d.bytes.length))} bytes; ${docs.filter((d) => d.mimeType === "application/pdf").length} of them two-page PDFs), offered in turn.`,
         `Code: ${tree === path.resolve(REPO_ROOT) ? "this checkout" : "a clean export of the repository"}${gitHead(tree)}.`,
       ],
