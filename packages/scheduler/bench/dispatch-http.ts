@@ -7,7 +7,7 @@
 // run in worker processes (http-agents/worker.ts) forked from this same file.
 //
 //   npm run bench:dispatch -- [--agents 1000] [--rates 10,100,1000] [--phase-s 30] [--idle-s 30]
-//                             [--web 1] [--work-ms 250] [--agent-port] [--out dir] [--write]
+//                             [--web 1] [--work-ms 250] [--agent-port] [--pg-statements] [--out dir] [--write]
 //   bench pack: node app/bench-dispatch.mjs --root <unpacked pack> ... (scripts/bench-host/run-dispatch.sh)
 import { execFileSync, fork, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -27,6 +27,7 @@ async function orchestrate(): Promise<void> {
   const { mergeRecords } = await import("./http-agents/recorder.ts");
   const { renderReport } = await import("./http-agents/report.ts");
   const { pgLoadSince, pgMark } = await import("./pg-load.ts");
+  const { PG_STATEMENTS_SETTINGS, enableStatements, resetStatements, topStatements } = await import("./http-agents/pg-statements.ts");
   type TPhaseResult = import("./http-agents/report.ts").TPhaseResult;
   type TWorkerReply = import("./http-agents/worker.ts").TWorkerReply;
   type TWorkerRequest = import("./http-agents/worker.ts").TWorkerRequest;
@@ -54,6 +55,8 @@ async function orchestrate(): Promise<void> {
       "profile-web": { type: "string" },
       // Agents talk to each replica's agent port (HEADROOM_AGENT_PORT) instead of Next's.
       "agent-port": { type: "boolean", default: false },
+      // Postgres's time by statement in each phase (pg_stat_statements), in the report.
+      "pg-statements": { type: "boolean", default: false },
     },
   });
   const t0 = Date.now();
@@ -83,6 +86,7 @@ async function orchestrate(): Promise<void> {
     webEnv: { HEADROOM_UPLOADS_PER_MINUTE: "100000000" },
     webNodeArgs: a["profile-web"] ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(a["profile-web"])}`] : [],
     agentPort: a["agent-port"],
+    pgSettings: a["pg-statements"] ? PG_STATEMENTS_SETTINGS : {},
     log,
   });
   const workers: ChildProcess[] = [];
@@ -125,6 +129,7 @@ async function orchestrate(): Promise<void> {
     const load0 = os.loadavg();
     log(`work dir ${workDir}; results to ${outDir}`);
     await stack.start();
+    if (a["pg-statements"]) await enableStatements(stack.prisma);
     const pgVersion = (await stack.prisma.$queryRaw<{ v: string }[]>`SELECT current_setting('server_version') AS v`)[0]!.v;
     const pgSettings = (await stack.prisma.$queryRaw<{ v: string }[]>`SELECT current_setting('shared_buffers') || ', synchronous_commit ' || current_setting('synchronous_commit') || ', fsync ' || current_setting('fsync') AS v`)[0]!.v;
     const agentWorkers = Array.from({ length: agentProcs }, spawnWorker);
@@ -146,11 +151,13 @@ async function orchestrate(): Promise<void> {
     type TMark = { pg: Awaited<ReturnType<typeof pgMark>>; pgCpuS: number | null; commits: number; cpu: Map<string, number | null>; at: number };
     const mark = async (): Promise<TMark> => {
       await takeAll(); // discards what the workers recorded before the window
+      if (a["pg-statements"]) await resetStatements(stack.prisma);
       return { pg: await pgMark(stack.prisma), pgCpuS: stack.postgresCpuS(), commits: await commits(), cpu: cpuMark(), at: performance.now() };
     };
     const measure = async (m: TMark) => {
       const wallS = (performance.now() - m.at) / 1_000;
       const pg = await pgLoadSince(stack.prisma, m.pg);
+      const statements = a["pg-statements"] ? await topStatements(stack.prisma) : undefined;
       const commitsNow = await commits();
       const taken = await takeAll();
       const cpu: Record<string, number> = {};
@@ -163,7 +170,7 @@ async function orchestrate(): Promise<void> {
       // Postgres CPU from this stack's own server processes (pg-load.ts counts every "postgres" on the machine).
       const pgCpuNow = stack.postgresCpuS();
       const pgCpuS = pgCpuNow !== null && m.pgCpuS !== null ? pgCpuNow - m.pgCpuS : pg.cpuS;
-      return { wallS, pg: { cpuS: pgCpuS, walBytes: pg.walBytes, commits: commitsNow - m.commits, wallS }, cpu, taken, loopDelay: Math.max(...taken.map((t) => t.loopDelayP99Ms)) };
+      return { wallS, pg: { cpuS: pgCpuS, walBytes: pg.walBytes, commits: commitsNow - m.commits, wallS }, cpu, taken, loopDelay: Math.max(...taken.map((t) => t.loopDelayP99Ms)), statements };
     };
 
     const phases: TPhaseResult[] = [];
@@ -231,6 +238,7 @@ async function orchestrate(): Promise<void> {
         pg: got.pg,
         cpu: got.cpu,
         simLoopDelayP99Ms: got.loopDelay,
+        statements: got.statements,
       });
       const s = phases.at(-1)!;
       const sorted = [...s.submitToClaimMs].sort((x, y) => x - y);
@@ -266,6 +274,7 @@ async function orchestrate(): Promise<void> {
       pg: idle.pg,
       cpu: idle.cpu,
       simLoopDelayP99Ms: idle.loopDelay,
+      statements: idle.statements,
     });
     log(`idle: Postgres ${idle.pg.cpuS === null ? "?" : (idle.pg.cpuS / idle.wallS).toFixed(2)} cores, WAL ${(idle.pg.walBytes / idle.wallS / 2 ** 20).toFixed(2)} MiB/s`);
 

@@ -1,6 +1,7 @@
 // The HTTP dispatch bench's results as Markdown: one table of dispatch latency and load per phase,
 // one of the API's latency per route, and the notes that say what was measured and on what.
 import { fmt, summarize, table } from "../stats.ts";
+import type { TStatementTime } from "./pg-statements.ts";
 import type { TRecords } from "./recorder.ts";
 
 export type TPhaseResult = {
@@ -31,6 +32,8 @@ export type TPhaseResult = {
   /** CPU seconds per second of wall time, by process (web replicas, scheduler, simulator workers). */
   cpu: Record<string, number>;
   simLoopDelayP99Ms: number;
+  /** With --pg-statements: where Postgres's time went in the phase, by statement. */
+  statements?: TStatementTime[];
 };
 
 export type TRunInfo = {
@@ -133,6 +136,7 @@ export function renderReport(info: TRunInfo, phases: TPhaseResult[]): string {
     "",
     ...(errorLines.length ? errorLines : ["- none"]),
     "",
+    ...statementSection(phases),
     "## What was measured, and how",
     "",
     `- Submit → claim: from the moment the submitter sends \`POST /api/v1/jobs\` to the moment the agent that claimed the job has read the \`POST /api/agent/v1/claim\` answer naming it (both clocks are this machine's, in different processes). It includes the upload itself (checks, storage, the job row, NOTIFY), the scheduler's wake-up and tick, the placement's NOTIFY and the long-poll's wake-up and claim.`,
@@ -144,4 +148,24 @@ export function renderReport(info: TRunInfo, phases: TPhaseResult[]): string {
     `- Machine: ${info.machine.join("; ")}.`,
     "",
   ].join("\n");
+}
+
+/** With --pg-statements: each phase's statements by Postgres time (planning and execution), the phase's window only. */
+function statementSection(phases: TPhaseResult[]): string[] {
+  if (!phases.some((p) => p.statements?.length)) return [];
+  return [
+    "## Postgres time by statement (pg_stat_statements)",
+    "",
+    "Planning plus execution as the server timed them, in the phase's window; commits and the protocol around each statement are not in them. Per second of the window, so 1,000 ms/s is one backend busy all the time.",
+    "",
+    ...phases.flatMap((p) => [
+      `### ${p.name}`,
+      "",
+      table(
+        ["ms/s", "calls/s", "mean ms", "rows/call", "statement"],
+        (p.statements ?? []).map((st) => [fmt(st.totalMs / p.windowS, 1), fmt(st.calls / p.windowS, 1), fmt(st.meanMs, 3), fmt(st.rows / Math.max(1, st.calls), 1), `\`${st.query.slice(0, 160).replace(/\|/g, "\\|")}\``]),
+      ),
+      "",
+    ]),
+  ];
 }

@@ -29,6 +29,8 @@ export type TStackOptions = {
   webNodeArgs?: string[];
   /** Each replica also serves the agent protocol on its agent port (HEADROOM_AGENT_PORT), and agents talk to that. */
   agentPort?: boolean;
+  /** Extra settings for the embedded Postgres (the bench's --pg-statements loads pg_stat_statements). */
+  pgSettings?: Record<string, string>;
 };
 
 export class DispatchStack {
@@ -66,7 +68,7 @@ export class DispatchStack {
     mkdirSync(this.logs, { recursive: true });
     if (layout.kind === "repo") ensureWebBuild(layout.tree, log);
     const dataDir = path.join(this.o.workDir, "data");
-    const db = await startDatabase({ dataDir, port: await freePort(), settings: { max_connections: String(this.maxConnections()) }, log: (m) => /ERROR|FATAL|PANIC/.test(m) && log(`db: ${m.trim()}`) });
+    const db = await startDatabase({ dataDir, port: await freePort(), settings: { max_connections: String(this.maxConnections()), ...this.o.pgSettings }, log: (m) => /ERROR|FATAL|PANIC/.test(m) && log(`db: ${m.trim()}`) });
     this.stopDb = db.stop;
     this.dbUrl = db.url;
     await migrate(db.url, { migrationsDir: this.migrationsDir() });
