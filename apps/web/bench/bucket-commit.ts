@@ -1,11 +1,11 @@
 // What one API key's upload bucket costs at a thousand uploads a second. Every upload takes a token
 // from its key's row in RateLimitBucket (auth/rate-limit.ts), and the row lock of that upsert is held
-// until its commit has reached disk, so one key's uploads queue behind each other's WAL flushes.
-// This measures, on one embedded Postgres, C concurrent clients taking tokens through the shipped
-// PgTokenBucketLimiter: all on one key (one busy API key), each on its own key (the same statement
-// without the hot row), and on one key with the commit not waiting for its flush
-// (synchronous_commit off for that transaction: a crash forgets the last few spends, which only
-// refunds tokens), taking turns, and reports the rate and latency of each.
+// until its commit. This measures, on one embedded Postgres, C concurrent clients taking tokens
+// through PgTokenBucketLimiter: all on one key as shipped (the commit does not wait for the WAL
+// flush: a crash forgets the last few spends, which only refunds tokens), each on its own key (the
+// same statement without the hot row), and on one key committing durably (durableCommit: the peer,
+// as it was before, one key's spends queued behind each other's WAL flushes), taking turns, and
+// reports the rate and latency of each.
 //
 //   npx tsx apps/web/bench/bucket-commit.ts [--clients 16] [--seconds 5] [--rounds 2] [--out <dir>: also writes <dir>/bucket-commit.md]
 import { writeFile } from "node:fs/promises";
@@ -25,14 +25,12 @@ try {
   const prisma = db.client(clients);
   // A bucket that never runs dry: the bench measures the statement, not the refusals.
   const limiter = new PgTokenBucketLimiter("bench", { capacity: 1e12, refillMs: 60_000 });
-  type TMode = "one key" | "a key per client" | "one key, commit without waiting for the flush";
+  const durable = new PgTokenBucketLimiter("bench-durable", { capacity: 1e12, refillMs: 60_000, durableCommit: true });
+  type TMode = "one key (shipped)" | "a key per client" | "one key, durable commit (before)";
   const take = (mode: TMode, client: number) => {
     if (mode === "a key per client") return limiter.take(prisma, `key-${client}`);
-    if (mode === "one key") return limiter.take(prisma, "key");
-    return prisma.$transaction(async (tx) => {
-      await tx.$executeRaw`SET LOCAL synchronous_commit TO off`;
-      return limiter.take(tx, "key");
-    });
+    if (mode === "one key (shipped)") return limiter.take(prisma, "key");
+    return durable.take(prisma, "key");
   };
   const run = (mode: TMode) =>
     closedLoop(clients, seconds, async (client) => {
@@ -40,7 +38,7 @@ try {
     });
   const rows: string[][] = [];
   for (let r = 0; r < Number(a.rounds); r++) {
-    for (const mode of ["one key", "a key per client", "one key, commit without waiting for the flush"] as const) {
+    for (const mode of ["one key (shipped)", "a key per client", "one key, durable commit (before)"] as const) {
       const row = rateRow(r + 1, mode, await run(mode), seconds);
       rows.push(row);
       log(`round ${r + 1}, ${mode}: ${row[2]}/s, p99 ${row[4]} ms`);

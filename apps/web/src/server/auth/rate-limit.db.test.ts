@@ -1,6 +1,6 @@
 // The Postgres token bucket: its arithmetic, and two limiters (as two replicas would hold) with
 // two database clients spending from one bucket.
-import { createPrismaClient } from "@headroom/db";
+import { createPrismaClient, type PrismaClient } from "@headroom/db";
 import { useTestDatabase } from "@headroom/db/testing";
 import { afterAll, describe, expect, it } from "vitest";
 import { PgTokenBucketLimiter } from "./rate-limit";
@@ -12,6 +12,19 @@ let n = 0;
 const key = () => `k${++n}`;
 
 describe("PgTokenBucketLimiter", () => {
+  it("commits its spend without waiting for the WAL flush (its row is free at once), unless durableCommit", async () => {
+    // take() is for the client; run inside a transaction here only to read the setting its statement
+    // left for the commit (from "on": the test server may run with it off).
+    const settingAfter = (l: PgTokenBucketLimiter) =>
+      t.db.$transaction(async (tx) => {
+        await tx.$executeRaw`SET LOCAL synchronous_commit TO on`;
+        expect((await l.take(tx as unknown as PrismaClient, key())).ok).toBe(true);
+        return (await tx.$queryRaw<{ s: string }[]>`SELECT current_setting('synchronous_commit') AS s`)[0]!.s;
+      });
+    expect(await settingAfter(new PgTokenBucketLimiter("t", { capacity: 10, refillMs: 60_000 }))).toBe("off");
+    expect(await settingAfter(new PgTokenBucketLimiter("t", { capacity: 10, refillMs: 60_000, durableCommit: true }))).toBe("on");
+  });
+
   it("allows a burst up to capacity, then refuses with a retry time", async () => {
     const l = new PgTokenBucketLimiter("t", { capacity: 10, refillMs: 60_000 });
     const k = key();

@@ -6,7 +6,15 @@
 // elapsed, spends a token when one is there and records whether it did. The row lock taken by
 // ON CONFLICT serialises concurrent attempts on one key across processes; raw SQL because Prisma
 // cannot express an arithmetic upsert with a conditional spend.
-import type { Db } from "@headroom/db";
+//
+// That lock is held until the statement's commit, and a durable commit waits for the WAL to reach
+// the disk: one key's attempts went through one at a time, a WAL flush each. One API key sending
+// 1,000 uploads a second was held to about 560 (4.9 ms an attempt, most of it waiting for that
+// row; docs/scaling.md, "One hot row"). So the statement commits asynchronously
+// (synchronous_commit off for its own transaction only): the lock goes at once, and a crash of
+// Postgres may forget the last fraction of a second of spent tokens, which a limit meant to stop
+// runaway clients and password guessing can afford.
+import { Prisma, type Db, type PrismaClient } from "@headroom/db";
 
 export type TRateLimitDecision = { ok: true; remaining: number } | { ok: false; retryAfterMs: number };
 
@@ -15,7 +23,11 @@ export type TTokenBucketOptions = {
   capacity: number;
   /** Time for an empty bucket to refill completely, in ms. */
   refillMs: number;
+  /** Commit each spend durably, holding the key's row until the WAL flush (the peer in bench/bucket-commit.ts; nothing here needs it). */
+  durableCommit?: boolean;
 };
+
+const ASYNC_COMMIT = Prisma.sql`, set_config('synchronous_commit', 'off', true) AS "asyncCommit"`;
 
 /** Rows untouched this long are full again and are deleted, at most once per this interval per process, in ms. */
 const PRUNE_EVERY_MS = 60_000;
@@ -38,8 +50,11 @@ export class PgTokenBucketLimiter {
     this.ratePerMs = opts.capacity / opts.refillMs;
   }
 
-  /** Takes one token for `key` at `now`; refuses (spending nothing) when the bucket holds less than one. */
-  async take(db: Db, key: string, now: Date = new Date()): Promise<TRateLimitDecision> {
+  /**
+   * Takes one token for `key` at `now`; refuses (spending nothing) when the bucket holds less than one.
+   * `db` is the client, never a transaction: the asynchronous commit would be that transaction's.
+   */
+  async take(db: PrismaClient, key: string, now: Date = new Date()): Promise<TRateLimitDecision> {
     await this.prune(db, now);
     const { capacity } = this.opts;
     // refilled = min(capacity, tokens + elapsed ms × rate); elapsed is never negative, so clock
@@ -52,7 +67,7 @@ export class PgTokenBucketLimiter {
         FROM (SELECT LEAST(${capacity}::float8,
           b."tokens" + GREATEST(0, EXTRACT(EPOCH FROM (EXCLUDED."updatedAt" - b."updatedAt")) * 1000) * ${this.ratePerMs}::float8) AS refilled) AS r
       )
-      RETURNING "tokens", "allowed"`;
+      RETURNING "tokens", "allowed"${this.opts.durableCommit ? Prisma.empty : ASYNC_COMMIT}`;
     const row = rows[0]!;
     if (row.allowed) return { ok: true, remaining: Math.floor(row.tokens) };
     return { ok: false, retryAfterMs: Math.ceil((1 - row.tokens) / this.ratePerMs) };

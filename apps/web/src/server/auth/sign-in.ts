@@ -1,5 +1,5 @@
 // Password sign-in: throttled per client IP + email, constant-ish time for unknown emails.
-import type { Db } from "@headroom/db";
+import type { PrismaClient } from "@headroom/db";
 import { AppError } from "@headroom/protocol";
 import { z } from "zod";
 import { RetryLaterError } from "../http";
@@ -41,7 +41,7 @@ export function clientIp(req: Request, trustedProxies: number): string {
   return (hops.length >= trustedProxies && hops[hops.length - trustedProxies]) || UNKNOWN_CLIENT;
 }
 
-export async function signIn(db: Db, input: TSignInInput, ip: string, now: Date = new Date()): Promise<{ user: TSignedInUser; token: string; expiresAt: Date }> {
+export async function signIn(db: PrismaClient, input: TSignInInput, ip: string, now: Date = new Date()): Promise<{ user: TSignedInUser; token: string; expiresAt: Date }> {
   const bucketKey = `${ip}|${input.email}`;
   const decision = await signInLimiter.take(db, bucketKey, now);
   if (!decision.ok) {

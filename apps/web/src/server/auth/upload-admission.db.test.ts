@@ -111,7 +111,7 @@ describe("the queue count", () => {
   it("is reused for a quarter second while far under the limit, and taken afresh once near it", async () => {
     const principal = { kind: "user" as const, id: randomUUID(), role: "ADMIN" as const, label: "t" };
     const before = await t.db.job.count({ where: { status: "QUEUED" } });
-    const limits = { perKeyPerMinute: 1, maxQueuedJobs: 2 * (before + 10) };
+    const limits = { perKeyPerMinute: 1, maxQueuedJobs: 2 * (before + 10) }; // "before" is under 90 % of it
     const t0 = new Date(Date.now() + 60_000); // later than any count the other tests took
     const at = (ms: number) => new Date(t0.getTime() + ms);
     await admitUpload(t.db, principal, limits, t0);
