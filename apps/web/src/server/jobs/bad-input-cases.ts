@@ -72,7 +72,7 @@ export const ZOO: TZooCase[] = [
   { group: "Request shapes", kind: "One idempotency key reused for a different file", status: 409, code: "CONFLICT", message: /already used for other files/, request: () => file(Buffer.alloc(0)), custom: "idempotency-reuse" },
   { group: "Request shapes", kind: "One idempotency key sent by 4 requests at once", status: 200, code: "(replay)", message: /./, request: () => file(Buffer.alloc(0)), custom: "idempotency-race" },
   // Timing.
-  { group: "Timing", kind: "Valid 4,000 × 4,000 interlaced PNG (16 KiB) that takes seconds to decode", status: 422, code: "DECODE_TIMEOUT", message: /took longer than the limit of \d+ ms/, request: () => file(bad.pngSlowToDecode(4000, 4000), "slow.png"), timing: true },
+  { group: "Timing", kind: "Valid 6,000 × 6,000 interlaced PNG (35 KiB) that takes seconds to decode", status: 422, code: "DECODE_TIMEOUT", message: /took longer than the limit of \d+ ms/, request: () => file(bad.pngSlowToDecode(6000, 6000), "slow.png"), timing: true },
 ];
 
 /** docs/security.md's table, between its markers. */

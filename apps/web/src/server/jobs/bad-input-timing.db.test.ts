@@ -7,9 +7,10 @@ import { describe, expect, it } from "vitest";
 import { ZOO } from "./bad-input-cases";
 import { useZooServer } from "./bad-input-test-server";
 
-// 250 ms: a 50 × 20 PNG is checked in a few ms even on a busy 2-core machine, and the 16-megapixel
-// interlaced PNG takes well over a second there (and several hundred ms on a fast idle one). The
-// pixel limit is the default 40 megapixels, so that the image is refused for its time alone.
+// 250 ms: a 50 × 20 PNG is checked in a few ms even on a busy 2-core machine, and the 36-megapixel
+// interlaced PNG takes 560 ms on the idle 2-core dev machine and seconds on a busy one (a 16-megapixel
+// one took 250–262 ms idle, right at the limit, and once passed it in CI). The pixel limit is the
+// default 40 megapixels, so that the image is refused for its time alone.
 const t = useTestDatabase();
 const zoo = useZooServer(() => t, { decodeTimeoutMs: 250, maxPixels: 40_000_000 });
 
