@@ -108,6 +108,26 @@ describe("back-pressure on queue depth", () => {
 });
 
 describe("the queue count", () => {
+  it("is still reused at 80 % of the limit (a deep queue does not make every upload count it)", async () => {
+    const principal = { kind: "user" as const, id: randomUUID(), role: "ADMIN" as const, label: "t" };
+    const before = await t.db.job.count({ where: { status: "QUEUED" } });
+    const limits = { perKeyPerMinute: 1, maxQueuedJobs: 10 * (before + 10) };
+    const t0 = new Date(Date.now() + 120_000); // later than any count the other tests took
+    const fillTo = (n: number, tag: string) =>
+      t.db.job.createMany({ data: Array.from({ length: n }, (_, i) => ({ fileName: `${tag}${i}.png`, mimeType: "image/png", sizeBytes: 1, sha256: "0", storageKey: `fill-${tag}-${randomUUID()}` })) });
+    await fillTo(Math.floor(limits.maxQueuedJobs * 0.8) - before, "eighty");
+    try {
+      await admitUpload(t.db, principal, limits, t0); // counts: 80 %
+      await fillTo(limits.maxQueuedJobs, "over");
+      // Over the limit now, but the count taken at 80 % is reused within the quarter second…
+      await expect(admitUpload(t.db, principal, limits, new Date(t0.getTime() + QUEUE_COUNT_REUSE_MS - 1))).resolves.toBeUndefined();
+      // …and taken afresh after it.
+      expect((await rejection(admitUpload(t.db, principal, limits, new Date(t0.getTime() + QUEUE_COUNT_REUSE_MS)), RetryLaterError)).code).toBe("QUEUE_FULL");
+    } finally {
+      await t.db.job.deleteMany({ where: { storageKey: { startsWith: "fill-" } } });
+    }
+  });
+
   it("is reused for a quarter second while far under the limit, and taken afresh once near it", async () => {
     const principal = { kind: "user" as const, id: randomUUID(), role: "ADMIN" as const, label: "t" };
     const before = await t.db.job.count({ where: { status: "QUEUED" } });
