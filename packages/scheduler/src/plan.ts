@@ -15,30 +15,47 @@ export type TPlannedWait = { jobId: string; reason: string; headroomNeededMiB: n
  */
 export type TPlan = { placements: TPlannedPlacement[]; waiting: TPlannedWait[]; unschedulable: number; held: { jobId: string; nodeId: string } | null };
 
-/** A node as loadFleet's statement sends it: one JSON array per node, in this order. */
-type TFleetRow = [id: string, name: string, model: string | null, provider: string | null, online: boolean, drained: boolean, maxConcurrent: number, totalMiB: number, usedMiB: number, override: string | null, inFlight: number, reservedMiB: number];
+/** A node as loadFleet decodes it, in the statement's column order. */
+export type TFleetRow = [id: string, name: string, model: string | null, provider: string | null, online: boolean, drained: boolean, maxConcurrent: number, totalMiB: number, usedMiB: number, override: string | null, inFlight: number, reservedMiB: number];
 
 /**
  * Every node with its jobs in flight as a count and a sum, in one statement that answers one text
- * value: the whole fleet as a JSON array of arrays. The tick reads the whole fleet each time, and
- * row by row (Prisma's findMany with the overrides' relation, plus a groupBy) this cost the
- * scheduler 22 µs of CPU per node per tick, 0.2 s a tick at 10,000 nodes (bench/tick-profile.ts);
- * rows through $queryRaw still cost 16 µs, a JSON.parse about 1. The nodes without an override (or
- * with the same one) share one effectiveThresholds call.
+ * value, and the fleet's settings beside it. The tick reads the whole fleet each time, so what it
+ * costs per node is what counts:
+ * - row by row (Prisma's findMany with the overrides' relation, plus a groupBy) the scheduler spent
+ *   22 µs of CPU per node per tick, 0.2 s a tick at 10,000 nodes (bench/tick-profile.ts); rows
+ *   through $queryRaw still 16 µs, a JSON.parse about 1;
+ * - one JSON array per node (`json_build_array`, which works out each argument's type on every
+ *   row) then cost Postgres most of the read: 5 ms at 1,000 nodes, a third of a core at 74 ticks a
+ *   second on the 16-core host (docs/scaling.md); one JSON array per column (`json_agg`, which works
+ *   out its type once) carries the same values for a fifth to a quarter less of Postgres's CPU at
+ *   1,000 nodes and a tenth less at 10,000 (bench/fleet-read.ts).
+ * The aggregates see the rows in the same order, as they run over one scan in one pass.
  */
 export async function loadFleet(db: Db): Promise<TIndexNode[]> {
   const [fleet, [result]] = await Promise.all([
     db.fleetSettings.findUnique({ where: { id: 1 } }),
     db.$queryRaw<{ fleet: string | null }[]>`
-      SELECT json_agg(json_build_array(n.id, n.name, n.model, n.provider, n.status = 'ONLINE', n.drained, n."maxConcurrent", n."totalMiB", n."usedMiB",
-               CASE WHEN o."nodeId" IS NULL THEN NULL ELSE (to_jsonb(o) - 'nodeId' - 'version' - 'updatedAt')::text END,
-               coalesce(f.jobs, 0), coalesce(f.reserved, 0)))::text AS fleet
+      SELECT json_build_array(json_agg(n.id), json_agg(n.name), json_agg(n.model), json_agg(n.provider), json_agg(n.status = 'ONLINE'), json_agg(n.drained),
+               json_agg(n."maxConcurrent"), json_agg(n."totalMiB"), json_agg(n."usedMiB"),
+               json_agg(CASE WHEN o."nodeId" IS NULL THEN NULL ELSE (to_jsonb(o) - 'nodeId' - 'version' - 'updatedAt')::text END),
+               json_agg(coalesce(f.jobs, 0)), json_agg(coalesce(f.reserved, 0)))::text AS fleet
       FROM "Node" n
       LEFT JOIN "NodeSettingsOverride" o ON o."nodeId" = n.id
       LEFT JOIN (SELECT "nodeId", count(*) AS jobs, sum("predictedPeakMiB") AS reserved FROM "Job"
                  WHERE status IN ('PLACED', 'RUNNING') AND "nodeId" IS NOT NULL GROUP BY "nodeId") f ON f."nodeId" = n.id`,
   ]);
-  const rows = JSON.parse(result?.fleet ?? "[]") as TFleetRow[];
+  return toIndexNodes(fleet, fleetRows(JSON.parse(result?.fleet ?? "[]") as unknown[][]));
+}
+
+/** The columns back into rows; an empty fleet aggregates to nulls. */
+function fleetRows(columns: unknown[][]): TFleetRow[] {
+  const ids = columns[0] ?? [];
+  return ids.map((_, i) => columns.map((c) => c[i]) as TFleetRow);
+}
+
+/** The nodes without an override (or with the same one) share one effectiveThresholds call. */
+export function toIndexNodes(fleet: Partial<TThresholds> | null, rows: TFleetRow[]): TIndexNode[] {
   const thresholdsFor = new Map<string | null, TThresholds>();
   return rows.map(([id, name, model, provider, online, drained, maxConcurrent, totalMiB, usedMiB, override, inFlight, reservedMiB]) => {
     let thresholds = thresholdsFor.get(override);
