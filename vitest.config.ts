@@ -6,7 +6,7 @@ export default defineConfig({
   // apps/web's `@/` path alias, so its tests load modules exactly as Next does.
   resolve: { alias: { "@/": fileURLToPath(new URL("apps/web/src/", import.meta.url)) } },
   test: {
-    include: ["apps/**/src/**/*.test.ts", "apps/**/bench/**/*.test.ts", "packages/**/src/**/*.test.ts", "scripts/**/*.test.ts", "deploy/**/*.test.ts"],
+    include: ["apps/**/src/**/*.test.ts", "apps/**/bench/**/*.test.ts", "packages/**/src/**/*.test.ts", "packages/**/bench/**/*.test.ts", "scripts/**/*.test.ts", "deploy/**/*.test.ts"],
     exclude: ["**/node_modules/**", "**/.next/**", "e2e/**"],
     // Starts one Postgres for the run and a migrated template that each file clones.
     globalSetup: ["packages/db/src/test-global-setup.ts"],

@@ -23,11 +23,12 @@ if (process.argv.includes("--worker")) {
 }
 
 async function orchestrate(): Promise<void> {
-  const { DispatchStack, processCpuS } = await import("./http-agents/stack.ts");
+  const { DispatchStack } = await import("./http-agents/stack.ts");
+  const { processCpuS } = await import("./http-agents/process-cpu.ts");
   const { mergeRecords } = await import("./http-agents/recorder.ts");
   const { renderReport } = await import("./http-agents/report.ts");
   const { pgLoadSince, pgMark } = await import("./pg-load.ts");
-  const { PG_STATEMENTS_SETTINGS, enableStatements, resetStatements, topStatements } = await import("./http-agents/pg-statements.ts");
+  const { PG_STATEMENTS_SETTINGS, enableStatements, resetStatements, statementTotals, topStatements } = await import("./http-agents/pg-statements.ts");
   type TPhaseResult = import("./http-agents/report.ts").TPhaseResult;
   type TWorkerReply = import("./http-agents/worker.ts").TWorkerReply;
   type TWorkerRequest = import("./http-agents/worker.ts").TWorkerRequest;
@@ -146,19 +147,24 @@ async function orchestrate(): Promise<void> {
 
     const takeAll = async (): Promise<TTaken[]> => (await Promise.all(agentWorkers.map((w) => ask(w, { cmd: "take" })))).map((r) => (r as Extract<TWorkerReply, { ev: "taken" }>).taken);
     const cpuMark = () => new Map(stack.pids().map((p) => [p.name, processCpuS(p.pid)]));
-    const commits = async () => Number((await stack.prisma.$queryRaw<{ n: bigint }[]>`SELECT xact_commit AS n FROM pg_stat_database WHERE datname = current_database()`)[0]!.n);
+    // Transactions committed and connections opened (a backend forked, and its statements prepared again) so far.
+    const dbStats = async () => {
+      const [r] = await stack.prisma.$queryRaw<{ commits: bigint; sessions: bigint }[]>`SELECT xact_commit AS commits, sessions FROM pg_stat_database WHERE datname = current_database()`;
+      return { commits: Number(r!.commits), sessions: Number(r!.sessions) };
+    };
 
-    type TMark = { pg: Awaited<ReturnType<typeof pgMark>>; pgCpuS: number | null; commits: number; cpu: Map<string, number | null>; at: number };
+    type TMark = { pg: Awaited<ReturnType<typeof pgMark>>; pgCpuS: number | null; stats: { commits: number; sessions: number }; cpu: Map<string, number | null>; at: number };
     const mark = async (): Promise<TMark> => {
       await takeAll(); // discards what the workers recorded before the window
       if (a["pg-statements"]) await resetStatements(stack.prisma);
-      return { pg: await pgMark(stack.prisma), pgCpuS: stack.postgresCpuS(), commits: await commits(), cpu: cpuMark(), at: performance.now() };
+      return { pg: await pgMark(stack.prisma), pgCpuS: stack.postgresCpuS(), stats: await dbStats(), cpu: cpuMark(), at: performance.now() };
     };
     const measure = async (m: TMark) => {
       const wallS = (performance.now() - m.at) / 1_000;
       const pg = await pgLoadSince(stack.prisma, m.pg);
       const statements = a["pg-statements"] ? await topStatements(stack.prisma) : undefined;
-      const commitsNow = await commits();
+      const statementsAll = a["pg-statements"] ? await statementTotals(stack.prisma) : undefined;
+      const statsNow = await dbStats();
       const taken = await takeAll();
       const cpu: Record<string, number> = {};
       for (const [name, before] of m.cpu) {
@@ -170,7 +176,7 @@ async function orchestrate(): Promise<void> {
       // Postgres CPU from this stack's own server processes (pg-load.ts counts every "postgres" on the machine).
       const pgCpuNow = stack.postgresCpuS();
       const pgCpuS = pgCpuNow !== null && m.pgCpuS !== null ? pgCpuNow - m.pgCpuS : pg.cpuS;
-      return { wallS, pg: { cpuS: pgCpuS, walBytes: pg.walBytes, commits: commitsNow - m.commits, wallS }, cpu, taken, loopDelay: Math.max(...taken.map((t) => t.loopDelayP99Ms)), statements };
+      return { wallS, pg: { cpuS: pgCpuS, walBytes: pg.walBytes, commits: statsNow.commits - m.stats.commits, sessions: statsNow.sessions - m.stats.sessions, wallS }, cpu, taken, loopDelay: Math.max(...taken.map((t) => t.loopDelayP99Ms)), statements, statementsAll };
     };
 
     const phases: TPhaseResult[] = [];
@@ -239,6 +245,7 @@ async function orchestrate(): Promise<void> {
         cpu: got.cpu,
         simLoopDelayP99Ms: got.loopDelay,
         statements: got.statements,
+        statementsAll: got.statementsAll,
       });
       const s = phases.at(-1)!;
       const sorted = [...s.submitToClaimMs].sort((x, y) => x - y);
@@ -275,6 +282,7 @@ async function orchestrate(): Promise<void> {
       cpu: idle.cpu,
       simLoopDelayP99Ms: idle.loopDelay,
       statements: idle.statements,
+      statementsAll: idle.statementsAll,
     });
     log(`idle: Postgres ${idle.pg.cpuS === null ? "?" : (idle.pg.cpuS / idle.wallS).toFixed(2)} cores, WAL ${(idle.pg.walBytes / idle.wallS / 2 ** 20).toFixed(2)} MiB/s`);
 

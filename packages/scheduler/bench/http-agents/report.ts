@@ -1,7 +1,7 @@
 // The HTTP dispatch bench's results as Markdown: one table of dispatch latency and load per phase,
 // one of the API's latency per route, and the notes that say what was measured and on what.
 import { fmt, summarize, table } from "../stats.ts";
-import type { TStatementTime } from "./pg-statements.ts";
+import type { TStatementTime, TStatementTotals } from "./pg-statements.ts";
 import type { TRecords } from "./recorder.ts";
 
 export type TPhaseResult = {
@@ -28,12 +28,14 @@ export type TPhaseResult = {
   tickGapMs: number[];
   placedToClaimedMs: number[];
   records: TRecords;
-  pg: { cpuS: number | null; walBytes: number; commits: number; wallS: number };
+  /** `sessions`: connections Postgres accepted in the window (pg_stat_database.sessions; absent in reports before session 12). */
+  pg: { cpuS: number | null; walBytes: number; commits: number; sessions?: number; wallS: number };
   /** CPU seconds per second of wall time, by process (web replicas, scheduler, simulator workers). */
   cpu: Record<string, number>;
   simLoopDelayP99Ms: number;
   /** With --pg-statements: where Postgres's time went in the phase, by statement. */
   statements?: TStatementTime[];
+  statementsAll?: TStatementTotals;
 };
 
 export type TRunInfo = {
@@ -83,6 +85,7 @@ export function renderReport(info: TRunInfo, phases: TPhaseResult[]): string {
       p.pg.cpuS === null ? "–" : fmt(p.pg.cpuS / p.pg.wallS, 2),
       `${fmt(p.pg.walBytes / p.pg.wallS / 2 ** 20, 2)} MiB/s`,
       fmt(p.pg.commits / p.pg.wallS, 0),
+      p.pg.sessions === undefined ? "–" : fmt(p.pg.sessions / p.pg.wallS, 1),
       web.length ? `${fmt(web.reduce((a, b) => a + b, 0), 2)}${web.length > 1 ? ` (${web.map((v) => fmt(v, 2)).join(" + ")})` : ""}` : "–",
       fmt(p.cpu.scheduler ?? Number.NaN, 2),
       fmt(p.cpu.simulator ?? Number.NaN, 2),
@@ -126,7 +129,7 @@ export function renderReport(info: TRunInfo, phases: TPhaseResult[]): string {
     "",
     "## Load",
     "",
-    table(["phase", "Postgres CPU (cores)", "WAL", "commits/s", "web CPU (cores)", "scheduler CPU (cores)", "simulator CPU (cores)", "simulator event-loop delay p99 ms", "API requests/s", "web CPU ms per request", "API p99 ms (all routes but claim)", "errors"], loadRows),
+    table(["phase", "Postgres CPU (cores)", "WAL", "commits/s", "connections opened/s", "web CPU (cores)", "scheduler CPU (cores)", "simulator CPU (cores)", "simulator event-loop delay p99 ms", "API requests/s", "web CPU ms per request", "API p99 ms (all routes but claim)", "errors"], loadRows),
     "",
     "## API latency by route (client side, whole answer read)",
     "",
@@ -142,7 +145,7 @@ export function renderReport(info: TRunInfo, phases: TPhaseResult[]): string {
     `- Submit → claim: from the moment the submitter sends \`POST /api/v1/jobs\` to the moment the agent that claimed the job has read the \`POST /api/agent/v1/claim\` answer naming it (both clocks are this machine's, in different processes). It includes the upload itself (checks, storage, the job row, NOTIFY), the scheduler's wake-up and tick, the placement's NOTIFY and the long-poll's wake-up and claim.`,
     `- Offered load is open loop: uploads start on schedule whether or not earlier ones have answered. After each phase's window the bench waits for the phase's jobs to be claimed (the drain), which counts toward the latencies but not toward the rates or the load figures.`,
     `- Each agent heartbeats every 2 s, sends one memory sample in each heartbeat while idle (\`sampleAt\`; through the outbox instead when the control plane does not keep it, as an older one does not) and one per 250 ms while a job runs, through an outbox flushed every second and after each job; the completion carries the samples held (\`samples\`, kept by a control plane that says so), long-polls claims for 20 s, and for each job fetches its file, starts it, waits ${info.workMs} ms and completes it with a one-page empty result: the shipped agent's rates and calls (apps/gpu-node/src/agent.ts), without the OCR. Agents register with maxConcurrent 1, the shipped default.`,
-    "- Load figures cover the phase's window only. Postgres CPU: user + system time of this run's Postgres (the postmaster, the children it has reaped, and its live backends, from /proc) per second of wall time (1.00 = one core busy). WAL: `pg_current_wal_insert_lsn` difference. Commits: `pg_stat_database.xact_commit` difference (all transactions, reads included). Web, scheduler and simulator CPU from /proc and `process.cpuUsage`.",
+    "- Load figures cover the phase's window only. Postgres CPU: user + system time of this run's Postgres (the postmaster, the children it has reaped, and its live backends, from /proc) per second of wall time (1.00 = one core busy). WAL: `pg_current_wal_insert_lsn` difference. Commits: `pg_stat_database.xact_commit` difference (all transactions, reads included); connections opened: its `sessions` difference (each a backend forked, its prepared statements made again). Web, scheduler and simulator CPU from /proc and `process.cpuUsage`.",
     "- API latency is measured by the callers (agents and submitter), per route, for answers with a 2xx status. The claim long-poll is left out (its time is the wait).",
     ...info.notes.map((n) => `- ${n}`),
     `- Machine: ${info.machine.join("; ")}.`,
@@ -161,6 +164,12 @@ function statementSection(phases: TPhaseResult[]): string[] {
     ...phases.flatMap((p) => [
       `### ${p.name}`,
       "",
+      ...(p.statementsAll && p.pg.cpuS !== null
+        ? [
+            `All statements: ${fmt(p.statementsAll.calls / p.windowS, 0)} calls/s, ${fmt(p.statementsAll.totalMs / p.windowS, 0)} ms/s of planning and execution, against ${fmt((p.pg.cpuS / p.pg.wallS) * 1_000, 0)} ms/s of Postgres's CPU; the rest is each statement's protocol, binding and commit, connections opened and closed, and the server's own processes (postgres.log names each autovacuum).`,
+            "",
+          ]
+        : []),
       table(
         ["ms/s", "calls/s", "mean ms", "rows/call", "statement"],
         (p.statements ?? []).map((st) => [fmt(st.totalMs / p.windowS, 1), fmt(st.calls / p.windowS, 1), fmt(st.meanMs, 3), fmt(st.rows / Math.max(1, st.calls), 1), `\`${st.query.slice(0, 160).replace(/\|/g, "\\|")}\``]),

@@ -6,9 +6,10 @@
 // - a bench pack (`--root <dir>`, scripts/bench-host/run-dispatch.sh): Next's standalone server at
 //   <webDir>/apps/web/server.js and the scheduler bundled at app/scheduler-process.mjs, no npm needed.
 // It reuses `npm start`'s pieces (scripts/fleet: credentials, child processes, waits).
-import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { createWriteStream, existsSync, mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { createPrismaClient, type PrismaClient } from "@headroom/db";
+import { processCpuS } from "./process-cpu.ts";
 import { freePort, migrate, startDatabase } from "@headroom/db/bootstrap";
 import { ensureBootstrapCredentials } from "../../../../apps/web/src/server/auth/bootstrap.ts";
 import { ensureWebBuild } from "../../../../scripts/chaos/run.ts";
@@ -68,7 +69,17 @@ export class DispatchStack {
     mkdirSync(this.logs, { recursive: true });
     if (layout.kind === "repo") ensureWebBuild(layout.tree, log);
     const dataDir = path.join(this.o.workDir, "data");
-    const db = await startDatabase({ dataDir, port: await freePort(), settings: { max_connections: String(this.maxConnections()), ...this.o.pgSettings }, log: (m) => /ERROR|FATAL|PANIC/.test(m) && log(`db: ${m.trim()}`) });
+    // The server's own log goes with the others (logs/postgres.log): with --pg-statements it names every autovacuum and its CPU.
+    const pgLog = createWriteStream(path.join(this.logs, "postgres.log"));
+    const db = await startDatabase({
+      dataDir,
+      port: await freePort(),
+      settings: { max_connections: String(this.maxConnections()), ...this.o.pgSettings },
+      log: (m) => {
+        pgLog.write(m.endsWith("\n") ? m : `${m}\n`);
+        if (/ERROR|FATAL|PANIC/.test(m)) log(`db: ${m.trim()}`);
+      },
+    });
     this.stopDb = db.stop;
     this.dbUrl = db.url;
     await migrate(db.url, { migrationsDir: this.migrationsDir() });
@@ -117,15 +128,10 @@ export class DispatchStack {
   postgresCpuS(): number | null {
     const pidFile = path.join(this.o.workDir, "data", "pg", "postmaster.pid");
     if (!existsSync(pidFile)) return null;
-    const postmaster = Number(readFileSync(pidFile, "utf8").split("\n")[0]);
-    let total = processCpuS(postmaster);
-    if (total === null) return null;
-    for (const p of readdirSync("/proc")) {
-      if (!/^\d+$/.test(p)) continue;
-      const stat = readStat(Number(p));
-      if (stat && Number(stat[1]) === postmaster) total += (Number(stat[11]) + Number(stat[12])) / 100;
-    }
-    return total;
+    // processCpuS already counts the live backends below the postmaster. Until session 12 they were
+    // added a second time here, which overstated every Postgres figure of this bench (docs/scaling.md,
+    // "Postgres's CPU was counted twice").
+    return processCpuS(Number(readFileSync(pidFile, "utf8").split("\n")[0]));
   }
 
   /** Pids of the web replicas and the scheduler, for their CPU. */
@@ -145,21 +151,6 @@ export class DispatchStack {
   }
 }
 
-/** /proc/<pid>/stat's fields from the state on (index 0 = state, 1 = ppid, 11 = utime, 12 = stime, 13/14 = reaped children's); null when gone. */
-function readStat(pid: number): string[] | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  } catch {
-    return null;
-  }
-}
-
-/**
- * CPU seconds (user + system) of a process and everything below it, from /proc: its own and its
- * reaped children's, plus its live descendants' (tsx runs the scheduler in a child node process).
- * Null when the process is gone.
- */
 /** Waits until `base` answers HTTP at all (the agent port has no health route: any answer means it listens). */
 async function answering(base: string, timeoutMs: number, isDead: () => boolean): Promise<void> {
   for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await new Promise((r) => setTimeout(r, 200))) {
@@ -167,24 +158,4 @@ async function answering(base: string, timeoutMs: number, isDead: () => boolean)
     if (await fetch(`${base}/api/agent/v1/heartbeat`).then(() => true, () => false)) return;
   }
   throw new Error(`${base} did not answer within ${timeoutMs} ms`);
-}
-
-export function processCpuS(pid: number): number | null {
-  const f = readStat(pid);
-  if (!f) return null;
-  let total = (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / 100;
-  const children = new Map<number, number[]>();
-  for (const p of readdirSync("/proc")) {
-    if (!/^\d+$/.test(p)) continue;
-    const st = readStat(Number(p));
-    if (st) children.set(Number(st[1]), [...(children.get(Number(st[1])) ?? []), Number(p)]);
-  }
-  const stack = [...(children.get(pid) ?? [])];
-  while (stack.length) {
-    const c = stack.pop()!;
-    const st = readStat(c);
-    if (st) total += (Number(st[11]) + Number(st[12])) / 100;
-    stack.push(...(children.get(c) ?? []));
-  }
-  return total;
 }

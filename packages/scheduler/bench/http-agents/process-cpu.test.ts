@@ -1,0 +1,36 @@
+// processCpuS against a real process tree: a live child's CPU is its parent's once, not twice (the
+// dispatch bench charged Postgres's live backends twice until session 12).
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { expect, it } from "vitest";
+import { processCpuS } from "./process-cpu.ts";
+
+const ownCpuS = (pid: number) => {
+  const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  return (Number(f[11]) + Number(f[12])) / 100;
+};
+
+it.runIf(process.platform === "linux")("counts a live child's CPU once in its parent's", async () => {
+  // A shell whose child burns half a second of CPU, says so, and waits: both alive when the tree is read.
+  const burn = "for (let u = process.cpuUsage(); u.user + u.system < 500000; u = process.cpuUsage()) {} console.log('burnt'); setInterval(() => {}, 1000)";
+  const parent = spawn("sh", ["-c", `${JSON.stringify(process.execPath)} -e ${JSON.stringify(burn)} & echo $!; wait`], { stdio: ["ignore", "pipe", "ignore"] });
+  let childPid = 0;
+  try {
+    const lines: string[] = [];
+    await new Promise<void>((resolve) =>
+      parent.stdout.on("data", (d: Buffer) => {
+        lines.push(...d.toString().split("\n").filter(Boolean));
+        if (lines.includes("burnt")) resolve();
+      }),
+    );
+    childPid = Number(lines[0]);
+    const child = ownCpuS(childPid);
+    const tree = processCpuS(parent.pid!)!;
+    expect(child).toBeGreaterThanOrEqual(0.5);
+    expect(tree).toBeGreaterThanOrEqual(child);
+    expect(tree).toBeLessThan(child + 0.2); // the shell itself uses next to nothing
+  } finally {
+    if (childPid) process.kill(childPid, "SIGKILL");
+    parent.kill("SIGKILL");
+  }
+});

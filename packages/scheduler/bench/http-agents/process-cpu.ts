@@ -1,0 +1,39 @@
+// CPU time of a process tree from /proc (Linux): what the dispatch bench charges each part of the
+// stack (a web replica, the scheduler, Postgres) for a phase.
+import { readdirSync, readFileSync } from "node:fs";
+
+/** /proc/<pid>/stat's fields from the state on (index 0 = state, 1 = ppid, 11 = utime, 12 = stime, 13/14 = reaped children's); null when gone. */
+function readStat(pid: number): string[] | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * CPU seconds (user + system) of a process and everything below it, each counted once: its own and
+ * its reaped children's, plus its live descendants' own (tsx runs the scheduler in a child node
+ * process; Postgres serves each connection from a child of the postmaster). Null when the process is
+ * gone.
+ */
+export function processCpuS(pid: number): number | null {
+  const f = readStat(pid);
+  if (!f) return null;
+  let total = (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / 100;
+  const children = new Map<number, number[]>();
+  for (const p of readdirSync("/proc")) {
+    if (!/^\d+$/.test(p)) continue;
+    const st = readStat(Number(p));
+    if (st) children.set(Number(st[1]), [...(children.get(Number(st[1])) ?? []), Number(p)]);
+  }
+  const stack = [...(children.get(pid) ?? [])];
+  while (stack.length) {
+    const c = stack.pop()!;
+    const st = readStat(c);
+    if (st) total += (Number(st[11]) + Number(st[12])) / 100;
+    stack.push(...(children.get(c) ?? []));
+  }
+  return total;
+}
