@@ -38,6 +38,16 @@ const PLAN_EACH_TIME_TEXT = "/* headroom: plan each time */ ";
  */
 export const PLAN_EACH_TIME = Prisma.raw(PLAN_EACH_TIME_TEXT);
 
+/**
+ * A column for a write's RETURNING list that lets its own transaction commit without waiting for the
+ * WAL to reach the disk (`synchronous_commit` off for that transaction only; later transactions on
+ * the connection commit as the server says). For writes that the next one replaces within seconds
+ * (a heartbeat, a memory sample, a rate limit's spend): a crash of Postgres may lose the last
+ * fraction of a second of them, never a job's transition, and they stop queueing behind each
+ * other's flushes.
+ */
+export const COMMIT_WITHOUT_FLUSH = Prisma.sql`set_config('synchronous_commit', 'off', true) AS "commitWithoutFlush"`;
+
 /** Distinct statements one client prepares at most; past this, statements go unnamed (parsed and planned every time, as before). */
 export const MAX_PREPARED_STATEMENTS = 1_000;
 

@@ -147,13 +147,16 @@ async function orchestrate(): Promise<void> {
 
     const takeAll = async (): Promise<TTaken[]> => (await Promise.all(agentWorkers.map((w) => ask(w, { cmd: "take" })))).map((r) => (r as Extract<TWorkerReply, { ev: "taken" }>).taken);
     const cpuMark = () => new Map(stack.pids().map((p) => [p.name, processCpuS(p.pid)]));
-    // Transactions committed and connections opened (a backend forked, and its statements prepared again) so far.
+    // Transactions committed, connections opened (a backend forked, and its statements prepared again)
+    // and WAL flushes (a durable commit waits for one; pg_stat_io, Postgres 16 and later) so far.
     const dbStats = async () => {
-      const [r] = await stack.prisma.$queryRaw<{ commits: bigint; sessions: bigint }[]>`SELECT xact_commit AS commits, sessions FROM pg_stat_database WHERE datname = current_database()`;
-      return { commits: Number(r!.commits), sessions: Number(r!.sessions) };
+      const [r] = await stack.prisma.$queryRaw<{ commits: bigint; sessions: bigint; flushes: bigint | null }[]>`
+        SELECT xact_commit AS commits, sessions, (SELECT sum(fsyncs) FROM pg_stat_io WHERE object = 'wal')::bigint AS flushes
+        FROM pg_stat_database WHERE datname = current_database()`;
+      return { commits: Number(r!.commits), sessions: Number(r!.sessions), flushes: Number(r!.flushes ?? 0) };
     };
 
-    type TMark = { pg: Awaited<ReturnType<typeof pgMark>>; pgCpuS: number | null; stats: { commits: number; sessions: number }; cpu: Map<string, number | null>; at: number };
+    type TMark = { pg: Awaited<ReturnType<typeof pgMark>>; pgCpuS: number | null; stats: { commits: number; sessions: number; flushes: number }; cpu: Map<string, number | null>; at: number };
     const mark = async (): Promise<TMark> => {
       await takeAll(); // discards what the workers recorded before the window
       if (a["pg-statements"]) await resetStatements(stack.prisma);
@@ -176,7 +179,7 @@ async function orchestrate(): Promise<void> {
       // Postgres CPU from this stack's own server processes (pg-load.ts counts every "postgres" on the machine).
       const pgCpuNow = stack.postgresCpuS();
       const pgCpuS = pgCpuNow !== null && m.pgCpuS !== null ? pgCpuNow - m.pgCpuS : pg.cpuS;
-      return { wallS, pg: { cpuS: pgCpuS, walBytes: pg.walBytes, commits: statsNow.commits - m.stats.commits, sessions: statsNow.sessions - m.stats.sessions, wallS }, cpu, taken, loopDelay: Math.max(...taken.map((t) => t.loopDelayP99Ms)), statements, statementsAll };
+      return { wallS, pg: { cpuS: pgCpuS, walBytes: pg.walBytes, commits: statsNow.commits - m.stats.commits, sessions: statsNow.sessions - m.stats.sessions, walFlushes: statsNow.flushes - m.stats.flushes, wallS }, cpu, taken, loopDelay: Math.max(...taken.map((t) => t.loopDelayP99Ms)), statements, statementsAll };
     };
 
     const phases: TPhaseResult[] = [];

@@ -28,8 +28,8 @@ export type TPhaseResult = {
   tickGapMs: number[];
   placedToClaimedMs: number[];
   records: TRecords;
-  /** `sessions`: connections Postgres accepted in the window (pg_stat_database.sessions; absent in reports before session 12). */
-  pg: { cpuS: number | null; walBytes: number; commits: number; sessions?: number; wallS: number };
+  /** `sessions`: connections Postgres accepted in the window (pg_stat_database.sessions); `walFlushes`: WAL fsyncs (pg_stat_io). Both absent in reports before session 12. */
+  pg: { cpuS: number | null; walBytes: number; commits: number; sessions?: number; walFlushes?: number; wallS: number };
   /** CPU seconds per second of wall time, by process (web replicas, scheduler, simulator workers). */
   cpu: Record<string, number>;
   simLoopDelayP99Ms: number;
@@ -85,6 +85,7 @@ export function renderReport(info: TRunInfo, phases: TPhaseResult[]): string {
       p.pg.cpuS === null ? "–" : fmt(p.pg.cpuS / p.pg.wallS, 2),
       `${fmt(p.pg.walBytes / p.pg.wallS / 2 ** 20, 2)} MiB/s`,
       fmt(p.pg.commits / p.pg.wallS, 0),
+      p.pg.walFlushes === undefined ? "–" : fmt(p.pg.walFlushes / p.pg.wallS, 0),
       p.pg.sessions === undefined ? "–" : fmt(p.pg.sessions / p.pg.wallS, 1),
       web.length ? `${fmt(web.reduce((a, b) => a + b, 0), 2)}${web.length > 1 ? ` (${web.map((v) => fmt(v, 2)).join(" + ")})` : ""}` : "–",
       fmt(p.cpu.scheduler ?? Number.NaN, 2),
@@ -129,7 +130,7 @@ export function renderReport(info: TRunInfo, phases: TPhaseResult[]): string {
     "",
     "## Load",
     "",
-    table(["phase", "Postgres CPU (cores)", "WAL", "commits/s", "connections opened/s", "web CPU (cores)", "scheduler CPU (cores)", "simulator CPU (cores)", "simulator event-loop delay p99 ms", "API requests/s", "web CPU ms per request", "API p99 ms (all routes but claim)", "errors"], loadRows),
+    table(["phase", "Postgres CPU (cores)", "WAL", "commits/s", "WAL flushes/s", "connections opened/s", "web CPU (cores)", "scheduler CPU (cores)", "simulator CPU (cores)", "simulator event-loop delay p99 ms", "API requests/s", "web CPU ms per request", "API p99 ms (all routes but claim)", "errors"], loadRows),
     "",
     "## API latency by route (client side, whole answer read)",
     "",
@@ -145,7 +146,7 @@ export function renderReport(info: TRunInfo, phases: TPhaseResult[]): string {
     `- Submit → claim: from the moment the submitter sends \`POST /api/v1/jobs\` to the moment the agent that claimed the job has read the \`POST /api/agent/v1/claim\` answer naming it (both clocks are this machine's, in different processes). It includes the upload itself (checks, storage, the job row, NOTIFY), the scheduler's wake-up and tick, the placement's NOTIFY and the long-poll's wake-up and claim.`,
     `- Offered load is open loop: uploads start on schedule whether or not earlier ones have answered. After each phase's window the bench waits for the phase's jobs to be claimed (the drain), which counts toward the latencies but not toward the rates or the load figures.`,
     `- Each agent heartbeats every 2 s, sends one memory sample in each heartbeat while idle (\`sampleAt\`; through the outbox instead when the control plane does not keep it, as an older one does not) and one per 250 ms while a job runs, through an outbox flushed every second and after each job; the completion carries the samples held (\`samples\`, kept by a control plane that says so), long-polls claims for 20 s, and for each job fetches its file, starts it, waits ${info.workMs} ms and completes it with a one-page empty result: the shipped agent's rates and calls (apps/gpu-node/src/agent.ts), without the OCR. Agents register with maxConcurrent 1, the shipped default.`,
-    "- Load figures cover the phase's window only. Postgres CPU: user + system time of this run's Postgres (the postmaster, the children it has reaped, and its live backends, from /proc) per second of wall time (1.00 = one core busy). WAL: `pg_current_wal_insert_lsn` difference. Commits: `pg_stat_database.xact_commit` difference (all transactions, reads included); connections opened: its `sessions` difference (each a backend forked, its prepared statements made again). Web, scheduler and simulator CPU from /proc and `process.cpuUsage`.",
+    "- Load figures cover the phase's window only. Postgres CPU: user + system time of this run's Postgres (the postmaster, the children it has reaped, and its live backends, from /proc) per second of wall time (1.00 = one core busy). WAL: `pg_current_wal_insert_lsn` difference. Commits: `pg_stat_database.xact_commit` difference (all transactions, reads included); WAL flushes: `pg_stat_io`'s WAL fsyncs (by the connections and by the WAL writer; a durable commit waits for one, or shares one); connections opened: `pg_stat_database.sessions` difference (each a backend forked, its prepared statements made again). Web, scheduler and simulator CPU from /proc and `process.cpuUsage`.",
     "- API latency is measured by the callers (agents and submitter), per route, for answers with a 2xx status. The claim long-poll is left out (its time is the wait).",
     ...info.notes.map((n) => `- ${n}`),
     `- Machine: ${info.machine.join("; ")}.`,

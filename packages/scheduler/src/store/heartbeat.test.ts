@@ -3,6 +3,7 @@
 // reading arrives. The fleet run's case: a 2,048 MiB budget (usable 1,548 MiB) and a 4000x3000 scan
 // whose prior peak is 704 MiB.
 import { randomUUID } from "node:crypto";
+import { createPrismaClient } from "@headroom/db";
 import { useTestDatabase } from "@headroom/db/testing";
 import type { THeartbeatRequest, TMemoryReading } from "@headroom/protocol";
 import { beforeEach, describe, expect, it } from "vitest";
@@ -10,6 +11,7 @@ import { schedulerTick } from "../tick.ts";
 import { heartbeat } from "./heartbeat.ts";
 import { nodeSettings } from "./node-settings.ts";
 import { recordRegistration, storeNodeEvents } from "./nodes.ts";
+import { storeSamples } from "./samples.ts";
 
 const t = useTestDatabase();
 beforeEach(async () => {
@@ -190,5 +192,25 @@ describe("an idle agent's sample in the heartbeat", () => {
     const total = await t.db.memorySample.count();
     await expect(heartbeat(t.db, randomUUID(), { memory: reading(1_000, 900), activeJobs: [], appliedSettingsVersion: 1, sampleAt: new Date().toISOString() }, LEASE_MS)).rejects.toMatchObject({ code: "NOT_FOUND" });
     expect(await t.db.memorySample.count()).toBe(total);
+  });
+});
+
+describe("the heartbeat's and the samples' commits", () => {
+  it("skip the WAL flush for their own transaction only, leaving the connection's later commits durable", async () => {
+    const nodeId = await grownNode();
+    // One connection, so the statements after each write run where its setting was made.
+    const one = createPrismaClient(t.url, { poolMax: 1 });
+    try {
+      const setting = async () => (await one.$queryRaw<{ s: string }[]>`SELECT current_setting('synchronous_commit') AS s`)[0]!.s;
+      // The test server runs with it off; this session commits durably, as a production server does.
+      await one.$executeRaw`SET synchronous_commit = on`;
+      const hb = await heartbeat(one, nodeId, { memory: reading(1_000, 900), activeJobs: [], appliedSettingsVersion: 1, sampleAt: new Date().toISOString() }, LEASE_MS);
+      expect(hb.sampleStored).toBe(true);
+      expect(await setting()).toBe("on");
+      expect(await storeSamples(one, nodeId, { samples: [{ at: new Date().toISOString(), usedMiB: 1_000, totalMiB: 2_048, processMiB: 900, utilPct: 0, jobId: null }] })).toBe(1);
+      expect(await setting()).toBe("on");
+    } finally {
+      await one.$disconnect();
+    }
   });
 });

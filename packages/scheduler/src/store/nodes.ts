@@ -4,7 +4,7 @@
 // sweep. An agent with several runner slots marks a recycle of one slot beside grown ones
 // `allFresh: false`: that reading still holds the other runners' growth, so it is no baseline.
 // Events without the mark count.
-import { Prisma, type Db, type PrismaClient } from "@headroom/db";
+import { COMMIT_WITHOUT_FLUSH, Prisma, type Db, type PrismaClient } from "@headroom/db";
 import { AppError, type THeartbeatRequest, type TNodeEventsRequest, type TRegisterRequest } from "@headroom/protocol";
 import { notifyQueueChanged } from "../notify.ts";
 import { leaseRenewal } from "./lifecycle.ts";
@@ -75,9 +75,12 @@ export type TRecordedHeartbeat = {
  * cost: the update returns what the node's row held before it (status, drained, the settings version
  * applied), read under the update's own row lock, and the node's settings rows beside it; the sample
  * and the lease renewal are CTEs of it. The sample's CTE finds the node's row, so an unknown node
- * stores nothing; a renewal names the node, so it touches no other node's job.
+ * stores nothing; a renewal names the node, so it touches no other node's job. It commits without
+ * waiting for the WAL flush (COMMIT_WITHOUT_FLUSH): all it writes, the next heartbeat writes again
+ * 2 s later, and a node coming back online is recorded by the durable "online" event below. A
+ * client, not a transaction: inside one, the setting would reach the transaction's other writes.
  */
-export async function recordHeartbeat(db: Db, nodeId: string, hb: THeartbeatRequest, leaseMs: number, now: Date = new Date()): Promise<TRecordedHeartbeat> {
+export async function recordHeartbeat(db: PrismaClient, nodeId: string, hb: THeartbeatRequest, leaseMs: number, now: Date = new Date()): Promise<TRecordedHeartbeat> {
   const m = hb.memory;
   const sample = hb.sampleAt === undefined ? [] : [{ at: sampleTime(hb.sampleAt, "sampleAt"), usedMiB: m.usedMiB, totalMiB: m.totalMiB, processMiB: m.processMiB, utilPct: m.utilPct, jobId: null }];
   const idle = hb.activeJobs.length === 0;
@@ -93,7 +96,7 @@ export async function recordHeartbeat(db: Db, nodeId: string, hb: THeartbeatRequ
     RETURNING before.status::text AS status, before.drained, before."appliedSettingsVersion", (SELECT count(*) FROM sample)::int AS sampled,
       ARRAY(SELECT id::text FROM renewed) AS renewed,
       ${idle ? Prisma.sql`(SELECT max("headroomNeededMiB") FROM "Job" WHERE status = 'QUEUED' AND "runAfter" <= ${now} AND "headroomNeededMiB" IS NOT NULL)` : Prisma.sql`NULL::int`} AS "mostNeededMiB",
-      ${settingsColumns(Prisma.sql`n.id`)}`;
+      ${settingsColumns(Prisma.sql`n.id`)}, ${COMMIT_WITHOUT_FLUSH}`;
   const before = rows[0];
   if (!before) throw new AppError("NOT_FOUND", `No node ${nodeId}`);
   if (before.status === "OFFLINE") await db.nodeEvent.create({ data: { nodeId, type: "online", beforeMiB: m.usedMiB } });

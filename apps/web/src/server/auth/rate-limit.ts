@@ -14,7 +14,7 @@
 // (synchronous_commit off for its own transaction only): the lock goes at once, and a crash of
 // Postgres may forget the last fraction of a second of spent tokens, which a limit meant to stop
 // runaway clients and password guessing can afford.
-import { Prisma, type Db, type PrismaClient } from "@headroom/db";
+import { COMMIT_WITHOUT_FLUSH, Prisma, type Db, type PrismaClient } from "@headroom/db";
 
 export type TRateLimitDecision = { ok: true; remaining: number } | { ok: false; retryAfterMs: number };
 
@@ -27,7 +27,6 @@ export type TTokenBucketOptions = {
   durableCommit?: boolean;
 };
 
-const ASYNC_COMMIT = Prisma.sql`, set_config('synchronous_commit', 'off', true) AS "asyncCommit"`;
 
 /** Rows untouched this long are full again and are deleted, at most once per this interval per process, in ms. */
 const PRUNE_EVERY_MS = 60_000;
@@ -67,7 +66,7 @@ export class PgTokenBucketLimiter {
         FROM (SELECT LEAST(${capacity}::float8,
           b."tokens" + GREATEST(0, EXTRACT(EPOCH FROM (EXCLUDED."updatedAt" - b."updatedAt")) * 1000) * ${this.ratePerMs}::float8) AS refilled) AS r
       )
-      RETURNING "tokens", "allowed"${this.opts.durableCommit ? Prisma.empty : ASYNC_COMMIT}`;
+      RETURNING "tokens", "allowed"${this.opts.durableCommit ? Prisma.empty : Prisma.sql`, ${COMMIT_WITHOUT_FLUSH}`}`;
     const row = rows[0]!;
     if (row.allowed) return { ok: true, remaining: Math.floor(row.tokens) };
     return { ok: false, retryAfterMs: Math.ceil((1 - row.tokens) / this.ratePerMs) };
