@@ -27,7 +27,6 @@ export type TTokenBucketOptions = {
   durableCommit?: boolean;
 };
 
-
 /** Rows untouched this long are full again and are deleted, at most once per this interval per process, in ms. */
 const PRUNE_EVERY_MS = 60_000;
 
