@@ -26,7 +26,9 @@ it.runIf(process.platform === "linux")("counts a live child's CPU once in its pa
     childPid = Number(lines[0]);
     const child = ownCpuS(childPid);
     const tree = processCpuS(parent.pid!)!;
-    expect(child).toBeGreaterThanOrEqual(0.5);
+    // /proc counts whole 10 ms ticks, so it may read a little under what the child measured itself;
+    // 0.4 s is still twice the margin below, so a second count of the child cannot hide in it.
+    expect(child).toBeGreaterThan(0.4);
     expect(tree).toBeGreaterThanOrEqual(child);
     expect(tree).toBeLessThan(child + 0.2); // the shell itself uses next to nothing
   } finally {
