@@ -7,11 +7,12 @@
 // measures the whole).
 //
 //   cd apps/web && npx tsx bench/agent-requests.ts [--nodes 50] [--rounds 3] [--jobs 300] [--out <dir>]
-import { readdir, readFile, writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { openBenchDatabase } from "../../../packages/scheduler/bench/db.ts";
 import { fmt, machineLine, summarize, table } from "../../../packages/scheduler/bench/stats.ts";
+import { processCpuS } from "../../../packages/scheduler/bench/process-cpu.ts";
 
 const { values: a } = parseArgs({ options: { nodes: { type: "string", default: "50" }, rounds: { type: "string", default: "3" }, jobs: { type: "string", default: "300" }, out: { type: "string" } } });
 const NODES = Number(a.nodes);
@@ -38,18 +39,6 @@ const { db } = await import("../src/server/db.ts");
 const { uploadStore } = await import("../src/server/jobs/upload-store.ts");
 const { enqueueJobs, schedulerTick } = await import("@headroom/scheduler");
 
-/** CPU seconds of this Postgres server's processes: the postmaster and its children (a soak's server beside it is not counted). */
-async function serverCpuS(postmaster: number): Promise<number> {
-  let ticks = 0;
-  for (const pid of (await readdir("/proc")).filter((p) => /^\d+$/.test(p))) {
-    const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => "");
-    const f = /^\d+ \(.*\) (.*)$/.exec(stat.trim())?.[1]?.split(" ");
-    // After the name: state, ppid, … utime, stime, cutime, cstime (fields 3, 4, 14–17 of stat).
-    if (!f || (Number(pid) !== postmaster && Number(f[1]) !== postmaster)) continue;
-    ticks += Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
-  }
-  return ticks / 100;
-}
 const backend = (await db().$queryRaw<{ pid: number }[]>`SELECT pg_backend_pid() AS pid`)[0]!.pid;
 const postmaster = Number((await readFile(`/proc/${backend}/stat`, "utf8")).split(") ")[1]!.split(" ")[1]);
 if (!(postmaster > 1)) throw new Error("cannot find the Postgres server's process");
@@ -73,14 +62,14 @@ type TMeasure = { name: string; count: number; ms: number[]; appCpuMs: number; p
 async function measure(name: string, count: number, one: (i: number) => Promise<void>): Promise<TMeasure> {
   const ms: number[] = [];
   const cpu0 = process.cpuUsage();
-  const pg0 = await serverCpuS(postmaster);
+  const pg0 = processCpuS(postmaster)!; // the server lives as long as this bench
   for (let i = 0; i < count; i++) {
     const t0 = performance.now();
     await one(i);
     ms.push(performance.now() - t0);
   }
   const cpu = process.cpuUsage(cpu0);
-  const pg = await serverCpuS(postmaster);
+  const pg = processCpuS(postmaster)!;
   return { name, count, ms, appCpuMs: (cpu.user + cpu.system) / 1_000 / count, pgCpuMs: ((pg - pg0) * 1_000) / count };
 }
 

@@ -24,7 +24,7 @@ if (process.argv.includes("--worker")) {
 
 async function orchestrate(): Promise<void> {
   const { DispatchStack } = await import("./http-agents/stack.ts");
-  const { processCpuS } = await import("./http-agents/process-cpu.ts");
+  const { processCpuS } = await import("./process-cpu.ts");
   const { mergeRecords } = await import("./http-agents/recorder.ts");
   const { renderReport } = await import("./http-agents/report.ts");
   const { pgLoadSince, pgMark } = await import("./pg-load.ts");

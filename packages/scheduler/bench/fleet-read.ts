@@ -5,11 +5,11 @@
 // read is charged its wall time, this process's CPU and the CPU of the Postgres backend serving it
 // (/proc/<pg_backend_pid()>/stat, so the server must be on this machine: the embedded one). Both
 // forms must decode to the same nodes, or the bench stops.
-import { readFile } from "node:fs/promises";
 import os from "node:os";
 import { isDeepStrictEqual, parseArgs } from "node:util";
 import type { Db } from "@headroom/db";
 import { openBenchDatabase } from "./db.ts";
+import { ownCpuMs } from "./process-cpu.ts";
 import { buildFleet, buildJobs, insertFleetAndQueue } from "./throughput.ts";
 import { fmt, table } from "./stats.ts";
 import { loadFleet, toIndexNodes, type TFleetRow } from "../src/plan.ts";
@@ -32,11 +32,6 @@ async function loadFleetRows(db: Db): Promise<TIndexNode[]> {
                WHERE status IN ('PLACED', 'RUNNING') AND "nodeId" IS NOT NULL GROUP BY "nodeId") f ON f."nodeId" = n.id`,
   ]);
   return toIndexNodes(fleet, JSON.parse(result?.fleet ?? "[]") as TFleetRow[]).sort((x, y) => x.id.localeCompare(y.id));
-}
-
-async function backendCpuMs(pid: number): Promise<number> {
-  const f = (await readFile(`/proc/${pid}/stat`, "utf8")).split(") ")[1]!.split(" ");
-  return (Number(f[11]) + Number(f[12])) * 10; // utime + stime, USER_HZ 100
 }
 
 type TCost = { wallMs: number; nodeMs: number; pgMs: number; reads: number };
@@ -64,9 +59,9 @@ try {
     for (const [name, read] of round % 2 === 0 ? forms : [...forms].reverse()) {
       await client.$transaction(async (tx) => {
         const pid = (await tx.$queryRaw<{ pid: number }[]>`SELECT pg_backend_pid() AS pid`)[0]!.pid;
-        const c0 = process.cpuUsage(), p0 = await backendCpuMs(pid), t0 = performance.now();
+        const c0 = process.cpuUsage(), p0 = ownCpuMs(pid), t0 = performance.now();
         for (let i = 0; i < reads; i++) await read(tx);
-        const wallMs = performance.now() - t0, c = process.cpuUsage(c0), pgMs = (await backendCpuMs(pid)) - p0;
+        const wallMs = performance.now() - t0, c = process.cpuUsage(c0), pgMs = ownCpuMs(pid) - p0;
         const t = totals.get(name)!;
         totals.set(name, { wallMs: t.wallMs + wallMs, nodeMs: t.nodeMs + (c.user + c.system) / 1_000, pgMs: t.pgMs + pgMs, reads: t.reads + reads });
       }, { timeout: 600_000 });

@@ -3,10 +3,10 @@
 // queue). The phases are the tick's own functions called in its order inside one transaction; each
 // is charged its wall time, this process's CPU and the CPU of the Postgres backend serving the
 // transaction (/proc/<pg_backend_pid()>/stat, so the server must be on this machine: the embedded one).
-import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import type { Prisma } from "@headroom/db";
 import { openBenchDatabase } from "./db.ts";
+import { ownCpuMs } from "./process-cpu.ts";
 import { buildFleet, buildJobs, insertFleetAndQueue } from "./throughput.ts";
 import { fmt, table } from "./stats.ts";
 import { PeakModelCache } from "../src/history.ts";
@@ -16,11 +16,6 @@ import { notifyPlaced } from "../src/notify.ts";
 
 const { values: a } = parseArgs({ options: { nodes: { type: "string", default: "1000" }, jobs: { type: "string", default: "10000" }, batch: { type: "string", default: "250" } } });
 const nodes = Number(a.nodes), jobs = Number(a.jobs), batch = Number(a.batch);
-
-async function backendCpuMs(pid: number): Promise<number> {
-  const f = (await readFile(`/proc/${pid}/stat`, "utf8")).split(") ")[1]!.split(" ");
-  return (Number(f[11]) + Number(f[12])) * 10; // utime + stime, USER_HZ 100
-}
 
 type TCost = { wallMs: number; nodeMs: number; pgMs: number };
 const totals = new Map<string, TCost>();
@@ -34,9 +29,9 @@ try {
     const n = await client.$transaction(async (tx) => {
       const pid = (await tx.$queryRaw<{ pid: number }[]>`SELECT pg_backend_pid() AS pid`)[0]!.pid;
       const phase = async <T>(name: string, f: () => Promise<T>): Promise<T> => {
-        const c0 = process.cpuUsage(), p0 = await backendCpuMs(pid), t0 = performance.now();
+        const c0 = process.cpuUsage(), p0 = ownCpuMs(pid), t0 = performance.now();
         const r = await f();
-        const wallMs = performance.now() - t0, c = process.cpuUsage(c0), pgMs = (await backendCpuMs(pid)) - p0;
+        const wallMs = performance.now() - t0, c = process.cpuUsage(c0), pgMs = ownCpuMs(pid) - p0;
         const t = totals.get(name) ?? { wallMs: 0, nodeMs: 0, pgMs: 0 };
         totals.set(name, { wallMs: t.wallMs + wallMs, nodeMs: t.nodeMs + (c.user + c.system) / 1_000, pgMs: t.pgMs + pgMs });
         return r;

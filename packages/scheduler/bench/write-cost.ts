@@ -4,9 +4,9 @@
 // dropped). Each variant places its own slice of the SIMULATED queue (1,000 nodes, bench/throughput.ts)
 // inside a transaction that is rolled back, variants taking turns, so they see the same table. The
 // backend's CPU comes from /proc/<pg_backend_pid()>/stat (embedded server on this machine).
-import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { openBenchDatabase } from "./db.ts";
+import { ownCpuMs } from "./process-cpu.ts";
 import { buildFleet, buildJobs, insertFleetAndQueue } from "./throughput.ts";
 import { seqUuid } from "./random.ts";
 import { fmt, summarize, table } from "./stats.ts";
@@ -16,11 +16,6 @@ import { writePlacements } from "../src/placement-writes.ts";
 
 const { values: a } = parseArgs({ options: { batch: { type: "string", default: "250" }, rounds: { type: "string", default: "6" } } });
 const batch = Number(a.batch), rounds = Number(a.rounds);
-
-async function backendCpuMs(pid: number): Promise<number> {
-  const f = (await readFile(`/proc/${pid}/stat`, "utf8")).split(") ")[1]!.split(" ");
-  return (Number(f[11]) + Number(f[12])) * 10;
-}
 
 const UPDATE_ONLY = `
   WITH d AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS d(job_id uuid, node_id uuid, attempt int, peak_mib int, record jsonb))
@@ -72,7 +67,7 @@ try {
         .$transaction(async (tx) => {
           const pid = (await tx.$queryRaw<{ pid: number }[]>`SELECT pg_backend_pid() AS pid`)[0]!.pid;
           for (const s of v.ddl) await tx.$executeRawUnsafe(s);
-          const c0 = await backendCpuMs(pid);
+          const c0 = ownCpuMs(pid);
           if (v.write === "shipped") await writePlacements(tx, rows, new Date());
           else if (v.write === "json") {
             const json = JSON.stringify(rows.map((p) => ({ job_id: p.jobId, node_id: p.nodeId, attempt: p.attempt, peak_mib: p.predictedPeakMiB, record: p.placement })));
@@ -81,7 +76,7 @@ try {
             const json = JSON.stringify(rows.map((p) => ({ job_id: p.jobId, node_id: p.nodeId, attempt: p.attempt, peak_mib: p.predictedPeakMiB, record: p.placement })));
             await tx.$executeRawUnsafe(UPDATE_ONLY, json, v.write === "update");
           }
-          cpu.get(v.name)!.push(((await backendCpuMs(pid)) - c0) / rows.length);
+          cpu.get(v.name)!.push((ownCpuMs(pid) - c0) / rows.length);
           throw new Error("rollback");
         }, { timeout: 60_000 })
         .catch((e: unknown) => {

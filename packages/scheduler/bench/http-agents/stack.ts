@@ -9,7 +9,7 @@
 import { createWriteStream, existsSync, mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { createPrismaClient, type PrismaClient } from "@headroom/db";
-import { processCpuS } from "./process-cpu.ts";
+import { processCpuS } from "../process-cpu.ts";
 import { freePort, migrate, startDatabase } from "@headroom/db/bootstrap";
 import { ensureBootstrapCredentials } from "../../../../apps/web/src/server/auth/bootstrap.ts";
 import { ensureWebBuild } from "../../../../scripts/chaos/run.ts";

@@ -1,5 +1,6 @@
-// CPU time of a process tree from /proc (Linux): what the dispatch bench charges each part of the
-// stack (a web replica, the scheduler, Postgres) for a phase.
+// CPU time of processes from /proc (Linux), for the benches: a Postgres backend's own (what a
+// statement cost the server), and a process tree's (what the dispatch bench charges each part of the
+// stack: a web replica, the scheduler, Postgres).
 import { readdirSync, readFileSync } from "node:fs";
 
 /** /proc/<pid>/stat's fields from the state on (index 0 = state, 1 = ppid, 11 = utime, 12 = stime, 13/14 = reaped children's); null when gone. */
@@ -10,6 +11,12 @@ function readStat(pid: number): string[] | null {
   } catch {
     return null;
   }
+}
+
+/** CPU milliseconds (user + system) of the process itself, without its children; 0 when it is gone. */
+export function ownCpuMs(pid: number): number {
+  const f = readStat(pid);
+  return f ? (Number(f[11]) + Number(f[12])) * 10 : 0; // USER_HZ 100
 }
 
 /**
