@@ -44,7 +44,8 @@ else
   tar -C "$STAGE" -cf - prisma | xz -6 > "$PACK/migrations.tar.xz"
 fi
 # Its own files only: pack-web.sh's web.tar.xz has a budget of its own and may be there already.
-OWN=("$PACK"/node.xz "$PACK"/rt.tar.xz "$PACK"/app.tar.xz "$PACK"/migrations.tar.xz)
-du -ch "${OWN[@]}" 2>/dev/null | sed 's/^/pack: /'
-total=$(du -cb "${OWN[@]}" 2>/dev/null | tail -n 1 | cut -f1)
+OWN=()
+for f in node.xz rt.tar.xz app.tar.xz migrations.tar.xz; do [ -f "$PACK/$f" ] && OWN+=("$PACK/$f"); done
+du -ch "${OWN[@]}" | sed 's/^/pack: /'
+total=$(du -cb "${OWN[@]}" | tail -n 1 | cut -f1)
 if [ "$total" -gt $((45 * 1024 * 1024)) ]; then echo "pack: $total bytes, over the 45 MiB budget" >&2; exit 1; fi
