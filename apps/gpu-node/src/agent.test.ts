@@ -84,10 +84,11 @@ describe("Agent against a control plane over HTTP", () => {
     }
   });
 
-  it("runs a job: start, then complete with the result and before/peak/after memory", async () => {
+  it("runs a job: complete with the result, before/peak/after memory, and its start (600 ms is within the start-report delay)", async () => {
     const jobId = cp.enqueue("slow:600");
     const final = await waitForFinal(jobId);
-    expect(reportsFor(jobId)).toEqual(["start", "complete"]);
+    expect(reportsFor(jobId)).toEqual(["complete"]);
+    expect(final.body.startedMsAgo).toBeGreaterThanOrEqual(600);
     expect(final.body).toMatchObject({ attempt: 1, result: { text: expect.stringMatching(/^slow:600/) } });
     const mem = final.body.memory as { beforeMiB: number; afterMiB: number; peakMiB: number };
     expect(mem.peakMiB).toBeGreaterThanOrEqual(Math.max(mem.beforeMiB, mem.afterMiB));

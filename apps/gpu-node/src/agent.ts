@@ -30,6 +30,8 @@ export type TAgentOptions = {
   shutdownGraceMs?: number;
   /** The least time between a cleanup and a reclaim the control plane asks for, in ms (RECLAIM_MIN_INTERVAL_MS). */
   reclaimMinIntervalMs?: number;
+  /** How long a job runs before its start is reported on its own (agent/start-report.ts); 0 = at once. */
+  startReportDelayMs?: number;
 };
 
 export class Agent {
@@ -357,6 +359,7 @@ export class Agent {
             },
             onOverCap: (reason) => this.onOverCap(reason),
             pendingGrowthMiB: () => pendingGrowthMiB(this.slots.filter((o) => o !== slot && o.current !== null).length, this.recentGrowthMiB),
+            startReportDelayMs: this.o.startReportDelayMs,
           },
           a,
           abort,

@@ -26,6 +26,7 @@ describe("parseEnv", () => {
       cropWorkers: undefined,
       reclaimMinIntervalMs: RECLAIM_MIN_INTERVAL_MS,
       shutdownGraceMs: 10_000,
+      startReportDelayMs: 1_000,
       ocrSwitches: DEFAULT_OCR_SWITCHES,
       logLevel: "info",
     });

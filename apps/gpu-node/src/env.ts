@@ -6,6 +6,7 @@ import { z } from "zod";
 // switches.ts, not ocr/index.ts: the agent process never loads onnxruntime.
 import { OcrSwitchesError, ocrSwitchesFromEnv, type TOcrSwitches } from "./ocr/switches.ts";
 import { RECLAIM_MIN_INTERVAL_MS } from "./rules/memory-rules.ts";
+import { DEFAULT_START_REPORT_DELAY_MS } from "./agent/start-report.ts";
 
 const ZIntFromString = z.coerce.number().int();
 
@@ -41,6 +42,11 @@ const ZRawEnvSchema = z.object({
    * queue, in ms. Keep it below the pod's terminationGracePeriodSeconds (deploy/kubernetes).
    */
   HEADROOM_SHUTDOWN_GRACE_MS: ZIntFromString.min(0).max(3_600_000).default(10_000),
+  /**
+   * A job's start is reported to the control plane once it has run this long, in ms; a job that ends
+   * first carries its start in its completion (agent/start-report.ts). 0 = report every start at once.
+   */
+  HEADROOM_START_REPORT_DELAY_MS: ZIntFromString.min(0).max(600_000).default(DEFAULT_START_REPORT_DELAY_MS),
   LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
 });
 
@@ -67,6 +73,8 @@ export type TAgentEnv = {
   reclaimMinIntervalMs: number;
   /** On SIGTERM, how long jobs in flight may run on before they are handed back, in ms. */
   shutdownGraceMs: number;
+  /** How long a job runs before its start is reported on its own, in ms (0 = at once). */
+  startReportDelayMs: number;
   /** The OCR engine's A/B switches (HEADROOM_OCR_INT8, HEADROOM_MODEL_CACHE, ...; ocr/switches.ts), for the runner child. */
   ocrSwitches: TOcrSwitches;
   logLevel: z.infer<typeof ZRawEnvSchema>["LOG_LEVEL"];
@@ -119,6 +127,7 @@ export function parseEnv(raw: Record<string, string | undefined>, host = { hostn
     cropWorkers: e.HEADROOM_OCR_CROP_WORKERS,
     reclaimMinIntervalMs: e.HEADROOM_RECLAIM_MIN_INTERVAL_MS,
     shutdownGraceMs: e.HEADROOM_SHUTDOWN_GRACE_MS,
+    startReportDelayMs: e.HEADROOM_START_REPORT_DELAY_MS,
     ocrSwitches,
     logLevel: e.LOG_LEVEL,
   };

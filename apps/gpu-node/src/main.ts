@@ -41,6 +41,7 @@ const agent = new Agent({
   gpuName,
   reclaimMinIntervalMs: config.reclaimMinIntervalMs,
   shutdownGraceMs: config.shutdownGraceMs,
+  startReportDelayMs: config.startReportDelayMs,
   runner: { launchWrapper: isolation.wrapper, ...(config.runnerModulePath && { childModulePath: config.runnerModulePath }) },
 });
 

@@ -35,6 +35,12 @@ const ZEnvSchema = z.object({
   /** Agents present this to register; they get a per-node token back. */
   HEADROOM_ENROLL_TOKEN: z.string().min(16),
   HEADROOM_LEASE_MS: z.coerce.number().int().positive().default(30_000),
+  /**
+   * A claimed job's file rides the claim's answer (base64) when it is at most this many bytes, so
+   * the agent need not GET it: one request of a job's five (docs/scaling.md, "Fewer requests per
+   * job"). 0 = never; larger files are always fetched, streamed.
+   */
+  HEADROOM_CLAIM_FILE_MAX_BYTES: z.coerce.number().int().min(0).max(16 * 1024 * 1024).default(512 * 1024),
   HEADROOM_NODE_OFFLINE_MS: z.coerce.number().int().positive().default(15_000),
   HEADROOM_MAX_ATTEMPTS: z.coerce.number().int().positive().default(3),
   /**

@@ -102,6 +102,12 @@ export const ZAssignmentSchema = z.object({
   leaseExpiresAt: z.string(),
   /** GET this path (with the node token) for the file's bytes. */
   filePath: z.string(),
+  /**
+   * The file's bytes, base64, when the file is small enough to ride the claim's answer
+   * (HEADROOM_CLAIM_FILE_MAX_BYTES): one request fewer per job. Absent, the agent GETs filePath.
+   * Older control planes never send it, and older agents ignore it.
+   */
+  fileBase64: z.string().optional(),
 });
 export type TAssignment = z.infer<typeof ZAssignmentSchema>;
 
@@ -114,8 +120,18 @@ export const ZJobAttemptSchema = z.object({ attempt: z.number().int() });
 export const ZDeregisterResponseSchema = z.object({ requeued: z.number().int().min(0) });
 export type TDeregisterResponse = z.infer<typeof ZDeregisterResponseSchema>;
 
+/**
+ * How long before a report its job started running. An agent reports a job's start (POST /start) only
+ * once the job has run for HEADROOM_START_REPORT_DELAY_MS; a job that ends first sends none, and its
+ * completion or failure carries this instead, so most jobs cost one request fewer. The control plane
+ * dates the start (startedAt, the "started" event) from it, and writes it once per attempt. Older
+ * control planes ignore it (then a start it dates is the report's arrival, and a carried one is
+ * lost); older agents send no such field and always POST /start.
+ */
+const ZStartedMsAgoSchema = z.object({ startedMsAgo: z.number().int().min(0).max(7 * 24 * 3_600_000).optional() });
+
 /** POST /jobs/:id/start */
-export const ZStartRequestSchema = ZJobAttemptSchema.extend({ memory: ZMemoryReadingSchema });
+export const ZStartRequestSchema = ZJobAttemptSchema.extend(ZStartedMsAgoSchema.shape).extend({ memory: ZMemoryReadingSchema });
 
 /** POST /jobs/:id/refuse: admission said no on the live reading; the job is placed elsewhere without using an attempt. */
 export const ZRefuseRequestSchema = ZJobAttemptSchema.extend({ reason: z.string(), memory: ZMemoryReadingSchema });
@@ -142,7 +158,7 @@ export const ZMemorySamplesSchema = z
 export type TMemorySample = z.infer<typeof ZMemorySamplesSchema>[number];
 
 /** POST /jobs/:id/complete */
-export const ZCompleteRequestSchema = ZJobAttemptSchema.extend({
+export const ZCompleteRequestSchema = ZJobAttemptSchema.extend(ZStartedMsAgoSchema.shape).extend({
   result: ZOcrResultSchema,
   memory: ZJobMemorySchema,
   durationMs: z.number(),
@@ -159,7 +175,7 @@ export const ZCompleteResponseSchema = z.object({ samplesStored: z.number().int(
 export type TCompleteResponse = z.infer<typeof ZCompleteResponseSchema>;
 
 /** POST /jobs/:id/fail */
-export const ZFailRequestSchema = ZJobAttemptSchema.extend({
+export const ZFailRequestSchema = ZJobAttemptSchema.extend(ZStartedMsAgoSchema.shape).extend({
   code: z.enum(JOB_ERROR_CODES),
   message: z.string().max(2000),
   memory: ZJobMemorySchema.nullable(),

@@ -44,7 +44,11 @@ export class FakeControlPlane {
   carriedSamples = true;
   readonly queue: { assignment: TAssignment; bytes: Buffer }[] = [];
   readonly files = new Map<string, Buffer>();
+  /** The file paths agents fetched (GET), in order. */
+  readonly fileFetches: string[] = [];
   readonly leaseLost = new Set<string>();
+  /** Jobs whose start (POST /start) is answered LEASE_LOST, as for a job canceled while it ran. */
+  readonly lostAtStart = new Set<string>();
   readonly revoked = new Set<string>();
   thresholds: TThresholds = { ...DEFAULT_THRESHOLDS };
   settingsVersion = 1;
@@ -73,8 +77,12 @@ export class FakeControlPlane {
     return new Promise((r) => (this.server ? this.server.close(() => r()) : r()));
   }
 
-  /** Queue a job whose file holds `content` (the scripted child's command); pages and batch as a claim would carry them. */
-  enqueue(content: string, opts: { pages?: number; batchId?: string | null; mimeType?: string } = {}): string {
+  /**
+   * Queue a job whose file holds `content` (the scripted child's command); pages and batch as a claim
+   * would carry them. `inline` puts the bytes in the claim's answer as the control plane does for a
+   * small file ("cut": all but the last byte, as a damaged answer would).
+   */
+  enqueue(content: string, opts: { pages?: number; batchId?: string | null; mimeType?: string; inline?: "whole" | "cut" } = {}): string {
     const jobId = `job${this.nextJob++}`;
     const bytes = Buffer.from(content);
     const filePath = `/api/agent/v1/jobs/${jobId}/file`;
@@ -91,6 +99,7 @@ export class FakeControlPlane {
         batchId: opts.batchId ?? null,
         leaseExpiresAt: new Date(Date.now() + 60_000).toISOString(),
         filePath,
+        ...(opts.inline ? { fileBase64: (opts.inline === "whole" ? bytes : bytes.subarray(0, -1)).toString("base64") } : {}),
       },
     });
     return jobId;
@@ -160,6 +169,7 @@ export class FakeControlPlane {
       if (url === "/api/agent/v1/events") return (this.events.push(...parse(ZNodeEventsRequestSchema).events), json(200, { ok: true }));
       const file = this.files.get(url);
       if (req.method === "GET" && file && this.outage("file", res)) return;
+      if (req.method === "GET" && file) this.fileFetches.push(url);
       if (req.method === "GET" && file) return void res.writeHead(200, { "content-type": "application/octet-stream" }).end(file);
       const m = /^\/api\/agent\/v1\/jobs\/([^/]+)\/(start|refuse|complete|fail)$/.exec(url);
       if (m) {
@@ -168,6 +178,7 @@ export class FakeControlPlane {
         const schema = { start: ZStartRequestSchema, refuse: ZRefuseRequestSchema, complete: ZCompleteRequestSchema, fail: ZFailRequestSchema }[kind];
         this.reports.push({ kind, jobId, body: schema.parse(body) as Record<string, unknown> });
         if (this.leaseLost.has(jobId) && (kind === "complete" || kind === "fail")) return json(409, { error: { code: "LEASE_LOST", message: "not yours" } });
+        if (this.lostAtStart.has(jobId) && kind === "start") return json(409, { error: { code: "LEASE_LOST", message: "not yours" } });
         const carried = kind === "complete" && this.carriedSamples ? ((body as { samples?: TSamplesRequest["samples"] }).samples ?? []) : null;
         if (!carried) return json(200, { ok: true });
         this.samples.push(...carried);

@@ -27,9 +27,10 @@ afterAll(async () => {
   await cp.close();
 });
 
-function context(readings: number[]): TJobContext & { outbox: Outbox } {
+/** Starts are reported at once here (delay 0), so that each report can be watched; "the start's report" below tests the delay. */
+function context(readings: number[], startReportDelayMs = 0): TJobContext & { outbox: Outbox } {
   const memory: MemoryReader = { read: async () => at(readings.length > 1 ? readings.shift()! : readings[0]!) };
-  return { client, runner, memory, outbox: new Outbox(client, log), thresholds: () => cp.thresholds, lastReading: () => null, log };
+  return { client, runner, memory, outbox: new Outbox(client, log), thresholds: () => cp.thresholds, lastReading: () => null, log, startReportDelayMs };
 }
 const claim = async () => (await client.claim(0))!;
 
@@ -76,11 +77,70 @@ describe("runAssignment", () => {
     expect((outcome as { growthMiB: number }).growthMiB).toBeGreaterThanOrEqual(0);
   });
 
+  it("runs on the file that came with the claim, without fetching it", async () => {
+    const jobId = cp.enqueue("quick", { inline: "whole" });
+    const outcome = await runAssignment(context([1000]), await claim(), new AbortController());
+    expect(outcome.kind).toBe("completed");
+    expect(cp.reports.filter((r) => r.jobId === jobId).map((r) => r.kind)).toEqual(["start", "complete"]);
+    expect(cp.fileFetches).not.toContain(`/api/agent/v1/jobs/${jobId}/file`);
+  });
+
+  it("fetches the file when the bytes in the claim are not the job's size", async () => {
+    const jobId = cp.enqueue("quick", { inline: "cut" });
+    const outcome = await runAssignment(context([1000]), await claim(), new AbortController());
+    expect(outcome.kind).toBe("completed");
+    expect(cp.fileFetches).toContain(`/api/agent/v1/jobs/${jobId}/file`);
+  });
+
   it("admission on the live reading refuses without starting", async () => {
     const jobId = cp.enqueue("quick");
     const outcome = await runAssignment(context([9600]), await claim(), new AbortController());
     expect(outcome).toMatchObject({ kind: "refused", reason: expect.stringMatching(/above the admission limit/) });
     expect(cp.reports.filter((r) => r.jobId === jobId).map((r) => r.kind)).toEqual(["refuse"]);
+  });
+});
+
+describe("the start's report", () => {
+  const reportsOf = (jobId: string) => cp.reports.filter((r) => r.jobId === jobId);
+
+  it("a job that ends within the delay sends no start: its completion carries when it started", async () => {
+    const jobId = cp.enqueue("quick");
+    const outcome = await runAssignment(context([1000], 1_000), await claim(), new AbortController());
+    expect(outcome.kind).toBe("completed");
+    const reports = reportsOf(jobId);
+    expect(reports.map((r) => r.kind)).toEqual(["complete"]);
+    expect(reports[0]!.body.startedMsAgo).toBeGreaterThanOrEqual(reports[0]!.body.durationMs as number);
+    expect(reports[0]!.body.startedMsAgo).toBeLessThan(1_000);
+  });
+
+  it("a longer job reports its start once it has run the delay, dated when it began; its completion then carries none", async () => {
+    const jobId = cp.enqueue("slow:900");
+    const outcome = await runAssignment(context([1000], 200), await claim(), new AbortController());
+    expect(outcome.kind).toBe("completed");
+    const reports = reportsOf(jobId);
+    expect(reports.map((r) => r.kind)).toEqual(["start", "complete"]);
+    expect(reports[0]!.body.startedMsAgo).toBeGreaterThanOrEqual(200);
+    expect(reports[0]!.body.startedMsAgo).toBeLessThan(900);
+    expect(reports[1]!.body).not.toHaveProperty("startedMsAgo");
+  });
+
+  it("a failure within the delay carries the start too", async () => {
+    const jobId = cp.enqueue("crash");
+    const outcome = await runAssignment(context([1000], 5_000), await claim(), new AbortController());
+    expect(outcome.kind).toBe("failed");
+    const reports = reportsOf(jobId);
+    expect(reports.map((r) => r.kind)).toEqual(["fail"]);
+    expect(reports[0]!.body.startedMsAgo).toEqual(expect.any(Number));
+  });
+
+  it("a start reported on the timer that finds the lease lost stops the job: dropped, nothing more sent", async () => {
+    const jobId = cp.enqueue("slow:3000");
+    cp.lostAtStart.add(jobId);
+    const t0 = Date.now();
+    const outcome = await runAssignment(context([1000], 100), await claim(), new AbortController());
+    expect(outcome).toMatchObject({ kind: "dropped", why: "lease lost at start" });
+    expect(Date.now() - t0).toBeLessThan(2_500);
+    expect(reportsOf(jobId).map((r) => r.kind)).toEqual(["start"]);
   });
 });
 

@@ -1,4 +1,4 @@
-// One assignment, start to finish: fetch, admission on the live reading, run in the runner while
+// One assignment, start to finish: its file (from the claim, or fetched), admission on the live reading, run in the runner while
 // sampling memory, report. Cleanup afterwards is the agent's (it also owns the sweep timer).
 import type { TAssignment, TJobErrorCode, TMemoryReading, TThresholds } from "@headroom/protocol";
 import type { Logger } from "pino";
@@ -8,6 +8,7 @@ import { deliver } from "./deliver.ts";
 import { RunnerError, type Runner } from "../runner/runner.ts";
 import type { MemoryReader } from "../telemetry/index.ts";
 import { MemorySampler } from "./memory-sampler.ts";
+import { DEFAULT_START_REPORT_DELAY_MS, StartReport } from "./start-report.ts";
 import type { Outbox } from "./outbox.ts";
 
 export type TJobContext = {
@@ -31,6 +32,8 @@ export type TJobContext = {
   pendingGrowthMiB?: () => number;
   /** How long a report or the file fetch is retried while the control plane is unavailable (deliver.ts's default when unset). */
   deliverGiveUpMs?: number;
+  /** A job's start is reported once it has run this long (start-report.ts); 0 = at once. */
+  startReportDelayMs?: number;
 };
 
 export type TJobOutcome =
@@ -59,9 +62,12 @@ export async function runAssignment(ctx: TJobContext, a: TAssignment, abort: Abo
     log.info({ why }, "job dropped: no longer ours");
     return { kind: "dropped", why };
   };
+  // Set once admission passed and the job runs: its start rides the job's last report unless reported.
+  let start: StartReport | null = null;
   const fail = async (code: TJobErrorCode, message: string, memory: { beforeMiB: number; afterMiB: number; peakMiB: number } | null, after: TMemoryReading | null): Promise<TJobOutcome> => {
     try {
-      await send("fail", () => client.fail(a.jobId, { attempt: a.attempt, code, message: message.slice(0, 2000), memory }));
+      await start?.settle();
+      await send("fail", () => client.fail(a.jobId, { attempt: a.attempt, code, message: message.slice(0, 2000), memory, ...start?.carried() }));
     } catch (err) {
       if (isLeaseLost(err)) return drop("lease lost at fail");
       // Unreported, the lease expires and the control plane requeues the job: nothing is lost.
@@ -73,7 +79,7 @@ export async function runAssignment(ctx: TJobContext, a: TAssignment, abort: Abo
 
   let bytes: Buffer;
   try {
-    bytes = await send("file", () => client.fetchFile(a.filePath, abort.signal));
+    bytes = claimedBytes(a) ?? (await send("file", () => client.fetchFile(a.filePath, abort.signal)));
   } catch (err) {
     if (isLeaseLost(err)) return drop("file gone");
     if (abort.signal.aborted) return drop(String(abort.signal.reason));
@@ -105,12 +111,24 @@ export async function runAssignment(ctx: TJobContext, a: TAssignment, abort: Abo
     return { kind: "refused", reason: decision.reason };
   }
 
-  try {
-    await send("start", () => client.start(a.jobId, { attempt: a.attempt, memory: before }));
-  } catch (err) {
-    if (isLeaseLost(err)) return drop("lease lost at start");
-    throw err;
+  const delayMs = ctx.startReportDelayMs ?? DEFAULT_START_REPORT_DELAY_MS;
+  start = new StartReport(
+    (startedMsAgo) => send("start", () => client.start(a.jobId, { attempt: a.attempt, memory: before, startedMsAgo })),
+    delayMs,
+    (err) => {
+      if (isLeaseLost(err)) abort.abort(new JobAbort("revoked", "lease lost at start"));
+      else log.warn({ err }, "could not report the start; the job's last report carries it");
+    },
+  );
+  if (delayMs === 0) {
+    try {
+      await start.send();
+    } catch (err) {
+      if (isLeaseLost(err)) return drop("lease lost at start");
+      throw err;
+    }
   }
+  const started = start;
   // The runner's pid lets an operator (and the fault campaign) find the process serving this job.
   log.info({ fileName: a.fileName, sizeBytes: a.sizeBytes, pages: a.pages, usedMiB: before.usedMiB, runnerPid: ctx.runner.pid }, "job started");
   ctx.onRunning?.();
@@ -137,7 +155,8 @@ export async function runAssignment(ctx: TJobContext, a: TAssignment, abort: Abo
     const samples = outbox.takeSamples();
     let kept = false;
     try {
-      const res = await send("complete", () => client.complete(a.jobId, { attempt: a.attempt, result, memory, durationMs, samples }));
+      await started.settle();
+      const res = await send("complete", () => client.complete(a.jobId, { attempt: a.attempt, result, memory, durationMs, samples, ...started.carried() }));
       kept = res.samplesStored === samples.length;
     } catch (err) {
       if (isLeaseLost(err)) return drop("lease lost at complete");
@@ -149,6 +168,7 @@ export async function runAssignment(ctx: TJobContext, a: TAssignment, abort: Abo
     return { kind: "completed", after, growthMiB: Math.max(0, memory.peakMiB - memory.beforeMiB) };
   } catch (err) {
     const { memory, after } = await sampler.stop();
+    started.stop(); // a failure settles it; a revoked or handed-back job sends no report of its start
     const reason: unknown = abort.signal.reason;
     if (reason instanceof JobAbort && reason.why === "revoked") return drop(reason.message);
     if (reason instanceof JobAbort && reason.why === "over_cap") {
@@ -171,4 +191,11 @@ export async function runAssignment(ctx: TJobContext, a: TAssignment, abort: Abo
     if (code === "GPU_OOM") outbox.event("oom", { beforeMiB: memory.beforeMiB, afterMiB: memory.peakMiB, data: { jobId: a.jobId, reason: (err as Error).message } });
     return fail(code, (err as Error).message, memory, after);
   }
+}
+
+/** The file's bytes when they came with the claim and are whole; otherwise null, and the file is fetched. */
+function claimedBytes(a: TAssignment): Buffer | null {
+  if (a.fileBase64 === undefined) return null;
+  const bytes = Buffer.from(a.fileBase64, "base64");
+  return bytes.length === a.sizeBytes ? bytes : null;
 }

@@ -2,9 +2,11 @@
 // the shipped agent's rates (apps/gpu-node/src/agent.ts): register with the enrolment token;
 // heartbeat every 2 s, carrying one memory sample while idle (through the outbox when the control
 // plane does not keep it); one sample every 250 ms while a job runs, sent by an outbox flushed every
-// second, the rest carried by the job's completion; claim by 20 s long-poll; for a job: fetch its
-// file, start, "work" for `workMs` (sleeping), complete with a tiny result. Many of them share one
-// process; each is a few timers and promises, not a process of its own.
+// second, the rest carried by the job's completion; claim by 20 s long-poll; for a job: take its
+// file from the claim's answer (or fetch it, from a control plane that does not send it), "work" for
+// `workMs` (sleeping), report the start once the job has run START_REPORT_DELAY_MS (or carry it in
+// the completion), complete with a tiny result. Many of them share one process; each is a few timers
+// and promises, not a process of its own.
 import type { TAssignment, TCompleteResponse, THeartbeatResponse, TRegisterResponse } from "@headroom/protocol";
 import { nowMs, timedCall, type Recorder } from "./recorder.ts";
 
@@ -12,6 +14,7 @@ export const HEARTBEAT_MS = 2_000; // the agent's heartbeatIntervalMs default
 export const SAMPLE_MS = 250; // DEFAULT_THRESHOLDS.sampleIntervalMs, while a job runs
 export const FLUSH_MS = 1_000; // the outbox flush loop
 export const CLAIM_WAIT_MS = 20_000; // the agent's claimWaitMs default
+export const START_REPORT_DELAY_MS = 1_000; // the agent's HEADROOM_START_REPORT_DELAY_MS default
 
 const TOTAL_MIB = 81_920;
 const USED_MIB = 8_000;
@@ -169,17 +172,21 @@ export class SimAgent {
   }
 
   private async runJob(a: TAssignment): Promise<void> {
-    await timedCall(this.o.rec, "GET file", `${this.o.base}${a.filePath}`, { headers: { authorization: `Bearer ${this.token}` } });
+    if (a.fileBase64 === undefined) await timedCall(this.o.rec, "GET file", `${this.o.base}${a.filePath}`, { headers: { authorization: `Bearer ${this.token}` } });
     this.active = { jobId: a.jobId, attempt: a.attempt };
-    await this.post("POST start", `jobs/${a.jobId}/start`, { attempt: a.attempt, memory: MEMORY });
     // In-flight sampling as the agent's MemorySampler does it: one every SAMPLE_MS, and the "after" reading.
     const t0 = performance.now();
+    const startedMsAgo = () => Math.round(performance.now() - t0);
+    let started: Promise<unknown> | null = null;
+    const timer = setTimeout(() => (started = this.post("POST start", `jobs/${a.jobId}/start`, { attempt: a.attempt, memory: MEMORY, startedMsAgo: startedMsAgo() }).catch(() => {})), START_REPORT_DELAY_MS);
     for (let next = SAMPLE_MS; next < this.o.workMs; next += SAMPLE_MS) {
       await sleep(next - (performance.now() - t0), this.o.signal);
       this.sample(a.jobId);
     }
     await sleep(this.o.workMs - (performance.now() - t0), this.o.signal);
     this.sample(a.jobId);
+    clearTimeout(timer);
+    if (started) await started;
     // The samples held ride the completion, as the shipped agent's do; back to the outbox unless kept.
     const samples = this.outbox;
     this.outbox = [];
@@ -191,6 +198,7 @@ export class SimAgent {
         memory: { beforeMiB: USED_MIB, afterMiB: USED_MIB, peakMiB: USED_MIB + 500 },
         durationMs: this.o.workMs,
         samples,
+        ...(started ? {} : { startedMsAgo: startedMsAgo() }),
       });
       kept = (json as TCompleteResponse | undefined)?.samplesStored === samples.length;
     } finally {

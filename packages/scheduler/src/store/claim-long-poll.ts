@@ -2,7 +2,7 @@ import type { PrismaClient } from "@headroom/db";
 import type { PgListener } from "@headroom/db/listener";
 import type { TAssignment } from "@headroom/protocol";
 import { PLACED_CHANNEL } from "../notify.ts";
-import { claimNextJob } from "./claim.ts";
+import { claimNextJob, type TClaimedJob } from "./claim.ts";
 
 /**
  * How often a long-poll looks again on its own while this process is not listening (no listener, or
@@ -55,7 +55,9 @@ function placedWakeups(listener: PgListener): PlacedWakeups {
  * Long-poll: claims this node's next placed job. Between attempts it waits for the scheduler's
  * "placed on <node>" notification (or, while not listening, the poll), until a job comes or `waitMs`
  * passes.
- * The request's abort signal ends the wait when the agent hangs up.
+ * The request's abort signal ends the wait when the agent hangs up. `fileBase64`, when given, may
+ * put the claimed job's bytes in the answer (the web app reads its upload store); it must not throw,
+ * since the job is claimed by then.
  */
 export async function claimForNode(
   db: PrismaClient,
@@ -64,6 +66,7 @@ export async function claimForNode(
   waitMs: number,
   leaseMs: number,
   signal: AbortSignal,
+  fileBase64?: (job: TClaimedJob) => Promise<string | undefined>,
 ): Promise<TAssignment | null> {
   const deadline = Date.now() + waitMs;
   const pollMs = () => (listener?.isListening(PLACED_CHANNEL) ? Infinity : POLL_WHILE_NOT_LISTENING_MS);
@@ -82,6 +85,7 @@ export async function claimForNode(
       woken = false;
       const job = await claimNextJob(db, nodeId, leaseMs);
       if (job) {
+        const inline = await fileBase64?.(job);
         return {
           jobId: job.id,
           attempt: job.attempt,
@@ -92,6 +96,7 @@ export async function claimForNode(
           batchId: job.batchId,
           leaseExpiresAt: job.leaseExpiresAt.toISOString(),
           filePath: `/api/agent/v1/jobs/${job.id}/file`,
+          ...(inline === undefined ? {} : { fileBase64: inline }),
         };
       }
       const left = deadline - Date.now();

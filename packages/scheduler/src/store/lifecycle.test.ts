@@ -278,6 +278,56 @@ describe("claim and reports", () => {
     expect(await t.db.jobEvent.count({ where: { jobId: job.id, type: "completed" } })).toBe(1);
   });
 
+  it("a completion that carries its start (startedMsAgo, no POST /start) records the start when it happened, before the completion", async () => {
+    const node = await makeNode(t.db);
+    const job = await makeJob(t.db, { status: "RUNNING", nodeId: node.id, attempt: 1 });
+    const now = new Date();
+    await completeJob(t.db, { jobId: job.id, nodeId: node.id, attempt: 1 }, { attempt: 1, result, memory: { beforeMiB: 1500, afterMiB: 1500, peakMiB: 1900 }, durationMs: 400, startedMsAgo: 450 }, now);
+    const row = await t.db.job.findUniqueOrThrow({ where: { id: job.id } });
+    expect(row).toMatchObject({ status: "SUCCEEDED", memBeforeMiB: 1500 });
+    expect(row.finishedAt!.getTime() - row.startedAt!.getTime()).toBe(450);
+    const events = await t.db.jobEvent.findMany({ where: { jobId: job.id }, orderBy: { id: "asc" }, select: { type: true, attempt: true, data: true, createdAt: true } });
+    expect(events.map((e) => [e.type, e.attempt, e.data])).toEqual([
+      ["started", 1, { usedMiB: 1500 }],
+      ["completed", 1, expect.objectContaining({ durationMs: 400 })],
+    ]);
+    expect(events[1]!.createdAt.getTime() - events[0]!.createdAt.getTime()).toBeGreaterThanOrEqual(449);
+  });
+
+  it("a late start is written once: a POST /start that landed though its answer was lost keeps its own event", async () => {
+    const node = await makeNode(t.db);
+    const job = await makeJob(t.db, { status: "RUNNING", nodeId: node.id, attempt: 1 });
+    const ref = { jobId: job.id, nodeId: node.id, attempt: 1 };
+    await startJob(t.db, ref, { usedMiB: 1234 });
+    await completeJob(t.db, ref, { attempt: 1, result, memory, durationMs: 42, startedMsAgo: 60 });
+    expect(await t.db.jobEvent.findMany({ where: { jobId: job.id }, orderBy: { id: "asc" }, select: { type: true } })).toEqual([{ type: "started" }, { type: "completed" }]);
+  });
+
+  it("a failure that carries its start records it for that attempt, retried or failed", async () => {
+    const node = await makeNode(t.db);
+    const job = await makeJob(t.db, { status: "RUNNING", nodeId: node.id, attempt: 1, maxAttempts: 2 });
+    const old = new Date(Date.now() - 3_600_000);
+    await t.db.job.update({ where: { id: job.id }, data: { startedAt: old } }); // as a row that ran before holds it
+    const now = new Date();
+    const report = { code: "INTERNAL" as const, message: "boom", memory: { beforeMiB: 2000, afterMiB: 2000, peakMiB: 2100 }, startedMsAgo: 300 };
+    expect(await failJob(t.db, { jobId: job.id, nodeId: node.id, attempt: 1 }, report, now)).toBe("retried");
+    const row = await t.db.job.findUniqueOrThrow({ where: { id: job.id } });
+    expect(row.startedAt!.getTime()).toBe(now.getTime() - 300);
+    expect(row.memBeforeMiB).toBe(2000);
+    await t.db.job.update({ where: { id: job.id }, data: { status: "RUNNING", nodeId: node.id, attempt: 2 } });
+    expect(await failJob(t.db, { jobId: job.id, nodeId: node.id, attempt: 2 }, { ...report, memory: null }, now)).toBe("failed");
+    const events = await t.db.jobEvent.findMany({ where: { jobId: job.id }, orderBy: { id: "asc" }, select: { type: true, attempt: true } });
+    expect(events).toEqual([
+      { type: "started", attempt: 1 },
+      { type: "retried", attempt: 1 },
+      { type: "started", attempt: 2 },
+      { type: "failed", attempt: 2 },
+    ]);
+    // Sent again (its answer lost): the attempt is no longer held, and nothing more is written.
+    expect(await codeOf(failJob(t.db, { jobId: job.id, nodeId: node.id, attempt: 2 }, report, now))).toBe("LEASE_LOST");
+    expect(await t.db.jobEvent.count({ where: { jobId: job.id } })).toBe(4);
+  });
+
   it("a completion keeps the samples sent with it (the job's own with the job, others without), and none when its lease is lost", async () => {
     const node = await makeNode(t.db);
     const other = await makeNode(t.db);

@@ -18,35 +18,75 @@ function leaseLost(ref: TAttemptRef): AppError {
 }
 
 /**
+ * A start the agent did not report on its own (the report's `startedMsAgo`): when it was, by the
+ * report's clock, and the memory in use then. Null when the agent reported it (POST /start).
+ */
+type TLateStart = { at: Date; ms: number; usedMiB: number | null };
+
+function lateStart(report: { startedMsAgo?: number }, usedMiB: number | null, now: Date): TLateStart | null {
+  return report.startedMsAgo === undefined ? null : { at: new Date(now.getTime() - report.startedMsAgo), ms: report.startedMsAgo, usedMiB };
+}
+
+/** The row's start from a late report: this attempt's time (a retried job's row holds its last attempt's). */
+function lateStartSet(late: TLateStart | null): Prisma.Sql {
+  return late ? Prisma.sql`, "startedAt" = ${late.at}` : Prisma.empty;
+}
+
+/**
+ * The report's event for the row in CTE `j` (dated `agoMs` before now), after the "started" event of
+ * a late start, dated when the job started. That one is written once per attempt: a POST /start that
+ * was delivered though its answer was lost (so the agent carried the start too) has written it already.
+ */
+function eventsInsert(ref: TAttemptRef, type: Prisma.Sql, data: Prisma.Sql, late: TLateStart | null, agoMs = 0): Prisma.Sql {
+  const started = late
+    ? Prisma.sql`
+    SELECT id, ${ref.nodeId}::uuid, ${ref.attempt}::int, 'started', ${JSON.stringify({ usedMiB: late.usedMiB })}::jsonb, now() - ${late.ms}::int * interval '1 millisecond' FROM j
+    WHERE NOT EXISTS (SELECT 1 FROM "JobEvent" e WHERE e."jobId" = j.id AND e.attempt = ${ref.attempt}::int AND e.type = 'started')
+    UNION ALL`
+    : Prisma.empty;
+  return Prisma.sql`
+    INSERT INTO "JobEvent" ("jobId", "nodeId", attempt, type, data, "createdAt")${started}
+    SELECT id, ${ref.nodeId}::uuid, ${ref.attempt}::int, (${type})::text, ${data}, now() - ${agoMs}::int * interval '1 millisecond' FROM j`;
+}
+
+/**
  * The attempt's row updated with `set`, and its event, in one statement: the conditional update and
  * the event in one `WITH … INSERT`, atomic as a statement is, instead of an interactive transaction
- * (BEGIN, update, insert, COMMIT: four round trips). Every job sends a start and a completion, so at
- * a thousand jobs a second those round trips were most of the control plane's CPU for them
- * (bench/agent-requests.ts). LEASE_LOST when the attempt is no longer held. `samples` the agent sent
- * along are kept in the same statement, only when the update happened; returns how many were.
+ * (BEGIN, update, insert, COMMIT: four round trips). Every job sends a completion (and a start when it
+ * runs long), so at a thousand jobs a second those round trips were most of the control plane's CPU
+ * for them (bench/agent-requests.ts). LEASE_LOST when the attempt is no longer held. `samples` the
+ * agent sent along are kept in the same statement, only when the update happened; returns how many were.
  */
-async function updateHeld(db: PrismaClient, ref: TAttemptRef, set: Prisma.Sql, event: { type: string; data: object }, samples: readonly TMemorySample[] = []): Promise<number> {
+async function updateHeld(
+  db: PrismaClient,
+  ref: TAttemptRef,
+  set: Prisma.Sql,
+  event: { type: string; data: object; agoMs?: number },
+  samples: readonly TMemorySample[] = [],
+  late: TLateStart | null = null,
+): Promise<number> {
   if (!isUuid(ref.jobId)) throw leaseLost(ref);
   const kept = samples.length > 0 ? Prisma.sql`, kept AS (${samplesInsert(ref.nodeId, samples, Prisma.sql`EXISTS (SELECT 1 FROM j)`)} RETURNING 1)` : Prisma.sql`, kept AS (SELECT 1 WHERE FALSE)`;
   const rows = await db.$queryRaw<{ samples: number }[]>`
     WITH j AS (
-      UPDATE "Job" SET ${set}
+      UPDATE "Job" SET ${set}${lateStartSet(late)}
       WHERE ${held(ref)}
       RETURNING id
     )${kept}
-    INSERT INTO "JobEvent" ("jobId", "nodeId", attempt, type, data)
-    SELECT id, ${ref.nodeId}::uuid, ${ref.attempt}, ${event.type}, ${JSON.stringify(event.data)}::jsonb FROM j
+    ${eventsInsert(ref, Prisma.sql`${event.type}`, Prisma.sql`${JSON.stringify(event.data)}::jsonb`, late, event.agoMs)}
     RETURNING (SELECT count(*) FROM kept)::int AS samples`;
   if (rows.length === 0) throw leaseLost(ref);
   return rows[0]!.samples;
 }
 
-export async function startJob(db: PrismaClient, ref: TAttemptRef, memory: { usedMiB: number }): Promise<void> {
-  await updateHeld(db, ref, Prisma.sql`"startedAt" = ${new Date()}, "memBeforeMiB" = ${memory.usedMiB}`, { type: "started", data: { usedMiB: memory.usedMiB } });
+/** The job runs: its start, dated `startedMsAgo` before now when the agent reported it after a while (start-report.ts). */
+export async function startJob(db: PrismaClient, ref: TAttemptRef, memory: { usedMiB: number }, startedMsAgo = 0, now = new Date()): Promise<void> {
+  const at = new Date(now.getTime() - startedMsAgo);
+  await updateHeld(db, ref, Prisma.sql`"startedAt" = ${at}, "memBeforeMiB" = ${memory.usedMiB}`, { type: "started", data: { usedMiB: memory.usedMiB }, agoMs: startedMsAgo });
 }
 
 /** The job's result, and the memory samples the agent sent with it; returns how many of those were kept. */
-export async function completeJob(db: PrismaClient, ref: TAttemptRef, report: TCompleteRequest): Promise<{ samplesStored: number }> {
+export async function completeJob(db: PrismaClient, ref: TAttemptRef, report: TCompleteRequest, now = new Date()): Promise<{ samplesStored: number }> {
   const lines = report.result.pages.reduce((n, p) => n + p.lines.length, 0);
   const samplesStored = await updateHeld(
     db,
@@ -59,10 +99,11 @@ export async function completeJob(db: PrismaClient, ref: TAttemptRef, report: TC
       "observedPeakMiB" = ${report.memory.peakMiB},
       "memBeforeMiB" = ${report.memory.beforeMiB},
       "memAfterMiB" = ${report.memory.afterMiB},
-      "finishedAt" = ${new Date()},
+      "finishedAt" = ${now},
       "leaseExpiresAt" = NULL, "errorCode" = NULL, "errorMessage" = NULL, "unschedulableReason" = NULL`,
     { type: "completed", data: { durationMs: report.durationMs, peakMiB: report.memory.peakMiB, lines } },
     report.samples,
+    lateStart(report, report.memory.beforeMiB, now),
   );
   // The node has room again: the scheduler may place its next job now rather than at its next tick.
   await wakeAfterCommit(db, notifyQueueChanged);
@@ -74,11 +115,12 @@ export async function completeJob(db: PrismaClient, ref: TAttemptRef, report: TC
  * retry delay when the error is retryable and attempts remain, otherwise FAILED; the event says which.
  * The decision reads the row's own attempt and maxAttempts inside the update, so no read comes first.
  */
-export async function failJob(db: PrismaClient, ref: TAttemptRef, report: Pick<TFailRequest, "code" | "message" | "memory">, now = new Date()): Promise<"retried" | "failed"> {
+export async function failJob(db: PrismaClient, ref: TAttemptRef, report: Pick<TFailRequest, "code" | "message" | "memory" | "startedMsAgo">, now = new Date()): Promise<"retried" | "failed"> {
   if (!isUuid(ref.jobId)) throw leaseLost(ref);
   const retryable = !NON_RETRYABLE_JOB_ERRORS.has(report.code);
   const retry = Prisma.sql`(${retryable} AND attempt < "maxAttempts")`;
-  const rows = await db.$queryRaw<{ type: "retried" | "failed" }[]>`
+  const late = lateStart(report, report.memory?.beforeMiB ?? null, now);
+  const rows = await db.$queryRaw<{ type: "retried" | "failed" | "started" }[]>`
     WITH j AS (
       UPDATE "Job" SET
         status = (CASE WHEN ${retry} THEN 'QUEUED' ELSE 'FAILED' END)::"JobStatus",
@@ -86,16 +128,17 @@ export async function failJob(db: PrismaClient, ref: TAttemptRef, report: Pick<T
         "runAfter" = CASE WHEN ${retry} THEN ${new Date(now.getTime() + retryDelayMs(ref.attempt))} ELSE "runAfter" END,
         "finishedAt" = CASE WHEN ${retry} THEN "finishedAt" ELSE ${now} END,
         "errorCode" = ${report.code}, "errorMessage" = ${report.message}, "leaseExpiresAt" = NULL,
-        "observedPeakMiB" = ${report.memory?.peakMiB ?? null}::int
+        "observedPeakMiB" = ${report.memory?.peakMiB ?? null}::int,
+        "memBeforeMiB" = COALESCE(${report.memory?.beforeMiB ?? null}::int, "memBeforeMiB")${lateStartSet(late)}
       WHERE ${held(ref)}
       RETURNING id, status
     )
-    INSERT INTO "JobEvent" ("jobId", "nodeId", attempt, type, data)
-    SELECT id, ${ref.nodeId}::uuid, ${ref.attempt}, CASE WHEN status = 'QUEUED' THEN 'retried' ELSE 'failed' END, ${JSON.stringify({ code: report.code, message: report.message })}::jsonb FROM j
+    ${eventsInsert(ref, Prisma.sql`CASE WHEN status = 'QUEUED' THEN 'retried' ELSE 'failed' END`, Prisma.sql`${JSON.stringify({ code: report.code, message: report.message })}::jsonb`, late)}
     RETURNING type`;
-  if (rows.length === 0) throw leaseLost(ref);
+  const outcome = rows.find((r) => r.type !== "started")?.type;
+  if (outcome === undefined || outcome === "started") throw leaseLost(ref);
   await wakeAfterCommit(db, notifyQueueChanged); // requeued, or a slot freed on the node
-  return rows[0]!.type;
+  return outcome;
 }
 
 /**

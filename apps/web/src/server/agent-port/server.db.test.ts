@@ -66,8 +66,10 @@ describe("the agent port", () => {
     const jobId = await placedJob(bytes, "port-round");
     const claim = await post(token, "/api/agent/v1/claim", { waitMs: 2_000 });
     expect(claim.status).toBe(200);
-    const assignment = (await claim.json()) as { jobId: string; attempt: number; filePath: string };
+    const assignment = (await claim.json()) as { jobId: string; attempt: number; filePath: string; fileBase64?: string };
     expect(assignment.jobId).toBe(jobId);
+    // Small enough to ride the claim (HEADROOM_CLAIM_FILE_MAX_BYTES); the GET still serves it.
+    expect(Buffer.from(assignment.fileBase64 ?? "", "base64").equals(bytes)).toBe(true);
 
     const file = await fetch(`${base}${assignment.filePath}`, { headers: { authorization: `Bearer ${token}` } });
     expect(file.status).toBe(200);

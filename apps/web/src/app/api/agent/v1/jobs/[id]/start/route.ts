@@ -5,4 +5,4 @@ import { db } from "@/server/db";
 
 export const dynamic = "force-dynamic";
 
-export const POST = agentJobReport(ZStartRequestSchema, (ref, body) => startJob(db(), ref, body.memory));
+export const POST = agentJobReport(ZStartRequestSchema, (ref, body) => startJob(db(), ref, body.memory, body.startedMsAgo));
