@@ -7,7 +7,7 @@
 // run in worker processes (http-agents/worker.ts) forked from this same file.
 //
 //   npm run bench:dispatch -- [--agents 1000] [--rates 10,100,1000] [--phase-s 30] [--idle-s 30]
-//                             [--web 1] [--work-ms 250] [--agent-port] [--pg-statements] [--out dir] [--write]
+//                             [--web 1] [--work-ms 250] [--start-delay-ms 1000] [--agent-port] [--pg-statements] [--out dir] [--write]
 //   bench pack: node app/bench-dispatch.mjs --root <unpacked pack> ... (scripts/bench-host/run-dispatch.sh)
 import { execFileSync, fork, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -44,6 +44,8 @@ async function orchestrate(): Promise<void> {
       "idle-s": { type: "string", default: "20" },
       "drain-s": { type: "string", default: "20" },
       "work-ms": { type: "string", default: "250" },
+      // When agents report a job's start (the agent's HEADROOM_START_REPORT_DELAY_MS); 0 = at once, as agents before e5c293e did.
+      "start-delay-ms": { type: "string", default: "1000" },
       web: { type: "string", default: "1" },
       "agent-procs": { type: "string" },
       "max-outstanding": { type: "string", default: "5000" },
@@ -68,6 +70,7 @@ async function orchestrate(): Promise<void> {
   const idleS = Number(a["idle-s"]);
   const drainS = Number(a["drain-s"]);
   const workMs = Number(a["work-ms"]);
+  const startDelayMs = Number(a["start-delay-ms"]);
   const webReplicas = Number(a.web);
   const agentProcs = Number(a["agent-procs"] ?? Math.max(1, Math.ceil(agents / 250)));
   const here = path.dirname(new URL(import.meta.url).pathname);
@@ -138,7 +141,7 @@ async function orchestrate(): Promise<void> {
     // Agents in contiguous index ranges per worker; each agent's replica is its index modulo replicas.
     const per = Math.ceil(agents / agentProcs);
     const ready = await Promise.all(
-      agentWorkers.map((w, k) => ask(w, { cmd: "agents", bases: stack.agentBases, enrollToken: stack.credentials.enrollToken, first: k * per, count: Math.max(0, Math.min(per, agents - k * per)), workMs })),
+      agentWorkers.map((w, k) => ask(w, { cmd: "agents", bases: stack.agentBases, enrollToken: stack.credentials.enrollToken, first: k * per, count: Math.max(0, Math.min(per, agents - k * per)), workMs, startDelayMs })),
     );
     const registered = ready.reduce((n, r) => n + (r.ev === "ready" ? r.registered : 0), 0);
     const failed = ready.flatMap((r) => (r.ev === "ready" ? r.failed : []));
@@ -326,6 +329,7 @@ async function orchestrate(): Promise<void> {
           agentProcs,
           webReplicas,
           workMs,
+          startDelayMs,
           startedAt: new Date(t0).toISOString(),
           elapsedS: (Date.now() - t0) / 1_000,
           commit,

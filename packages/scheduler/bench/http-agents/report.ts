@@ -45,6 +45,8 @@ export type TRunInfo = {
   agentProcs: number;
   webReplicas: number;
   workMs: number;
+  /** When agents report a job's start; 0 = at once (agents before e5c293e). */
+  startDelayMs: number;
   startedAt: string;
   elapsedS: number;
   commit: string;
@@ -145,7 +147,7 @@ export function renderReport(info: TRunInfo, phases: TPhaseResult[]): string {
     "",
     `- Submit → claim: from the moment the submitter sends \`POST /api/v1/jobs\` to the moment the agent that claimed the job has read the \`POST /api/agent/v1/claim\` answer naming it (both clocks are this machine's, in different processes). It includes the upload itself (checks, storage, the job row, NOTIFY), the scheduler's wake-up and tick, the placement's NOTIFY and the long-poll's wake-up and claim.`,
     `- Offered load is open loop: uploads start on schedule whether or not earlier ones have answered. After each phase's window the bench waits for the phase's jobs to be claimed (the drain), which counts toward the latencies but not toward the rates or the load figures.`,
-    `- Each agent heartbeats every 2 s, sends one memory sample in each heartbeat while idle (\`sampleAt\`; through the outbox instead when the control plane does not keep it, as an older one does not) and one per 250 ms while a job runs, through an outbox flushed every second and after each job; the completion carries the samples held (\`samples\`, kept by a control plane that says so), long-polls claims for 20 s, and for each job fetches its file, starts it, waits ${info.workMs} ms and completes it with a one-page empty result: the shipped agent's rates and calls (apps/gpu-node/src/agent.ts), without the OCR. Agents register with maxConcurrent 1, the shipped default.`,
+    `- Each agent heartbeats every 2 s, sends one memory sample in each heartbeat while idle (\`sampleAt\`; through the outbox instead when the control plane does not keep it, as an older one does not) and one per 250 ms while a job runs, through an outbox flushed every second and after each job; the completion carries the samples held (\`samples\`, kept by a control plane that says so), long-polls claims for 20 s, and for each job takes its file from the claim's answer (or fetches it from a control plane that does not send it), ${info.startDelayMs === 0 ? "reports its start at once" : `reports its start once it has run ${info.startDelayMs} ms (or carries it in the completion)`}, waits ${info.workMs} ms and completes it with a one-page empty result: the shipped agent's rates and calls (apps/gpu-node/src/agent.ts), without the OCR. Agents register with maxConcurrent 1, the shipped default.`,
     "- Load figures cover the phase's window only. Postgres CPU: user + system time of this run's Postgres (the postmaster, the children it has reaped, and its live backends, from /proc) per second of wall time (1.00 = one core busy). WAL: `pg_current_wal_insert_lsn` difference. Commits: `pg_stat_database.xact_commit` difference (all transactions, reads included); WAL flushes: `pg_stat_io`'s WAL fsyncs (by the connections and by the WAL writer; a durable commit waits for one, or shares one); connections opened: `pg_stat_database.sessions` difference (each a backend forked, its prepared statements made again). Web, scheduler and simulator CPU from /proc and `process.cpuUsage`.",
     "- API latency is measured by the callers (agents and submitter), per route, for answers with a 2xx status. The claim long-poll is left out (its time is the wait).",
     ...info.notes.map((n) => `- ${n}`),

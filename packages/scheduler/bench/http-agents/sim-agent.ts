@@ -4,8 +4,8 @@
 // plane does not keep it); one sample every 250 ms while a job runs, sent by an outbox flushed every
 // second, the rest carried by the job's completion; claim by 20 s long-poll; for a job: take its
 // file from the claim's answer (or fetch it, from a control plane that does not send it), "work" for
-// `workMs` (sleeping), report the start once the job has run START_REPORT_DELAY_MS (or carry it in
-// the completion), complete with a tiny result. Many of them share one process; each is a few timers
+// `workMs` (sleeping), report the start once the job has run `startReportDelayMs` (or carry it in
+// the completion; 0 = at once, as agents did before e5c293e), complete with a tiny result. Many of them share one process; each is a few timers
 // and promises, not a process of its own.
 import type { TAssignment, TCompleteResponse, THeartbeatResponse, TRegisterResponse } from "@headroom/protocol";
 import { nowMs, timedCall, type Recorder } from "./recorder.ts";
@@ -14,7 +14,6 @@ export const HEARTBEAT_MS = 2_000; // the agent's heartbeatIntervalMs default
 export const SAMPLE_MS = 250; // DEFAULT_THRESHOLDS.sampleIntervalMs, while a job runs
 export const FLUSH_MS = 1_000; // the outbox flush loop
 export const CLAIM_WAIT_MS = 20_000; // the agent's claimWaitMs default
-export const START_REPORT_DELAY_MS = 1_000; // the agent's HEADROOM_START_REPORT_DELAY_MS default
 
 const TOTAL_MIB = 81_920;
 const USED_MIB = 8_000;
@@ -27,6 +26,8 @@ export type TSimAgentOptions = {
   enrollToken: string;
   name: string;
   workMs: number;
+  /** The agent's HEADROOM_START_REPORT_DELAY_MS (1,000 by default); 0 = the start is reported before the work. */
+  startReportDelayMs: number;
   rec: Recorder;
   onClaim: (jobId: string, claimedAtMs: number) => void;
   signal: AbortSignal;
@@ -178,7 +179,9 @@ export class SimAgent {
     const t0 = performance.now();
     const startedMsAgo = () => Math.round(performance.now() - t0);
     let started: Promise<unknown> | null = null;
-    const timer = setTimeout(() => (started = this.post("POST start", `jobs/${a.jobId}/start`, { attempt: a.attempt, memory: MEMORY, startedMsAgo: startedMsAgo() }).catch(() => {})), START_REPORT_DELAY_MS);
+    const reportStart = () => (started = this.post("POST start", `jobs/${a.jobId}/start`, { attempt: a.attempt, memory: MEMORY, startedMsAgo: startedMsAgo() }).catch(() => {}));
+    if (this.o.startReportDelayMs === 0) await reportStart();
+    const timer = this.o.startReportDelayMs > 0 ? setTimeout(reportStart, this.o.startReportDelayMs) : undefined;
     for (let next = SAMPLE_MS; next < this.o.workMs; next += SAMPLE_MS) {
       await sleep(next - (performance.now() - t0), this.o.signal);
       this.sample(a.jobId);

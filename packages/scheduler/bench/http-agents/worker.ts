@@ -10,7 +10,7 @@ import { offerJobs, type TOfferResult } from "./submitter.ts";
 import { tinyPng } from "./png.ts";
 
 export type TWorkerRequest =
-  | { cmd: "agents"; bases: string[]; enrollToken: string; first: number; count: number; workMs: number }
+  | { cmd: "agents"; bases: string[]; enrollToken: string; first: number; count: number; workMs: number; startDelayMs: number }
   | { cmd: "take" }
   | { cmd: "offer"; bases: string[]; apiKey: string; ratePerS: number; durationS: number; maxOutstanding: number }
   | { cmd: "stop" };
@@ -49,6 +49,7 @@ export async function workerMain(): Promise<void> {
                 enrollToken: m.enrollToken,
                 name: `sim-agent-${String(i).padStart(5, "0")}`,
                 workMs: m.workMs,
+                startReportDelayMs: m.startDelayMs,
                 rec,
                 onClaim: (jobId, at) => claims.push([jobId, at]),
                 signal: stop.signal,
