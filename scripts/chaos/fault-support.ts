@@ -41,16 +41,27 @@ export async function waitFor<T>(probe: () => Promise<T | null | undefined>, tim
 
 export type TRunningJob = { id: string; attempt: number; node: string };
 
-/** A job that has been running for at least `minMs` on one of `nodes` (every agent when omitted) and that no fault hit yet. */
+/**
+ * A job that has been running for at least `minMs` on one of `nodes` (every agent when omitted) and
+ * that no fault hit yet. Running is counted from the claim of its current attempt: its runner has it
+ * a few milliseconds after (the file comes with the claim, then admission's reading), whereas the
+ * start the agent reports comes only once the job has run HEADROOM_START_REPORT_DELAY_MS, or never.
+ * `startedAfter`: claimed after that moment. Times are Postgres's own, against its clock.
+ */
 export async function runningJob(ctx: TFaultContext, timeoutMs: number, o: { nodes?: string[]; minMs?: number; startedAfter?: Date } = {}): Promise<TRunningJob | null> {
   return waitFor(async () => {
-    const rows = await ctx.stack.prisma.job.findMany({
-      where: { status: "RUNNING", startedAt: { lte: new Date(Date.now() - (o.minMs ?? 300)), ...(o.startedAfter && { gt: o.startedAfter }) }, node: { name: { in: o.nodes ?? [...ctx.stack.agents.keys()] } } },
-      select: { id: true, attempt: true, node: { select: { name: true } } },
-      orderBy: { startedAt: "asc" },
-    });
-    const j = rows.find((r) => !ctx.hit.has(r.id) && r.node);
-    return j ? { id: j.id, attempt: j.attempt, node: j.node!.name } : null;
+    const names = o.nodes ?? [...ctx.stack.agents.keys()];
+    const sinceMs = o.startedAfter ? Math.max(0, Date.now() - o.startedAfter.getTime()) : null;
+    const rows = await ctx.stack.prisma.$queryRaw<TRunningJob[]>`
+      SELECT j.id::text AS id, j.attempt, n.name AS node
+      FROM "Job" j
+      JOIN "Node" n ON n.id = j."nodeId"
+      JOIN "JobEvent" e ON e."jobId" = j.id AND e.attempt = j.attempt AND e.type = 'claimed'
+      WHERE j.status = 'RUNNING' AND n.name = ANY(${names}::text[])
+        AND e."createdAt" <= now() - ${o.minMs ?? 300}::int * interval '1 millisecond'
+        AND (${sinceMs}::int IS NULL OR e."createdAt" > now() - ${sinceMs ?? 0}::int * interval '1 millisecond')
+      ORDER BY e."createdAt"`;
+    return rows.find((r) => !ctx.hit.has(r.id)) ?? null;
   }, timeoutMs, 100);
 }
 

@@ -90,6 +90,8 @@ const uploadRequest = (i: number) => {
   return new Request("http://bench.local/api/v1/jobs", { method: "POST", headers: { authorization: `Bearer ${apiKey}` }, body: form });
 };
 
+// HEADROOM_CLAIM_FILE_MAX_BYTES=0 in this bench's environment measures the claim as it was before the file rode it.
+const fileInClaim = Number(process.env.HEADROOM_CLAIM_FILE_MAX_BYTES ?? 512 * 1024) >= png.length;
 const rows: string[][] = [];
 for (let r = 0; r < Number(a.rounds); r++) {
   const parts: TMeasure[] = [];
@@ -102,7 +104,7 @@ for (let r = 0; r < Number(a.rounds); r++) {
   await enqueueJobs(db(), keys.map((storageKey, i) => ({ fileName: `bench-${r}-${i}.png`, mimeType: "image/png", sizeBytes: png.length, sha256: "0".repeat(64), widthPx: 100, heightPx: 100, pages: 1, batchId: null, storageKey, idempotencyKey: null, priority: 0, maxAttempts: 3, userId: null, apiKeyId: null })));
   // Nodes take one job at a time (maxConcurrent 1), so the jobs go in waves: a tick places one per
   // node, each node claims it, fetches its file, starts and completes it.
-  const waves: Record<"claim" | "file" | "start" | "beat" | "complete", TMeasure[]> = { claim: [], file: [], start: [], beat: [], complete: [] };
+  const waves: Record<"claim" | "file" | "start" | "beat" | "complete" | "carried", TMeasure[]> = { claim: [], file: [], start: [], beat: [], complete: [], carried: [] };
   for (let done = 0; done < JOBS; ) {
     const tick = await schedulerTick(db(), { batchSize: 1_000, nodeOfflineMs: 60_000 });
     const wave: { token: string; jobId: string; attempt: number; filePath: string }[] = [];
@@ -115,16 +117,22 @@ for (let r = 0; r < Number(a.rounds); r++) {
     if (wave.length === 0) throw new Error(`no job was claimed after the tick ${JSON.stringify(tick)}`);
     const job = (i: number) => wave[i]!;
     waves.file.push(await measure("file", wave.length, (i) => file(new Request(`http://bench.local${job(i).filePath}`, { headers: { authorization: `Bearer ${job(i).token}` } }), params(job(i).jobId)).then((x) => ok(x, "file")).then((x) => x.arrayBuffer()).then(() => {})));
-    waves.start.push(await measure("start", wave.length, (i) => start(post(`/api/agent/v1/jobs/${job(i).jobId}/start`, job(i).token, { attempt: job(i).attempt, memory: reading(700) }), params(job(i).jobId)).then((x) => ok(x, "start")).then(() => {})));
+    // Half the jobs report their start, as a job running past the agent's start-report delay does;
+    // the other half end first and carry it in their completion (startedMsAgo).
+    const started = Math.ceil(wave.length / 2);
+    waves.start.push(await measure("start", started, (i) => start(post(`/api/agent/v1/jobs/${job(i).jobId}/start`, job(i).token, { attempt: job(i).attempt, memory: reading(700) }), params(job(i).jobId)).then((x) => ok(x, "start")).then(() => {})));
     // A busy agent's beat renews its job's lease.
     waves.beat.push(await measure("beat", wave.length, (i) => heartbeat(post("/api/agent/v1/heartbeat", job(i).token, { memory: reading(900), activeJobs: [{ jobId: job(i).jobId, attempt: job(i).attempt }], appliedSettingsVersion: 1 }), {}).then((x) => ok(x, "heartbeat")).then(async (x) => {
       if (((await x.json()) as { revokedJobs: string[] }).revokedJobs.length > 0) throw new Error("a running job's lease was not renewed");
     })));
-    waves.complete.push(await measure("complete", wave.length, (i) => complete(post(`/api/agent/v1/jobs/${job(i).jobId}/complete`, job(i).token, { attempt: job(i).attempt, durationMs: 250, memory: { beforeMiB: 700, afterMiB: 700, peakMiB: 900 }, result: { text: "", pages: [{ page: 1, widthPx: 100, heightPx: 100, lines: [], text: "" }], model: "bench", provider: "cuda", timingsMs: {} } }), params(job(i).jobId)).then((x) => ok(x, "complete")).then(() => {})));
+    const completion = (i: number, carried: object) =>
+      complete(post(`/api/agent/v1/jobs/${job(i).jobId}/complete`, job(i).token, { attempt: job(i).attempt, durationMs: 250, memory: { beforeMiB: 700, afterMiB: 700, peakMiB: 900 }, result: { text: "", pages: [{ page: 1, widthPx: 100, heightPx: 100, lines: [], text: "" }], model: "bench", provider: "cuda", timingsMs: {} }, ...carried }), params(job(i).jobId)).then((x) => ok(x, "complete")).then(() => {});
+    waves.complete.push(await measure("complete", started, (i) => completion(i, {})));
+    if (wave.length > started) waves.carried.push(await measure("complete, its start in it", wave.length - started, (i) => completion(started + i, { startedMsAgo: 260 })));
     done += wave.length;
   }
   parts.push(await measure("POST /api/v1/jobs (one tiny PNG)", NODES * 2, (i) => upload(uploadRequest(i), {}).then((x) => ok(x, "upload")).then(() => {})));
-  parts.push(merged("POST claim (waitMs 0, after a tick)", waves.claim), merged("GET file", waves.file), merged("POST start", waves.start), merged("POST heartbeat (running a job)", waves.beat), merged("POST complete", waves.complete));
+  parts.push(merged(`POST claim (waitMs 0, after a tick${fileInClaim ? "; the 20 kB file in its answer" : ""})`, waves.claim), merged("GET file", waves.file), merged("POST start", waves.start), merged("POST heartbeat (running a job)", waves.beat), merged("POST complete (after a POST start)", waves.complete), merged("POST complete (carrying its start, startedMsAgo)", waves.carried));
   for (const p of parts) {
     const s = summarize(p.ms);
     rows.push([String(r + 1), p.name, String(p.count), fmt(p.appCpuMs, 2), fmt(p.pgCpuMs, 2), fmt(s.p50, 2), fmt(s.p99, 2)]);
