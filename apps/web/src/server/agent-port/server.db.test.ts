@@ -1,7 +1,8 @@
 // The agent port over real HTTP against a real Postgres: a job's whole round (register, heartbeat,
-// claim, file, start, complete) through the same handlers Next serves; the port's own answers (404,
-// 405, a body over the limit); the error shape of the handlers; a hung-up long-poll claims nothing;
-// and a drain answers waiting long-polls at once and refuses new connections.
+// claim, file, start, complete) through the same handlers Next serves, and a short job's two
+// requests (its file in the claim, its start in the completion); the port's own answers (404, 405, a
+// body over the limit); the error shape of the handlers; a hung-up long-poll claims nothing; and a
+// drain answers waiting long-polls at once and refuses new connections.
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { enqueueJobs, notifyPlaced, schedulerTick } from "@headroom/scheduler";
@@ -85,6 +86,29 @@ describe("the agent port", () => {
     });
     expect(done.status).toBe(200);
     expect(await t.db.job.findUniqueOrThrow({ where: { id: jobId }, select: { status: true, text: true } })).toEqual({ status: "SUCCEEDED", text: "hello" });
+  });
+
+  it("a short job costs two requests: its file comes with the claim, and its completion carries its start", async () => {
+    const token = await registered("port-short");
+    const bytes = Buffer.from("a small page");
+    const jobId = await placedJob(bytes, "port-short");
+    const claim = await post(token, "/api/agent/v1/claim", { waitMs: 2_000 });
+    const assignment = (await claim.json()) as { jobId: string; attempt: number; fileBase64?: string };
+    expect(assignment.jobId).toBe(jobId);
+    expect(Buffer.from(assignment.fileBase64 ?? "", "base64").equals(bytes)).toBe(true);
+    const done = await post(token, `/api/agent/v1/jobs/${jobId}/complete`, {
+      attempt: assignment.attempt,
+      durationMs: 120,
+      startedMsAgo: 150,
+      memory: { beforeMiB: 710, afterMiB: 700, peakMiB: 900 },
+      result: { text: "hi", pages: [{ page: 1, widthPx: 10, heightPx: 10, lines: [], text: "hi" }], model: "test", provider: "cuda", timingsMs: {} },
+    });
+    expect(done.status).toBe(200);
+    const job = await t.db.job.findUniqueOrThrow({ where: { id: jobId }, select: { status: true, startedAt: true, finishedAt: true, memBeforeMiB: true } });
+    expect(job).toMatchObject({ status: "SUCCEEDED", memBeforeMiB: 710 });
+    expect(job.finishedAt!.getTime() - job.startedAt!.getTime()).toBe(150);
+    const events = await t.db.jobEvent.findMany({ where: { jobId }, orderBy: { id: "asc" }, select: { type: true } });
+    expect(events.map((e) => e.type)).toEqual(["created", "placed", "claimed", "started", "completed"]);
   });
 
   it("answers the handlers' errors as Next does: {error:{code,message}} with the code's status", async () => {
