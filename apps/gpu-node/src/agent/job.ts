@@ -1,5 +1,6 @@
-// One assignment, start to finish: its file (from the claim, or fetched), admission on the live reading, run in the runner while
-// sampling memory, report. Cleanup afterwards is the agent's (it also owns the sweep timer).
+// One assignment, start to finish: its file (from the claim, or fetched), admission on the live
+// reading, run in the runner while sampling memory, report. Cleanup afterwards is the agent's (it
+// also owns the sweep timer).
 import type { TAssignment, TJobErrorCode, TMemoryReading, TThresholds } from "@headroom/protocol";
 import type { Logger } from "pino";
 import { isLeaseLost, type ControlClient } from "../control-client.ts";
