@@ -19,6 +19,9 @@ import { pgLoadSince, pgMark, type TPgLoad } from "./pg-load.ts";
 import { seqUuid } from "./random.ts";
 import { fmt, sleep, summarize, table, type TSummary } from "./stats.ts";
 
+/** The agent's HEADROOM_START_REPORT_DELAY_MS default (apps/gpu-node/src/agent/start-report.ts). */
+const START_REPORT_DELAY_MS = 1_000;
+
 export type TDispatchOptions = { agents: number; steadyJobs: number; ratePerS: number; burstJobs: number; workMs: number; notify: boolean };
 
 const LEASE_MS = 30_000; // the control plane's default HEADROOM_LEASE_MS
@@ -120,9 +123,14 @@ export async function benchDispatch(url: string, scheduler: PrismaClient, web: P
       claimedAt.set(a.jobId, performance.now());
       const ref = { jobId: a.jobId, nodeId, attempt: a.attempt };
       active = [{ jobId: a.jobId, attempt: a.attempt }];
-      await startJob(web, ref, { usedMiB: USED_MIB });
+      // As the shipped agent does: the start is reported once the job has run START_REPORT_DELAY_MS,
+      // and a job that ends first carries it in its completion.
+      const startedAt = performance.now();
+      const reported = o.workMs >= START_REPORT_DELAY_MS ? sleep(START_REPORT_DELAY_MS).then(() => startJob(web, ref, { usedMiB: USED_MIB }, START_REPORT_DELAY_MS)) : null;
       await sleep(o.workMs);
+      await reported;
       await completeJob(web, ref, {
+        ...(reported ? {} : { startedMsAgo: Math.round(performance.now() - startedAt) }),
         attempt: a.attempt,
         result: { pages: [], text: "", model: "simulated", provider: "cuda", timingsMs: {} },
         memory: { beforeMiB: USED_MIB, afterMiB: USED_MIB, peakMiB: USED_MIB + 500 },
@@ -217,7 +225,7 @@ export function dispatchReport(o: Pick<TDispatchOptions, "agents" | "workMs">, r
   return [
     table(["mode", "phase", "claimed", "p50 ms", "p90 ms", "p99 ms", "max ms", "claimed per s", "submit txn p50 ms", "Postgres CPU (of one core)", "WAL", "WAL per job"], rows),
     "",
-    `- Path covered (real code, real Postgres): the job row INSERT + \`pg_notify\` in one transaction (as \`POST /api/v1/jobs\` writes it) → \`startSchedulerLoop\` / \`schedulerTick\` places it → \`claimForNode\` (the function behind \`POST /api/agent/v1/claim\`, ${CLAIM_WAIT_MS / 1_000} s long-poll, ${LEASE_MS / 1_000} s lease) returns it to the agent. The clock starts when the submit transaction has committed and stops when \`claimForNode\` returns. Agents then call \`startJob\`/\`completeJob\`, \`heartbeat\` (every ${HEARTBEAT_MS / 1_000} s) and \`storeSamples\` (every ${SAMPLE_FLUSH_MS / 1_000} s: ${SAMPLE_FLUSH_MS / SAMPLE_MS} samples while a job runs; an idle node's sample rides its heartbeat), so the database sees a working fleet's writes.`,
+    `- Path covered (real code, real Postgres): the job row INSERT + \`pg_notify\` in one transaction (as \`POST /api/v1/jobs\` writes it) → \`startSchedulerLoop\` / \`schedulerTick\` places it → \`claimForNode\` (the function behind \`POST /api/agent/v1/claim\`, ${CLAIM_WAIT_MS / 1_000} s long-poll, ${LEASE_MS / 1_000} s lease) returns it to the agent. The clock starts when the submit transaction has committed and stops when \`claimForNode\` returns. Agents then call \`completeJob\` (and \`startJob\` first for a job that runs ${START_REPORT_DELAY_MS / 1_000} s or more, as the shipped agent reports its start), \`heartbeat\` (every ${HEARTBEAT_MS / 1_000} s) and \`storeSamples\` (every ${SAMPLE_FLUSH_MS / 1_000} s: ${SAMPLE_FLUSH_MS / SAMPLE_MS} samples while a job runs; an idle node's sample rides its heartbeat), so the database sees a working fleet's writes.`,
     `- Modes: "NOTIFY" gives the scheduler loop and the claim long-polls each a \`PgListener\` (separate LISTEN connections, as the scheduler process and the web app have), so a submit wakes the scheduler and a placement wakes the node's long-poll. "no LISTEN" passes no listener: the scheduler ticks on its 100 ms busy / 250 ms idle timer and the long-poll falls back to its 1 s poll.`,
     `- Not covered: HTTP (Next.js routing, bearer auth, zod parsing, JSON over loopback), file upload and validation, the agent fetching the file, and separate processes: the scheduler (own Prisma client), the ${o.agents} SIMULATED agents and the submitter share one Node process and its event loop. No OCR runs: each simulated job "works" by sleeping ${o.workMs} ms.`,
     `- Nodes: SIMULATED rows of 80 GiB, maxConcurrent 1 (the shipped agent runs one job at a time), as many as the mode says. ${ticks}.`,
