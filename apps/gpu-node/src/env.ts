@@ -1,12 +1,11 @@
 // The agent's configuration, parsed once at start. Nothing else in the agent reads process.env:
 // the runner child gets what it needs as an argument, so its behaviour is visible in one place.
 import os from "node:os";
-import { MAX_CONCURRENT_JOBS } from "@headroom/protocol";
+import { DEFAULT_START_REPORT_DELAY_MS, MAX_CONCURRENT_JOBS } from "@headroom/protocol";
 import { z } from "zod";
 // switches.ts, not ocr/index.ts: the agent process never loads onnxruntime.
 import { OcrSwitchesError, ocrSwitchesFromEnv, type TOcrSwitches } from "./ocr/switches.ts";
 import { RECLAIM_MIN_INTERVAL_MS } from "./rules/memory-rules.ts";
-import { DEFAULT_START_REPORT_DELAY_MS } from "./agent/start-report.ts";
 
 const ZIntFromString = z.coerce.number().int();
 

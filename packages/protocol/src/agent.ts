@@ -120,6 +120,9 @@ export const ZJobAttemptSchema = z.object({ attempt: z.number().int() });
 export const ZDeregisterResponseSchema = z.object({ requeued: z.number().int().min(0) });
 export type TDeregisterResponse = z.infer<typeof ZDeregisterResponseSchema>;
 
+/** HEADROOM_START_REPORT_DELAY_MS's default: most image jobs end within it, and send no POST /start. */
+export const DEFAULT_START_REPORT_DELAY_MS = 1_000;
+
 /**
  * How long before a report its job started running. An agent reports a job's start (POST /start) only
  * once the job has run for HEADROOM_START_REPORT_DELAY_MS; a job that ends first sends none, and its

@@ -27,6 +27,7 @@ async function orchestrate(): Promise<void> {
   const { processCpuS } = await import("./process-cpu.ts");
   const { mergeRecords } = await import("./http-agents/recorder.ts");
   const { renderReport } = await import("./http-agents/report.ts");
+  const { DEFAULT_START_REPORT_DELAY_MS } = await import("@headroom/protocol");
   const { pgLoadSince, pgMark } = await import("./pg-load.ts");
   const { PG_STATEMENTS_SETTINGS, enableStatements, resetStatements, statementTotals, topStatements } = await import("./http-agents/pg-statements.ts");
   type TPhaseResult = import("./http-agents/report.ts").TPhaseResult;
@@ -45,7 +46,7 @@ async function orchestrate(): Promise<void> {
       "drain-s": { type: "string", default: "20" },
       "work-ms": { type: "string", default: "250" },
       // When agents report a job's start (the agent's HEADROOM_START_REPORT_DELAY_MS); 0 = at once, as agents before e5c293e did.
-      "start-delay-ms": { type: "string", default: "1000" },
+      "start-delay-ms": { type: "string", default: String(DEFAULT_START_REPORT_DELAY_MS) },
       web: { type: "string", default: "1" },
       "agent-procs": { type: "string" },
       "max-outstanding": { type: "string", default: "5000" },

@@ -13,14 +13,12 @@ import { claimForNode } from "../src/store/claim-long-poll.ts";
 import { heartbeat } from "../src/store/heartbeat.ts";
 import { storeSamples } from "../src/store/samples.ts";
 import { completeJob, startJob } from "../src/store/lifecycle.ts";
+import { DEFAULT_START_REPORT_DELAY_MS as START_REPORT_DELAY_MS } from "@headroom/protocol";
 import { startSchedulerLoop } from "../src/loop.ts";
 import { notifyQueueChanged, QUEUE_CHANNEL } from "../src/notify.ts";
 import { pgLoadSince, pgMark, type TPgLoad } from "./pg-load.ts";
 import { seqUuid } from "./random.ts";
 import { fmt, sleep, summarize, table, type TSummary } from "./stats.ts";
-
-/** The agent's HEADROOM_START_REPORT_DELAY_MS default (apps/gpu-node/src/agent/start-report.ts). */
-const START_REPORT_DELAY_MS = 1_000;
 
 export type TDispatchOptions = { agents: number; steadyJobs: number; ratePerS: number; burstJobs: number; workMs: number; notify: boolean };
 

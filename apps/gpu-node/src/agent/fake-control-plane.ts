@@ -169,8 +169,10 @@ export class FakeControlPlane {
       if (url === "/api/agent/v1/events") return (this.events.push(...parse(ZNodeEventsRequestSchema).events), json(200, { ok: true }));
       const file = this.files.get(url);
       if (req.method === "GET" && file && this.outage("file", res)) return;
-      if (req.method === "GET" && file) this.fileFetches.push(url);
-      if (req.method === "GET" && file) return void res.writeHead(200, { "content-type": "application/octet-stream" }).end(file);
+      if (req.method === "GET" && file) {
+        this.fileFetches.push(url);
+        return void res.writeHead(200, { "content-type": "application/octet-stream" }).end(file);
+      }
       const m = /^\/api\/agent\/v1\/jobs\/([^/]+)\/(start|refuse|complete|fail)$/.exec(url);
       if (m) {
         const [, jobId, kind] = m as unknown as [string, string, TReport["kind"]];

@@ -101,23 +101,25 @@ describe("runAssignment", () => {
 });
 
 describe("the start's report", () => {
-  const reportsOf = (jobId: string) => cp.reports.filter((r) => r.jobId === jobId);
+  /** Runs one queued job with this start-report delay; its outcome and the reports it sent. */
+  async function run(content: string, startReportDelayMs: number, before: (jobId: string) => void = () => {}) {
+    const jobId = cp.enqueue(content);
+    before(jobId);
+    const outcome = await runAssignment(context([1000], startReportDelayMs), await claim(), new AbortController());
+    return { outcome, reports: cp.reports.filter((r) => r.jobId === jobId) };
+  }
 
   it("a job that ends within the delay sends no start: its completion carries when it started", async () => {
-    const jobId = cp.enqueue("quick");
-    const outcome = await runAssignment(context([1000], 1_000), await claim(), new AbortController());
+    const { outcome, reports } = await run("quick", 1_000);
     expect(outcome.kind).toBe("completed");
-    const reports = reportsOf(jobId);
     expect(reports.map((r) => r.kind)).toEqual(["complete"]);
     expect(reports[0]!.body.startedMsAgo).toBeGreaterThanOrEqual(reports[0]!.body.durationMs as number);
     expect(reports[0]!.body.startedMsAgo).toBeLessThan(1_000);
   });
 
   it("a longer job reports its start once it has run the delay, dated when it began; its completion then carries none", async () => {
-    const jobId = cp.enqueue("slow:900");
-    const outcome = await runAssignment(context([1000], 200), await claim(), new AbortController());
+    const { outcome, reports } = await run("slow:900", 200);
     expect(outcome.kind).toBe("completed");
-    const reports = reportsOf(jobId);
     expect(reports.map((r) => r.kind)).toEqual(["start", "complete"]);
     expect(reports[0]!.body.startedMsAgo).toBeGreaterThanOrEqual(200);
     expect(reports[0]!.body.startedMsAgo).toBeLessThan(900);
@@ -125,22 +127,18 @@ describe("the start's report", () => {
   });
 
   it("a failure within the delay carries the start too", async () => {
-    const jobId = cp.enqueue("crash");
-    const outcome = await runAssignment(context([1000], 5_000), await claim(), new AbortController());
+    const { outcome, reports } = await run("crash", 5_000);
     expect(outcome.kind).toBe("failed");
-    const reports = reportsOf(jobId);
     expect(reports.map((r) => r.kind)).toEqual(["fail"]);
     expect(reports[0]!.body.startedMsAgo).toEqual(expect.any(Number));
   });
 
   it("a start reported on the timer that finds the lease lost stops the job: dropped, nothing more sent", async () => {
-    const jobId = cp.enqueue("slow:3000");
-    cp.lostAtStart.add(jobId);
     const t0 = Date.now();
-    const outcome = await runAssignment(context([1000], 100), await claim(), new AbortController());
+    const { outcome, reports } = await run("slow:3000", 100, (jobId) => cp.lostAtStart.add(jobId));
     expect(outcome).toMatchObject({ kind: "dropped", why: "lease lost at start" });
     expect(Date.now() - t0).toBeLessThan(2_500);
-    expect(reportsOf(jobId).map((r) => r.kind)).toEqual(["start"]);
+    expect(reports.map((r) => r.kind)).toEqual(["start"]);
   });
 });
 

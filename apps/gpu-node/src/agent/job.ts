@@ -1,7 +1,7 @@
 // One assignment, start to finish: its file (from the claim, or fetched), admission on the live
 // reading, run in the runner while sampling memory, report. Cleanup afterwards is the agent's (it
 // also owns the sweep timer).
-import type { TAssignment, TJobErrorCode, TMemoryReading, TThresholds } from "@headroom/protocol";
+import { DEFAULT_START_REPORT_DELAY_MS, type TAssignment, type TJobErrorCode, type TMemoryReading, type TThresholds } from "@headroom/protocol";
 import type { Logger } from "pino";
 import { isLeaseLost, type ControlClient } from "../control-client.ts";
 import { admit, overCap } from "../rules/memory-rules.ts";
@@ -9,7 +9,7 @@ import { deliver } from "./deliver.ts";
 import { RunnerError, type Runner } from "../runner/runner.ts";
 import type { MemoryReader } from "../telemetry/index.ts";
 import { MemorySampler } from "./memory-sampler.ts";
-import { DEFAULT_START_REPORT_DELAY_MS, StartReport } from "./start-report.ts";
+import { StartReport } from "./start-report.ts";
 import type { Outbox } from "./outbox.ts";
 
 export type TJobContext = {

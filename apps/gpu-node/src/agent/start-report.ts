@@ -3,9 +3,6 @@
 // started instead (`startedMsAgo`). A longer job reports its start once it has run `delayMs`, so the
 // dashboard still shows it running, with the time it really started.
 
-/** HEADROOM_START_REPORT_DELAY_MS's default: most image jobs end within it. */
-export const DEFAULT_START_REPORT_DELAY_MS = 1_000;
-
 export class StartReport {
   private readonly at = performance.now();
   private sent: Promise<void> | null = null;

@@ -26,7 +26,7 @@ export type TSimAgentOptions = {
   enrollToken: string;
   name: string;
   workMs: number;
-  /** The agent's HEADROOM_START_REPORT_DELAY_MS (1,000 by default); 0 = the start is reported before the work. */
+  /** The agent's HEADROOM_START_REPORT_DELAY_MS (DEFAULT_START_REPORT_DELAY_MS by default); 0 = the start is reported before the work. */
   startReportDelayMs: number;
   rec: Recorder;
   onClaim: (jobId: string, claimedAtMs: number) => void;

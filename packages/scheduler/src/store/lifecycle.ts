@@ -135,8 +135,9 @@ export async function failJob(db: PrismaClient, ref: TAttemptRef, report: Pick<T
     )
     ${eventsInsert(ref, Prisma.sql`CASE WHEN status = 'QUEUED' THEN 'retried' ELSE 'failed' END`, Prisma.sql`${JSON.stringify({ code: report.code, message: report.message })}::jsonb`, late)}
     RETURNING type`;
-  const outcome = rows.find((r) => r.type !== "started")?.type;
-  if (outcome === undefined || outcome === "started") throw leaseLost(ref);
+  // A late start's event comes back too; the attempt's outcome is the other row.
+  const outcome = rows.find((r): r is { type: "retried" | "failed" } => r.type !== "started")?.type;
+  if (!outcome) throw leaseLost(ref);
   await wakeAfterCommit(db, notifyQueueChanged); // requeued, or a slot freed on the node
   return outcome;
 }
