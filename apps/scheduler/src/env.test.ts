@@ -3,7 +3,7 @@ import { parseEnv } from "./env.ts";
 
 describe("parseEnv", () => {
   it("fills the defaults", () => {
-    expect(parseEnv({ DATABASE_URL: "postgres://u@localhost:5432/h" })).toEqual({ DATABASE_URL: "postgres://u@localhost:5432/h", HEADROOM_DB_PREPARED_STATEMENTS: true, HEADROOM_NODE_OFFLINE_MS: 15_000, LOG_LEVEL: "info" });
+    expect(parseEnv({ DATABASE_URL: "postgres://u@localhost:5432/h" })).toEqual({ DATABASE_URL: "postgres://u@localhost:5432/h", HEADROOM_DB_PREPARED_STATEMENTS: true, HEADROOM_DB_DIRECT_QUERIES: true, HEADROOM_NODE_OFFLINE_MS: 15_000, LOG_LEVEL: "info" });
   });
 
   it("turns prepared statements off for a pooler that cannot carry them", () => {

@@ -8,6 +8,11 @@ const ZEnvSchema = z.object({
    * pooler in transaction mode that cannot carry them (PgBouncer before 1.21).
    */
   HEADROOM_DB_PREPARED_STATEMENTS: z.enum(["true", "false"]).default("true").transform((v) => v === "true"),
+  /**
+   * Hot raw statements straight on the client's pg pool (packages/db, raw.ts), past Prisma's query
+   * machinery; "false" sends them through Prisma's $queryRaw, as before.
+   */
+  HEADROOM_DB_DIRECT_QUERIES: z.enum(["true", "false"]).default("true").transform((v) => v === "true"),
   /** A node silent for this long (ms) goes offline and its placed jobs go back to the queue; the web app uses the same name. */
   HEADROOM_NODE_OFFLINE_MS: z.coerce.number().int().positive().default(15_000),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

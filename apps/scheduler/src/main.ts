@@ -9,7 +9,7 @@ import { logger } from "./logger.ts";
 
 const config = env();
 const log = logger();
-const db = createPrismaClient(config.DATABASE_URL, { preparedStatements: config.HEADROOM_DB_PREPARED_STATEMENTS });
+const db = createPrismaClient(config.DATABASE_URL, { preparedStatements: config.HEADROOM_DB_PREPARED_STATEMENTS, directQueries: config.HEADROOM_DB_DIRECT_QUERIES });
 const listener = new PgListener(config.DATABASE_URL);
 // The same error every tick (the database down) is logged once, not ten times a second.
 let lastError = "";

@@ -8,6 +8,11 @@ const ZEnvSchema = z.object({
    * pooler in transaction mode that cannot carry them (PgBouncer before 1.21).
    */
   HEADROOM_DB_PREPARED_STATEMENTS: z.enum(["true", "false"]).default("true").transform((v) => v === "true"),
+  /**
+   * Hot raw statements straight on the client's pg pool (packages/db, raw.ts), past Prisma's query
+   * machinery; "false" sends them through Prisma's $queryRaw, as before.
+   */
+  HEADROOM_DB_DIRECT_QUERIES: z.enum(["true", "false"]).default("true").transform((v) => v === "true"),
   HEADROOM_DATA_DIR: z.string().default("../../.data"),
   /** The migrations this build ships; /api/health is ready only once all are applied (relative to apps/web, like the data dir). */
   HEADROOM_MIGRATIONS_DIR: z.string().default("../../prisma/migrations"),

@@ -1,9 +1,12 @@
 // @headroom/db: the generated Prisma client over node-postgres (driver adapter, no query engine
 // binary). No singleton here: each app builds its client from its own parsed env.
 import { PrismaPg } from "@prisma/adapter-pg";
+import pg from "pg";
 import { Prisma, PrismaClient } from "./generated/client.ts";
+import { registerDirectPool } from "./raw.ts";
 
 export * from "./generated/client.ts";
+export { isUniqueViolation, sqlCount, sqlRows } from "./raw.ts";
 export { isDatabaseUnavailable } from "./unavailable.ts";
 
 /** Either the client or an interactive transaction, so helpers compose inside `$transaction`. */
@@ -18,13 +21,23 @@ export interface CreatePrismaClientOptions {
    * (PgBouncer before 1.21, or with max_prepared_statements = 0).
    */
   preparedStatements?: boolean;
+  /** sqlRows and sqlCount use the client's pool directly (default true; raw.ts); false sends them through $queryRaw. */
+  directQueries?: boolean;
 }
 
 export function createPrismaClient(url: string, opts: CreatePrismaClientOptions = {}): PrismaClient {
   // The adapter's type says a name is a string; pg reads an undefined name as an unnamed statement.
-  const statementNameGenerator = statementNames() as (query: { sql: string }) => string;
-  const adapter = new PrismaPg({ connectionString: url, max: opts.poolMax }, opts.preparedStatements === false ? {} : { statementNameGenerator });
-  return new PrismaClient({ adapter });
+  const names = opts.preparedStatements === false ? () => undefined : statementNames();
+  // The pool is made here, not by the adapter, so sqlRows can use it too (raw.ts); the client's
+  // $disconnect still ends it.
+  const pool = new pg.Pool({ connectionString: url, max: opts.poolMax });
+  // An idle connection that breaks (Postgres restarted) is dropped by the pool, and the next query
+  // reports the outage; without a listener its 'error' event would end the process.
+  pool.on("error", () => {});
+  const adapter = new PrismaPg(pool, { statementNameGenerator: names as (query: { sql: string }) => string, disposeExternalPool: true });
+  const client = new PrismaClient({ adapter });
+  if (opts.directQueries !== false) registerDirectPool(client, pool, names);
+  return client;
 }
 
 const PLAN_EACH_TIME_TEXT = "/* headroom: plan each time */ ";

@@ -4,7 +4,7 @@
 // commits flush one at a time. bench/notify-commit.ts, 16 clients writing one row each: 282 and 229
 // transactions/s with the NOTIFY inside, 730 and 772 with it after the commit (2-core machine, two
 // rounds). A woken reader can still see the change, since it has committed.
-import type { Db, PrismaClient } from "@headroom/db";
+import { Prisma, sqlCount, type Db, type PrismaClient } from "@headroom/db";
 
 /** Jobs became placeable (submitted, retried, refused, requeued): the scheduler should tick. */
 export const QUEUE_CHANNEL = "headroom_queue";
@@ -12,14 +12,14 @@ export const QUEUE_CHANNEL = "headroom_queue";
 export const PLACED_CHANNEL = "headroom_placed";
 
 export async function notifyQueueChanged(db: Db): Promise<void> {
-  await db.$executeRaw`SELECT pg_notify(${QUEUE_CHANNEL}, '')`;
+  await sqlCount(db, Prisma.sql`SELECT pg_notify(${QUEUE_CHANNEL}, '')`);
 }
 
 /** One statement for the whole batch: a tick may place on a thousand nodes at once. */
 export async function notifyPlaced(db: Db, nodeIds: Iterable<string>): Promise<void> {
   const ids = [...new Set(nodeIds)];
   if (ids.length === 0) return;
-  await db.$executeRaw`SELECT pg_notify(${PLACED_CHANNEL}, id) FROM unnest(${ids}::text[]) AS id`;
+  await sqlCount(db, Prisma.sql`SELECT pg_notify(${PLACED_CHANNEL}, id) FROM unnest(${ids}::text[]) AS id`);
 }
 
 /**

@@ -5,6 +5,7 @@ import { env } from "@/env";
 const holder = globalThis as unknown as { headroomDb?: PrismaClient };
 
 export function db(): PrismaClient {
-  holder.headroomDb ??= createPrismaClient(env().DATABASE_URL, { preparedStatements: env().HEADROOM_DB_PREPARED_STATEMENTS });
+  const e = env();
+  holder.headroomDb ??= createPrismaClient(e.DATABASE_URL, { preparedStatements: e.HEADROOM_DB_PREPARED_STATEMENTS, directQueries: e.HEADROOM_DB_DIRECT_QUERIES });
   return holder.headroomDb;
 }

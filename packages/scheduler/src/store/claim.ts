@@ -5,7 +5,7 @@
 // single round trip. Alternatives: SELECT then UPDATE in a transaction takes two round trips and
 // holds the row lock across them; an advisory lock per job serialises claimers on the lock table.
 // SKIP LOCKED inside a CTE lets N concurrent claimers each take a different row without waiting.
-import type { Db } from "@headroom/db";
+import { Prisma, sqlRows, type Db } from "@headroom/db";
 
 export type TClaimedJob = {
   id: string;
@@ -20,7 +20,7 @@ export type TClaimedJob = {
 };
 
 export async function claimNextJob(db: Db, nodeId: string, leaseMs: number): Promise<TClaimedJob | null> {
-  const rows = await db.$queryRaw<TClaimedJob[]>`
+  const rows = await sqlRows<TClaimedJob>(db, Prisma.sql`
     WITH next AS (
       SELECT id FROM "Job"
       WHERE "nodeId" = ${nodeId}::uuid AND status = 'PLACED'
@@ -37,6 +37,6 @@ export async function claimNextJob(db: Db, nodeId: string, leaseMs: number): Pro
       INSERT INTO "JobEvent" ("jobId", type, "nodeId", attempt, data)
       SELECT id, 'claimed', ${nodeId}::uuid, attempt, jsonb_build_object('leaseMs', ${leaseMs}::int) FROM claimed
     )
-    SELECT * FROM claimed`;
+    SELECT * FROM claimed`);
   return rows[0] ?? null;
 }

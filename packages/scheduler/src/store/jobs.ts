@@ -2,7 +2,7 @@
 // not agent reports: the idempotency replay lookup, a job's owner for cancel, the file a node may download,
 // and retention's file expiry.
 import { randomUUID } from "node:crypto";
-import { Prisma, type Db, type PrismaClient } from "@headroom/db";
+import { isUniqueViolation, Prisma, sqlRows, type Db, type PrismaClient } from "@headroom/db";
 import { AppError } from "@headroom/protocol";
 import { notifyQueueChanged, wakeAfterCommit } from "../notify.ts";
 
@@ -34,7 +34,7 @@ export type TNewJob = {
  */
 export async function enqueueJobs(db: PrismaClient, jobs: readonly TNewJob[]): Promise<{ id: string; status: string }[]> {
   const rows = jobs.map((j) => ({ ...j, id: randomUUID() }));
-  const created = await db.$queryRaw<{ jobId: string }[]>`
+  const created = await sqlRows<{ jobId: string }>(db, Prisma.sql`
     WITH input AS (
       SELECT * FROM jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) AS x(
         id uuid, "fileName" text, "mimeType" text, "sizeBytes" int, sha256 text, "widthPx" int, "heightPx" int, pages int,
@@ -47,7 +47,7 @@ export async function enqueueJobs(db: PrismaClient, jobs: readonly TNewJob[]): P
     INSERT INTO "JobEvent" ("jobId", type, data)
     SELECT i.id, 'created', jsonb_build_object('fileName', i."fileName", 'sizeBytes', i."sizeBytes", 'widthPx', i."widthPx", 'heightPx', i."heightPx", 'pages', i.pages, 'batchId', i."batchId")
     FROM j JOIN input i ON i.id = j.id
-    RETURNING "jobId"::text AS "jobId"`;
+    RETURNING "jobId"::text AS "jobId"`);
   if (created.length !== rows.length) throw new Error(`queued ${created.length} of ${rows.length} jobs`);
   await wakeAfterCommit(db, notifyQueueChanged);
   return rows.map((r) => ({ id: r.id, status: "QUEUED" }));
@@ -58,11 +58,9 @@ export async function jobsByIdempotencyKey(db: Db, keys: readonly string[]): Pro
   return db.job.findMany({ where: { idempotencyKey: { in: [...keys] } }, select: { id: true, status: true, idempotencyKey: true, sha256: true } });
 }
 
-/** A unique-constraint violation on Job.idempotencyKey (Prisma's P2002): the same key queued at once by another request. */
+/** A unique-constraint violation on Job.idempotencyKey: the same key queued at once by another request. */
 export function isIdempotencyClash(err: unknown): boolean {
-  const e = err as { code?: string; meta?: { target?: unknown; driverAdapterError?: unknown } };
-  // P2002 from the client's own queries; a raw statement's unique violation may come as P2010 (raw query failed).
-  return (e.code === "P2002" || e.code === "P2010") && JSON.stringify(e.meta ?? {}).includes("idempotencyKey");
+  return isUniqueViolation(err, "idempotencyKey");
 }
 
 /**

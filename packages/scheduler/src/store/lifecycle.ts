@@ -1,6 +1,6 @@
 // Job transitions reported by agents. Each one is conditional on job, node, attempt and state, so
 // a report from a lease that was lost (expired, swept, canceled) changes nothing: it gets LEASE_LOST.
-import { Prisma, type Db, type PrismaClient } from "@headroom/db";
+import { Prisma, sqlRows, type Db, type PrismaClient } from "@headroom/db";
 import { AppError, isUuid, NON_RETRYABLE_JOB_ERRORS, type TCompleteRequest, type TFailRequest, type TMemorySample } from "@headroom/protocol";
 import { retryDelayMs } from "@headroom/policy";
 import { notifyQueueChanged, wakeAfterCommit } from "../notify.ts";
@@ -67,14 +67,14 @@ async function updateHeld(
 ): Promise<number> {
   if (!isUuid(ref.jobId)) throw leaseLost(ref);
   const kept = samples.length > 0 ? Prisma.sql`, kept AS (${samplesInsert(ref.nodeId, samples, Prisma.sql`EXISTS (SELECT 1 FROM j)`)} RETURNING 1)` : Prisma.sql`, kept AS (SELECT 1 WHERE FALSE)`;
-  const rows = await db.$queryRaw<{ samples: number }[]>`
+  const rows = await sqlRows<{ samples: number }>(db, Prisma.sql`
     WITH j AS (
       UPDATE "Job" SET ${set}${lateStartSet(late)}
       WHERE ${held(ref)}
       RETURNING id
     )${kept}
     ${eventsInsert(ref, Prisma.sql`${event.type}`, Prisma.sql`${JSON.stringify(event.data)}::jsonb`, late, event.agoMs)}
-    RETURNING (SELECT count(*) FROM kept)::int AS samples`;
+    RETURNING (SELECT count(*) FROM kept)::int AS samples`);
   if (rows.length === 0) throw leaseLost(ref);
   return rows[0]!.samples;
 }
@@ -120,7 +120,7 @@ export async function failJob(db: PrismaClient, ref: TAttemptRef, report: Pick<T
   const retryable = !NON_RETRYABLE_JOB_ERRORS.has(report.code);
   const retry = Prisma.sql`(${retryable} AND attempt < "maxAttempts")`;
   const late = lateStart(report, report.memory?.beforeMiB ?? null, now);
-  const rows = await db.$queryRaw<{ type: "retried" | "failed" | "started" }[]>`
+  const rows = await sqlRows<{ type: "retried" | "failed" | "started" }>(db, Prisma.sql`
     WITH j AS (
       UPDATE "Job" SET
         status = (CASE WHEN ${retry} THEN 'QUEUED' ELSE 'FAILED' END)::"JobStatus",
@@ -134,7 +134,7 @@ export async function failJob(db: PrismaClient, ref: TAttemptRef, report: Pick<T
       RETURNING id, status
     )
     ${eventsInsert(ref, Prisma.sql`CASE WHEN status = 'QUEUED' THEN 'retried' ELSE 'failed' END`, Prisma.sql`${JSON.stringify({ code: report.code, message: report.message })}::jsonb`, late)}
-    RETURNING type`;
+    RETURNING type`);
   // A late start's event comes back too; the attempt's outcome is the other row.
   const outcome = rows.find((r): r is { type: "retried" | "failed" } => r.type !== "started")?.type;
   if (!outcome) throw leaseLost(ref);
@@ -148,7 +148,7 @@ export async function failJob(db: PrismaClient, ref: TAttemptRef, report: Pick<T
  */
 export async function refuseJob(db: PrismaClient, ref: TAttemptRef, reason: string, memory: { usedMiB: number; freeMiB: number }): Promise<void> {
   if (!isUuid(ref.jobId)) throw leaseLost(ref);
-  const rows = await db.$queryRaw<unknown[]>`
+  const rows = await sqlRows<unknown>(db, Prisma.sql`
     WITH j AS (
       UPDATE "Job" SET status = 'QUEUED', "nodeId" = NULL, attempt = attempt - 1, "leaseExpiresAt" = NULL, "runAfter" = ${new Date()}
       WHERE ${held(ref)}
@@ -159,7 +159,7 @@ export async function refuseJob(db: PrismaClient, ref: TAttemptRef, reason: stri
     )
     INSERT INTO "JobEvent" ("jobId", "nodeId", attempt, type, data)
     SELECT id, ${ref.nodeId}::uuid, ${ref.attempt}, 'refused', ${JSON.stringify({ reason, ...memory })}::jsonb FROM j
-    RETURNING 1`;
+    RETURNING 1`);
   if (rows.length === 0) throw leaseLost(ref);
   await wakeAfterCommit(db, notifyQueueChanged);
 }

@@ -4,7 +4,7 @@
 // sweep. An agent with several runner slots marks a recycle of one slot beside grown ones
 // `allFresh: false`: that reading still holds the other runners' growth, so it is no baseline.
 // Events without the mark count.
-import { COMMIT_WITHOUT_FLUSH, Prisma, type Db, type PrismaClient } from "@headroom/db";
+import { COMMIT_WITHOUT_FLUSH, Prisma, sqlRows, type Db, type PrismaClient } from "@headroom/db";
 import { AppError, type THeartbeatRequest, type TNodeEventsRequest, type TRegisterRequest } from "@headroom/protocol";
 import { notifyQueueChanged } from "../notify.ts";
 import { leaseRenewal } from "./lifecycle.ts";
@@ -84,7 +84,7 @@ export async function recordHeartbeat(db: PrismaClient, nodeId: string, hb: THea
   const m = hb.memory;
   const sample = hb.sampleAt === undefined ? [] : [{ at: sampleTime(hb.sampleAt, "sampleAt"), usedMiB: m.usedMiB, totalMiB: m.totalMiB, processMiB: m.processMiB, utilPct: m.utilPct, jobId: null }];
   const idle = hb.activeJobs.length === 0;
-  const rows = await db.$queryRaw<({ status: string; drained: boolean; appliedSettingsVersion: number | null; sampled: number; renewed: string[]; mostNeededMiB: number | null } & TSettingsRows)[]>`
+  const rows = await sqlRows<({ status: string; drained: boolean; appliedSettingsVersion: number | null; sampled: number; renewed: string[]; mostNeededMiB: number | null } & TSettingsRows)>(db, Prisma.sql`
     WITH sample AS (${samplesInsert(nodeId, sample, Prisma.sql`EXISTS (SELECT 1 FROM "Node" WHERE id = ${nodeId}::uuid)`)} RETURNING 1),
     renewed AS (${leaseRenewal(nodeId, hb.activeJobs, new Date(now.getTime() + leaseMs))})
     UPDATE "Node" n SET
@@ -96,7 +96,7 @@ export async function recordHeartbeat(db: PrismaClient, nodeId: string, hb: THea
     RETURNING before.status::text AS status, before.drained, before."appliedSettingsVersion", (SELECT count(*) FROM sample)::int AS sampled,
       ARRAY(SELECT id::text FROM renewed) AS renewed,
       ${idle ? Prisma.sql`(SELECT max("headroomNeededMiB") FROM "Job" WHERE status = 'QUEUED' AND "runAfter" <= ${now} AND "headroomNeededMiB" IS NOT NULL)` : Prisma.sql`NULL::int`} AS "mostNeededMiB",
-      ${settingsColumns(Prisma.sql`n.id`)}, ${COMMIT_WITHOUT_FLUSH}`;
+      ${settingsColumns(Prisma.sql`n.id`)}, ${COMMIT_WITHOUT_FLUSH}`);
   const before = rows[0];
   if (!before) throw new AppError("NOT_FOUND", `No node ${nodeId}`);
   if (before.status === "OFFLINE") await db.nodeEvent.create({ data: { nodeId, type: "online", beforeMiB: m.usedMiB } });

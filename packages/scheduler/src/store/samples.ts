@@ -1,4 +1,4 @@
-import { COMMIT_WITHOUT_FLUSH, Prisma, type PrismaClient } from "@headroom/db";
+import { COMMIT_WITHOUT_FLUSH, Prisma, sqlCount, type PrismaClient } from "@headroom/db";
 import { AppError, isUuid, type TMemorySample, type TSamplesRequest } from "@headroom/protocol";
 
 /**
@@ -9,7 +9,7 @@ import { AppError, isUuid, type TMemorySample, type TSamplesRequest } from "@hea
 export async function storeSamples(db: PrismaClient, nodeId: string, req: TSamplesRequest): Promise<number> {
   if (req.samples.length === 0) return 0;
   // Telemetry: a crash of Postgres may lose the last fraction of a second of it (COMMIT_WITHOUT_FLUSH).
-  return db.$executeRaw`${samplesInsert(nodeId, req.samples)} RETURNING ${COMMIT_WITHOUT_FLUSH}`;
+  return sqlCount(db, Prisma.sql`${samplesInsert(nodeId, req.samples)} RETURNING ${COMMIT_WITHOUT_FLUSH}`);
 }
 
 /**

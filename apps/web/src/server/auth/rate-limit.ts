@@ -14,7 +14,7 @@
 // (synchronous_commit off for its own transaction only): the lock goes at once, and a crash of
 // Postgres may forget the last fraction of a second of spent tokens, which a limit meant to stop
 // runaway clients and password guessing can afford.
-import { COMMIT_WITHOUT_FLUSH, Prisma, type Db, type PrismaClient } from "@headroom/db";
+import { COMMIT_WITHOUT_FLUSH, Prisma, sqlCount, sqlRows, type Db, type PrismaClient } from "@headroom/db";
 
 export type TRateLimitDecision = { ok: true; remaining: number } | { ok: false; retryAfterMs: number };
 
@@ -57,7 +57,7 @@ export class PgTokenBucketLimiter {
     const { capacity } = this.opts;
     // refilled = min(capacity, tokens + elapsed ms × rate); elapsed is never negative, so clock
     // skew between replicas cannot drain a bucket, and updatedAt never moves backwards.
-    const rows = await db.$queryRaw<TRow[]>`
+    const rows = await sqlRows<TRow>(db, Prisma.sql`
       INSERT INTO "RateLimitBucket" AS b ("key", "tokens", "allowed", "updatedAt")
       VALUES (${this.rowKey(key)}, ${capacity - 1}::float8, true, ${now})
       ON CONFLICT ("key") DO UPDATE SET ("tokens", "allowed", "updatedAt") = (
@@ -65,7 +65,7 @@ export class PgTokenBucketLimiter {
         FROM (SELECT LEAST(${capacity}::float8,
           b."tokens" + GREATEST(0, EXTRACT(EPOCH FROM (EXCLUDED."updatedAt" - b."updatedAt")) * 1000) * ${this.ratePerMs}::float8) AS refilled) AS r
       )
-      RETURNING "tokens", "allowed"${this.opts.durableCommit ? Prisma.empty : Prisma.sql`, ${COMMIT_WITHOUT_FLUSH}`}`;
+      RETURNING "tokens", "allowed"${this.opts.durableCommit ? Prisma.empty : Prisma.sql`, ${COMMIT_WITHOUT_FLUSH}`}`);
     const row = rows[0]!;
     if (row.allowed) return { ok: true, remaining: Math.floor(row.tokens) };
     return { ok: false, retryAfterMs: Math.ceil((1 - row.tokens) / this.ratePerMs) };
@@ -73,7 +73,7 @@ export class PgTokenBucketLimiter {
 
   /** Forgets a key, e.g. after a successful sign-in. */
   async reset(db: Db, key: string): Promise<void> {
-    await db.$executeRaw`DELETE FROM "RateLimitBucket" WHERE "key" = ${this.rowKey(key)}`;
+    await sqlCount(db, Prisma.sql`DELETE FROM "RateLimitBucket" WHERE "key" = ${this.rowKey(key)}`);
   }
 
   private rowKey(key: string): string {
@@ -86,6 +86,6 @@ export class PgTokenBucketLimiter {
     if (now.getTime() - this.lastPruneMs < PRUNE_EVERY_MS) return;
     this.lastPruneMs = now.getTime();
     const idleBefore = new Date(now.getTime() - this.opts.refillMs);
-    await db.$executeRaw`DELETE FROM "RateLimitBucket" WHERE "key" LIKE ${`${this.scope}|%`} AND "updatedAt" < ${idleBefore}`;
+    await sqlCount(db, Prisma.sql`DELETE FROM "RateLimitBucket" WHERE "key" LIKE ${`${this.scope}|%`} AND "updatedAt" < ${idleBefore}`);
   }
 }

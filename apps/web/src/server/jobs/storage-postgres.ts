@@ -5,7 +5,7 @@
 // table, and need no lo_unlink bookkeeping.
 import { randomUUID } from "node:crypto";
 import { Readable } from "node:stream";
-import type { PrismaClient } from "@headroom/db";
+import { Prisma, sqlCount, sqlRows, type PrismaClient } from "@headroom/db";
 import { AppError } from "@headroom/protocol";
 import { assertKey, missing, readWhole, rechunk, type TStoreSource } from "./storage-bytes";
 import type { TStoredFile, UploadStore } from "./storage";
@@ -36,9 +36,9 @@ export class PostgresUploadStore implements UploadStore {
     // half there), instead of four round trips on every upload's way in.
     if (second.done) {
       const bytes = first.done ? Buffer.alloc(0) : first.value;
-      await this.db.$executeRaw`
+      await sqlCount(this.db, Prisma.sql`
         WITH f AS (INSERT INTO "StoredFile" (key, complete, "sizeBytes") VALUES (${key}::uuid, true, ${bytes.length}) RETURNING key)
-        INSERT INTO "StoredFileChunk" (key, seq, bytes) SELECT key, 0, ${bytes as Uint8Array<ArrayBuffer>} FROM f WHERE ${bytes.length} > 0`;
+        INSERT INTO "StoredFileChunk" (key, seq, bytes) SELECT key, 0, ${bytes as Uint8Array<ArrayBuffer>} FROM f WHERE ${bytes.length} > 0`);
       return key;
     }
     await this.db.storedFile.create({ data: { key } });
@@ -80,10 +80,10 @@ export class PostgresUploadStore implements UploadStore {
    */
   async open(key: string): Promise<TStoredFile> {
     assertKey(key);
-    const [file] = await this.db.$queryRaw<{ sizeBytes: bigint; first: Uint8Array | null }[]>`
+    const [file] = await sqlRows<{ sizeBytes: bigint; first: Uint8Array | null }>(this.db, Prisma.sql`
       SELECT f."sizeBytes", c.bytes AS first
       FROM "StoredFile" f LEFT JOIN "StoredFileChunk" c ON c.key = f.key AND c.seq = 0
-      WHERE f.key = ${key}::uuid AND f.complete`;
+      WHERE f.key = ${key}::uuid AND f.complete`);
     if (!file) throw missing(key);
     const sizeBytes = Number(file.sizeBytes);
     return { sizeBytes, body: Readable.from(this.chunks(key, sizeBytes, file.first)) };
