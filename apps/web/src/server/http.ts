@@ -101,13 +101,18 @@ export async function uncompressedWhenSmall(res: Response): Promise<Response> {
   return new Response(body, { status: res.status, statusText: res.statusText, headers });
 }
 
-/** Parses a JSON body with a zod schema; bad JSON is INVALID_INPUT like any other bad field. */
+/** A body that is not JSON: INVALID_INPUT like any other bad field. */
+export function notJson(): AppError {
+  return new AppError("INVALID_INPUT", "Body must be JSON");
+}
+
+/** Parses a JSON body with a zod schema. */
 export async function jsonBody<T>(req: Request, schema: z.ZodType<T>): Promise<T> {
   let raw: unknown;
   try {
     raw = await req.json();
   } catch {
-    throw new AppError("INVALID_INPUT", "Body must be JSON");
+    throw notJson();
   }
   return schema.parse(raw);
 }

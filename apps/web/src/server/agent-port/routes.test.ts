@@ -4,6 +4,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import * as actions from "../agent/actions";
 import { AGENT_ROUTES, routeMatcher, type TAgentRoute } from "./routes";
 
 const APP = fileURLToPath(new URL("../../app", import.meta.url));
@@ -24,6 +25,16 @@ describe("the agent port's routes", () => {
     const table = AGENT_ROUTES.map((r) => `${r.method} ${r.path}`).sort();
     expect(table).toEqual(appRoutes().sort());
     expect(table.length).toBeGreaterThanOrEqual(11);
+  });
+
+  it("serve each JSON route by the action its app route file wraps", () => {
+    for (const r of AGENT_ROUTES) {
+      if (!("action" in r)) continue;
+      const source = readFileSync(path.join(APP, r.path.slice(1), "route.ts"), "utf8");
+      const name = /agentRoute\((\w+)\)/.exec(source)?.[1];
+      expect(name && actions[name as keyof typeof actions], r.path).toBe(r.action);
+    }
+    expect(AGENT_ROUTES.filter((r) => !("action" in r)).map((r) => r.path)).toEqual(["/api/agent/v1/jobs/[id]/file"]);
   });
 
   it("only the claim is a long-poll", () => {

@@ -1,41 +1,33 @@
-// The agent protocol's routes, as the agent port serves them: the same handlers Next serves under
-// app/api/agent/v1, named by the same paths ([id] is a path segment). routes.test.ts checks that
-// this table and the app's route files list the same routes, so a new agent route cannot be
-// served by Next alone.
-import { POST as claim } from "@/app/api/agent/v1/claim/route";
-import { POST as deregister } from "@/app/api/agent/v1/deregister/route";
-import { POST as events } from "@/app/api/agent/v1/events/route";
-import { POST as heartbeat } from "@/app/api/agent/v1/heartbeat/route";
-import { POST as complete } from "@/app/api/agent/v1/jobs/[id]/complete/route";
-import { POST as fail } from "@/app/api/agent/v1/jobs/[id]/fail/route";
+// The agent protocol's routes, as the agent port serves them: the JSON routes by the same actions
+// (server/agent/actions.ts) that Next's route files under app/api/agent/v1 wrap, the job's file by
+// the route's own handler (it streams). Named by the same paths ([id] is a path segment).
+// routes.test.ts checks that this table and the app's route files list the same routes, so a new
+// agent route cannot be served by Next alone.
 import { GET as file } from "@/app/api/agent/v1/jobs/[id]/file/route";
-import { POST as refuse } from "@/app/api/agent/v1/jobs/[id]/refuse/route";
-import { POST as start } from "@/app/api/agent/v1/jobs/[id]/start/route";
-import { POST as register } from "@/app/api/agent/v1/register/route";
-import { POST as samples } from "@/app/api/agent/v1/samples/route";
+import * as actions from "../agent/actions";
+import type { TAgentAction } from "../agent/call";
 
-/** A route handler as Next calls it; routes without a path parameter ignore the context. */
+/** A route handler as Next calls it, for a route that answers with more than JSON. */
 export type TAgentHandler = (req: Request, ctx: { params: Promise<{ id: string }> }) => Promise<Response>;
 export type TAgentRoute = {
   method: "GET" | "POST";
   path: string;
-  handler: TAgentHandler;
   /** A claim long-poll: ended early (204) when the port drains, so the agent asks another replica. */
   longPoll?: boolean;
-};
+} & ({ action: TAgentAction } | { handler: TAgentHandler });
 
 export const AGENT_ROUTES: readonly TAgentRoute[] = [
-  { method: "POST", path: "/api/agent/v1/register", handler: register },
-  { method: "POST", path: "/api/agent/v1/deregister", handler: deregister },
-  { method: "POST", path: "/api/agent/v1/heartbeat", handler: heartbeat },
-  { method: "POST", path: "/api/agent/v1/samples", handler: samples },
-  { method: "POST", path: "/api/agent/v1/events", handler: events },
-  { method: "POST", path: "/api/agent/v1/claim", handler: claim, longPoll: true },
+  { method: "POST", path: "/api/agent/v1/register", action: actions.register },
+  { method: "POST", path: "/api/agent/v1/deregister", action: actions.deregister },
+  { method: "POST", path: "/api/agent/v1/heartbeat", action: actions.heartbeat },
+  { method: "POST", path: "/api/agent/v1/samples", action: actions.samples },
+  { method: "POST", path: "/api/agent/v1/events", action: actions.events },
+  { method: "POST", path: "/api/agent/v1/claim", action: actions.claim, longPoll: true },
   { method: "GET", path: "/api/agent/v1/jobs/[id]/file", handler: file },
-  { method: "POST", path: "/api/agent/v1/jobs/[id]/start", handler: start },
-  { method: "POST", path: "/api/agent/v1/jobs/[id]/complete", handler: complete },
-  { method: "POST", path: "/api/agent/v1/jobs/[id]/fail", handler: fail },
-  { method: "POST", path: "/api/agent/v1/jobs/[id]/refuse", handler: refuse },
+  { method: "POST", path: "/api/agent/v1/jobs/[id]/start", action: actions.start },
+  { method: "POST", path: "/api/agent/v1/jobs/[id]/complete", action: actions.complete },
+  { method: "POST", path: "/api/agent/v1/jobs/[id]/fail", action: actions.fail },
+  { method: "POST", path: "/api/agent/v1/jobs/[id]/refuse", action: actions.refuse },
 ];
 
 export type TRouteMatch = { route: TAgentRoute; params: { id: string } } | { allowed: string[] } | null;

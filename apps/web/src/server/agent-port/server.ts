@@ -3,13 +3,15 @@
 // heartbeats a second before any job), and around each one Next's server, its routing and the
 // Request/Response objects it builds cost more CPU than the route itself: an idle heartbeat took
 // 2.9–3.3 ms of a replica's CPU through Next and 1.0–1.2 ms through a bare listener calling the same
-// handler (docs/scaling.md, "The agent port"). The handlers, their errors and their answers are
-// Next's own; only the HTTP around them is lighter.
+// handler (docs/scaling.md, "The agent port"). The JSON routes are the same actions Next's route
+// files wrap (server/agent/call.ts), called without a WHATWG Request or Response; the job's file goes
+// through its route's own handler. Errors are answered by http.ts, as on Next's port.
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { AppError } from "@headroom/protocol";
-import { errorResponse } from "../http";
+import type { TAgentCall } from "../agent/call";
+import { COMPRESS_FROM_BYTES, errorResponse, notJson } from "../http";
 import { logger } from "../logger";
 import { API_CSP, COMMON_SECURITY_HEADERS } from "../security/headers";
 import { AGENT_ROUTES, routeMatcher, type TAgentRoute } from "./routes";
@@ -56,12 +58,19 @@ export function createAgentPortServer(routes: readonly TAgentRoute[] = AGENT_ROU
         return;
       }
       const body = req.method === "GET" ? null : await readBody(req);
-      const request = new Request(url, { method: req.method, headers: headersOf(req), body, signal: ac.signal });
-      if (found.route.longPoll) longPolls.add(ac);
+      const { route } = found;
+      if (route.longPoll) longPolls.add(ac);
       try {
-        const response = await found.route.handler(request, { params: Promise.resolve(found.params) });
-        if (draining) res.shouldKeepAlive = false;
-        await send(res, response);
+        if ("action" in route) {
+          const answer = await route.action(callOf(req, body, found.params, ac.signal));
+          if (draining) res.shouldKeepAlive = false;
+          sendJson(res, answer);
+        } else {
+          const request = new Request(url, { method: req.method, headers: headersOf(req), body, signal: ac.signal });
+          const response = await route.handler(request, { params: Promise.resolve(found.params) });
+          if (draining) res.shouldKeepAlive = false;
+          await send(res, response);
+        }
       } finally {
         longPolls.delete(ac);
       }
@@ -75,6 +84,36 @@ export function createAgentPortServer(routes: readonly TAgentRoute[] = AGENT_ROU
     }
   }
   return server;
+}
+
+const utf8 = new TextDecoder(); // drops a byte-order mark, as Request.json() does
+
+/** An agent action's view of the request, without building a WHATWG Request. */
+function callOf(req: IncomingMessage, body: Buffer | null, params: { id: string }, signal: AbortSignal): TAgentCall {
+  return {
+    header: (name) => {
+      const v = req.headers[name];
+      return v === undefined ? null : Array.isArray(v) ? v.join(", ") : v;
+    },
+    json: async () => {
+      try {
+        return JSON.parse(utf8.decode(body ?? Buffer.alloc(0))) as unknown;
+      } catch {
+        throw notJson();
+      }
+    },
+    params,
+    signal,
+  };
+}
+
+/** An action's answer as Next's route would send it (http.ts: small JSON marked not to be compressed); null is 204. */
+function sendJson(res: ServerResponse, answer: object | null): void {
+  if (answer === null) return void res.writeHead(204, API_HEADERS).end();
+  const body = Buffer.from(JSON.stringify(answer));
+  const headers: Record<string, string> = { ...API_HEADERS, "content-type": "application/json", "content-length": String(body.length) };
+  if (body.length < COMPRESS_FROM_BYTES) headers["cache-control"] = "no-transform";
+  res.writeHead(200, headers).end(body);
 }
 
 function headersOf(req: IncomingMessage): Headers {

@@ -10,15 +10,15 @@ export function newNodeToken(): string {
   return `hn_${randomBytes(32).toString("base64url")}`;
 }
 
-function bearer(req: Request): string {
-  const h = req.headers.get("authorization") ?? "";
-  const m = /^Bearer\s+(\S+)$/i.exec(h);
+/** The token of an `Authorization: Bearer <token>` header. */
+function bearer(authorization: string | null): string {
+  const m = /^Bearer\s+(\S+)$/i.exec(authorization ?? "");
   if (!m) throw new AppError("UNAUTHENTICATED", "Send Authorization: Bearer <token>");
   return m[1]!;
 }
 
-export function requireEnrollToken(req: Request): void {
-  const given = Buffer.from(sha256Hex(bearer(req)));
+export function requireEnrollToken(authorization: string | null): void {
+  const given = Buffer.from(sha256Hex(bearer(authorization)));
   const expected = Buffer.from(sha256Hex(env().HEADROOM_ENROLL_TOKEN));
   if (!timingSafeEqual(given, expected)) throw new AppError("UNAUTHENTICATED", "Wrong enrolment token");
 }
@@ -38,8 +38,9 @@ export const NODE_TOKEN_TTL_MS = 5_000;
 const NODE_TOKEN_CACHE_SIZE = 20_000;
 const knownTokens = new Map<string, { node: TAgentNode; until: number }>();
 
-export async function requireNode(db: Db, req: Request, now: number = Date.now()): Promise<TAgentNode> {
-  const hash = sha256Hex(bearer(req));
+/** The node an agent request's `Authorization` header names. */
+export async function requireNode(db: Db, authorization: string | null, now: number = Date.now()): Promise<TAgentNode> {
+  const hash = sha256Hex(bearer(authorization));
   const known = knownTokens.get(hash);
   if (known && known.until > now) return known.node;
   knownTokens.delete(hash);

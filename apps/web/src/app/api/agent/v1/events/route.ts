@@ -1,12 +1,7 @@
-import { ZNodeEventsRequestSchema } from "@headroom/protocol";
-import { storeNodeEvents } from "@headroom/scheduler";
-import { requireNode } from "@/server/agent/node-auth";
-import { db } from "@/server/db";
-import { jsonBody, route } from "@/server/http";
+// POST /api/agent/v1/events: the agent action of that name (server/agent/actions.ts), which the agent port serves too.
+import { events } from "@/server/agent/actions";
+import { agentRoute } from "@/server/agent/call";
 
 export const dynamic = "force-dynamic";
 
-export const POST = route(async (req) => {
-  const node = await requireNode(db(), req);
-  return Response.json({ stored: await storeNodeEvents(db(), node.id, await jsonBody(req, ZNodeEventsRequestSchema)) });
-});
+export const POST = agentRoute(events);

@@ -1,14 +1,7 @@
-import { ZHeartbeatRequestSchema } from "@headroom/protocol";
-import { heartbeat } from "@headroom/scheduler";
-import { env } from "@/env";
-import { requireNode } from "@/server/agent/node-auth";
-import { db } from "@/server/db";
-import { jsonBody, route } from "@/server/http";
+// POST /api/agent/v1/heartbeat: the agent action of that name (server/agent/actions.ts), which the agent port serves too.
+import { heartbeat } from "@/server/agent/actions";
+import { agentRoute } from "@/server/agent/call";
 
 export const dynamic = "force-dynamic";
 
-export const POST = route(async (req) => {
-  const node = await requireNode(db(), req);
-  const body = await jsonBody(req, ZHeartbeatRequestSchema);
-  return Response.json(await heartbeat(db(), node.id, body, env().HEADROOM_LEASE_MS));
-});
+export const POST = agentRoute(heartbeat);

@@ -1,8 +1,7 @@
-import { ZCompleteRequestSchema } from "@headroom/protocol";
-import { completeJob } from "@headroom/scheduler";
-import { agentJobReport } from "@/server/agent/job-route";
-import { db } from "@/server/db";
+// POST /api/agent/v1/jobs/:id/complete: the agent action of that name (server/agent/actions.ts), which the agent port serves too.
+import { complete } from "@/server/agent/actions";
+import { agentRoute } from "@/server/agent/call";
 
 export const dynamic = "force-dynamic";
 
-export const POST = agentJobReport(ZCompleteRequestSchema, async (ref, body) => ({ ok: true, ...(await completeJob(db(), ref, body)) }));
+export const POST = agentRoute(complete);

@@ -1,8 +1,7 @@
-import { ZFailRequestSchema } from "@headroom/protocol";
-import { failJob } from "@headroom/scheduler";
-import { agentJobReport } from "@/server/agent/job-route";
-import { db } from "@/server/db";
+// POST /api/agent/v1/jobs/:id/fail: the agent action of that name (server/agent/actions.ts), which the agent port serves too.
+import { fail } from "@/server/agent/actions";
+import { agentRoute } from "@/server/agent/call";
 
 export const dynamic = "force-dynamic";
 
-export const POST = agentJobReport(ZFailRequestSchema, async (ref, body) => ({ outcome: await failJob(db(), ref, body) }));
+export const POST = agentRoute(fail);

@@ -10,7 +10,7 @@ export const dynamic = "force-dynamic";
 
 /** The job's bytes, only for the node that holds it. */
 export const GET = route<{ params: Promise<{ id: string }> }>(async (req, { params }) => {
-  const node = await requireNode(db(), req);
+  const node = await requireNode(db(), req.headers.get("authorization"));
   const { id } = await params;
   const job = await heldJobFile(db(), id, node.id);
   if (!job) throw new AppError("LEASE_LOST", `Job ${id} is not running on this node`);

@@ -1,8 +1,7 @@
-import { ZRefuseRequestSchema } from "@headroom/protocol";
-import { refuseJob } from "@headroom/scheduler";
-import { agentJobReport } from "@/server/agent/job-route";
-import { db } from "@/server/db";
+// POST /api/agent/v1/jobs/:id/refuse: the agent action of that name (server/agent/actions.ts), which the agent port serves too.
+import { refuse } from "@/server/agent/actions";
+import { agentRoute } from "@/server/agent/call";
 
 export const dynamic = "force-dynamic";
 
-export const POST = agentJobReport(ZRefuseRequestSchema, (ref, body) => refuseJob(db(), ref, body.reason, body.memory));
+export const POST = agentRoute(refuse);

@@ -1,8 +1,7 @@
-import { ZStartRequestSchema } from "@headroom/protocol";
-import { startJob } from "@headroom/scheduler";
-import { agentJobReport } from "@/server/agent/job-route";
-import { db } from "@/server/db";
+// POST /api/agent/v1/jobs/:id/start: the agent action of that name (server/agent/actions.ts), which the agent port serves too.
+import { start } from "@/server/agent/actions";
+import { agentRoute } from "@/server/agent/call";
 
 export const dynamic = "force-dynamic";
 
-export const POST = agentJobReport(ZStartRequestSchema, (ref, body) => startJob(db(), ref, body.memory, body.startedMsAgo));
+export const POST = agentRoute(start);
