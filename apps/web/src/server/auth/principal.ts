@@ -1,6 +1,6 @@
 // Who is calling: a signed-in user (session cookie) or a client with an API key (Bearer).
 // authenticateWith takes the database so integration tests can pass their own client.
-import type { Db } from "@headroom/db";
+import { Prisma, sqlRows, type Db } from "@headroom/db";
 import { AppError } from "@headroom/protocol";
 import { hashSecret } from "./secrets";
 import { readCookie, SESSION_COOKIE } from "./session-cookie";
@@ -21,10 +21,11 @@ export function bearerToken(req: Request): string | null {
 }
 
 export async function principalForApiKey(db: Db, key: string, now: Date = new Date()): Promise<TPrincipal | null> {
-  const row = await db.apiKey.findUnique({
-    where: { keyHash: hashSecret(key) },
-    select: { id: true, name: true, role: true, revokedAt: true, lastUsedAt: true },
-  });
+  // Every API request asks this, so it is one raw statement on the pool (packages/db, raw.ts).
+  const [row] = await sqlRows<{ id: string; name: string; role: "ADMIN" | "VIEWER"; revokedAt: Date | null; lastUsedAt: Date | null }>(
+    db,
+    Prisma.sql`SELECT id::text, name, role::text AS role, "revokedAt", "lastUsedAt" FROM "ApiKey" WHERE "keyHash" = ${hashSecret(key)}`,
+  );
   if (!row || row.revokedAt !== null) return null;
   const staleBefore = new Date(now.getTime() - API_KEY_TOUCH_INTERVAL_MS);
   if (row.lastUsedAt === null || row.lastUsedAt < staleBefore) {
