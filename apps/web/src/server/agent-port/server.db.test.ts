@@ -8,6 +8,8 @@ import type { AddressInfo } from "node:net";
 import { enqueueJobs, notifyPlaced, schedulerTick } from "@headroom/scheduler";
 import { useTestDatabase } from "@headroom/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as actions from "../agent/actions";
+import { agentRoute } from "../agent/call";
 import { uploadStore } from "../jobs/upload-store";
 import { createAgentPortServer, MAX_AGENT_BODY_BYTES, type TAgentPortServer } from "./server";
 import { drainAgentPort } from "./start";
@@ -122,6 +124,25 @@ describe("the agent port", () => {
     const notHeld = await fetch(`${base}/api/agent/v1/jobs/${crypto.randomUUID()}/file`, { headers: { authorization: `Bearer ${token}` } });
     expect(notHeld.status).toBe(409);
     expect(((await notHeld.json()) as { error: { code: string } }).error.code).toBe("LEASE_LOST");
+  });
+
+  it("answers each body as the route's Next handler does, bad ones included", async () => {
+    const token = await registered("port-parity");
+    const next = agentRoute(actions.heartbeat);
+    const valid = JSON.stringify({ memory: reading(600), activeJobs: [], appliedSettingsVersion: 0 });
+    const bodies = { valid, "with a byte-order mark": `\uFEFF${valid}`, empty: "", "not JSON": "{not json", "a bad field": JSON.stringify({ memory: reading(600) }) };
+    for (const [what, body] of Object.entries(bodies)) {
+      for (const authorization of [`Bearer ${token}`, "Bearer not-a-node-token"]) {
+        const headers = { authorization, "content-type": "application/json" };
+        const viaPort = await fetch(`${base}/api/agent/v1/heartbeat`, { method: "POST", headers, body });
+        const viaNext = await next(new Request("http://next.local/api/agent/v1/heartbeat", { method: "POST", headers, body }), { params: Promise.resolve({}) });
+        const label = `${what}, ${authorization.slice(0, 12)}`;
+        expect(viaPort.status, label).toBe(viaNext.status);
+        expect(viaPort.headers.get("content-type"), label).toBe(viaNext.headers.get("content-type"));
+        expect(viaPort.headers.get("cache-control"), label).toBe(viaNext.headers.get("cache-control"));
+        expect(await viaPort.json(), label).toEqual(await viaNext.json());
+      }
+    }
   });
 
   it("answers 404 NOT_FOUND off the agent protocol and 405 with Allow for a wrong method", async () => {

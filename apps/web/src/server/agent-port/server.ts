@@ -11,7 +11,7 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { AppError } from "@headroom/protocol";
 import type { TAgentCall } from "../agent/call";
-import { COMPRESS_FROM_BYTES, errorResponse, notJson } from "../http";
+import { COMPRESS_FROM_BYTES, errorResponse, notJson, uncompressedWhenSmall } from "../http";
 import { logger } from "../logger";
 import { API_CSP, COMMON_SECURITY_HEADERS } from "../security/headers";
 import { AGENT_ROUTES, routeMatcher, type TAgentRoute } from "./routes";
@@ -80,7 +80,8 @@ export function createAgentPortServer(routes: readonly TAgentRoute[] = AGENT_ROU
         logger().warn({ err, requestId }, "agent port: answer cut short");
         return void res.destroy();
       }
-      await send(res, errorResponse(err, requestId)).catch(() => res.destroy());
+      // As route() answers on Next's port: small error bodies marked not to be compressed.
+      await send(res, await uncompressedWhenSmall(errorResponse(err, requestId))).catch(() => res.destroy());
     }
   }
   return server;
