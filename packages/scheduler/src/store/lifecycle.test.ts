@@ -303,6 +303,23 @@ describe("claim and reports", () => {
     expect(await t.db.jobEvent.findMany({ where: { jobId: job.id }, orderBy: { id: "asc" }, select: { type: true } })).toEqual([{ type: "started" }, { type: "completed" }]);
   });
 
+  it("a start sent again (its answer lost) keeps the first one's time, memory and event", async () => {
+    const node = await makeNode(t.db);
+    const job = await makeJob(t.db, { status: "RUNNING", nodeId: node.id, attempt: 1 });
+    const ref = { jobId: job.id, nodeId: node.id, attempt: 1 };
+    const first = new Date(Date.UTC(2026, 11, 7, 12, 0, 0));
+    await startJob(t.db, ref, { usedMiB: 1234 }, 0, first);
+    await startJob(t.db, ref, { usedMiB: 1300 }, 0, new Date(first.getTime() + 5_000));
+    expect(await t.db.job.findUniqueOrThrow({ where: { id: job.id }, select: { startedAt: true, memBeforeMiB: true, status: true } })).toEqual({ startedAt: first, memBeforeMiB: 1234, status: "RUNNING" });
+    const events = await t.db.jobEvent.findMany({ where: { jobId: job.id }, select: { type: true, data: true } });
+    expect(events).toEqual([{ type: "started", data: { usedMiB: 1234 } }]);
+    // The next attempt starts afresh.
+    await t.db.job.update({ where: { id: job.id }, data: { attempt: 2 } });
+    await startJob(t.db, { ...ref, attempt: 2 }, { usedMiB: 1400 }, 0, new Date(first.getTime() + 60_000));
+    expect(await t.db.job.findUniqueOrThrow({ where: { id: job.id }, select: { memBeforeMiB: true } })).toEqual({ memBeforeMiB: 1400 });
+    expect(await t.db.jobEvent.count({ where: { jobId: job.id, type: "started" } })).toBe(2);
+  });
+
   it("a failure that carries its start records it for that attempt, retried or failed", async () => {
     const node = await makeNode(t.db);
     const job = await makeJob(t.db, { status: "RUNNING", nodeId: node.id, attempt: 1, maxAttempts: 2 });

@@ -37,16 +37,21 @@ function lateStartSet(late: TLateStart | null): Prisma.Sql {
  * a late start, dated when the job started. That one is written once per attempt: a POST /start that
  * was delivered though its answer was lost (so the agent carried the start too) has written it already.
  */
-function eventsInsert(ref: TAttemptRef, type: Prisma.Sql, data: Prisma.Sql, late: TLateStart | null, agoMs = 0): Prisma.Sql {
+function eventsInsert(ref: TAttemptRef, type: Prisma.Sql, data: Prisma.Sql, late: TLateStart | null, agoMs = 0, once = false): Prisma.Sql {
   const started = late
     ? Prisma.sql`
     SELECT id, ${ref.nodeId}::uuid, ${ref.attempt}::int, 'started', ${JSON.stringify({ usedMiB: late.usedMiB })}::jsonb, now() - ${late.ms}::int * interval '1 millisecond' FROM j
-    WHERE NOT EXISTS (SELECT 1 FROM "JobEvent" e WHERE e."jobId" = j.id AND e.attempt = ${ref.attempt}::int AND e.type = 'started')
+    WHERE ${noEventYet(ref, Prisma.sql`'started'`, Prisma.sql`j.id`)}
     UNION ALL`
     : Prisma.empty;
   return Prisma.sql`
     INSERT INTO "JobEvent" ("jobId", "nodeId", attempt, type, data, "createdAt")${started}
-    SELECT id, ${ref.nodeId}::uuid, ${ref.attempt}::int, (${type})::text, ${data}, now() - ${agoMs}::int * interval '1 millisecond' FROM j`;
+    SELECT id, ${ref.nodeId}::uuid, ${ref.attempt}::int, (${type})::text, ${data}, now() - ${agoMs}::int * interval '1 millisecond' FROM j${once ? Prisma.sql` WHERE ${noEventYet(ref, type, Prisma.sql`j.id`)}` : Prisma.empty}`;
+}
+
+/** True while the job (`jobId`, a column) has no event of `type` for this attempt. */
+function noEventYet(ref: TAttemptRef, type: Prisma.Sql, jobId: Prisma.Sql): Prisma.Sql {
+  return Prisma.sql`NOT EXISTS (SELECT 1 FROM "JobEvent" e WHERE e."jobId" = ${jobId} AND e.attempt = ${ref.attempt}::int AND e.type = (${type})::text)`;
 }
 
 /**
@@ -61,28 +66,40 @@ async function updateHeld(
   db: PrismaClient,
   ref: TAttemptRef,
   set: Prisma.Sql,
-  event: { type: string; data: object; agoMs?: number },
+  event: { type: string; data: object; agoMs?: number; once?: boolean },
   samples: readonly TMemorySample[] = [],
   late: TLateStart | null = null,
 ): Promise<number> {
   if (!isUuid(ref.jobId)) throw leaseLost(ref);
   const kept = samples.length > 0 ? Prisma.sql`, kept AS (${samplesInsert(ref.nodeId, samples, Prisma.sql`EXISTS (SELECT 1 FROM j)`)} RETURNING 1)` : Prisma.sql`, kept AS (SELECT 1 WHERE FALSE)`;
-  const rows = await sqlRows<{ samples: number }>(db, Prisma.sql`
+  // Held or not is the update's answer, not the event's: an event written once may be written by now.
+  const rows = await sqlRows<{ held: number; samples: number }>(db, Prisma.sql`
     WITH j AS (
       UPDATE "Job" SET ${set}${lateStartSet(late)}
       WHERE ${held(ref)}
       RETURNING id
-    )${kept}
-    ${eventsInsert(ref, Prisma.sql`${event.type}`, Prisma.sql`${JSON.stringify(event.data)}::jsonb`, late, event.agoMs)}
-    RETURNING (SELECT count(*) FROM kept)::int AS samples`);
-  if (rows.length === 0) throw leaseLost(ref);
-  return rows[0]!.samples;
+    )${kept}, events AS (
+    ${eventsInsert(ref, Prisma.sql`${event.type}`, Prisma.sql`${JSON.stringify(event.data)}::jsonb`, late, event.agoMs, event.once)}
+    )
+    SELECT (SELECT count(*) FROM j)::int AS held, (SELECT count(*) FROM kept)::int AS samples`);
+  if (rows[0]?.held !== 1) throw leaseLost(ref);
+  return rows[0].samples;
 }
 
-/** The job runs: its start, dated `startedMsAgo` before now when the agent reported it after a while (start-report.ts). */
+/**
+ * The job runs: its start, dated `startedMsAgo` before now when the agent reported it after a while
+ * (start-report.ts). Once per attempt: a report sent again because its answer was lost keeps the
+ * first one's time, memory and event.
+ */
 export async function startJob(db: PrismaClient, ref: TAttemptRef, memory: { usedMiB: number }, startedMsAgo = 0, now = new Date()): Promise<void> {
   const at = new Date(now.getTime() - startedMsAgo);
-  await updateHeld(db, ref, Prisma.sql`"startedAt" = ${at}, "memBeforeMiB" = ${memory.usedMiB}`, { type: "started", data: { usedMiB: memory.usedMiB }, agoMs: startedMsAgo });
+  const first = noEventYet(ref, Prisma.sql`'started'`, Prisma.sql`"Job".id`);
+  await updateHeld(
+    db,
+    ref,
+    Prisma.sql`"startedAt" = CASE WHEN ${first} THEN ${at} ELSE "startedAt" END, "memBeforeMiB" = CASE WHEN ${first} THEN ${memory.usedMiB}::int ELSE "memBeforeMiB" END`,
+    { type: "started", data: { usedMiB: memory.usedMiB }, agoMs: startedMsAgo, once: true },
+  );
 }
 
 /** The job's result, and the memory samples the agent sent with it; returns how many of those were kept. */
