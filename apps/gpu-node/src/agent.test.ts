@@ -239,7 +239,10 @@ describe("Agent against a control plane over HTTP", () => {
 
   it("reclaim: a busy agent does not recycle under its job", async () => {
     await new Promise((r) => setTimeout(r, 1_200));
-    const jobId = cp.enqueue("slow:2500");
+    // The start is reported once the job has run a second (start-report.ts), so the job must outlast
+    // that second and the reclaim window below by a margin; at 2.5 s it could end inside the window
+    // on a loaded machine, and the then idle agent rightly recycled.
+    const jobId = cp.enqueue("slow:4000");
     await until(() => reportsFor(jobId).includes("start"));
     const pid = agent.runner.pid;
     const before = cp.events.length;
