@@ -7,7 +7,7 @@
 // measures the whole).
 //
 //   cd apps/web && npx tsx bench/agent-requests.ts [--nodes 50] [--rounds 3] [--jobs 300] [--out <dir>]
-import { readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { openBenchDatabase } from "../../../packages/scheduler/bench/db.ts";
@@ -147,6 +147,9 @@ const report = [
   machineLine(),
 ].join("\n");
 console.log(report);
-if (a.out) await writeFile(path.join(a.out, "agent-requests.md"), `${report}\n`);
+if (a.out) {
+  await mkdir(a.out, { recursive: true });
+  await writeFile(path.join(a.out, "agent-requests.md"), `${report}\n`);
+}
 await bench.close();
 process.exit(0);
