@@ -9,12 +9,10 @@
 //
 //   cd apps/web && npx tsx bench/agent-port.ts [--requests 4000] [--gap-requests 600] [--gap-ms 15] [--pairs 2] [--out <dir>]
 import { spawn } from "node:child_process";
-import { mkdir, writeFile } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
-import path from "node:path";
 import { parseArgs } from "node:util";
 import { openBenchDatabase } from "../../../packages/scheduler/bench/db.ts";
-import { fmt, machineLine, table } from "../../../packages/scheduler/bench/stats.ts";
+import { fmt, machineLine, table, writeOut } from "../../../packages/scheduler/bench/stats.ts";
 
 const { values: a } = parseArgs({
   options: { requests: { type: "string", default: "4000" }, "gap-requests": { type: "string", default: "600" }, "gap-ms": { type: "string", default: "15" }, pairs: { type: "string", default: "2" }, out: { type: "string" } },
@@ -112,10 +110,7 @@ const report = [
   machineLine(),
 ].join("\n");
 console.log(report);
-if (a.out) {
-  await mkdir(a.out, { recursive: true });
-  await writeFile(path.join(a.out, "agent-port.md"), `${report}\n`);
-}
+if (a.out) await writeOut(a.out, { "agent-port.md": `${report}\n` });
 for (const s of Object.values(servers)) s.close();
 await bench.close();
 process.exit(0);

@@ -7,11 +7,10 @@
 // measures the whole).
 //
 //   cd apps/web && npx tsx bench/agent-requests.ts [--nodes 50] [--rounds 3] [--jobs 300] [--out <dir>]
-import { mkdir, readFile, writeFile } from "node:fs/promises";
-import path from "node:path";
+import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import { openBenchDatabase } from "../../../packages/scheduler/bench/db.ts";
-import { fmt, machineLine, summarize, table } from "../../../packages/scheduler/bench/stats.ts";
+import { fmt, machineLine, summarize, table, writeOut } from "../../../packages/scheduler/bench/stats.ts";
 import { processCpuS } from "../../../packages/scheduler/bench/process-cpu.ts";
 
 const { values: a } = parseArgs({ options: { nodes: { type: "string", default: "50" }, rounds: { type: "string", default: "3" }, jobs: { type: "string", default: "300" }, out: { type: "string" } } });
@@ -147,9 +146,6 @@ const report = [
   machineLine(),
 ].join("\n");
 console.log(report);
-if (a.out) {
-  await mkdir(a.out, { recursive: true });
-  await writeFile(path.join(a.out, "agent-requests.md"), `${report}\n`);
-}
+if (a.out) await writeOut(a.out, { "agent-requests.md": `${report}\n` });
 await bench.close();
 process.exit(0);

@@ -9,7 +9,7 @@
 //   --quick            small sizes everywhere, to prove the command works (seconds, not minutes)
 //   --no-dispatch      skip the dispatch part
 // Uses a scratch database on DATABASE_URL's server if set, else an embedded Postgres in a temp dir.
-import { mkdir, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -17,7 +17,7 @@ import { parseArgs } from "node:util";
 import { openBenchDatabase } from "./db.ts";
 import { benchDispatch, dispatchReport, type TDispatchOptions, type TDispatchResult } from "./dispatch.ts";
 import { benchQuality, qualityReport, type TQualityResult, type TScenario } from "./quality.ts";
-import { fmt, machine } from "./stats.ts";
+import { fmt, machine, writeOut } from "./stats.ts";
 import { DEFAULT_BATCH_SIZE, DEFAULT_WRITE_WAYS } from "../src/tick.ts";
 import { agreement, benchIndexPlacement, benchPurePlacement, benchSchedulerTick, throughputReport, type TIndexRun, type TPureResult, type TTickBenchResult, type TTickPlan } from "./throughput.ts";
 
@@ -164,9 +164,7 @@ try {
 }
 console.log(out);
 if (args.out) {
-  await mkdir(args.out, { recursive: true });
-  await writeFile(path.join(args.out, "bench-scheduler.md"), out);
-  await writeFile(path.join(args.out, "bench-scheduler.json"), JSON.stringify(json, null, 1));
+  await writeOut(args.out, { "bench-scheduler.md": out, "bench-scheduler.json": JSON.stringify(json, null, 1) });
   log(`wrote bench-scheduler.md and bench-scheduler.json in ${args.out}`);
 }
 if (args.write) {

@@ -1,5 +1,7 @@
 // Small helpers shared by the scheduler benchmarks: percentiles, Markdown tables, the machine.
+import { mkdir, writeFile } from "node:fs/promises";
 import os from "node:os";
+import path from "node:path";
 
 /** Nearest-rank percentile of `values` (any order), p in 0..100. NaN for an empty list. */
 export function percentile(values: readonly number[], p: number): number {
@@ -73,4 +75,10 @@ export async function closedLoop(clients: number, seconds: number, one: (client:
 export function rateRow(round: number, label: string, ms: readonly number[], seconds: number): string[] {
   const s = summarize(ms);
   return [String(round), label, fmt(ms.length / seconds, 0), fmt(s.p50), fmt(s.p99), fmt(s.max)];
+}
+
+/** Writes a bench's reports (file name → content) into `dir`, which is made when missing (`--out`). */
+export async function writeOut(dir: string, files: Record<string, string>): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  for (const [name, content] of Object.entries(files)) await writeFile(path.join(dir, name), content);
 }

@@ -94,11 +94,15 @@ export async function uncompressedWhenSmall(res: Response): Promise<Response> {
   if (res.body === null || !res.headers.get("content-type")?.startsWith("application/json")) return res;
   const body = await res.arrayBuffer();
   const headers = new Headers(res.headers);
-  if (body.byteLength < COMPRESS_FROM_BYTES) {
-    const cacheControl = headers.get("cache-control");
-    headers.set("cache-control", cacheControl ? `${cacheControl}, no-transform` : "no-transform");
-  }
+  const cacheControl = jsonCacheControl(body.byteLength, headers.get("cache-control"));
+  if (cacheControl !== null) headers.set("cache-control", cacheControl);
   return new Response(body, { status: res.status, statusText: res.statusText, headers });
+}
+
+/** The Cache-Control of a JSON answer of `bytes`: `no-transform` added under COMPRESS_FROM_BYTES (the agent port applies it too). */
+export function jsonCacheControl(bytes: number, given: string | null): string | null {
+  if (bytes >= COMPRESS_FROM_BYTES) return given;
+  return given ? `${given}, no-transform` : "no-transform";
 }
 
 /** A body that is not JSON: INVALID_INPUT like any other bad field. */
@@ -106,13 +110,16 @@ export function notJson(): AppError {
   return new AppError("INVALID_INPUT", "Body must be JSON");
 }
 
-/** Parses a JSON body with a zod schema. */
-export async function jsonBody<T>(req: Request, schema: z.ZodType<T>): Promise<T> {
-  let raw: unknown;
+/** The body parsed as JSON; INVALID_INPUT when it is not. */
+export async function requestJson(req: Request): Promise<unknown> {
   try {
-    raw = await req.json();
+    return await req.json();
   } catch {
     throw notJson();
   }
-  return schema.parse(raw);
+}
+
+/** Parses a JSON body with a zod schema. */
+export async function jsonBody<T>(req: Request, schema: z.ZodType<T>): Promise<T> {
+  return schema.parse(await requestJson(req));
 }

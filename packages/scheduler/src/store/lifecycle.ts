@@ -6,7 +6,8 @@ import { retryDelayMs } from "@headroom/policy";
 import { notifyQueueChanged, wakeAfterCommit } from "../notify.ts";
 import { samplesInsert } from "./samples.ts";
 
-type TAttemptRef = { jobId: string; nodeId: string; attempt: number };
+/** The attempt a report is about: the job, the node that holds it, and which attempt. */
+export type TAttemptRef = { jobId: string; nodeId: string; attempt: number };
 
 /** The attempt's row while this node still holds it: the condition of every report. */
 function held(ref: TAttemptRef): Prisma.Sql {

@@ -11,7 +11,7 @@ import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { AppError } from "@headroom/protocol";
 import type { TAgentCall } from "../agent/call";
-import { COMPRESS_FROM_BYTES, errorResponse, notJson, uncompressedWhenSmall } from "../http";
+import { errorResponse, jsonCacheControl, notJson, uncompressedWhenSmall } from "../http";
 import { logger } from "../logger";
 import { API_CSP, COMMON_SECURITY_HEADERS } from "../security/headers";
 import { AGENT_ROUTES, routeMatcher, type TAgentRoute } from "./routes";
@@ -113,7 +113,8 @@ function sendJson(res: ServerResponse, answer: object | null): void {
   if (answer === null) return void res.writeHead(204, API_HEADERS).end();
   const body = Buffer.from(JSON.stringify(answer));
   const headers: Record<string, string> = { ...API_HEADERS, "content-type": "application/json", "content-length": String(body.length) };
-  if (body.length < COMPRESS_FROM_BYTES) headers["cache-control"] = "no-transform";
+  const cacheControl = jsonCacheControl(body.length, null);
+  if (cacheControl !== null) headers["cache-control"] = cacheControl;
   res.writeHead(200, headers).end(body);
 }
 

@@ -12,7 +12,7 @@ import {
   ZStartRequestSchema,
   type TDeregisterResponse,
 } from "@headroom/protocol";
-import { claimForNode, completeJob, deregisterNode, failJob, heartbeat as storeHeartbeat, refuseJob, startJob, storeNodeEvents, storeSamples } from "@headroom/scheduler";
+import { claimForNode, completeJob, deregisterNode, failJob, heartbeat as storeHeartbeat, refuseJob, startJob, storeNodeEvents, storeSamples, type TAttemptRef } from "@headroom/scheduler";
 import type { z } from "zod";
 import { env } from "@/env";
 import { db } from "../db";
@@ -66,8 +66,6 @@ export const claim: TAgentAction = async (call) => {
   const withFile = claimFile(uploadStore(), e.HEADROOM_CLAIM_FILE_MAX_BYTES, logger());
   return claimForNode(db(), listener(), node.id, waitMs, e.HEADROOM_LEASE_MS, call.signal, withFile);
 };
-
-type TAttemptRef = { jobId: string; nodeId: string; attempt: number };
 
 /** A report on the attempt a POST /jobs/:id/<report> names: node auth, body validation, then `act`. */
 function jobReport<T extends { attempt: number }>(schema: z.ZodType<T>, act: (ref: TAttemptRef, body: T) => Promise<object | void>): TAgentAction {

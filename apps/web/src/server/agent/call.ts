@@ -5,7 +5,7 @@
 // 0.22 ms a request warm, a quarter of an idle heartbeat's CPU (docs/scaling.md, "A shorter path per
 // request"); the port skips all of it.
 import type { z } from "zod";
-import { notJson, route } from "../http";
+import { requestJson, route } from "../http";
 
 export type TAgentCall = {
   /** A request header (name in lower case), or null. */
@@ -32,7 +32,7 @@ export function agentRoute(action: TAgentAction) {
     const id = (await ctx.params)?.id ?? "";
     const out = await action({
       header: (name) => req.headers.get(name),
-      json: () => req.json().catch(() => Promise.reject(notJson())),
+      json: () => requestJson(req),
       params: { id },
       signal: req.signal,
     });
