@@ -76,6 +76,14 @@ const ZEnvSchema = z.object({
   HEADROOM_AGENT_PORT: z.coerce.number().int().min(1).max(65_535).optional(),
   /** The address the agent port listens on (default: all interfaces, like Next's own port). */
   HEADROOM_AGENT_HOST: z.string().min(1).optional(),
+  /**
+   * A port serving the upload (POST /api/v1/jobs) on a plain node:http listener (server/api-port), for
+   * clients that submit many jobs: the same handler without Next's server around it. Unset, uploads
+   * use the main port only.
+   */
+  HEADROOM_API_PORT: z.coerce.number().int().min(1).max(65_535).optional(),
+  /** The address the API port listens on (default: all interfaces). */
+  HEADROOM_API_HOST: z.string().min(1).optional(),
   HEADROOM_SECURE_COOKIES: z.enum(["true", "false"]).default("false").transform((v) => v === "true"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 }).refine((e) => e.HEADROOM_STORAGE !== "s3" || e.HEADROOM_S3_BUCKET !== undefined, {

@@ -7,7 +7,7 @@
 // run in worker processes (http-agents/worker.ts) forked from this same file.
 //
 //   npm run bench:dispatch -- [--agents 1000] [--rates 10,100,1000] [--phase-s 30] [--idle-s 30]
-//                             [--web 1] [--work-ms 250] [--start-delay-ms 1000] [--agent-port] [--pg-statements] [--out dir] [--write]
+//                             [--web 1] [--work-ms 250] [--start-delay-ms 1000] [--agent-port] [--api-port] [--pg-statements] [--out dir] [--write]
 //   bench pack: node app/bench-dispatch.mjs --root <unpacked pack> ... (scripts/bench-host/run-dispatch.sh)
 import { execFileSync, fork, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -59,6 +59,8 @@ async function orchestrate(): Promise<void> {
       "profile-web": { type: "string" },
       // Agents talk to each replica's agent port (HEADROOM_AGENT_PORT) instead of Next's.
       "agent-port": { type: "boolean", default: false },
+      // The submitter uploads to each replica's API port (HEADROOM_API_PORT) instead of Next's.
+      "api-port": { type: "boolean", default: false },
       // Postgres's time by statement in each phase (pg_stat_statements), in the report.
       "pg-statements": { type: "boolean", default: false },
     },
@@ -91,6 +93,7 @@ async function orchestrate(): Promise<void> {
     webEnv: { HEADROOM_UPLOADS_PER_MINUTE: "100000000" },
     webNodeArgs: a["profile-web"] ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(a["profile-web"])}`] : [],
     agentPort: a["agent-port"],
+    apiPort: a["api-port"],
     pgSettings: a["pg-statements"] ? PG_STATEMENTS_SETTINGS : {},
     log,
   });
@@ -193,7 +196,7 @@ async function orchestrate(): Promise<void> {
     const offerPhase = async (name: string, rate: number, seconds: number, record: boolean) => {
       log(`${name}: offering ${rate} jobs/s for ${seconds} s`);
       const m = await mark();
-      const offered = (await ask(submitter, { cmd: "offer", bases: stack.bases, apiKey: stack.credentials.apiKey, ratePerS: rate, durationS: seconds, maxOutstanding: Number(a["max-outstanding"]) })) as Extract<TWorkerReply, { ev: "offered" }>;
+      const offered = (await ask(submitter, { cmd: "offer", bases: stack.uploadBases, apiKey: stack.credentials.apiKey, ratePerS: rate, durationS: seconds, maxOutstanding: Number(a["max-outstanding"]) })) as Extract<TWorkerReply, { ev: "offered" }>;
       const got = await measure(m);
       const claimed = new Map<string, number>(claimsOf(got.taken));
       const ids = new Set(offered.result.jobs.map((j) => j.id));
@@ -338,8 +341,11 @@ async function orchestrate(): Promise<void> {
             `The web replicas run with HEADROOM_UPLOADS_PER_MINUTE lifted (one API key offers every job); everything else at the shipped defaults (uploads stored in Postgres, lease 30 s, LOG_LEVEL info). The limit is still checked: every upload takes a token from that key's bucket, one row in Postgres (auth/rate-limit.ts), and counts the queued jobs (HEADROOM_MAX_QUEUED_JOBS, 10,000: past it uploads get 503 QUEUE_FULL, counted as errors).`,
             `Postgres: the embedded server with its default settings${stack.maxConnections() > 100 ? `, but max_connections ${stack.maxConnections()} (each replica keeps a pool of 10)` : ""}; shared_buffers ${pgSettings}.`,
             a["agent-port"]
-              ? "Agents talk to each replica's agent port (HEADROOM_AGENT_PORT: the agent routes on a plain node:http listener beside Next); the submitter's uploads go through Next."
-              : "Agents and the submitter talk to Next's port.",
+              ? "Agents talk to each replica's agent port (HEADROOM_AGENT_PORT: the agent routes on a plain node:http listener beside Next)."
+              : "Agents talk to Next's port.",
+            a["api-port"]
+              ? "The submitter uploads to each replica's API port (HEADROOM_API_PORT: the upload's handler on a plain node:http listener beside Next)."
+              : "The submitter uploads through Next's port.",
             ...(webReplicas > 1 ? [`Agent i talks to replica i mod ${webReplicas} (as a balancer with connection affinity would); the submitter's uploads go round robin.`] : []),
           ],
         },

@@ -30,6 +30,8 @@ export type TStackOptions = {
   webNodeArgs?: string[];
   /** Each replica also serves the agent protocol on its agent port (HEADROOM_AGENT_PORT), and agents talk to that. */
   agentPort?: boolean;
+  /** Each replica also serves uploads on its API port (HEADROOM_API_PORT), and the submitter sends them there. */
+  apiPort?: boolean;
   /** Extra settings for the embedded Postgres (the bench's --pg-statements loads pg_stat_statements). */
   pgSettings?: Record<string, string>;
 };
@@ -42,6 +44,8 @@ export class DispatchStack {
   readonly bases: string[] = [];
   /** Where agents talk to each replica: its agent port, or with none its main port. */
   readonly agentBases: string[] = [];
+  /** Where the submitter uploads to each replica: its API port, or with none its main port. */
+  readonly uploadBases: string[] = [];
   web: TChild[] = [];
   scheduler: TChild | null = null;
   private stopDb: () => Promise<void> = async () => {};
@@ -94,7 +98,16 @@ export class DispatchStack {
     for (let i = 0; i < this.o.webReplicas; i++) {
       const port = await freePort();
       const agentPort = this.o.agentPort ? await freePort() : null;
-      const webEnv = { ...env, ...this.o.webEnv, NODE_ENV: "production", PORT: String(port), HOSTNAME: "127.0.0.1", ...(agentPort && { HEADROOM_AGENT_PORT: String(agentPort), HEADROOM_AGENT_HOST: "127.0.0.1" }) };
+      const apiPort = this.o.apiPort ? await freePort() : null;
+      const webEnv = {
+        ...env,
+        ...this.o.webEnv,
+        NODE_ENV: "production",
+        PORT: String(port),
+        HOSTNAME: "127.0.0.1",
+        ...(agentPort && { HEADROOM_AGENT_PORT: String(agentPort), HEADROOM_AGENT_HOST: "127.0.0.1" }),
+        ...(apiPort && { HEADROOM_API_PORT: String(apiPort), HEADROOM_API_HOST: "127.0.0.1" }),
+      };
       const logFile = path.join(this.logs, `web${i}.log`);
       const child =
         layout.kind === "repo"
@@ -103,11 +116,14 @@ export class DispatchStack {
       this.web.push(child);
       this.bases.push(`http://127.0.0.1:${port}`);
       this.agentBases.push(`http://127.0.0.1:${agentPort ?? port}`);
+      this.uploadBases.push(`http://127.0.0.1:${apiPort ?? port}`);
     }
     await Promise.all(this.bases.map((b, i) => waitForHttp(`${b}/api/health`, 180_000, () => this.web[i]!.proc.exitCode !== null)));
     // A replica's agent port comes up with it (instrumentation's register(), before Next answers).
-    if (this.o.agentPort) await Promise.all(this.agentBases.map((b, i) => answering(b, 30_000, () => this.web[i]!.proc.exitCode !== null)));
-    log(`control plane: ${this.bases.length} replica(s) at ${this.bases.join(", ")}${this.o.agentPort ? `; agent ports ${this.agentBases.join(", ")}` : ""}`);
+    if (this.o.agentPort) await Promise.all(this.agentBases.map((b, i) => answering(`${b}/api/agent/v1/heartbeat`, 30_000, () => this.web[i]!.proc.exitCode !== null)));
+    if (this.o.apiPort) await Promise.all(this.uploadBases.map((b, i) => answering(`${b}/api/v1/jobs`, 30_000, () => this.web[i]!.proc.exitCode !== null)));
+    const ports = [this.o.agentPort && `agent ports ${this.agentBases.join(", ")}`, this.o.apiPort && `API ports ${this.uploadBases.join(", ")}`].filter(Boolean);
+    log(`control plane: ${this.bases.length} replica(s) at ${this.bases.join(", ")}${ports.map((p) => `; ${p}`).join("")}`);
 
     const schedEnv = { ...env };
     const logFile = path.join(this.logs, "scheduler.log");
@@ -152,10 +168,10 @@ export class DispatchStack {
 }
 
 /** Waits until `base` answers HTTP at all (the agent port has no health route: any answer means it listens). */
-async function answering(base: string, timeoutMs: number, isDead: () => boolean): Promise<void> {
+async function answering(url: string, timeoutMs: number, isDead: () => boolean): Promise<void> {
   for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await new Promise((r) => setTimeout(r, 200))) {
-    if (isDead()) throw new Error(`the process serving ${base} exited`);
-    if (await fetch(`${base}/api/agent/v1/heartbeat`).then(() => true, () => false)) return;
+    if (isDead()) throw new Error(`the process serving ${url} exited`);
+    if (await fetch(url).then(() => true, () => false)) return;
   }
-  throw new Error(`${base} did not answer within ${timeoutMs} ms`);
+  throw new Error(`${url} did not answer within ${timeoutMs} ms`);
 }

@@ -1,11 +1,11 @@
 // The agent port's route table: the same routes as the app's route files under app/api/agent/v1, and
-// how a method and path find theirs.
+// which of them are actions and long-polls.
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import * as actions from "../agent/actions";
-import { AGENT_ROUTES, routeMatcher, type TAgentRoute } from "./routes";
+import { AGENT_ROUTES } from "./routes";
 
 const APP = fileURLToPath(new URL("../../app", import.meta.url));
 
@@ -39,30 +39,5 @@ describe("the agent port's routes", () => {
 
   it("only the claim is a long-poll", () => {
     expect(AGENT_ROUTES.filter((r) => r.longPoll).map((r) => r.path)).toEqual(["/api/agent/v1/claim"]);
-  });
-});
-
-describe("routeMatcher", () => {
-  const h = async () => new Response(null);
-  const routes: TAgentRoute[] = [
-    { method: "POST", path: "/api/agent/v1/heartbeat", handler: h },
-    { method: "GET", path: "/api/agent/v1/jobs/[id]/file", handler: h },
-    { method: "POST", path: "/api/agent/v1/jobs/[id]/start", handler: h },
-  ];
-  const match = routeMatcher(routes);
-
-  it("finds a route by method and path, with its [id] decoded", () => {
-    expect(match("POST", "/api/agent/v1/heartbeat")).toEqual({ route: routes[0], params: { id: "" } });
-    expect(match("GET", "/api/agent/v1/jobs/abc%2Dd/file")).toEqual({ route: routes[1], params: { id: "abc-d" } });
-    expect(match("GET", "/api/agent/v1/jobs/%E0%A4%A/file")).toEqual({ route: routes[1], params: { id: "%E0%A4%A" } });
-  });
-
-  it("names the allowed methods of a path asked with another (405), and nothing for an unknown path (404)", () => {
-    expect(match("GET", "/api/agent/v1/heartbeat")).toEqual({ allowed: ["POST"] });
-    expect(match("DELETE", "/api/agent/v1/jobs/x/file")).toEqual({ allowed: ["GET"] });
-    expect(match("POST", "/api/agent/v1/heartbeat/")).toBeNull();
-    expect(match("POST", "/api/agent/v1/jobs/a/b/start")).toBeNull();
-    expect(match("GET", "/api/v1/jobs")).toBeNull();
-    expect(match("POST", "/api/agent/v1/jobs//start")).toBeNull();
   });
 });

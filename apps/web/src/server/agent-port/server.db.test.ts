@@ -11,12 +11,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as actions from "../agent/actions";
 import { agentRoute } from "../agent/call";
 import { uploadStore } from "../jobs/upload-store";
-import { createAgentPortServer, MAX_AGENT_BODY_BYTES, type TAgentPortServer } from "./server";
-import { drainAgentPort } from "./start";
+import { drainPort } from "../port/start";
+import type { TPortServer } from "../port/server";
+import { createAgentPortServer, MAX_AGENT_BODY_BYTES } from "./server";
 
 const t = useTestDatabase();
 const ENROLL = "agent-port-enrolment-token-0123";
-let server: TAgentPortServer;
+let server: TPortServer;
 let base = "";
 
 beforeAll(async () => {
@@ -196,7 +197,7 @@ describe("draining the agent port", () => {
     const t0 = Date.now();
     const claim = fetch(`${url}/api/agent/v1/claim`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify({ waitMs: 20_000 }) }).then((r) => ({ status: r.status, ms: Date.now() - t0 }));
     await new Promise((r) => setTimeout(r, 500));
-    const drained = drainAgentPort(own, 5_000);
+    const drained = drainPort(own, 5_000);
     const answered = await claim;
     expect(answered.status).toBe(204);
     expect(answered.ms).toBeLessThan(3_000);

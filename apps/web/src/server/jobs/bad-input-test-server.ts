@@ -1,9 +1,11 @@
 // The server side of the bad-input tests: the real POST /api/v1/jobs handler over a real Postgres
 // (the file's test database) and a real upload directory, configured through the environment the
 // way the app is, plus what each test checks before and after: the stored files, and two unrelated
-// jobs (one queued, one running on a node) that no bad request may touch.
+// jobs (one queued, one running on a node) that no bad request may touch. With `via: "api-port"` the
+// requests go over HTTP to the API port (server/api-port) serving the same handler.
 import { createHash } from "node:crypto";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import type { PrismaClient } from "@headroom/db";
@@ -25,9 +27,11 @@ export function multipart(parts: { field: string; name?: string; type?: string; 
   return Buffer.concat(chunks);
 }
 
-export function useZooServer(db: () => { db: PrismaClient; url: string }, opts: { decodeTimeoutMs: number; maxPixels?: number }) {
+export function useZooServer(db: () => { db: PrismaClient; url: string }, opts: { decodeTimeoutMs: number; maxPixels?: number; via?: "handler" | "api-port" }) {
   let dir = "";
   let post: THandler;
+  let port: import("../port/server").TPortServer | null = null;
+  let base = "";
   let bystanders: string[] = [];
 
   beforeAll(async () => {
@@ -46,9 +50,18 @@ export function useZooServer(db: () => { db: PrismaClient; url: string }, opts: 
     // The app's one client (server/db.ts) is this file's test database client.
     (globalThis as { headroomDb?: PrismaClient }).headroomDb = db().db;
     post = (await import("@/app/api/v1/jobs/route")).POST as THandler;
+    if (opts.via === "api-port") {
+      port = (await import("../api-port/server")).createApiPortServer();
+      await new Promise<void>((r) => port!.listen(0, "127.0.0.1", r));
+      base = `http://127.0.0.1:${(port.address() as AddressInfo).port}`;
+    }
     bystanders = await makeBystanders();
   });
   afterAll(async () => {
+    if (port) {
+      port.closeAllConnections();
+      await new Promise((r) => port!.close(r));
+    }
     delete (globalThis as { headroomDb?: PrismaClient }).headroomDb;
     await rm(dir, { recursive: true, force: true });
   });
@@ -61,7 +74,8 @@ export function useZooServer(db: () => { db: PrismaClient; url: string }, opts: 
     const [body, type] = "raw" in request ? [request.raw, request.contentType] : [multipart(request.parts, boundary), `multipart/form-data; boundary=${boundary}`];
     const headers: Record<string, string> = { authorization: `Bearer ${key.key}`, "content-type": type };
     if ("parts" in request && request.idempotencyKey) headers["idempotency-key"] = request.idempotencyKey;
-    const res = await post(new Request("http://zoo.test/api/v1/jobs", { method: "POST", headers, body: new Uint8Array(body) }), { params: Promise.resolve({}) });
+    const init = { method: "POST", headers, body: new Uint8Array(body) };
+    const res = port ? await fetch(`${base}/api/v1/jobs`, init) : await post(new Request("http://zoo.test/api/v1/jobs", init), { params: Promise.resolve({}) });
     return { status: res.status, body: (await res.json()) as TZooAnswer["body"] };
   }
 
@@ -88,5 +102,5 @@ export function useZooServer(db: () => { db: PrismaClient; url: string }, opts: 
     return { files, jobs, jobCount: await db().db.job.count() };
   }
 
-  return { send, snapshot, dir: () => dir, bystanders: () => bystanders };
+  return { send, snapshot, dir: () => dir, bystanders: () => bystanders, base: () => base };
 }
