@@ -112,6 +112,20 @@ describe.skipIf(!kubectlPresent)(`kustomize overlays (${KUBECTL})`, () => {
     expect(target.containerPort).toBe(Number(config.HEADROOM_AGENT_PORT));
   });
 
+  it.each(OVERLAYS)("%s: the Ingress sends the exact path /api/v1/jobs to the web replicas' API port, the rest to Next's", (overlay) => {
+    const objs = rendered.get(overlay)!;
+    const config = named(objs, "ConfigMap", "headroom-config").data!;
+    const web = named<TWorkload>(objs, "Deployment", "headroom-web").spec.template.spec.containers[0]! as unknown as { ports: { name: string; containerPort: number }[] };
+    const svcPorts = (named(objs, "Service", "headroom-web").spec as { ports: { name: string; port: number; targetPort: string }[] }).ports;
+    type TPath = { path: string; pathType: string; backend: { service: { name: string; port: { name?: string } } } };
+    const paths = (named(objs, "Ingress", "headroom-web").spec as { rules: { http: { paths: TPath[] } }[] }).rules[0]!.http.paths;
+    const jobs = paths.find((p) => p.path === "/api/v1/jobs")!;
+    expect(jobs).toMatchObject({ pathType: "Exact", backend: { service: { name: "headroom-web" } } });
+    const svcPort = svcPorts.find((p) => p.name === jobs.backend.service.port.name)!;
+    expect(web.ports.find((p) => p.name === svcPort.targetPort)!.containerPort).toBe(Number(config.HEADROOM_API_PORT));
+    expect(paths.find((p) => p.path === "/")!.backend.service.port.name).toBe("http");
+  });
+
   it("the alert rules use only metrics that /metrics exports, and the ServiceMonitor scrapes the web Service's port", () => {
     const objs = rendered.get("overlays/production")!;
     const registry = readFileSync(path.join(KUSTOMIZE_DIR, "../../apps/web/src/server/metrics/registry.ts"), "utf8");

@@ -8,6 +8,7 @@ import { useTestDatabase } from "@headroom/db/testing";
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
 import { generateApiKey } from "../auth/secrets";
+import { COMPRESS_FROM_BYTES } from "../http";
 import { ZOO, ZOO_LIMITS } from "../jobs/bad-input-cases";
 import { multipart, useZooServer } from "../jobs/bad-input-test-server";
 import { MAX_FILES_PER_REQUEST } from "../jobs/parse-upload";
@@ -72,13 +73,30 @@ describe("the API port", () => {
     expect(((await again.json()) as { jobs: { id: string }[] }).jobs.map((j) => j.id)).toEqual([jobs[0]!.id]);
   });
 
-  it("answers 404 with where to go off the upload, and 405 with Allow for another method on it", async () => {
+  it("serves the job list on the same path as the handler does, gzipped when the client accepts it", async () => {
+    for (let i = 0; i < 4; i++) expect((await zoo.send({ parts: [{ field: "file", name: `list-${i}.png`, type: "image/png", bytes: await png(30 + i) }] })).status).toBe(201);
+    const key = await apiKey();
+    const { GET } = await import("@/app/api/v1/jobs/route");
+    const inProcess = await GET(new Request("http://next.local/api/v1/jobs?pageSize=20&sort=created&dir=asc", { headers: { authorization: `Bearer ${key}` } }), undefined as never);
+    const expected = await inProcess.json();
+    expect(JSON.stringify(expected).length).toBeGreaterThan(COMPRESS_FROM_BYTES);
+    for (const [encoding, compressed] of [["gzip, deflate, br", true], ["identity", false]] as const) {
+      const res = await fetch(`${zoo.base()}/api/v1/jobs?pageSize=20&sort=created&dir=asc`, { headers: { authorization: `Bearer ${key}`, "accept-encoding": encoding } });
+      expect(res.status).toBe(200);
+      expect(res.headers.get("content-encoding")).toBe(compressed ? "gzip" : null);
+      expect(await res.json()).toEqual(expected);
+    }
+    const bad = await fetch(`${zoo.base()}/api/v1/jobs?pageSize=0`, { headers: { authorization: `Bearer ${key}` } });
+    expect({ status: bad.status, code: ((await bad.json()) as { error: { code: string } }).error.code }).toEqual({ status: 400, code: "INVALID_INPUT" });
+  });
+
+  it("answers 404 with where to go off /api/v1/jobs, and 405 with Allow for another method on it", async () => {
     const off = await fetch(`${zoo.base()}/api/v1/nodes`);
     expect(off.status).toBe(404);
     expect(((await off.json()) as { error: { code: string; message: string } }).error).toMatchObject({ code: "NOT_FOUND", message: expect.stringContaining("main port") });
-    const list = await fetch(`${zoo.base()}/api/v1/jobs`);
-    expect(list.status).toBe(405);
-    expect(list.headers.get("allow")).toBe("POST");
+    const put = await fetch(`${zoo.base()}/api/v1/jobs`, { method: "PUT" });
+    expect(put.status).toBe(405);
+    expect(put.headers.get("allow")).toBe("POST, GET");
   });
 
   it("refuses a body over the limit with 413 as it streams in, stores nothing, and the connection serves the next upload", async () => {

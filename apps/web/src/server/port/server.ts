@@ -9,9 +9,11 @@
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import { promisify } from "node:util";
+import { gzip } from "node:zlib";
 import { AppError } from "@headroom/protocol";
 import type { TAgentCall } from "../agent/call";
-import { errorResponse, jsonCacheControl, notJson, uncompressedWhenSmall } from "../http";
+import { COMPRESS_FROM_BYTES, errorResponse, jsonCacheControl, notJson, uncompressedWhenSmall } from "../http";
 import { logger } from "../logger";
 import { API_CSP, COMMON_SECURITY_HEADERS } from "../security/headers";
 import { routeMatcher, type TPortRoute } from "./routes";
@@ -32,6 +34,12 @@ export type TPortOptions = {
   serves: string;
   /** The largest body an action reads; route handlers apply their own limits to the streamed body. */
   maxActionBodyBytes: number;
+  /**
+   * JSON answers from COMPRESS_FROM_BYTES up are gzipped for clients that accept it, as Next's port
+   * does (a page of the job list). Off for agents: a claim carrying its file would cost a replica
+   * more to compress than it saves on the fleet's own network.
+   */
+  compress?: boolean;
 };
 
 export type TPortServer = http.Server & {
@@ -81,7 +89,7 @@ export function createPortServer(o: TPortOptions): TPortServer {
           const request = new Request(url, { method: req.method, headers: headersOf(req), body, signal: ac.signal, ...(body && { duplex: "half" }) } as RequestInit);
           const response = await route.handler(request, { params: Promise.resolve(found.params) });
           if (draining) res.shouldKeepAlive = false;
-          await send(res, response);
+          await send(res, response, o.compress === true && acceptsGzip(req.headers["accept-encoding"]));
         }
       } finally {
         longPolls.delete(ac);
@@ -93,7 +101,7 @@ export function createPortServer(o: TPortOptions): TPortServer {
         return void res.destroy();
       }
       // As route() answers on Next's port: small error bodies marked not to be compressed.
-      await send(res, await uncompressedWhenSmall(errorResponse(err, requestId))).catch(() => res.destroy());
+      await send(res, await uncompressedWhenSmall(errorResponse(err, requestId)), false).catch(() => res.destroy());
     }
   }
   return server;
@@ -228,8 +236,20 @@ function discardRest(req: IncomingMessage): void {
   req.resume();
 }
 
-/** Writes a route's answer: JSON whole with its length, anything else (a job's file) streamed. */
-async function send(res: ServerResponse, response: Response): Promise<void> {
+const gzipped = promisify(gzip);
+
+/** Whether an Accept-Encoding header takes gzip (and does not refuse it with q=0). */
+export function acceptsGzip(header: string | undefined): boolean {
+  return (header ?? "").split(",").some((part) => {
+    const [coding, ...params] = part.trim().toLowerCase().split(";");
+    if (coding !== "gzip" && coding !== "*") return false;
+    const q = params.map((p) => /^\s*q=([\d.]+)\s*$/.exec(p)?.[1]).find((v) => v !== undefined);
+    return q === undefined || Number(q) > 0;
+  });
+}
+
+/** Writes a route's answer: JSON whole with its length (gzipped when asked and worth it), anything else (a job's file) streamed. */
+async function send(res: ServerResponse, response: Response, gzipOk: boolean): Promise<void> {
   const headers: Record<string, string> = { ...API_HEADERS };
   response.headers.forEach((value, name) => {
     headers[name] = value;
@@ -239,7 +259,12 @@ async function send(res: ServerResponse, response: Response): Promise<void> {
     return;
   }
   if (headers["content-type"]?.startsWith("application/json")) {
-    const body = Buffer.from(await response.arrayBuffer());
+    let body = Buffer.from(await response.arrayBuffer());
+    if (gzipOk && body.length >= COMPRESS_FROM_BYTES && !headers["cache-control"]?.includes("no-transform")) {
+      body = await gzipped(body);
+      headers["content-encoding"] = "gzip";
+      headers.vary = "Accept-Encoding";
+    }
     headers["content-length"] = String(body.length);
     res.writeHead(response.status, headers).end(body);
     return;
