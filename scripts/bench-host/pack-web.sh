@@ -7,7 +7,8 @@
 #                                     pages; the bench uploads PNGs)
 #               web-base/apps/web/    optional (--base <rev>): the same for an earlier commit, only the app
 #                                     folder (its node_modules are web/'s), for a before/after on one host
-#               app/bench-dispatch.mjs, app/scheduler-process.mjs   the bench and the scheduler process,
+#               app/bench-dispatch.mjs, app/scheduler-process.mjs   the bench and the scheduler process
+#               (and app/bench-upload-port.mjs where the commit has it),
 #                                     bundled from the same clone
 #               app/COMMIT-web        the commits they were built from
 # The builds come from clean clones (committed code only, never a shared checkout's half-edited files)
@@ -66,7 +67,10 @@ CUR=$(clone_built "$REV")
   # The scheduler process's entry is moving to apps/scheduler; take whichever this commit has.
   SCHED=packages/scheduler/src/main.ts
   [ -f apps/scheduler/src/main.ts ] && SCHED=apps/scheduler/src/main.ts
-  bundle "$STAGE/app" bench-dispatch=packages/scheduler/bench/dispatch-http.ts scheduler-process="$SCHED"
+  ENTRIES=(bench-dispatch=packages/scheduler/bench/dispatch-http.ts scheduler-process="$SCHED")
+  # The upload bench (Next's port against the API port) where the commit has it.
+  [ -f packages/scheduler/bench/upload-port.ts ] && ENTRIES+=(bench-upload-port=packages/scheduler/bench/upload-port.ts)
+  bundle "$STAGE/app" "${ENTRIES[@]}"
 )
 echo "web $(git -C "$CUR" rev-parse --short HEAD)" > "$STAGE/app/COMMIT-web"
 # The bench writes the admin credentials as the web app does (argon2, a native package the bundle

@@ -10,6 +10,8 @@
 # app/bench-dispatch.mjs. Everything lands under $OUT (./bench-out without one): bench-dispatch.md
 # (the report), bench-dispatch.json, bench-dispatch.log (progress), machine.txt, logs.tar.gz (web
 # and scheduler logs).
+# BENCH=bench-upload-port runs packages/scheduler/bench/upload-port.ts the same way instead (one
+# replica's uploads through Next's port against its API port; the pack's current build must have it).
 set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 PACK=$ROOT/.bench-pack
@@ -33,7 +35,7 @@ one() { # <web dir in the pack> <out dir> [bench arguments…]
   shift 2
   [ -d "$W/$dir" ] || { echo "run-dispatch.sh: the pack has no $dir/ (pack-web.sh --base <rev> adds web-base/)" >&2; return 2; }
   rm -rf "$W/run"
-  OUT=$out HEADROOM_WORK=$W bash "$ROOT/scripts/bench-host/run.sh" bench-dispatch -- --root "$W" --work "$W/run" --web-dir "$dir" "$@"
+  OUT=$out HEADROOM_WORK=$W bash "$ROOT/scripts/bench-host/run.sh" "${BENCH:-bench-dispatch}" -- --root "$W" --work "$W/run" --web-dir "$dir" "$@"
 }
 rc=0
 case $WHICH in
