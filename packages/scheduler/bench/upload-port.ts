@@ -1,12 +1,13 @@
 // What an upload costs a web replica through Next's port and through its API port
-// (HEADROOM_API_PORT), the same production build and the same process: one replica, its scheduler and
-// Postgres, no agents. A submitter in its own process offers `POST /api/v1/jobs` (one tiny PNG, an API
+// (HEADROOM_API_PORT), the same production build and the same process: one replica and Postgres, no
+// scheduler and no agents. A submitter in its own process offers `POST /api/v1/jobs` (one tiny PNG, an API
 // key) in blocks that take turns between the two ports, and each block counts the replica's CPU and
 // Postgres's. Then each port's ceiling: the same replica offered more than it can take, in turn.
 //
-//   npm run bench:dispatch's layouts: from the repository (builds the web app when stale)
+// The same two layouts as bench:dispatch: from the repository (it builds the web app when stale)
 //     npx tsx packages/scheduler/bench/upload-port.ts [--rate 40] [--block-s 10] [--pairs 3] [--flood-s 10] [--out dir]
-//   or on a bench host from a pack: bash scripts/bench-host/run.sh bench-upload-port -- --root <dir> --web-dir web …
+//   or from a bench pack (pack.sh, pack-web.sh), here or on a bench host:
+//     BENCH=bench-upload-port bash scripts/bench-host/run-dispatch.sh [the same arguments]
 import { fork, type ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -50,7 +51,7 @@ async function main(): Promise<void> {
   mkdirSync(outDir, { recursive: true });
 
   // No agents take the jobs, so the queue grows: its back-pressure limit is lifted with the per-key one.
-  const stack = new DispatchStack({ layout, workDir, webReplicas: 1, webEnv: { HEADROOM_UPLOADS_PER_MINUTE: "100000000", HEADROOM_MAX_QUEUED_JOBS: "100000000" }, apiPort: true, log });
+  const stack = new DispatchStack({ layout, workDir, webReplicas: 1, webEnv: { HEADROOM_UPLOADS_PER_MINUTE: "100000000", HEADROOM_MAX_QUEUED_JOBS: "100000000" }, apiPort: true, noScheduler: true, log });
   let nextId = 1;
   const pending = new Map<number, (r: TWorkerReply) => void>();
   const submitter: ChildProcess = fork(process.argv[1]!, ["--worker"], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
@@ -121,7 +122,7 @@ async function main(): Promise<void> {
     const md = [
       `# One replica's uploads: Next's port against the API port`,
       "",
-      `\`${layout.kind === "repo" ? "npx tsx packages/scheduler/bench/upload-port.ts" : "bash scripts/bench-host/run.sh bench-upload-port --"} ${process.argv.slice(2).filter((x, i, all) => !["--root", "--work", "--out"].includes(x) && !["--root", "--work", "--out"].includes(all[i - 1] ?? "")).join(" ")}\``.replace(/ `$/, "`"),
+      `\`${layout.kind === "repo" ? "npx tsx packages/scheduler/bench/upload-port.ts" : "BENCH=bench-upload-port bash scripts/bench-host/run-dispatch.sh"} ${process.argv.slice(2).filter((x, i, all) => !["--root", "--work", "--out", "--web-dir"].includes(x) && !["--root", "--work", "--out", "--web-dir"].includes(all[i - 1] ?? "")).join(" ")}\``.replace(/ `$/, "`"),
       "",
       `## Paced: ${rate} uploads/s offered, ${blockS} s blocks taking turns`,
       "",
@@ -131,7 +132,7 @@ async function main(): Promise<void> {
       "",
       table(header, rows(flood)),
       "",
-      "- One web replica (the production build), its scheduler and Postgres; no agents, so the jobs stay queued. The per-key upload limit and the queue's back-pressure limit are lifted; the upload's checks, storage (Postgres) and statements are the shipped ones.",
+      "- One web replica (the production build) and Postgres; no scheduler and no agents, so the jobs stay queued. The per-key upload limit and the queue's back-pressure limit are lifted; the upload's checks, storage (Postgres) and statements are the shipped ones.",
       `- Before the measured blocks, each port took ${rate} uploads/s for ${blockS * 2} s to warm up.`,
       "- Web CPU: the replica's process (user + system, /proc) over the block, divided by the uploads it accepted; Postgres's likewise. The submitter runs in its own process.",
       "- Each upload is one 1×1 PNG in a multipart body with an API key (Bearer), over keep-alive HTTP/1.1 from Node's fetch.",

@@ -32,6 +32,8 @@ export type TStackOptions = {
   agentPort?: boolean;
   /** Each replica also serves uploads on its API port (HEADROOM_API_PORT), and the submitter sends them there. */
   apiPort?: boolean;
+  /** Leave the scheduler out (a bench of uploads alone: its ticks over a queue nobody takes would be counted as the uploads' Postgres time). */
+  noScheduler?: boolean;
   /** Extra settings for the embedded Postgres (the bench's --pg-statements loads pg_stat_statements). */
   pgSettings?: Record<string, string>;
 };
@@ -125,6 +127,7 @@ export class DispatchStack {
     const ports = [this.o.agentPort && `agent ports ${this.agentBases.join(", ")}`, this.o.apiPort && `API ports ${this.uploadBases.join(", ")}`].filter(Boolean);
     log(`control plane: ${this.bases.length} replica(s) at ${this.bases.join(", ")}${ports.map((p) => `; ${p}`).join("")}`);
 
+    if (this.o.noScheduler) return;
     const schedEnv = { ...env };
     const logFile = path.join(this.logs, "scheduler.log");
     if (layout.kind === "repo") {
