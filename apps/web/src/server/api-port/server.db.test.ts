@@ -2,8 +2,9 @@
 // bad-input zoo gets the answer the handler gives in process and leaves everything as it was; a good
 // upload is accepted with the API's headers; the port's own answers (404, 405); a body over the limit,
 // a trickling client and a client that goes away, each refused or dropped without a trace and without
-// spoiling the connection for the next request.
+// spoiling the connection for the next request; and a drain that lets an upload in flight finish.
 import http from "node:http";
+import type { AddressInfo } from "node:net";
 import { useTestDatabase } from "@headroom/db/testing";
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
@@ -12,6 +13,8 @@ import { COMPRESS_FROM_BYTES } from "../http";
 import { ZOO, ZOO_LIMITS } from "../jobs/bad-input-cases";
 import { multipart, useZooServer } from "../jobs/bad-input-test-server";
 import { MAX_FILES_PER_REQUEST } from "../jobs/parse-upload";
+import { drainPort } from "../port/start";
+import { createApiPortServer } from "./server";
 
 const UPLOAD_TIMEOUT_MS = 1_000;
 process.env.HEADROOM_UPLOAD_TIMEOUT_MS = String(UPLOAD_TIMEOUT_MS);
@@ -157,5 +160,40 @@ describe("the API port", () => {
     expect(await zoo.snapshot()).toEqual(before);
     const whole = await rawUpload({ authorization: `Bearer ${key}`, "content-type": CONTENT_TYPE }, (req) => req.end(body));
     expect(codeOf(whole)).toEqual({ status: 201, code: undefined });
+  });
+});
+
+describe("draining the API port", () => {
+  it("lets an upload in flight finish and be stored, refuses new connections, and resolves once closed", async () => {
+    const own = createApiPortServer();
+    await new Promise<void>((r) => own.listen(0, "127.0.0.1", r));
+    const url = `http://127.0.0.1:${(own.address() as AddressInfo).port}/api/v1/jobs`;
+    const key = await apiKey();
+    const body = multipart([{ field: "file", name: "draining.png", type: "image/png", bytes: await png(70) }], BOUNDARY);
+    const half = body.length >> 1;
+    let drained: Promise<void> | undefined;
+    const answer = await new Promise<{ status: number; body: string; connection: string | undefined }>((resolve, reject) => {
+      const req = http.request(url, { method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": CONTENT_TYPE, "content-length": String(body.length) } }, (res) => {
+        let text = "";
+        res.on("data", (c) => (text += c));
+        res.on("end", () => resolve({ status: res.statusCode!, body: text, connection: res.headers.connection }));
+      });
+      req.on("error", reject);
+      // Half the body, then the drain begins, then the rest.
+      req.write(body.subarray(0, half), () => {
+        setTimeout(() => {
+          drained = drainPort(own, 5_000);
+          setTimeout(() => req.end(body.subarray(half)), 200);
+        }, 100);
+      });
+    });
+    expect(answer.status).toBe(201);
+    expect(answer.connection).toBe("close");
+    const id = (JSON.parse(answer.body) as { jobs: { id: string }[] }).jobs[0]!.id;
+    expect(await t.db.job.findUniqueOrThrow({ where: { id }, select: { fileName: true } })).toEqual({ fileName: "draining.png" });
+    const late = await fetch(url, { method: "POST" }).then((r) => `answered ${r.status}`, (e: Error) => `refused: ${(e.cause as { code?: string } | undefined)?.code}`);
+    expect(late).toBe("refused: ECONNREFUSED");
+    await drained;
+    expect(own.listening).toBe(false);
   });
 });
