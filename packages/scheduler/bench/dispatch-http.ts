@@ -9,7 +9,7 @@
 //   npm run bench:dispatch -- [--agents 1000] [--rates 10,100,1000] [--phase-s 30] [--idle-s 30]
 //                             [--web 1] [--work-ms 250] [--start-delay-ms 1000] [--agent-port] [--api-port] [--pg-statements] [--out dir] [--write]
 //   bench pack: node app/bench-dispatch.mjs --root <unpacked pack> ... (scripts/bench-host/run-dispatch.sh)
-import { execFileSync, fork, type ChildProcess } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -24,6 +24,7 @@ if (process.argv.includes("--worker")) {
 
 async function orchestrate(): Promise<void> {
   const { DispatchStack } = await import("./http-agents/stack.ts");
+  const { WorkerSet } = await import("./http-agents/workers.ts");
   const { processCpuS } = await import("./process-cpu.ts");
   const { mergeRecords } = await import("./http-agents/recorder.ts");
   const { renderReport } = await import("./http-agents/report.ts");
@@ -32,7 +33,6 @@ async function orchestrate(): Promise<void> {
   const { PG_STATEMENTS_SETTINGS, enableStatements, resetStatements, statementTotals, topStatements } = await import("./http-agents/pg-statements.ts");
   type TPhaseResult = import("./http-agents/report.ts").TPhaseResult;
   type TWorkerReply = import("./http-agents/worker.ts").TWorkerReply;
-  type TWorkerRequest = import("./http-agents/worker.ts").TWorkerRequest;
   type TTaken = import("./http-agents/worker.ts").TTaken;
   type TRecords = import("./http-agents/recorder.ts").TRecords;
 
@@ -97,31 +97,13 @@ async function orchestrate(): Promise<void> {
     pgSettings: a["pg-statements"] ? PG_STATEMENTS_SETTINGS : {},
     log,
   });
-  const workers: ChildProcess[] = [];
-  let nextId = 1;
-  const pending = new Map<number, (r: TWorkerReply) => void>();
-  const ask = (w: ChildProcess, req: TWorkerRequest): Promise<TWorkerReply> =>
-    new Promise((resolve, reject) => {
-      const id = nextId++;
-      pending.set(id, (r) => (r.ev === "error" ? reject(new Error(`worker: ${r.message}`)) : resolve(r)));
-      w.send({ id, ...req });
-    });
-  const spawnWorker = () => {
-    const w = fork(process.argv[1]!, ["--worker"], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
-    w.on("message", (m: TWorkerReply & { id: number }) => {
-      pending.get(m.id)?.(m);
-      pending.delete(m.id);
-    });
-    workers.push(w);
-    return w;
-  };
+  const workers = new WorkerSet();
 
   let stopping = false;
   const shutdown = async (code: number) => {
     if (stopping) return;
     stopping = true;
-    await Promise.all(workers.map((w) => (w.connected ? Promise.race([ask(w, { cmd: "stop" }), new Promise((r) => setTimeout(r, 8_000))]) : null))).catch(() => {});
-    for (const w of workers) if (w.exitCode === null) w.kill("SIGKILL");
+    await workers.stopAll(8_000);
     await stack.stop().catch((e: Error) => log(`teardown: ${e.message}`));
     try {
       execFileSync("tar", ["-czf", path.join(outDir, "logs.tar.gz"), "-C", workDir, "logs"]);
@@ -140,19 +122,19 @@ async function orchestrate(): Promise<void> {
     if (a["pg-statements"]) await enableStatements(stack.prisma);
     const pgVersion = (await stack.prisma.$queryRaw<{ v: string }[]>`SELECT current_setting('server_version') AS v`)[0]!.v;
     const pgSettings = (await stack.prisma.$queryRaw<{ v: string }[]>`SELECT current_setting('shared_buffers') || ', synchronous_commit ' || current_setting('synchronous_commit') || ', fsync ' || current_setting('fsync') AS v`)[0]!.v;
-    const agentWorkers = Array.from({ length: agentProcs }, spawnWorker);
-    const submitter = spawnWorker();
+    const agentWorkers = Array.from({ length: agentProcs }, () => workers.spawn());
+    const submitter = workers.spawn();
     // Agents in contiguous index ranges per worker; each agent's replica is its index modulo replicas.
     const per = Math.ceil(agents / agentProcs);
     const ready = await Promise.all(
-      agentWorkers.map((w, k) => ask(w, { cmd: "agents", bases: stack.agentBases, enrollToken: stack.credentials.enrollToken, first: k * per, count: Math.max(0, Math.min(per, agents - k * per)), workMs, startDelayMs })),
+      agentWorkers.map((w, k) => workers.ask(w, { cmd: "agents", bases: stack.agentBases, enrollToken: stack.credentials.enrollToken, first: k * per, count: Math.max(0, Math.min(per, agents - k * per)), workMs, startDelayMs })),
     );
     const registered = ready.reduce((n, r) => n + (r.ev === "ready" ? r.registered : 0), 0);
     const failed = ready.flatMap((r) => (r.ev === "ready" ? r.failed : []));
     log(`${registered}/${agents} SIMULATED agents registered in ${agentProcs} process(es)${failed.length ? `; failures: ${failed.slice(0, 5).join("; ")}` : ""}`);
     if (registered < agents) throw new Error(`${agents - registered} agents failed to register`);
 
-    const takeAll = async (): Promise<TTaken[]> => (await Promise.all(agentWorkers.map((w) => ask(w, { cmd: "take" })))).map((r) => (r as Extract<TWorkerReply, { ev: "taken" }>).taken);
+    const takeAll = async (): Promise<TTaken[]> => (await Promise.all(agentWorkers.map((w) => workers.ask(w, { cmd: "take" })))).map((r) => (r as Extract<TWorkerReply, { ev: "taken" }>).taken);
     const cpuMark = () => new Map(stack.pids().map((p) => [p.name, processCpuS(p.pid)]));
     // Transactions committed, connections opened (a backend forked, and its statements prepared again)
     // and WAL flushes (a durable commit waits for one; pg_stat_io, Postgres 16 and later) so far.
@@ -196,7 +178,7 @@ async function orchestrate(): Promise<void> {
     const offerPhase = async (name: string, rate: number, seconds: number, record: boolean) => {
       log(`${name}: offering ${rate} jobs/s for ${seconds} s`);
       const m = await mark();
-      const offered = (await ask(submitter, { cmd: "offer", bases: stack.uploadBases, apiKey: stack.credentials.apiKey, ratePerS: rate, durationS: seconds, maxOutstanding: Number(a["max-outstanding"]) })) as Extract<TWorkerReply, { ev: "offered" }>;
+      const offered = (await workers.ask(submitter, { cmd: "offer", bases: stack.uploadBases, apiKey: stack.credentials.apiKey, ratePerS: rate, durationS: seconds, maxOutstanding: Number(a["max-outstanding"]) })) as Extract<TWorkerReply, { ev: "offered" }>;
       const got = await measure(m);
       const claimed = new Map<string, number>(claimsOf(got.taken));
       const ids = new Set(offered.result.jobs.map((j) => j.id));

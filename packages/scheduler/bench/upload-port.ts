@@ -8,7 +8,6 @@
 //     npx tsx packages/scheduler/bench/upload-port.ts [--rate 40] [--block-s 10] [--pairs 3] [--flood-s 10] [--out dir]
 //   or from a bench pack (pack.sh, pack-web.sh), here or on a bench host:
 //     BENCH=bench-upload-port bash scripts/bench-host/run-dispatch.sh [the same arguments]
-import { fork, type ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -23,6 +22,7 @@ if (process.argv.includes("--worker")) {
 
 async function main(): Promise<void> {
   const { DispatchStack } = await import("./http-agents/stack.ts");
+  const { WorkerSet } = await import("./http-agents/workers.ts");
   const { processCpuS } = await import("./process-cpu.ts");
   const { fmt, machine, percentile, table, sleep } = await import("./stats.ts");
   type TWorkerReply = import("./http-agents/worker.ts").TWorkerReply;
@@ -52,19 +52,9 @@ async function main(): Promise<void> {
 
   // No agents take the jobs, so the queue grows: its back-pressure limit is lifted with the per-key one.
   const stack = new DispatchStack({ layout, workDir, webReplicas: 1, webEnv: { HEADROOM_UPLOADS_PER_MINUTE: "100000000", HEADROOM_MAX_QUEUED_JOBS: "100000000" }, apiPort: true, noScheduler: true, log });
-  let nextId = 1;
-  const pending = new Map<number, (r: TWorkerReply) => void>();
-  const submitter: ChildProcess = fork(process.argv[1]!, ["--worker"], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
-  submitter.on("message", (m: TWorkerReply & { id: number }) => {
-    pending.get(m.id)?.(m);
-    pending.delete(m.id);
-  });
-  const ask = (req: TWorkerRequest): Promise<TWorkerReply> =>
-    new Promise((resolve, reject) => {
-      const id = nextId++;
-      pending.set(id, (r) => (r.ev === "error" ? reject(new Error(`worker: ${r.message}`)) : resolve(r)));
-      submitter.send({ id, ...req });
-    });
+  const workers = new WorkerSet();
+  const submitter = workers.spawn();
+  const ask = (req: TWorkerRequest) => workers.ask(submitter, req);
 
   type TBlock = { port: string; offered: number; accepted: number; failed: number; notSent: number; wallS: number; webMsPer: number; pgMsPer: number; p50: number; p99: number };
   try {
@@ -143,8 +133,7 @@ async function main(): Promise<void> {
     writeFileSync(path.join(outDir, "bench-upload-port.json"), JSON.stringify({ paced, flood }, null, 1));
     console.log(md);
   } finally {
-    if (submitter.connected) await Promise.race([ask({ cmd: "stop" }), sleep(5_000)]).catch(() => {});
-    if (submitter.exitCode === null) submitter.kill("SIGKILL");
+    await workers.stopAll(5_000);
     await stack.stop().catch((e: Error) => log(`teardown: ${e.message}`));
   }
   process.exit(0);

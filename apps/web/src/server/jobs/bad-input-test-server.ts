@@ -9,9 +9,9 @@ import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import type { PrismaClient } from "@headroom/db";
-import { afterAll, beforeAll } from "vitest";
+import { afterAll, beforeAll, expect } from "vitest";
 import { generateApiKey } from "../auth/secrets";
-import { ZOO_LIMITS, type TZooRequest } from "./bad-input-cases";
+import { ZOO_LIMITS, type TZooCase, type TZooRequest } from "./bad-input-cases";
 
 type THandler = (req: Request, ctx: unknown) => Promise<Response>;
 export type TZooAnswer = { status: number; body: { error?: { code: string; message: string }; jobs?: { id: string; status: string }[] } };
@@ -67,12 +67,31 @@ export function useZooServer(db: () => { db: PrismaClient; url: string }, opts: 
   });
 
   /** Sends one request with a fresh API key (so no per-key limit of another test is in the way). */
-  async function send(request: TZooRequest): Promise<TZooAnswer> {
+  /** A fresh viewer API key. */
+  async function apiKey(): Promise<string> {
     const key = generateApiKey();
     await db().db.apiKey.create({ data: { name: `zoo-${key.prefix}`, prefix: key.prefix, keyHash: key.hash, role: "VIEWER" } });
+    return key.key;
+  }
+
+  /** One zoo case: its status, code and message (led by the file's name where it has one), and nothing stored or touched. */
+  async function expectRefused(c: TZooCase): Promise<void> {
+    const request = await c.request();
+    const before = await snapshot();
+    const answer = await send(request);
+    expect({ status: answer.status, code: answer.body.error?.code }).toEqual({ status: c.status, code: c.code });
+    expect(answer.body.error!.message).toMatch(c.message);
+    if ("parts" in request && request.parts.length === 1 && request.parts[0]!.name && c.group !== "Names") {
+      expect(answer.body.error!.message.startsWith(`${request.parts[0]!.name}: `)).toBe(true);
+    }
+    expect(await snapshot()).toEqual(before);
+  }
+
+  async function send(request: TZooRequest): Promise<TZooAnswer> {
+    const key = await apiKey();
     const boundary = "zoo-boundary-7f3a";
     const [body, type] = "raw" in request ? [request.raw, request.contentType] : [multipart(request.parts, boundary), `multipart/form-data; boundary=${boundary}`];
-    const headers: Record<string, string> = { authorization: `Bearer ${key.key}`, "content-type": type };
+    const headers: Record<string, string> = { authorization: `Bearer ${key}`, "content-type": type };
     if ("parts" in request && request.idempotencyKey) headers["idempotency-key"] = request.idempotencyKey;
     const init = { method: "POST", headers, body: new Uint8Array(body) };
     const res = port ? await fetch(`${base}/api/v1/jobs`, init) : await post(new Request("http://zoo.test/api/v1/jobs", init), { params: Promise.resolve({}) });
@@ -102,5 +121,5 @@ export function useZooServer(db: () => { db: PrismaClient; url: string }, opts: 
     return { files, jobs, jobCount: await db().db.job.count() };
   }
 
-  return { send, snapshot, dir: () => dir, bystanders: () => bystanders, base: () => base };
+  return { send, snapshot, apiKey, expectRefused, dir: () => dir, bystanders: () => bystanders, base: () => base };
 }

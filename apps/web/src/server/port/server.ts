@@ -77,15 +77,16 @@ export function createPortServer(o: TPortOptions): TPortServer {
         return;
       }
       const { route } = found;
+      const bodyless = req.method === "GET" || req.method === "HEAD";
       if (route.longPoll) longPolls.add(ac);
       try {
         if ("action" in route) {
-          const body = req.method === "GET" ? null : await readBody(req, o.maxActionBodyBytes);
+          const body = bodyless ? null : await readBody(req, o.maxActionBodyBytes);
           const answer = await route.action(callOf(req, body, found.params, ac.signal));
           if (draining) res.shouldKeepAlive = false;
           sendJson(res, answer);
         } else {
-          const body = req.method === "GET" || req.method === "HEAD" ? null : bodyStream(req);
+          const body = bodyless ? null : bodyStream(req);
           const request = new Request(url, { method: req.method, headers: headersOf(req), body, signal: ac.signal, ...(body && { duplex: "half" }) } as RequestInit);
           const response = await route.handler(request, { params: Promise.resolve(found.params) });
           if (draining) res.shouldKeepAlive = false;
