@@ -6,7 +6,7 @@ import path from "node:path";
 import { randomUUID } from "node:crypto";
 import { useTestDatabase } from "@headroom/db/testing";
 import sharp from "sharp";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { generateApiKey } from "./secrets";
 import { admitUpload, QUEUE_COUNT_REUSE_MS } from "./upload-admission";
 import { RetryLaterError } from "../http";
@@ -146,5 +146,32 @@ describe("the queue count", () => {
       await t.db.job.deleteMany({ where: { storageKey: { startsWith: "fill-" } } });
     }
     await expect(admitUpload(t.db, principal, limits, at(QUEUE_COUNT_REUSE_MS + 2))).resolves.toBeUndefined();
+  });
+
+  it("is taken once for uploads that arrive while it is in flight, at the limit too", async () => {
+    const principal = { kind: "user" as const, id: randomUUID(), role: "ADMIN" as const, label: "t" };
+    const queued = await t.db.job.count({ where: { status: "QUEUED" } });
+    const count = vi.spyOn(t.db.job, "count");
+    const admitAll = (limits: { perKeyPerMinute: number; maxQueuedJobs: number }, at: Date) =>
+      Promise.allSettled(Array.from({ length: 20 }, () => admitUpload(t.db, principal, limits, at)));
+    try {
+      // Far from the limit: 20 at once share one count, and the next upload reuses it.
+      const far = { perKeyPerMinute: 1, maxQueuedJobs: 1_000_000 };
+      const t0 = new Date(Date.now() + 180_000); // past every earlier count
+      expect((await admitAll(far, t0)).every((r) => r.status === "fulfilled")).toBe(true);
+      await admitUpload(t.db, principal, far, t0);
+      expect(count).toHaveBeenCalledTimes(1);
+      // At the limit: 20 refused at once share one count; once it has answered, the next counts again.
+      count.mockClear();
+      const full = { perKeyPerMinute: 1, maxQueuedJobs: queued };
+      const t1 = new Date(t0.getTime() + 60_000);
+      const refused = await admitAll(full, t1);
+      expect(refused.map((r) => r.status === "rejected" && (r.reason as RetryLaterError).code)).toEqual(Array(20).fill("QUEUE_FULL"));
+      expect(count).toHaveBeenCalledTimes(1);
+      expect((await rejection(admitUpload(t.db, principal, full, t1), RetryLaterError)).code).toBe("QUEUE_FULL");
+      expect(count).toHaveBeenCalledTimes(2);
+    } finally {
+      count.mockRestore();
+    }
   });
 });
