@@ -30,3 +30,31 @@ export async function notifyPlaced(db: Db, nodeIds: Iterable<string>): Promise<v
 export async function wakeAfterCommit(db: PrismaClient, send: (db: PrismaClient) => Promise<void>): Promise<void> {
   await send(db).catch(() => undefined);
 }
+
+type TQueueWaker = { sending?: Promise<void>; next?: Promise<void> };
+const queueWakers = new WeakMap<PrismaClient, TQueueWaker>();
+
+/**
+ * The queue's wake-up after a commit, shared by whatever commits at the same time on this client
+ * (uploads, completions, refusals): one NOTIFY at a time, and at most one more waiting behind it for
+ * every caller that arrives meanwhile. The one on its way may have left before such a caller's
+ * commit, so the caller waits for the next one, which starts after it. At 1,000 jobs a second a
+ * replica sent two NOTIFYs a job (the upload's and the completion's); the scheduler needs one a tick.
+ */
+export function wakeQueueAfterCommit(db: PrismaClient): Promise<void> {
+  let waker = queueWakers.get(db);
+  if (!waker) queueWakers.set(db, (waker = {}));
+  const w = waker;
+  const send = (): Promise<void> => {
+    const sending: Promise<void> = wakeAfterCommit(db, notifyQueueChanged).finally(() => {
+      if (w.sending === sending) w.sending = undefined;
+    });
+    return (w.sending = sending);
+  };
+  if (!w.sending) return send();
+  w.next ??= w.sending.then(() => {
+    w.next = undefined;
+    return send();
+  });
+  return w.next;
+}

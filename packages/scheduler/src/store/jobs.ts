@@ -4,7 +4,7 @@
 import { randomUUID } from "node:crypto";
 import { isUniqueViolation, Prisma, sqlRows, type Db, type PrismaClient } from "@headroom/db";
 import { AppError } from "@headroom/protocol";
-import { notifyQueueChanged, wakeAfterCommit } from "../notify.ts";
+import { wakeQueueAfterCommit } from "../notify.ts";
 
 /** One checked, stored upload, ready to queue. */
 export type TNewJob = {
@@ -49,7 +49,7 @@ export async function enqueueJobs(db: PrismaClient, jobs: readonly TNewJob[]): P
     FROM j JOIN input i ON i.id = j.id
     RETURNING "jobId"::text AS "jobId"`);
   if (created.length !== rows.length) throw new Error(`queued ${created.length} of ${rows.length} jobs`);
-  await wakeAfterCommit(db, notifyQueueChanged);
+  await wakeQueueAfterCommit(db);
   return rows.map((r) => ({ id: r.id, status: "QUEUED" }));
 }
 

@@ -3,7 +3,7 @@
 import { Prisma, sqlRows, type Db, type PrismaClient } from "@headroom/db";
 import { AppError, isUuid, NON_RETRYABLE_JOB_ERRORS, type TCompleteRequest, type TFailRequest, type TMemorySample } from "@headroom/protocol";
 import { retryDelayMs } from "@headroom/policy";
-import { notifyQueueChanged, wakeAfterCommit } from "../notify.ts";
+import { wakeQueueAfterCommit } from "../notify.ts";
 import { samplesInsert } from "./samples.ts";
 
 /** The attempt a report is about: the job, the node that holds it, and which attempt. */
@@ -124,7 +124,7 @@ export async function completeJob(db: PrismaClient, ref: TAttemptRef, report: TC
     lateStart(report, report.memory.beforeMiB, now),
   );
   // The node has room again: the scheduler may place its next job now rather than at its next tick.
-  await wakeAfterCommit(db, notifyQueueChanged);
+  await wakeQueueAfterCommit(db);
   return { samplesStored };
 }
 
@@ -156,7 +156,7 @@ export async function failJob(db: PrismaClient, ref: TAttemptRef, report: Pick<T
   // A late start's event comes back too; the attempt's outcome is the other row.
   const outcome = rows.find((r): r is { type: "retried" | "failed" } => r.type !== "started")?.type;
   if (!outcome) throw leaseLost(ref);
-  await wakeAfterCommit(db, notifyQueueChanged); // requeued, or a slot freed on the node
+  await wakeQueueAfterCommit(db); // requeued, or a slot freed on the node
   return outcome;
 }
 
@@ -179,7 +179,7 @@ export async function refuseJob(db: PrismaClient, ref: TAttemptRef, reason: stri
     SELECT id, ${ref.nodeId}::uuid, ${ref.attempt}, 'refused', ${JSON.stringify({ reason, ...memory })}::jsonb FROM j
     RETURNING 1`);
   if (rows.length === 0) throw leaseLost(ref);
-  await wakeAfterCommit(db, notifyQueueChanged);
+  await wakeQueueAfterCommit(db);
 }
 
 /**
