@@ -25,7 +25,7 @@ if (process.argv.includes("--worker")) {
 async function orchestrate(): Promise<void> {
   const { DispatchStack } = await import("./http-agents/stack.ts");
   const { WorkerSet } = await import("./http-agents/workers.ts");
-  const { processCpuS } = await import("./process-cpu.ts");
+  const { hostBusyS, processCpuS } = await import("./process-cpu.ts");
   const { mergeRecords } = await import("./http-agents/recorder.ts");
   const { renderReport } = await import("./http-agents/report.ts");
   const { DEFAULT_START_REPORT_DELAY_MS } = await import("@headroom/protocol");
@@ -135,7 +135,9 @@ async function orchestrate(): Promise<void> {
     if (registered < agents) throw new Error(`${agents - registered} agents failed to register`);
 
     const takeAll = async (): Promise<TTaken[]> => (await Promise.all(agentWorkers.map((w) => workers.ask(w, { cmd: "take" })))).map((r) => (r as Extract<TWorkerReply, { ev: "taken" }>).taken);
-    const cpuMark = () => new Map(stack.pids().map((p) => [p.name, processCpuS(p.pid)]));
+    // The submitter is charged too: on one host it takes cores from the stack it measures.
+    const pids = () => [...stack.pids(), ...(submitter.pid !== undefined && submitter.exitCode === null ? [{ name: "submitter", pid: submitter.pid }] : [])];
+    const cpuMark = () => new Map(pids().map((p) => [p.name, processCpuS(p.pid)]));
     // Transactions committed, connections opened (a backend forked, and its statements prepared again)
     // and WAL flushes (a durable commit waits for one; pg_stat_io, Postgres 16 and later) so far.
     const dbStats = async () => {
@@ -145,11 +147,11 @@ async function orchestrate(): Promise<void> {
       return { commits: Number(r!.commits), sessions: Number(r!.sessions), flushes: Number(r!.flushes ?? 0) };
     };
 
-    type TMark = { pg: Awaited<ReturnType<typeof pgMark>>; pgCpuS: number | null; stats: { commits: number; sessions: number; flushes: number }; cpu: Map<string, number | null>; at: number };
+    type TMark = { pg: Awaited<ReturnType<typeof pgMark>>; pgCpuS: number | null; stats: { commits: number; sessions: number; flushes: number }; cpu: Map<string, number | null>; hostBusyS: number | null; at: number };
     const mark = async (): Promise<TMark> => {
       await takeAll(); // discards what the workers recorded before the window
       if (a["pg-statements"]) await resetStatements(stack.prisma);
-      return { pg: await pgMark(stack.prisma), pgCpuS: stack.postgresCpuS(), stats: await dbStats(), cpu: cpuMark(), at: performance.now() };
+      return { pg: await pgMark(stack.prisma), pgCpuS: stack.postgresCpuS(), stats: await dbStats(), cpu: cpuMark(), hostBusyS: hostBusyS(), at: performance.now() };
     };
     const measure = async (m: TMark) => {
       const wallS = (performance.now() - m.at) / 1_000;
@@ -160,11 +162,13 @@ async function orchestrate(): Promise<void> {
       const taken = await takeAll();
       const cpu: Record<string, number> = {};
       for (const [name, before] of m.cpu) {
-        const pid = stack.pids().find((p) => p.name === name)?.pid;
+        const pid = pids().find((p) => p.name === name)?.pid;
         const now = pid === undefined ? null : processCpuS(pid);
         if (before !== null && now !== null) cpu[name] = (now - before) / wallS;
       }
       cpu.simulator = taken.reduce((s, t) => s + t.cpuMs, 0) / 1_000 / wallS;
+      const hostNow = hostBusyS();
+      if (hostNow !== null && m.hostBusyS !== null) cpu.host = (hostNow - m.hostBusyS) / wallS;
       // Postgres CPU from this stack's own server processes (pg-load.ts counts every "postgres" on the machine).
       const pgCpuNow = stack.postgresCpuS();
       const pgCpuS = pgCpuNow !== null && m.pgCpuS !== null ? pgCpuNow - m.pgCpuS : pg.cpuS;

@@ -3,7 +3,7 @@
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { expect, it } from "vitest";
-import { processCpuS } from "./process-cpu.ts";
+import { hostBusyS, processCpuS } from "./process-cpu.ts";
 
 const ownCpuS = (pid: number) => {
   const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
@@ -35,4 +35,15 @@ it.runIf(process.platform === "linux")("counts a live child's CPU once in its pa
     if (childPid) process.kill(childPid, "SIGKILL");
     parent.kill("SIGKILL");
   }
+});
+
+it.runIf(process.platform === "linux")("counts this process's CPU in the whole host's busy time", () => {
+  const host0 = hostBusyS()!;
+  const own0 = ownCpuS(process.pid);
+  const start = process.cpuUsage();
+  for (let d = process.cpuUsage(start); d.user + d.system < 300_000; d = process.cpuUsage(start)) {} // 0.3 s of CPU
+  const own = ownCpuS(process.pid) - own0;
+  expect(own).toBeGreaterThan(0.2);
+  // The host was busy at least while this process was (ticks round, hence the margin).
+  expect(hostBusyS()! - host0).toBeGreaterThan(own - 0.05);
 });

@@ -44,3 +44,18 @@ export function processCpuS(pid: number): number | null {
   }
   return total;
 }
+
+/**
+ * CPU seconds the whole machine has been busy (every core's user, nice, system, irq, softirq and
+ * steal time from /proc/stat's first line), so a phase can say how much of the host was left; null
+ * off Linux.
+ */
+export function hostBusyS(): number | null {
+  try {
+    const [, ...f] = readFileSync("/proc/stat", "utf8").split("\n", 1)[0]!.trim().split(/\s+/);
+    const [user, nice, system, , , irq, softirq, steal] = f.map(Number);
+    return (user! + nice! + system! + irq! + softirq! + (steal ?? 0)) / 100; // USER_HZ 100
+  } catch {
+    return null;
+  }
+}

@@ -1,5 +1,6 @@
 // The HTTP dispatch bench's results as Markdown: one table of dispatch latency and load per phase,
 // one of the API's latency per route, and the notes that say what was measured and on what.
+import os from "node:os";
 import { fmt, summarize, table } from "../stats.ts";
 import type { TStatementTime, TStatementTotals } from "./pg-statements.ts";
 import type { TRecords } from "./recorder.ts";
@@ -92,6 +93,8 @@ export function renderReport(info: TRunInfo, phases: TPhaseResult[]): string {
       web.length ? `${fmt(web.reduce((a, b) => a + b, 0), 2)}${web.length > 1 ? ` (${web.map((v) => fmt(v, 2)).join(" + ")})` : ""}` : "–",
       fmt(p.cpu.scheduler ?? Number.NaN, 2),
       fmt(p.cpu.simulator ?? Number.NaN, 2),
+      fmt(p.cpu.submitter ?? Number.NaN, 2),
+      fmt(p.cpu.host ?? Number.NaN, 2),
       fmt(p.simLoopDelayP99Ms, 1),
       fmt(Object.values(p.records.ms).reduce((n, v) => n + v.length, 0) / p.windowS, 0),
       // Web CPU per answered request (long-polls that returned included), ms: what sizes the replicas.
@@ -132,7 +135,7 @@ export function renderReport(info: TRunInfo, phases: TPhaseResult[]): string {
     "",
     "## Load",
     "",
-    table(["phase", "Postgres CPU (cores)", "WAL", "commits/s", "WAL flushes/s", "connections opened/s", "web CPU (cores)", "scheduler CPU (cores)", "simulator CPU (cores)", "simulator event-loop delay p99 ms", "API requests/s", "web CPU ms per request", "API p99 ms (all routes but claim)", "errors"], loadRows),
+    table(["phase", "Postgres CPU (cores)", "WAL", "commits/s", "WAL flushes/s", "connections opened/s", "web CPU (cores)", "scheduler CPU (cores)", "simulator CPU (cores)", "submitter CPU (cores)", `whole host busy (cores of ${os.cpus().length})`, "simulator event-loop delay p99 ms", "API requests/s", "web CPU ms per request", "API p99 ms (all routes but claim)", "errors"], loadRows),
     "",
     "## API latency by route (client side, whole answer read)",
     "",
@@ -148,7 +151,7 @@ export function renderReport(info: TRunInfo, phases: TPhaseResult[]): string {
     `- Submit → claim: from the moment the submitter sends \`POST /api/v1/jobs\` to the moment the agent that claimed the job has read the \`POST /api/agent/v1/claim\` answer naming it (both clocks are this machine's, in different processes). It includes the upload itself (checks, storage, the job row, NOTIFY), the scheduler's wake-up and tick, the placement's NOTIFY and the long-poll's wake-up and claim.`,
     `- Offered load is open loop: uploads start on schedule whether or not earlier ones have answered. After each phase's window the bench waits for the phase's jobs to be claimed (the drain), which counts toward the latencies but not toward the rates or the load figures.`,
     `- Each agent heartbeats every 2 s, sends one memory sample in each heartbeat while idle (\`sampleAt\`; through the outbox instead when the control plane does not keep it, as an older one does not) and one per 250 ms while a job runs, through an outbox flushed every second and after each job; the completion carries the samples held (\`samples\`, kept by a control plane that says so), long-polls claims for 20 s, and for each job takes its file from the claim's answer (or fetches it from a control plane that does not send it), ${info.startDelayMs === 0 ? "reports its start at once" : `reports its start once it has run ${info.startDelayMs} ms (or carries it in the completion)`}, waits ${info.workMs} ms and completes it with a one-page empty result: the shipped agent's rates and calls (apps/gpu-node/src/agent.ts), without the OCR. Agents register with maxConcurrent 1, the shipped default.`,
-    "- Load figures cover the phase's window only. Postgres CPU: user + system time of this run's Postgres (the postmaster, the children it has reaped, and its live backends, from /proc) per second of wall time (1.00 = one core busy). WAL: `pg_current_wal_insert_lsn` difference. Commits: `pg_stat_database.xact_commit` difference (all transactions, reads included); WAL flushes: `pg_stat_io`'s WAL fsyncs (by the connections and by the WAL writer; a durable commit waits for one, or shares one); connections opened: `pg_stat_database.sessions` difference (each a backend forked, its prepared statements made again). Web, scheduler and simulator CPU from /proc and `process.cpuUsage`.",
+    "- Load figures cover the phase's window only. Postgres CPU: user + system time of this run's Postgres (the postmaster, the children it has reaped, and its live backends, from /proc) per second of wall time (1.00 = one core busy). WAL: `pg_current_wal_insert_lsn` difference. Commits: `pg_stat_database.xact_commit` difference (all transactions, reads included); WAL flushes: `pg_stat_io`'s WAL fsyncs (by the connections and by the WAL writer; a durable commit waits for one, or shares one); connections opened: `pg_stat_database.sessions` difference (each a backend forked, its prepared statements made again). Web, scheduler, simulator and submitter CPU from /proc and `process.cpuUsage`; the whole host's from /proc/stat (every process on it, the bench's own included).",
     "- API latency is measured by the callers (agents and submitter), per route, for answers with a 2xx status. The claim long-poll is left out (its time is the wait).",
     ...info.notes.map((n) => `- ${n}`),
     `- Machine: ${info.machine.join("; ")}.`,
