@@ -63,12 +63,12 @@ const ZEnvSchema = z.object({
   /** Back-pressure: while more jobs than this wait in the queue, uploads get 503 QUEUE_FULL with Retry-After. */
   HEADROOM_MAX_QUEUED_JOBS: z.coerce.number().int().positive().default(10_000),
   /**
-   * Uploads one replica reads at once; past it a new one gets 503 UNAVAILABLE with Retry-After before
-   * its body is read (jobs/upload-slots.ts). Each upload holds its file in memory two or three times
-   * over on its way through the multipart parse, plus its decode check's pixels, so this bounds a
-   * replica's memory under a flood of large files. 0 = no limit.
+   * Load shedding: while this replica's event loop runs later than this many ms on average over a
+   * second, it answers uploads with 503 UNAVAILABLE and Retry-After at once, so that a flood of uploads
+   * cannot hold up the agents' requests on the same replica (server/event-loop-lag.ts); 0 = never, the
+   * default for one machine. The Kubernetes manifests set it.
    */
-  HEADROOM_UPLOAD_MAX_IN_FLIGHT: z.coerce.number().int().min(0).default(16),
+  HEADROOM_UPLOAD_SHED_LAG_MS: z.coerce.number().int().min(0).default(0),
   /**
    * How often this replica runs a retention pass (sample rollup, old buckets, expired files; the
    * settings themselves are admin settings in the database), in ms; 0 = never. Replicas take turns

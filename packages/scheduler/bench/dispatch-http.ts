@@ -65,7 +65,6 @@ async function orchestrate(): Promise<void> {
       "pg-statements": { type: "boolean", default: false },
     },
   });
-  const uploadCap = process.env.HEADROOM_UPLOAD_MAX_IN_FLIGHT ?? "0";
   const t0 = Date.now();
   const log = (msg: string) => console.log(`[bench:dispatch +${((Date.now() - t0) / 1000).toFixed(1)}s] ${msg}`);
   const agents = Number(a.agents);
@@ -91,9 +90,7 @@ async function orchestrate(): Promise<void> {
     webReplicas,
     // One API key offers every job here: its per-minute upload limit (3,000 by default, there to
     // stop one runaway client) is lifted so the offered rate is what reaches the queue.
-    // The per-replica cap on uploads in flight is lifted too unless this process's environment sets
-    // it: the bench measures what the replicas take, and the submitter's --max-outstanding bounds it.
-    webEnv: { HEADROOM_UPLOADS_PER_MINUTE: "100000000", HEADROOM_UPLOAD_MAX_IN_FLIGHT: uploadCap },
+    webEnv: { HEADROOM_UPLOADS_PER_MINUTE: "100000000" },
     webNodeArgs: a["profile-web"] ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(a["profile-web"])}`] : [],
     agentPort: a["agent-port"],
     apiPort: a["api-port"],
@@ -327,7 +324,7 @@ async function orchestrate(): Promise<void> {
           elapsedS: (Date.now() - t0) / 1_000,
           commit,
           notes: [
-            `The web replicas run with HEADROOM_UPLOADS_PER_MINUTE lifted (one API key offers every job) and ${uploadCap === "0" ? "no cap on uploads in flight (HEADROOM_UPLOAD_MAX_IN_FLIGHT=0; the submitter's --max-outstanding bounds them)" : `at most ${uploadCap} uploads in flight per replica (HEADROOM_UPLOAD_MAX_IN_FLIGHT; past it 503 UNAVAILABLE, counted as failed uploads)`}; everything else at the shipped defaults (uploads stored in Postgres, lease 30 s, LOG_LEVEL info). The limit is still checked: every upload takes a token from that key's bucket, one row in Postgres (auth/rate-limit.ts), and counts the queued jobs (HEADROOM_MAX_QUEUED_JOBS, 10,000: past it uploads get 503 QUEUE_FULL, counted as errors).`,
+            `The web replicas run with HEADROOM_UPLOADS_PER_MINUTE lifted (one API key offers every job); everything else at the shipped defaults (uploads stored in Postgres, lease 30 s, LOG_LEVEL info). The limit is still checked: every upload takes a token from that key's bucket, one row in Postgres (auth/rate-limit.ts), and counts the queued jobs (HEADROOM_MAX_QUEUED_JOBS, 10,000: past it uploads get 503 QUEUE_FULL, counted as errors).`,
             `Postgres: the embedded server with its default settings${stack.maxConnections() > 100 ? `, but max_connections ${stack.maxConnections()} (each replica keeps a pool of 10)` : ""}; shared_buffers ${pgSettings}.`,
             a["agent-port"]
               ? "Agents talk to each replica's agent port (HEADROOM_AGENT_PORT: the agent routes on a plain node:http listener beside Next)."

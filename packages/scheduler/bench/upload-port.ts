@@ -51,7 +51,7 @@ async function main(): Promise<void> {
   mkdirSync(outDir, { recursive: true });
 
   // No agents take the jobs, so the queue grows: its back-pressure limit is lifted with the per-key one.
-  const stack = new DispatchStack({ layout, workDir, webReplicas: 1, webEnv: { HEADROOM_UPLOADS_PER_MINUTE: "100000000", HEADROOM_MAX_QUEUED_JOBS: "100000000", HEADROOM_UPLOAD_MAX_IN_FLIGHT: "0" }, apiPort: true, noScheduler: true, log });
+  const stack = new DispatchStack({ layout, workDir, webReplicas: 1, webEnv: { HEADROOM_UPLOADS_PER_MINUTE: "100000000", HEADROOM_MAX_QUEUED_JOBS: "100000000" }, apiPort: true, noScheduler: true, log });
   const workers = new WorkerSet();
   const submitter = workers.spawn();
   const ask = (req: TWorkerRequest) => workers.ask(submitter, req);

@@ -10,8 +10,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { generateApiKey } from "./secrets";
 import { admitUpload, QUEUE_COUNT_REUSE_MS } from "./upload-admission";
 import { RetryLaterError } from "../http";
-import { uploadsInFlight } from "../jobs/upload-slots";
-import { rejection } from "../test-support";
+import { EventLoopLag, LAG_WINDOW_MS } from "../event-loop-lag";
+import { holdEventLoop, rejection } from "../test-support";
 
 const t = useTestDatabase();
 const PER_MINUTE = 3;
@@ -29,7 +29,6 @@ beforeAll(async () => {
     HEADROOM_UPLOAD_DIR: uploadDir,
     HEADROOM_UPLOADS_PER_MINUTE: String(PER_MINUTE),
     HEADROOM_MAX_QUEUED_JOBS: String(MAX_QUEUED),
-    HEADROOM_UPLOAD_MAX_IN_FLIGHT: "2",
     LOG_LEVEL: "silent",
   });
   (globalThis as { headroomDb?: unknown }).headroomDb = t.db;
@@ -178,47 +177,36 @@ describe("the queue count", () => {
   });
 });
 
-describe("uploads in flight (HEADROOM_UPLOAD_MAX_IN_FLIGHT, 2 here)", () => {
-  /** An upload whose body sends its first bytes and then waits; `pulls` counts the server's reads. */
-  function heldUpload(key: string) {
-    let controller!: ReadableStreamDefaultController<Uint8Array>;
-    const state = { pulls: 0 };
-    const body = new ReadableStream<Uint8Array>({
-      start: (c) => void (controller = c),
-      pull: (c) => {
-        if (state.pulls++ === 0) c.enqueue(new TextEncoder().encode('--x\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\n\r\n'));
-      },
-    }, { highWaterMark: 0 }); // pulled only when the server reads
-    const init = { method: "POST", headers: { authorization: `Bearer ${key}`, "content-type": "multipart/form-data; boundary=x" }, body, duplex: "half" };
-    const res = POST(new Request("http://localhost:3000/api/v1/jobs", init as RequestInit), {});
-    return { res, state, cut: () => controller.error(new Error("client gone")) };
-  }
-  const until = async (ok: () => boolean) => {
-    for (const end = Date.now() + 10_000; !ok(); await new Promise((r) => setTimeout(r, 10))) if (Date.now() > end) throw new Error("timed out");
-  };
+describe("load shedding", () => {
+  const principal = { kind: "apiKey" as const, id: randomUUID(), role: "VIEWER" as const, label: "k" };
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-  it("past the cap, answers 503 UNAVAILABLE with Retry-After without reading the body, and takes uploads again once one ends", async () => {
-    // Room in the queue (the back-pressure test above leaves it full), so that admission lets these in.
-    await t.db.job.updateMany({ where: { status: "QUEUED" }, data: { status: "CANCELED" } });
-    await new Promise((r) => setTimeout(r, QUEUE_COUNT_REUSE_MS)); // past the replica's last count
-    const held = [heldUpload(await apiKey()), heldUpload(await apiKey())];
-    await until(() => uploadsInFlight() === 2 && held.every((h) => h.state.pulls > 0));
+  it("refuses uploads with UNAVAILABLE and Retry-After while the loop runs late, taking no token, and admits once it catches up", async () => {
+    const limits = { perKeyPerMinute: 1, maxQueuedJobs: 1_000_000, shedLagMs: 40 };
+    const monitor = new EventLoopLag();
+    try {
+      await holdEventLoop(LAG_WINDOW_MS + 100);
+      const err = await rejection(admitUpload(t.db, principal, limits, new Date(), () => monitor), RetryLaterError);
+      expect(err).toMatchObject({ code: "UNAVAILABLE", retryAfterMs: LAG_WINDOW_MS });
+      expect(err.message).toMatch(/overloaded: its event loop ran \d+ ms late on average over the last second, past the limit of 40 ms/);
+      await sleep(LAG_WINDOW_MS + 100);
+      // The refusal took no token: the key's one upload a minute is still there.
+      await expect(admitUpload(t.db, principal, limits, new Date(), () => monitor)).resolves.toBeUndefined();
+      expect((await rejection(admitUpload(t.db, principal, limits, new Date(), () => monitor), RetryLaterError)).code).toBe("RATE_LIMITED");
+    } finally {
+      monitor.stop();
+    }
+  });
 
-    const third = heldUpload(await apiKey());
-    const refused = await third.res;
-    expect(refused.status).toBe(503);
-    expect(refused.headers.get("retry-after")).toBe("1");
-    expect(await refused.json()).toMatchObject({ error: { code: "UNAVAILABLE", message: expect.stringMatching(/reading 2 uploads, the most it takes at once/) } });
-    expect(third.state.pulls).toBe(0);
-
-    // One held upload ends (its client goes away): its slot is free again.
-    held[0]!.cut();
-    expect((await held[0]!.res).status).toBeGreaterThanOrEqual(400);
-    await until(() => uploadsInFlight() === 1);
-    expect((await upload(await apiKey())).status).toBe(201);
-
-    held[1]!.cut();
-    await held[1]!.res;
-    expect(uploadsInFlight()).toBe(0);
+  it("never sheds with the limit at 0, the default", async () => {
+    const monitor = new EventLoopLag();
+    try {
+      await holdEventLoop(LAG_WINDOW_MS + 100);
+      expect(monitor.meanMs()).toBeGreaterThan(40);
+      const other = { ...principal, id: randomUUID() };
+      await expect(admitUpload(t.db, other, { perKeyPerMinute: 1, maxQueuedJobs: 1_000_000, shedLagMs: 0 }, new Date(), () => monitor)).resolves.toBeUndefined();
+    } finally {
+      monitor.stop();
+    }
   });
 });

@@ -9,7 +9,6 @@ import { ZJobListOutputSchema } from "@/server/jobs/list-jobs.types";
 import { parseJobFiltersStrict } from "@/lib/job-filters";
 import { parseUpload } from "@/server/jobs/parse-upload";
 import { uploadStore } from "@/server/jobs/upload-store";
-import { inUploadSlot } from "@/server/jobs/upload-slots";
 import { logger } from "@/server/logger";
 
 export const dynamic = "force-dynamic";
@@ -18,17 +17,14 @@ export const POST = route(async (req, { requestId }) => {
   const principal = await requirePrincipal(req);
   if (principal.kind === "user") checkOrigin(req);
   const e = env();
-  // A slot first, before any statement or byte of the body (jobs/upload-slots.ts).
-  const { jobs, replayed } = await inUploadSlot(e.HEADROOM_UPLOAD_MAX_IN_FLIGHT, async () => {
-    await admitUpload(db(), principal, { perKeyPerMinute: e.HEADROOM_UPLOADS_PER_MINUTE, maxQueuedJobs: e.HEADROOM_MAX_QUEUED_JOBS });
-    const upload = await parseUpload(req, e.HEADROOM_MAX_UPLOAD_BYTES, e.HEADROOM_UPLOAD_TIMEOUT_MS);
-    return createJobs(db(), uploadStore(), { maxBytes: e.HEADROOM_MAX_UPLOAD_BYTES, maxPixels: e.HEADROOM_MAX_PIXELS, maxPages: e.HEADROOM_MAX_PAGES, decodeTimeoutMs: e.HEADROOM_DECODE_TIMEOUT_MS }, {
-      files: upload.files,
-      priority: upload.priority,
-      idempotencyKey: upload.idempotencyKey,
-      owner: { userId: principal.kind === "user" ? principal.id : null, apiKeyId: principal.kind === "apiKey" ? principal.id : null },
-      maxAttempts: e.HEADROOM_MAX_ATTEMPTS,
-    });
+  await admitUpload(db(), principal, { perKeyPerMinute: e.HEADROOM_UPLOADS_PER_MINUTE, maxQueuedJobs: e.HEADROOM_MAX_QUEUED_JOBS, shedLagMs: e.HEADROOM_UPLOAD_SHED_LAG_MS });
+  const upload = await parseUpload(req, e.HEADROOM_MAX_UPLOAD_BYTES, e.HEADROOM_UPLOAD_TIMEOUT_MS);
+  const { jobs, replayed } = await createJobs(db(), uploadStore(), { maxBytes: e.HEADROOM_MAX_UPLOAD_BYTES, maxPixels: e.HEADROOM_MAX_PIXELS, maxPages: e.HEADROOM_MAX_PAGES, decodeTimeoutMs: e.HEADROOM_DECODE_TIMEOUT_MS }, {
+    files: upload.files,
+    priority: upload.priority,
+    idempotencyKey: upload.idempotencyKey,
+    owner: { userId: principal.kind === "user" ? principal.id : null, apiKeyId: principal.kind === "apiKey" ? principal.id : null },
+    maxAttempts: e.HEADROOM_MAX_ATTEMPTS,
   });
   logger().info({ requestId, jobs: jobs.map((j) => j.id), replayed, by: principal.label }, "jobs submitted");
   return Response.json({ jobs }, { status: replayed ? 200 : 201 });
