@@ -63,13 +63,6 @@ const ZEnvSchema = z.object({
   /** Back-pressure: while more jobs than this wait in the queue, uploads get 503 QUEUE_FULL with Retry-After. */
   HEADROOM_MAX_QUEUED_JOBS: z.coerce.number().int().positive().default(10_000),
   /**
-   * Load shedding: while this replica's event loop runs later than this many ms on average over a
-   * second, it answers uploads with 503 UNAVAILABLE and Retry-After at once, so that a flood of uploads
-   * cannot hold up the agents' requests on the same replica (server/event-loop-lag.ts); 0 = never, the
-   * default for one machine. The Kubernetes manifests set it.
-   */
-  HEADROOM_UPLOAD_SHED_LAG_MS: z.coerce.number().int().min(0).default(0),
-  /**
    * How often this replica runs a retention pass (sample rollup, old buckets, expired files; the
    * settings themselves are admin settings in the database), in ms; 0 = never. Replicas take turns
    * through an advisory lock, so every replica may leave it on.

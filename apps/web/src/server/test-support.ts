@@ -10,13 +10,3 @@ export async function rejection<E extends Error>(p: Promise<unknown>, type: abst
   expect(err).toBeInstanceOf(type);
   return err as E;
 }
-
-/** Holds this process's event loop in 100 ms spells for `ms`, letting timers run between them (an overloaded replica). */
-export async function holdEventLoop(ms: number): Promise<void> {
-  const end = performance.now() + ms;
-  while (performance.now() < end) {
-    const spell = performance.now() + 100;
-    while (performance.now() < spell) {}
-    await new Promise((r) => setImmediate(r));
-  }
-}

@@ -10,8 +10,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { generateApiKey } from "./secrets";
 import { admitUpload, QUEUE_COUNT_REUSE_MS } from "./upload-admission";
 import { RetryLaterError } from "../http";
-import { EventLoopLag, LAG_WINDOW_MS } from "../event-loop-lag";
-import { holdEventLoop, rejection } from "../test-support";
+import { rejection } from "../test-support";
 
 const t = useTestDatabase();
 const PER_MINUTE = 3;
@@ -173,40 +172,6 @@ describe("the queue count", () => {
       expect(count).toHaveBeenCalledTimes(2);
     } finally {
       count.mockRestore();
-    }
-  });
-});
-
-describe("load shedding", () => {
-  const principal = { kind: "apiKey" as const, id: randomUUID(), role: "VIEWER" as const, label: "k" };
-  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-  it("refuses uploads with UNAVAILABLE and Retry-After while the loop runs late, taking no token, and admits once it catches up", async () => {
-    const limits = { perKeyPerMinute: 1, maxQueuedJobs: 1_000_000, shedLagMs: 40 };
-    const monitor = new EventLoopLag();
-    try {
-      await holdEventLoop(LAG_WINDOW_MS + 100);
-      const err = await rejection(admitUpload(t.db, principal, limits, new Date(), () => monitor), RetryLaterError);
-      expect(err).toMatchObject({ code: "UNAVAILABLE", retryAfterMs: LAG_WINDOW_MS });
-      expect(err.message).toMatch(/overloaded: its event loop ran \d+ ms late on average over the last second, past the limit of 40 ms/);
-      await sleep(LAG_WINDOW_MS + 100);
-      // The refusal took no token: the key's one upload a minute is still there.
-      await expect(admitUpload(t.db, principal, limits, new Date(), () => monitor)).resolves.toBeUndefined();
-      expect((await rejection(admitUpload(t.db, principal, limits, new Date(), () => monitor), RetryLaterError)).code).toBe("RATE_LIMITED");
-    } finally {
-      monitor.stop();
-    }
-  });
-
-  it("never sheds with the limit at 0, the default", async () => {
-    const monitor = new EventLoopLag();
-    try {
-      await holdEventLoop(LAG_WINDOW_MS + 100);
-      expect(monitor.meanMs()).toBeGreaterThan(40);
-      const other = { ...principal, id: randomUUID() };
-      await expect(admitUpload(t.db, other, { perKeyPerMinute: 1, maxQueuedJobs: 1_000_000, shedLagMs: 0 }, new Date(), () => monitor)).resolves.toBeUndefined();
-    } finally {
-      monitor.stop();
     }
   });
 });

@@ -3,7 +3,6 @@
 // than filling the queue), and nobody may submit while the queue is deeper than the configured
 // depth (503 QUEUE_FULL with Retry-After: back-pressure that a client can see and wait out).
 import type { PrismaClient } from "@headroom/db";
-import { eventLoopLag, LAG_WINDOW_MS } from "../event-loop-lag";
 import { RetryLaterError } from "../http";
 import type { TPrincipal } from "./principal";
 import { PgTokenBucketLimiter } from "./rate-limit";
@@ -13,8 +12,6 @@ export type TUploadLimits = {
   perKeyPerMinute: number;
   /** Jobs waiting in the queue past which uploads are refused (HEADROOM_MAX_QUEUED_JOBS). */
   maxQueuedJobs: number;
-  /** The event loop's mean lag in ms past which this replica refuses uploads (HEADROOM_UPLOAD_SHED_LAG_MS); 0 or absent: never. */
-  shedLagMs?: number;
 };
 
 /** When to come back after QUEUE_FULL, in ms: long enough for agents to drain some, short enough to keep a client's batch moving. */
@@ -28,15 +25,8 @@ function limiterFor(perMinute: number): PgTokenBucketLimiter {
   return l;
 }
 
-/** Throws RetryLaterError UNAVAILABLE (503, overloaded), RATE_LIMITED (429) or QUEUE_FULL (503); returns when the upload may be read. */
-export async function admitUpload(db: PrismaClient, principal: TPrincipal, limits: TUploadLimits, now: Date = new Date(), lag = eventLoopLag): Promise<void> {
-  // First and without a statement: an overloaded replica answers at once, and reads no body.
-  if (limits.shedLagMs) {
-    const lagMs = lag().meanMs();
-    if (lagMs > limits.shedLagMs) {
-      throw new RetryLaterError("UNAVAILABLE", `This server is overloaded: its event loop ran ${Math.round(lagMs)} ms late on average over the last second, past the limit of ${limits.shedLagMs} ms; nothing was done, try again shortly`, LAG_WINDOW_MS);
-    }
-  }
+/** Throws RetryLaterError RATE_LIMITED (429) or QUEUE_FULL (503); returns when the upload may be read. */
+export async function admitUpload(db: PrismaClient, principal: TPrincipal, limits: TUploadLimits, now: Date = new Date()): Promise<void> {
   // Signed-in people upload through the UI by hand; keys are what scripts and runaway loops use.
   if (principal.kind === "apiKey") {
     const decision = await limiterFor(limits.perKeyPerMinute).take(db, principal.id, now);

@@ -17,7 +17,7 @@ export const POST = route(async (req, { requestId }) => {
   const principal = await requirePrincipal(req);
   if (principal.kind === "user") checkOrigin(req);
   const e = env();
-  await admitUpload(db(), principal, { perKeyPerMinute: e.HEADROOM_UPLOADS_PER_MINUTE, maxQueuedJobs: e.HEADROOM_MAX_QUEUED_JOBS, shedLagMs: e.HEADROOM_UPLOAD_SHED_LAG_MS });
+  await admitUpload(db(), principal, { perKeyPerMinute: e.HEADROOM_UPLOADS_PER_MINUTE, maxQueuedJobs: e.HEADROOM_MAX_QUEUED_JOBS });
   const upload = await parseUpload(req, e.HEADROOM_MAX_UPLOAD_BYTES, e.HEADROOM_UPLOAD_TIMEOUT_MS);
   const { jobs, replayed } = await createJobs(db(), uploadStore(), { maxBytes: e.HEADROOM_MAX_UPLOAD_BYTES, maxPixels: e.HEADROOM_MAX_PIXELS, maxPages: e.HEADROOM_MAX_PAGES, decodeTimeoutMs: e.HEADROOM_DECODE_TIMEOUT_MS }, {
     files: upload.files,
