@@ -4,21 +4,13 @@
 import net from "node:net";
 import { afterAll, describe, expect, it } from "vitest";
 import { PgListener } from "./listener.ts";
-import { useTestDatabase, withApplicationName } from "./testing.ts";
+import { until, useTestDatabase, withApplicationName } from "./testing.ts";
 
 const t = useTestDatabase();
 const listeners: PgListener[] = [];
 afterAll(async () => {
   await Promise.all(listeners.map((l) => l.close()));
 });
-
-async function until(what: string, ok: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!ok()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe("PgListener", () => {
   it("hears a notification, says when its backend is killed, and listens again", async () => {

@@ -83,3 +83,12 @@ async function adminQuery(url: string, sql: (client: pg.Client) => string): Prom
     await client.end();
   }
 }
+
+/** Waits until `ok()` holds, polling every 20 ms; fails naming `what` after `timeoutMs`. */
+export async function until(what: string, ok: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!ok()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

@@ -1,7 +1,7 @@
 // The queue's wake-ups against a real Postgres: callers that commit while one NOTIFY is on its way
 // share the one after it, and a caller that comes later gets its own.
 import { PgListener } from "@headroom/db/listener";
-import { useTestDatabase } from "@headroom/db/testing";
+import { until, useTestDatabase } from "@headroom/db/testing";
 import { afterAll, describe, expect, it } from "vitest";
 import { QUEUE_CHANNEL, wakeQueueAfterCommit } from "./notify.ts";
 
@@ -10,14 +10,6 @@ let listener: PgListener;
 afterAll(async () => {
   await listener?.close();
 });
-
-async function until(what: string, ok: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!ok()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe("wakeQueueAfterCommit", () => {
   it("sends one NOTIFY for callers that arrive while one is on its way, after it, and one per caller one at a time", async () => {
