@@ -6,6 +6,7 @@
 //
 //   cd apps/web && npx tsx bench/upload-flood-memory.ts [--uploads 32] [--levels 1,4,16,32] [--mib 12] [--rounds 2]
 import { fork } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
@@ -39,11 +40,9 @@ if (process.argv[2] === "--server") {
 } else {
   const { values: a } = parseArgs({ options: { uploads: { type: "string", default: "32" }, levels: { type: "string", default: "1,4,16,32" }, mib: { type: "string", default: "12" }, rounds: { type: "string", default: "2" } } });
   const sharp = (await import("sharp")).default;
-  // Noise compresses to nothing: a PNG of random pixels is about as large as its pixels.
+  // Random pixels stored without compression: the PNG is about as large as its pixels.
   const side = Math.ceil(Math.sqrt((Number(a.mib) * 2 ** 20) / 3));
-  const noise = Buffer.alloc(side * side * 3);
-  for (let i = 0; i < noise.length; i++) noise[i] = (i * 2654435761) >>> 24;
-  const png = await sharp(noise, { raw: { width: side, height: side, channels: 3 } }).png({ compressionLevel: 0 }).toBuffer();
+  const png = await sharp(randomBytes(side * side * 3), { raw: { width: side, height: side, channels: 3 } }).png({ compressionLevel: 0 }).toBuffer();
   console.log(`${machineLine()}\nEach upload: a ${side}×${side} PNG of ${(png.length / 2 ** 20).toFixed(1)} MiB; ${a.uploads} uploads per level.\n`);
   console.log("| uploads at once | round | server RSS before | server peak RSS | taken (201) | other answers | wall s |");
   console.log("| --- | --- | --- | --- | --- | --- | --- |");

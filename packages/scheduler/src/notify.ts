@@ -42,9 +42,8 @@ const queueWakers = new WeakMap<PrismaClient, TQueueWaker>();
  * replica sent two NOTIFYs a job (the upload's and the completion's); the scheduler needs one a tick.
  */
 export function wakeQueueAfterCommit(db: PrismaClient): Promise<void> {
-  let waker = queueWakers.get(db);
-  if (!waker) queueWakers.set(db, (waker = {}));
-  const w = waker;
+  const w = queueWakers.get(db) ?? {};
+  queueWakers.set(db, w);
   const send = (): Promise<void> => {
     const sending: Promise<void> = wakeAfterCommit(db, notifyQueueChanged).finally(() => {
       if (w.sending === sending) w.sending = undefined;

@@ -55,15 +55,14 @@ type TQueueCount = { queued: number; atMs: number };
 const counts = new WeakMap<PrismaClient, { last?: TQueueCount; pending?: Promise<TQueueCount> }>();
 
 async function queuedJobs(db: PrismaClient, maxQueuedJobs: number, nowMs: number): Promise<number> {
-  let state = counts.get(db);
-  if (!state) counts.set(db, (state = {}));
-  const { last } = state;
+  const s = counts.get(db) ?? {};
+  counts.set(db, s);
+  const { last } = s;
   if (last && nowMs >= last.atMs && nowMs - last.atMs < QUEUE_COUNT_REUSE_MS && last.queued < maxQueuedJobs * REUSE_BELOW) return last.queued;
   // One count at a time per replica: uploads that arrive while it runs take its answer, which is
   // as fresh as any they could start. Without this, once Postgres slowed under load every upload
   // in a count's round trip sent its own (691 counts a second at 787 uploads a second on the
   // 16-core host, 0.9 of Postgres's cores), and at the limit every refused upload counted.
-  const s = state;
   s.pending ??= db.job
     .count({ where: { status: "QUEUED" } }) // served by the (status, priority, createdAt) index
     .then((queued) => (s.last = { queued, atMs: nowMs }))

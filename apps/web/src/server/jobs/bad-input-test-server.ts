@@ -66,7 +66,6 @@ export function useZooServer(db: () => { db: PrismaClient; url: string }, opts: 
     await rm(dir, { recursive: true, force: true });
   });
 
-  /** Sends one request with a fresh API key (so no per-key limit of another test is in the way). */
   /** A fresh viewer API key. */
   async function apiKey(): Promise<string> {
     const key = generateApiKey();
@@ -87,6 +86,7 @@ export function useZooServer(db: () => { db: PrismaClient; url: string }, opts: 
     expect(await snapshot()).toEqual(before);
   }
 
+  /** Sends one request with a fresh API key (so no per-key limit of another test is in the way). */
   async function send(request: TZooRequest): Promise<TZooAnswer> {
     const key = await apiKey();
     const boundary = "zoo-boundary-7f3a";
