@@ -37,6 +37,15 @@ const ZEnvSchema = z.object({
   HEADROOM_DECODE_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
   /** The most time an upload's body may take to arrive, from its first byte read; a trickling client gets 408. */
   HEADROOM_UPLOAD_TIMEOUT_MS: z.coerce.number().int().positive().default(120_000),
+  /**
+   * The bytes of upload bodies one replica reads and holds at once (jobs/upload-budget.ts), and so
+   * also the most one request may carry. Each body byte costs 1.5–4 bytes of memory on its way through
+   * (docs/scaling.md, "What large uploads cost a replica's memory"): 256 MiB keeps a replica near 1.3
+   * GiB at worst, under the Kubernetes manifests' 1.5 GiB limit.
+   */
+  HEADROOM_UPLOAD_BUFFER_BYTES: z.coerce.number().int().min(1024 * 1024).default(256 * 1024 * 1024),
+  /** How long an upload waits for room in HEADROOM_UPLOAD_BUFFER_BYTES before it gets 503 UNAVAILABLE with Retry-After. */
+  HEADROOM_UPLOAD_QUEUE_WAIT_MS: z.coerce.number().int().positive().default(10_000),
   /** Agents present this to register; they get a per-node token back. */
   HEADROOM_ENROLL_TOKEN: z.string().min(16),
   HEADROOM_LEASE_MS: z.coerce.number().int().positive().default(30_000),

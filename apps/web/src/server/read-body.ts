@@ -1,44 +1,51 @@
 import { AppError } from "@headroom/protocol";
 
 /**
- * Reads a request body but stops at `limitBytes`, so an oversized upload is refused without being
- * buffered whole, whether or not the client sent Content-Length. It also stops at `timeoutMs` from
- * the first read: a client that trickles its body would otherwise hold a request (and its buffered
- * bytes) open until the HTTP server's own timeout, minutes later.
+ * A request's body as a stream that stops at `limitBytes`, so an oversized upload is refused without
+ * being buffered whole, whether or not the client sent Content-Length. It also stops at `timeoutMs`
+ * from the first read: a client that trickles its body would otherwise hold a request (and its
+ * buffered bytes) open until the HTTP server's own timeout, minutes later. Either way the stream
+ * errors with the AppError (FILE_TOO_LARGE, UPLOAD_TIMEOUT), which whoever reads it passes on.
+ *
+ * A stream rather than a Buffer so that its reader (the multipart parse) holds the body once, not
+ * once here and again there: on a request of 20 large files that was the difference between one
+ * replica's memory limit and several times it (docs/scaling.md, "What large uploads cost").
  */
-export async function readBodyLimited(req: Request, limitBytes: number, timeoutMs = Infinity): Promise<Buffer> {
+export function limitedBody(req: Request, limitBytes: number, timeoutMs = Infinity): ReadableStream<Uint8Array> {
   const declared = Number(req.headers.get("content-length") ?? NaN);
   if (Number.isFinite(declared) && declared > limitBytes) {
     throw new AppError("FILE_TOO_LARGE", `The request is ${declared} bytes, over the limit of ${limitBytes} bytes`);
   }
-  if (!req.body) return Buffer.alloc(0);
-  const chunks: Uint8Array[] = [];
+  const reader = req.body?.getReader();
   let total = 0;
-  const reader = req.body.getReader();
+  let deadline: Promise<"timeout"> | null = null;
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const timedOut = Number.isFinite(timeoutMs)
-    ? new Promise<"timeout">((resolve) => {
-        timer = setTimeout(() => resolve("timeout"), timeoutMs);
-      })
-    : null;
-  try {
-    for (;;) {
-      const next = timedOut ? await Promise.race([reader.read(), timedOut]) : await reader.read();
-      if (next === "timeout") {
-        await reader.cancel().catch(() => {});
-        throw new AppError("UPLOAD_TIMEOUT", `The request body did not arrive within ${timeoutMs} ms`);
-      }
-      const { done, value } = next;
-      if (done) break;
-      total += value.byteLength;
-      if (total > limitBytes) {
-        await reader.cancel();
-        throw new AppError("FILE_TOO_LARGE", `The request is over the limit of ${limitBytes} bytes`);
-      }
-      chunks.push(value);
-    }
-  } finally {
-    clearTimeout(timer);
-  }
-  return Buffer.concat(chunks);
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        if (!reader) return controller.close();
+        if (!deadline && Number.isFinite(timeoutMs)) deadline = new Promise((resolve) => (timer = setTimeout(() => resolve("timeout"), timeoutMs)));
+        try {
+          const next = deadline ? await Promise.race([reader.read(), deadline]) : await reader.read();
+          if (next === "timeout") throw new AppError("UPLOAD_TIMEOUT", `The request body did not arrive within ${timeoutMs} ms`);
+          if (next.done) {
+            clearTimeout(timer);
+            return controller.close();
+          }
+          total += next.value.byteLength;
+          if (total > limitBytes) throw new AppError("FILE_TOO_LARGE", `The request is over the limit of ${limitBytes} bytes`);
+          controller.enqueue(next.value);
+        } catch (err) {
+          clearTimeout(timer);
+          await reader.cancel().catch(() => {});
+          throw err;
+        }
+      },
+      cancel(reason) {
+        clearTimeout(timer);
+        return reader?.cancel(reason);
+      },
+    },
+    { highWaterMark: 0 }, // read from the socket only as fast as the parse takes it
+  );
 }

@@ -1,7 +1,7 @@
 // Multipart parsing for POST /api/v1/jobs: file fields plus optional priority and idempotencyKey.
 import { AppError } from "@headroom/protocol";
 import { z } from "zod";
-import { readBodyLimited } from "../read-body";
+import { limitedBody } from "../read-body";
 import type { TUploadFile } from "./create-jobs";
 
 export const MAX_FILES_PER_REQUEST = 20;
@@ -11,7 +11,23 @@ const ZFieldsSchema = z.object({
   idempotencyKey: z.string().min(1).max(200).nullable().default(null),
 });
 
-export async function parseUpload(req: Request, maxFileBytes: number, timeoutMs = Infinity): Promise<{ files: TUploadFile[]; priority: number; idempotencyKey: string | null }> {
+/** The most one request's body may carry: every allowed file and the framing around them, within the replica's upload budget. */
+export function uploadBodyLimit(maxFileBytes: number, budgetBytes: number): number {
+  return Math.min(maxFileBytes * MAX_FILES_PER_REQUEST + 64 * 1024, budgetBytes);
+}
+
+/**
+ * What an upload reserves of the replica's budget before its body is read: its Content-Length, or
+ * without one the whole limit. A declared length over the limit is refused here, before it waits.
+ */
+export function uploadReservation(req: Request, limitBytes: number): number {
+  const declared = Number(req.headers.get("content-length") ?? NaN);
+  if (!Number.isFinite(declared) || declared < 0) return limitBytes;
+  if (declared > limitBytes) throw new AppError("FILE_TOO_LARGE", `The request is ${declared} bytes, over the limit of ${limitBytes} bytes; send fewer files per request`);
+  return declared;
+}
+
+export async function parseUpload(req: Request, limitBytes: number, timeoutMs = Infinity): Promise<{ files: TUploadFile[]; priority: number; idempotencyKey: string | null }> {
   const type = req.headers.get("content-type") ?? "";
   if (!type.toLowerCase().startsWith("multipart/form-data")) {
     throw new AppError("INVALID_INPUT", "Send multipart/form-data with one or more 'file' fields");
@@ -20,12 +36,14 @@ export async function parseUpload(req: Request, maxFileBytes: number, timeoutMs 
   if (!/;\s*boundary=("[^"]+"|[^\s;]+)/i.test(type)) {
     throw new AppError("INVALID_INPUT", "The Content-Type multipart/form-data has no boundary parameter, so the parts cannot be found");
   }
-  // Room for every allowed file plus the multipart framing around them.
-  const body = await readBodyLimited(req, maxFileBytes * MAX_FILES_PER_REQUEST + 64 * 1024, timeoutMs);
+  // The body goes to the parse as a stream: a Buffer read first and handed over would be copied
+  // twice more on the way in.
+  const body = limitedBody(req, limitBytes, timeoutMs);
   let form: FormData;
   try {
-    form = await new Response(new Uint8Array(body), { headers: { "content-type": type } }).formData();
-  } catch {
+    form = await new Response(body, { headers: { "content-type": type } }).formData();
+  } catch (err) {
+    if (err instanceof AppError) throw err; // the body's own limits: FILE_TOO_LARGE, UPLOAD_TIMEOUT
     throw new AppError("INVALID_INPUT", "The multipart body could not be parsed");
   }
   const entries = form.getAll("file");
