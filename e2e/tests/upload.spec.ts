@@ -38,3 +38,34 @@ test("upload three images and a PDF in the UI, watch them complete, and open one
   await page.goto("/nodes");
   await expect(page.getByText(onlineNode.name).first()).toBeVisible();
 });
+
+test("a busy answer (503 with Retry-After) is waited out in the UI, and the file goes again by itself", async ({ adminPage: page, onlineNode }) => {
+  void onlineNode;
+  // The first try is answered as a replica with no room for the body answers; the next reaches the server.
+  let tries = 0;
+  await page.route("**/api/v1/jobs", async (route) => {
+    if (route.request().method() !== "POST" || tries++ > 0) return route.continue();
+    await route.fulfill({ status: 503, headers: { "retry-after": "2" }, contentType: "application/json", body: JSON.stringify({ error: { code: "UNAVAILABLE", message: "This server is reading 256.0 MiB of uploads; try again shortly" } }) });
+  });
+  await gotoReady(page, "/");
+  await page.getByLabel(/choose files/i).first().setInputFiles([{ name: "busy.png", mimeType: "image/png", buffer: await renderLine("Sent again after a busy answer") }]);
+  const row = page.getByRole("listitem", { name: "busy.png" });
+  await expect(row.getByRole("status")).toContainText(/busy; trying again in [12] s\. This server is reading 256\.0 MiB/);
+  await expect(row.getByTestId("job-status")).toHaveText(/succeeded/i, { timeout: 120_000 });
+  await expect(row.getByTestId("job-text")).toContainText("Sent again after a busy answer");
+  await expect(row.getByRole("status")).toHaveCount(0);
+  expect(tries).toBe(2);
+});
+
+test("a server that stays busy gets five more tries, then the row says why it gave up", async ({ adminPage: page }) => {
+  let tries = 0;
+  await page.route("**/api/v1/jobs", async (route) => {
+    if (route.request().method() !== "POST") return route.continue();
+    tries++;
+    await route.fulfill({ status: 429, headers: { "retry-after": "0" }, contentType: "application/json", body: JSON.stringify({ error: { code: "RATE_LIMITED", message: "Too many uploads for this key; try again in a moment" } }) });
+  });
+  await gotoReady(page, "/");
+  await page.getByLabel(/choose files/i).first().setInputFiles([{ name: "limited.png", mimeType: "image/png", buffer: await renderLine("never sent") }]);
+  await expect(page.getByRole("listitem", { name: "limited.png" }).getByRole("alert")).toHaveText("Too many uploads for this key; try again in a moment");
+  expect(tries).toBe(6);
+});

@@ -4,7 +4,7 @@
 import { useCallback, useEffect, useRef, useState, type DragEvent } from "react";
 import { formatBytes } from "@/lib/format";
 import { LiveJob } from "./live-job";
-import { uploadFile, type TCreatedJob } from "./xhr-upload";
+import { uploadWithRetries, type TCreatedJob } from "./xhr-upload";
 
 const MAX_PARALLEL_UPLOADS = 3;
 const ACCEPT = "image/png,image/jpeg,image/webp,image/tiff,image/gif,application/pdf";
@@ -16,6 +16,8 @@ type TItem = {
   /** 0–1 */
   progress: number;
   message?: string;
+  /** While uploading: the server was busy, and this is when the file goes again and why. */
+  retry?: { at: number; reason: string };
   jobs: TCreatedJob[];
 };
 
@@ -63,12 +65,16 @@ export function UploadPanel({ maxUploadBytes }: { maxUploadBytes: number }) {
     for (const it of ready.reverse().slice(0, Math.max(0, MAX_PARALLEL_UPLOADS - uploading))) {
       started.current.add(it.key);
       patch(it.key, { phase: "uploading" });
-      const { done, abort } = uploadFile(it.file, (fraction) => patch(it.key, { progress: fraction }));
+      const { done, abort } = uploadWithRetries(
+        it.file,
+        (fraction) => patch(it.key, { progress: fraction }),
+        (wait) => patch(it.key, { retry: wait ? { at: Date.now() + wait.ms, reason: wait.reason } : undefined }),
+      );
       aborts.current.set(it.key, abort);
       void done.then((outcome) => {
         aborts.current.delete(it.key);
-        if (outcome.ok) patch(it.key, { phase: "done", progress: 1, jobs: outcome.jobs });
-        else patch(it.key, { phase: "error", message: outcome.message });
+        if (outcome.ok) patch(it.key, { phase: "done", progress: 1, jobs: outcome.jobs, retry: undefined });
+        else patch(it.key, { phase: "error", message: outcome.message, retry: undefined });
       });
     }
   }, [items, patch]);
@@ -174,8 +180,9 @@ function UploadRow({ item, onRemove }: { item: TItem; onRemove: () => void }) {
           <p className="text-xs text-slate-500">
             {formatBytes(item.file.size)}
             {item.phase === "waiting" ? " · waiting to upload" : null}
-            {item.phase === "uploading" ? ` · uploading ${pct}%` : null}
+            {item.phase === "uploading" && !item.retry ? ` · uploading ${pct}%` : null}
           </p>
+          {item.phase === "uploading" && item.retry ? <RetryNote at={item.retry.at} reason={item.retry.reason} /> : null}
         </div>
         <button
           type="button"
@@ -205,5 +212,19 @@ function UploadRow({ item, onRemove }: { item: TItem; onRemove: () => void }) {
         </div>
       ) : null}
     </li>
+  );
+}
+
+/** The server's reason for a busy answer, and a countdown to the next try. */
+function RetryNote({ at, reason }: { at: number; reason: string }) {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const tick = setInterval(() => setNow(Date.now()), 1_000);
+    return () => clearInterval(tick);
+  }, []);
+  return (
+    <p role="status" className="mt-1 text-xs text-amber-800">
+      The server is busy; trying again in {Math.max(1, Math.ceil((at - now) / 1_000))} s. {reason}
+    </p>
   );
 }
