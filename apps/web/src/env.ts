@@ -35,6 +35,14 @@ const ZEnvSchema = z.object({
   HEADROOM_MAX_PAGES: z.coerce.number().int().positive().default(50),
   /** The most time checking one uploaded file may take (a valid but slow-to-decode file gets 422 DECODE_TIMEOUT). */
   HEADROOM_DECODE_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  /**
+   * How far an uploaded image is checked before it is queued: "decode" decodes it whole, so a
+   * damaged one is a 400 at once; "header" stops at its header, size and bomb scans and leaves the
+   * pixels to the node, which fails a damaged one as a job with INVALID_INPUT. The decode is most of
+   * what an upload costs a replica (1.5 ms for a tiny PNG, 15–20 ms for an A4 scan: docs/scaling.md,
+   * "What checking an upload costs"), so "header" is for fleets that take many pages a second.
+   */
+  HEADROOM_UPLOAD_CHECK: z.enum(["decode", "header"]).default("decode"),
   /** The most time an upload's body may take to arrive, from its first byte read; a trickling client gets 408. */
   HEADROOM_UPLOAD_TIMEOUT_MS: z.coerce.number().int().positive().default(120_000),
   /**

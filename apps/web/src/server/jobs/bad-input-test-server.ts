@@ -27,7 +27,7 @@ export function multipart(parts: { field: string; name?: string; type?: string; 
   return Buffer.concat(chunks);
 }
 
-export function useZooServer(db: () => { db: PrismaClient; url: string }, opts: { decodeTimeoutMs: number; maxPixels?: number; via?: "handler" | "api-port" }) {
+export function useZooServer(db: () => { db: PrismaClient; url: string }, opts: { decodeTimeoutMs: number; maxPixels?: number; imageCheck?: "decode" | "header"; via?: "handler" | "api-port" }) {
   let dir = "";
   let post: THandler;
   let port: import("../port/server").TPortServer | null = null;
@@ -45,6 +45,7 @@ export function useZooServer(db: () => { db: PrismaClient; url: string }, opts: 
       HEADROOM_MAX_PIXELS: String(opts.maxPixels ?? ZOO_LIMITS.maxPixels),
       HEADROOM_MAX_PAGES: String(ZOO_LIMITS.maxPages),
       HEADROOM_DECODE_TIMEOUT_MS: String(opts.decodeTimeoutMs),
+      HEADROOM_UPLOAD_CHECK: opts.imageCheck ?? "decode",
       LOG_LEVEL: "silent",
     });
     // The app's one client (server/db.ts) is this file's test database client.

@@ -3,6 +3,7 @@ import { AppError } from "@headroom/protocol";
 import { PDFDocument, PDFHexString, StandardFonts } from "pdf-lib";
 import sharp from "sharp";
 import { describe, expect, it } from "vitest";
+import { pngTextBomb, pngZlibBomb } from "./bad-input-fixtures";
 import { inspectUpload } from "./inspect-upload";
 
 const limits = { maxBytes: 1_000_000, maxPixels: 4_000_000 };
@@ -79,6 +80,34 @@ describe("inspectUpload", () => {
         for (let i = 0; i < 16; i++) bad[Math.floor(whole.length * at) + i]! ^= 0xff;
         expect(await codeOf(inspectUpload("bad.png", bad, limits))).toBe("INVALID_INPUT");
       }
+    });
+
+    // HEADROOM_UPLOAD_CHECK=header: the pixels are the node's to decode, and it fails these as
+    // INVALID_INPUT (gpu-node's image/decode.test.ts takes the same cuts and flips).
+    describe("with imageCheck: header", () => {
+      const header = { ...limits, imageCheck: "header" as const };
+
+      it("accepts a PNG cut or damaged in its image data, with the header's size", async () => {
+        const whole = await noisy(500, 400);
+        for (const at of [0.5, 0.9, 0.99, 0.999]) {
+          expect(await inspectUpload("cut.png", whole.subarray(0, Math.floor(whole.length * at)), header)).toEqual({ mimeType: "image/png", widthPx: 500, heightPx: 400, pages: 1 });
+        }
+        const bad = Buffer.from(whole);
+        for (let i = 0; i < 16; i++) bad[Math.floor(whole.length / 2) + i]! ^= 0xff;
+        expect(await inspectUpload("bad.png", bad, header)).toMatchObject({ widthPx: 500, heightPx: 400 });
+      });
+
+      it.each<[string, () => Promise<Buffer>, string]>([
+        ["zero bytes", async () => Buffer.alloc(0), "EMPTY_FILE"],
+        ["text, not an image", async () => Buffer.from("hello, this is not an image at all"), "UNSUPPORTED_MEDIA_TYPE"],
+        ["over the pixel limit", () => png(2_100, 2_000), "TOO_MANY_PIXELS"],
+        ["a PNG cut inside its header", async () => (await png(400, 400)).subarray(0, 20), "INVALID_INPUT"],
+        ["a JPEG cut before its frame header", async () => (await sharp({ create: { width: 600, height: 600, channels: 3, background: "#888" } }).jpeg().toBuffer()).subarray(0, 100), "INVALID_INPUT"],
+        ["a PNG zlib bomb", async () => pngZlibBomb(64 * 1024 * 1024), "DECOMPRESSION_BOMB"],
+        ["a PNG text bomb", async () => pngTextBomb(64 * 1024 * 1024), "DECOMPRESSION_BOMB"],
+      ])("still refuses %s", async (_name, make, code) => {
+        expect(await codeOf(inspectUpload("x.png", await make(), header))).toBe(code);
+      });
     });
   });
 

@@ -26,8 +26,12 @@ export const DEFAULT_DECODE_TIMEOUT_MS = 10_000;
  * decodeTimeoutMs: the most time the check of one file may take; HEADROOM_DECODE_TIMEOUT_MS.
  * maxStreamBytes: the most one compressed PDF stream may inflate to (default: a page image at the
  * pixel limit, 4 bytes a pixel).
+ * imageCheck: "decode" (the default) decodes every image whole, so a damaged one is a 400 here;
+ * "header" stops after its header and the bomb scans and leaves the pixels to the node, which fails
+ * a damaged file as a job with INVALID_INPUT (HEADROOM_UPLOAD_CHECK): the decode is most of what an
+ * upload costs the control plane (bench/inspect-cost.ts). PDFs are opened either way, for their pages.
  */
-export type TUploadLimits = { maxBytes: number; maxPixels: number; maxPages?: number; decodeTimeoutMs?: number; maxStreamBytes?: number };
+export type TUploadLimits = { maxBytes: number; maxPixels: number; maxPages?: number; decodeTimeoutMs?: number; maxStreamBytes?: number; imageCheck?: "decode" | "header" };
 /**
  * For a PDF, widthPx × heightPx is its largest page as the node will rasterise it (at PDF_DPI,
  * within maxPixels): pages render one at a time, so the largest one sets the memory a job needs.
@@ -53,7 +57,7 @@ export async function inspectUpload(name: string, bytes: Buffer, limits: TUpload
   const inspected = await withinTime(name, timeoutMs, (signal) =>
     type.mime === "application/pdf"
       ? pdfCheck(name, bytes, { maxPixels: limits.maxPixels, maxPages, maxStreamBytes: limits.maxStreamBytes ?? 4 * limits.maxPixels }, signal)
-      : decodeCheck(name, bytes, limits.maxPixels, timeoutMs),
+      : decodeCheck(name, bytes, limits.maxPixels, timeoutMs, limits.imageCheck !== "header"),
   );
   if (inspected.pages > maxPages) {
     const what = type.mime === "application/pdf" ? "pages" : "frames (pages)";
@@ -94,7 +98,7 @@ function hasZipDirectory(bytes: Buffer): boolean {
   return tail.includes(Buffer.from([0x50, 0x4b, 0x05, 0x06])) && bytes.includes(Buffer.from([0x50, 0x4b, 0x03, 0x04]));
 }
 
-async function decodeCheck(name: string, bytes: Buffer, maxPixels: number, timeoutMs: number): Promise<Omit<TInspectedUpload, "mimeType">> {
+async function decodeCheck(name: string, bytes: Buffer, maxPixels: number, timeoutMs: number, decode: boolean): Promise<Omit<TInspectedUpload, "mimeType">> {
   const opts = { limitInputPixels: maxPixels, failOn: "truncated" as const, pages: 1 };
   let meta: Metadata;
   try {
@@ -113,6 +117,8 @@ async function decodeCheck(name: string, bytes: Buffer, maxPixels: number, timeo
     checkPngImageData(name, bytes);
     await checkPngChunks(name, bytes);
   }
+  const inspected = { widthPx, heightPx, pages: meta.pages ?? 1 };
+  if (!decode) return inspected;
   try {
     // A full decode finds truncation that the header alone does not show; the output is discarded.
     // A PNG decodes in order, row after row, so asking for its last row alone makes libvips inflate
@@ -126,7 +132,7 @@ async function decodeCheck(name: string, bytes: Buffer, maxPixels: number, timeo
   } catch (err) {
     throw new AppError("INVALID_INPUT", `${name}: the image is damaged or truncated (${reason(err)})`);
   }
-  return { widthPx, heightPx, pages: meta.pages ?? 1 };
+  return inspected;
 }
 
 /** Open the PDF (no rendering): its page count and largest page in pixels at PDF_DPI, within maxPixels. */

@@ -24,7 +24,7 @@ export const POST = route(async (req, { requestId }) => {
   try {
     await admitUpload(db(), principal, { perKeyPerMinute: e.HEADROOM_UPLOADS_PER_MINUTE, maxQueuedJobs: e.HEADROOM_MAX_QUEUED_JOBS });
     const upload = await parseUpload(req, limitBytes, e.HEADROOM_UPLOAD_TIMEOUT_MS);
-    const { jobs, replayed } = await createJobs(db(), uploadStore(), { maxBytes: e.HEADROOM_MAX_UPLOAD_BYTES, maxPixels: e.HEADROOM_MAX_PIXELS, maxPages: e.HEADROOM_MAX_PAGES, decodeTimeoutMs: e.HEADROOM_DECODE_TIMEOUT_MS }, {
+    const { jobs, replayed } = await createJobs(db(), uploadStore(), { maxBytes: e.HEADROOM_MAX_UPLOAD_BYTES, maxPixels: e.HEADROOM_MAX_PIXELS, maxPages: e.HEADROOM_MAX_PAGES, decodeTimeoutMs: e.HEADROOM_DECODE_TIMEOUT_MS, imageCheck: e.HEADROOM_UPLOAD_CHECK }, {
       files: upload.files,
       priority: upload.priority,
       idempotencyKey: upload.idempotencyKey,
