@@ -7,7 +7,7 @@
 // run in worker processes (http-agents/worker.ts) forked from this same file.
 //
 //   npm run bench:dispatch -- [--agents 1000] [--rates 10,100,1000] [--phase-s 30] [--idle-s 30]
-//                             [--web 1] [--work-ms 250] [--start-delay-ms 1000] [--agent-port] [--api-port] [--pg-statements] [--out dir] [--write]
+//                             [--web 1] [--work-ms 250] [--start-delay-ms 1000] [--agent-port] [--api-port] [--pg-statements] [--upload-check decode|header] [--out dir] [--write]
 //   bench pack: node app/bench-dispatch.mjs --root <unpacked pack> ... (scripts/bench-host/run-dispatch.sh)
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -63,6 +63,8 @@ async function orchestrate(): Promise<void> {
       "api-port": { type: "boolean", default: false },
       // Postgres's time by statement in each phase (pg_stat_statements), in the report.
       "pg-statements": { type: "boolean", default: false },
+      // How far the replicas check each upload (HEADROOM_UPLOAD_CHECK): decode, the default, or header.
+      "upload-check": { type: "string", default: "decode" },
     },
   });
   const t0 = Date.now();
@@ -90,7 +92,7 @@ async function orchestrate(): Promise<void> {
     webReplicas,
     // One API key offers every job here: its per-minute upload limit (3,000 by default, there to
     // stop one runaway client) is lifted so the offered rate is what reaches the queue.
-    webEnv: { HEADROOM_UPLOADS_PER_MINUTE: "100000000" },
+    webEnv: { HEADROOM_UPLOADS_PER_MINUTE: "100000000", HEADROOM_UPLOAD_CHECK: a["upload-check"]! },
     webNodeArgs: a["profile-web"] ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(a["profile-web"])}`] : [],
     agentPort: a["agent-port"],
     apiPort: a["api-port"],
@@ -332,6 +334,7 @@ async function orchestrate(): Promise<void> {
             a["api-port"]
               ? "The submitter uploads to each replica's API port (HEADROOM_API_PORT: the upload's handler on a plain node:http listener beside Next)."
               : "The submitter uploads through Next's port.",
+            `Uploads are checked with HEADROOM_UPLOAD_CHECK=${a["upload-check"]}${a["upload-check"] === "header" ? " (header, size and bomb scans; the decode left to the node)" : " (each image decoded whole, the default)"}.`,
             ...(webReplicas > 1 ? [`Agent i talks to replica i mod ${webReplicas} (as a balancer with connection affinity would); the submitter's uploads go round robin.`] : []),
           ],
         },
