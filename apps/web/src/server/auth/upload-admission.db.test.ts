@@ -1,13 +1,9 @@
 // Upload limits through the real POST /api/v1/jobs handler and a real Postgres: a rate per API key
 // (429 + Retry-After) and back-pressure past a queue depth (503 QUEUE_FULL + Retry-After).
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { randomUUID } from "node:crypto";
 import { useTestDatabase } from "@headroom/db/testing";
-import sharp from "sharp";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { generateApiKey } from "./secrets";
+import { describe, expect, it, vi } from "vitest";
+import { useUploadRoute } from "../jobs/upload-route.fixture";
 import { admitUpload, QUEUE_COUNT_REUSE_MS } from "./upload-admission";
 import { RetryLaterError } from "../http";
 import { rejection } from "../test-support";
@@ -15,41 +11,13 @@ import { rejection } from "../test-support";
 const t = useTestDatabase();
 const PER_MINUTE = 3;
 const MAX_QUEUED = 8;
-let uploadDir = "";
-let png: Buffer;
-let POST: (req: Request, ctx: object) => Promise<Response>;
-
-beforeAll(async () => {
-  uploadDir = await mkdtemp(path.join(tmpdir(), "headroom-admission-"));
-  Object.assign(process.env, {
-    DATABASE_URL: t.url,
-    HEADROOM_ENROLL_TOKEN: "admission-enrolment-token-0123",
-    HEADROOM_STORAGE: "fs",
-    HEADROOM_UPLOAD_DIR: uploadDir,
-    HEADROOM_UPLOADS_PER_MINUTE: String(PER_MINUTE),
-    HEADROOM_MAX_QUEUED_JOBS: String(MAX_QUEUED),
-    LOG_LEVEL: "silent",
-  });
-  (globalThis as { headroomDb?: unknown }).headroomDb = t.db;
-  png = await sharp({ create: { width: 48, height: 24, channels: 3, background: "#ffffff" } }).png().toBuffer();
-  ({ POST } = (await import("../../app/api/v1/jobs/route")) as unknown as { POST: typeof POST });
-});
-
-afterAll(async () => {
-  delete (globalThis as { headroomDb?: unknown }).headroomDb;
-  await rm(uploadDir, { recursive: true, force: true });
-});
-
-async function apiKey(): Promise<string> {
-  const { key, prefix, hash } = generateApiKey();
-  await t.db.apiKey.create({ data: { name: "admission", prefix, keyHash: hash, role: "VIEWER" } });
-  return key;
-}
+const route = useUploadRoute(t, { HEADROOM_UPLOADS_PER_MINUTE: String(PER_MINUTE), HEADROOM_MAX_QUEUED_JOBS: String(MAX_QUEUED) });
+const apiKey = () => route.apiKey();
 
 async function upload(key: string): Promise<Response> {
   const form = new FormData();
-  form.append("file", new Blob([new Uint8Array(png)], { type: "image/png" }), "line.png");
-  return POST(new Request("http://localhost:3000/api/v1/jobs", { method: "POST", headers: { authorization: `Bearer ${key}` }, body: form }), {});
+  form.append("file", new Blob([new Uint8Array(route.png())], { type: "image/png" }), "line.png");
+  return route.POST(new Request("http://localhost:3000/api/v1/jobs", { method: "POST", headers: { authorization: `Bearer ${key}` }, body: form }));
 }
 
 describe("upload rate per API key", () => {

@@ -1,48 +1,16 @@
 // The upload budget through the real POST /api/v1/jobs handler and a real Postgres: a body that does
 // not fit waits without being read, gets 503 UNAVAILABLE past the wait, gets in when room is given
 // back, and a declared body larger than the whole budget is refused at once.
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { until, useTestDatabase } from "@headroom/db/testing";
-import sharp from "sharp";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { generateApiKey } from "../auth/secrets";
+import { describe, expect, it } from "vitest";
 import { uploadBudget } from "./upload-budget";
+import { useUploadRoute } from "./upload-route.fixture";
 
 const t = useTestDatabase();
 const BUDGET = 1024 * 1024;
 const WAIT_MS = 300;
-let uploadDir = "";
-let png: Buffer;
-let POST: (req: Request, ctx: object) => Promise<Response>;
-
-beforeAll(async () => {
-  uploadDir = await mkdtemp(path.join(tmpdir(), "headroom-budget-"));
-  Object.assign(process.env, {
-    DATABASE_URL: t.url,
-    HEADROOM_ENROLL_TOKEN: "budget-enrolment-token-0123456",
-    HEADROOM_STORAGE: "fs",
-    HEADROOM_UPLOAD_DIR: uploadDir,
-    HEADROOM_UPLOAD_BUFFER_BYTES: String(BUDGET),
-    HEADROOM_UPLOAD_QUEUE_WAIT_MS: String(WAIT_MS),
-    LOG_LEVEL: "silent",
-  });
-  (globalThis as { headroomDb?: unknown }).headroomDb = t.db;
-  png = await sharp({ create: { width: 48, height: 24, channels: 3, background: "#ffffff" } }).png().toBuffer();
-  ({ POST } = (await import("../../app/api/v1/jobs/route")) as unknown as { POST: typeof POST });
-});
-
-afterAll(async () => {
-  delete (globalThis as { headroomDb?: unknown }).headroomDb;
-  await rm(uploadDir, { recursive: true, force: true });
-});
-
-async function apiKey(): Promise<string> {
-  const { key, prefix, hash } = generateApiKey();
-  await t.db.apiKey.create({ data: { name: "budget", prefix, keyHash: hash, role: "VIEWER" } });
-  return key;
-}
+const route = useUploadRoute(t, { HEADROOM_UPLOAD_BUFFER_BYTES: String(BUDGET), HEADROOM_UPLOAD_QUEUE_WAIT_MS: String(WAIT_MS) });
+const apiKey = () => route.apiKey();
 
 /** An upload whose body is pulled only as the server reads it: its first part's head, then nothing until `finish` or `cut`. */
 function heldUpload(key: string, contentLength?: number) {
@@ -56,12 +24,12 @@ function heldUpload(key: string, contentLength?: number) {
   }, { highWaterMark: 0 });
   const headers: Record<string, string> = { authorization: `Bearer ${key}`, "content-type": "multipart/form-data; boundary=x" };
   if (contentLength !== undefined) headers["content-length"] = String(contentLength);
-  const res = POST(new Request("http://localhost:3000/api/v1/jobs", { method: "POST", headers, body, duplex: "half" } as RequestInit), {});
+  const res = route.POST(new Request("http://localhost:3000/api/v1/jobs", { method: "POST", headers, body, duplex: "half" } as RequestInit));
   return {
     res,
     state,
     finish: () => {
-      controller.enqueue(Buffer.concat([png, Buffer.from("\r\n--x--\r\n")]));
+      controller.enqueue(Buffer.concat([route.png(), Buffer.from("\r\n--x--\r\n")]));
       controller.close();
     },
     cut: () => controller.error(new Error("client gone")),
