@@ -6,7 +6,7 @@ export type TCreatedJob = { id: string; status: string };
 export type TUploadOutcome = { ok: true; jobs: TCreatedJob[] } | { ok: false; message: string; aborted?: boolean; retryAfterMs?: number };
 
 /** How often a file is sent again after a busy answer, and the longest wait accepted before each try. */
-export const UPLOAD_RETRIES = 5;
+const UPLOAD_RETRIES = 5;
 const LONGEST_WAIT_MS = 30_000;
 
 export function uploadFile(file: File, onProgress: (fraction: number) => void): { done: Promise<TUploadOutcome>; abort: () => void } {
