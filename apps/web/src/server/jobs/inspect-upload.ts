@@ -1,5 +1,6 @@
 // Checks one uploaded file before anything is stored: its real type by magic bytes (never the
-// client's name or Content-Type), its size, for images a full decode under a pixel limit, and for
+// client's name or Content-Type), its size, for images a full decode under a pixel limit (or, with
+// imageCheck "header", the header and the bomb scans only, the decode left to the node), and for
 // PDFs that pdf.js can open them (not encrypted, not damaged, not empty) and their page count, so a
 // truncated or hostile file is refused here rather than failing later on a GPU node. Before any
 // decoder runs, PNGs and PDFs are walked for compression bombs (png-scan.ts, pdf-scan.ts), and the
