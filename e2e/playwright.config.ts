@@ -39,6 +39,8 @@ export default defineConfig({
       HEADROOM_DATA_DIR: E2E.dataDir,
       HEADROOM_MAX_UPLOAD_BYTES: String(E2E.maxUploadBytes),
       HEADROOM_MAX_PIXELS: String(E2E.maxPixels),
+      HEADROOM_UPLOAD_BUFFER_BYTES: String(E2E.uploadBufferBytes),
+      HEADROOM_UPLOAD_QUEUE_WAIT_MS: String(E2E.uploadQueueWaitMs),
       HEADROOM_ADMIN_PASSWORD: E2E.adminPassword,
       HEADROOM_API_KEY: E2E.apiKey,
       HEADROOM_AGENTS: "cpu",
