@@ -1,6 +1,17 @@
 import { AppError } from "@headroom/protocol";
 
 /**
+ * The body's length as its Content-Length declares it, or null when it declares none; a declared
+ * length over `limitBytes` is refused (FILE_TOO_LARGE) before a byte is read. `hint` ends the message.
+ */
+export function declaredLength(req: Request, limitBytes: number, hint = ""): number | null {
+  const declared = Number(req.headers.get("content-length") ?? NaN);
+  if (!Number.isFinite(declared) || declared < 0) return null;
+  if (declared > limitBytes) throw new AppError("FILE_TOO_LARGE", `The request is ${declared} bytes, over the limit of ${limitBytes} bytes${hint}`);
+  return declared;
+}
+
+/**
  * A request's body as a stream that stops at `limitBytes`, so an oversized upload is refused without
  * being buffered whole, whether or not the client sent Content-Length. It also stops at `timeoutMs`
  * from the first read: a client that trickles its body would otherwise hold a request (and its
@@ -12,10 +23,7 @@ import { AppError } from "@headroom/protocol";
  * replica's memory limit and several times it (docs/scaling.md, "What large uploads cost").
  */
 export function limitedBody(req: Request, limitBytes: number, timeoutMs = Infinity): ReadableStream<Uint8Array> {
-  const declared = Number(req.headers.get("content-length") ?? NaN);
-  if (Number.isFinite(declared) && declared > limitBytes) {
-    throw new AppError("FILE_TOO_LARGE", `The request is ${declared} bytes, over the limit of ${limitBytes} bytes`);
-  }
+  declaredLength(req, limitBytes);
   const reader = req.body?.getReader();
   let total = 0;
   let deadline: Promise<"timeout"> | null = null;

@@ -4,14 +4,13 @@
 // jobs (one queued, one running on a node) that no bad request may touch. With `via: "api-port"` the
 // requests go over HTTP to the API port (server/api-port) serving the same handler.
 import { createHash } from "node:crypto";
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
-import os from "node:os";
 import path from "node:path";
 import type { PrismaClient } from "@headroom/db";
 import { afterAll, beforeAll, expect } from "vitest";
-import { generateApiKey } from "../auth/secrets";
 import { ZOO_LIMITS, type TZooCase, type TZooRequest } from "./bad-input-cases";
+import { useUploadRoute } from "./upload-route.fixture";
 
 type THandler = (req: Request, ctx: unknown) => Promise<Response>;
 export type TZooAnswer = { status: number; body: { error?: { code: string; message: string }; jobs?: { id: string; status: string }[] } };
@@ -28,29 +27,21 @@ export function multipart(parts: { field: string; name?: string; type?: string; 
 }
 
 export function useZooServer(db: () => { db: PrismaClient; url: string }, opts: { decodeTimeoutMs: number; maxPixels?: number; imageCheck?: "decode" | "header"; via?: "handler" | "api-port" }) {
-  let dir = "";
-  let post: THandler;
+  const route = useUploadRoute(db(), {
+    HEADROOM_ENROLL_TOKEN: "zoo-enroll-token-0123456789",
+    HEADROOM_MAX_UPLOAD_BYTES: String(ZOO_LIMITS.maxBytes),
+    HEADROOM_MAX_PIXELS: String(opts.maxPixels ?? ZOO_LIMITS.maxPixels),
+    HEADROOM_MAX_PAGES: String(ZOO_LIMITS.maxPages),
+    HEADROOM_DECODE_TIMEOUT_MS: String(opts.decodeTimeoutMs),
+    HEADROOM_UPLOAD_CHECK: opts.imageCheck ?? "decode",
+  });
+  const dir = route.dir;
+  const apiKey = route.apiKey;
   let port: import("../port/server").TPortServer | null = null;
   let base = "";
   let bystanders: string[] = [];
 
   beforeAll(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), "headroom-zoo-"));
-    Object.assign(process.env, {
-      DATABASE_URL: db().url,
-      HEADROOM_ENROLL_TOKEN: "zoo-enroll-token-0123456789",
-      HEADROOM_STORAGE: "fs",
-      HEADROOM_UPLOAD_DIR: dir,
-      HEADROOM_MAX_UPLOAD_BYTES: String(ZOO_LIMITS.maxBytes),
-      HEADROOM_MAX_PIXELS: String(opts.maxPixels ?? ZOO_LIMITS.maxPixels),
-      HEADROOM_MAX_PAGES: String(ZOO_LIMITS.maxPages),
-      HEADROOM_DECODE_TIMEOUT_MS: String(opts.decodeTimeoutMs),
-      HEADROOM_UPLOAD_CHECK: opts.imageCheck ?? "decode",
-      LOG_LEVEL: "silent",
-    });
-    // The app's one client (server/db.ts) is this file's test database client.
-    (globalThis as { headroomDb?: PrismaClient }).headroomDb = db().db;
-    post = (await import("@/app/api/v1/jobs/route")).POST as THandler;
     if (opts.via === "api-port") {
       port = (await import("../api-port/server")).createApiPortServer();
       await new Promise<void>((r) => port!.listen(0, "127.0.0.1", r));
@@ -63,16 +54,7 @@ export function useZooServer(db: () => { db: PrismaClient; url: string }, opts: 
       port.closeAllConnections();
       await new Promise((r) => port!.close(r));
     }
-    delete (globalThis as { headroomDb?: PrismaClient }).headroomDb;
-    await rm(dir, { recursive: true, force: true });
   });
-
-  /** A fresh viewer API key. */
-  async function apiKey(): Promise<string> {
-    const key = generateApiKey();
-    await db().db.apiKey.create({ data: { name: `zoo-${key.prefix}`, prefix: key.prefix, keyHash: key.hash, role: "VIEWER" } });
-    return key.key;
-  }
 
   /** One zoo case: its status, code and message (led by the file's name where it has one), and nothing stored or touched. */
   async function expectRefused(c: TZooCase): Promise<void> {
@@ -95,7 +77,7 @@ export function useZooServer(db: () => { db: PrismaClient; url: string }, opts: 
     const headers: Record<string, string> = { authorization: `Bearer ${key}`, "content-type": type };
     if ("parts" in request && request.idempotencyKey) headers["idempotency-key"] = request.idempotencyKey;
     const init = { method: "POST", headers, body: new Uint8Array(body) };
-    const res = port ? await fetch(`${base}/api/v1/jobs`, init) : await post(new Request("http://zoo.test/api/v1/jobs", init), { params: Promise.resolve({}) });
+    const res = port ? await fetch(`${base}/api/v1/jobs`, init) : await route.POST(new Request("http://zoo.test/api/v1/jobs", init));
     return { status: res.status, body: (await res.json()) as TZooAnswer["body"] };
   }
 
@@ -116,11 +98,11 @@ export function useZooServer(db: () => { db: PrismaClient; url: string }, opts: 
 
   /** Everything a bad request must leave alone: the stored files (and their bytes) and the bystander jobs with their events. */
   async function snapshot() {
-    const names = (await readdir(dir)).sort();
-    const files = await Promise.all(names.map(async (n) => [n, createHash("sha256").update(await readFile(path.join(dir, n))).digest("hex")] as const));
+    const names = (await readdir(dir())).sort();
+    const files = await Promise.all(names.map(async (n) => [n, createHash("sha256").update(await readFile(path.join(dir(), n))).digest("hex")] as const));
     const jobs = await db().db.job.findMany({ where: { id: { in: bystanders } }, orderBy: { fileName: "asc" }, include: { events: { orderBy: { id: "asc" } } } });
     return { files, jobs, jobCount: await db().db.job.count() };
   }
 
-  return { send, snapshot, apiKey, expectRefused, dir: () => dir, bystanders: () => bystanders, base: () => base };
+  return { send, snapshot, apiKey, expectRefused, dir, bystanders: () => bystanders, base: () => base };
 }

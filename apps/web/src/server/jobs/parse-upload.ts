@@ -1,7 +1,7 @@
 // Multipart parsing for POST /api/v1/jobs: file fields plus optional priority and idempotencyKey.
 import { AppError } from "@headroom/protocol";
 import { z } from "zod";
-import { limitedBody } from "../read-body";
+import { declaredLength, limitedBody } from "../read-body";
 import type { TUploadFile } from "./create-jobs";
 
 export const MAX_FILES_PER_REQUEST = 20;
@@ -21,10 +21,7 @@ export function uploadBodyLimit(maxFileBytes: number, budgetBytes: number): numb
  * without one the whole limit. A declared length over the limit is refused here, before it waits.
  */
 export function uploadReservation(req: Request, limitBytes: number): number {
-  const declared = Number(req.headers.get("content-length") ?? NaN);
-  if (!Number.isFinite(declared) || declared < 0) return limitBytes;
-  if (declared > limitBytes) throw new AppError("FILE_TOO_LARGE", `The request is ${declared} bytes, over the limit of ${limitBytes} bytes; send fewer files per request`);
-  return declared;
+  return declaredLength(req, limitBytes, "; send fewer files per request") ?? limitBytes;
 }
 
 export async function parseUpload(req: Request, limitBytes: number, timeoutMs = Infinity): Promise<{ files: TUploadFile[]; priority: number; idempotencyKey: string | null }> {

@@ -29,6 +29,8 @@ export function useUploadRoute(t: { db: PrismaClient; url: string }, env: Record
 
   return {
     POST: (req: Request) => state.post!(req, {}),
+    /** The upload directory (HEADROOM_STORAGE=fs). */
+    dir: () => state.dir,
     png: () => state.png,
     /** A fresh viewer API key, so that no per-key limit of another test is in the way. */
     async apiKey(): Promise<string> {
